@@ -1,0 +1,1 @@
+"""The console adapter: a terminal stands in for Slack or Teams (`mentorbot chat`, the demo)."""

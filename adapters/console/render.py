@@ -1,0 +1,39 @@
+"""Render neutral messages as plain text, with buttons numbered so they can be typed."""
+
+from __future__ import annotations
+
+import textwrap
+
+from conversations.types import Button, Choice, Link, OutgoingMessage
+
+WIDTH = 88
+
+
+def render(message: OutgoingMessage, *, first_number: int = 1, indent: str = "  ") -> str:
+    """The fallback text, then links, choices and `[n] label` for each button."""
+    lines: list[str] = []
+    for paragraph in message.fallback_text.split("\n"):
+        wrapped = textwrap.wrap(paragraph, WIDTH - len(indent)) or [""]
+        lines.extend(indent + line for line in wrapped)
+    for block in message.blocks:
+        if isinstance(block, Link):
+            lines.append(f"{indent}↗ {block.label}: {block.url}")
+        elif isinstance(block, Choice):
+            options = ", ".join(o.label for o in block.options)
+            lines.append(f"{indent}{block.label}: {options}")
+    buttons = message.buttons()
+    if buttons:
+        labels = [f"[{n}] {b.label}" for n, b in enumerate(buttons, start=first_number)]
+        lines.append(indent + "   ".join(labels))
+    return "\n".join(lines)
+
+
+def pick_button(text: str, buttons: tuple[Button, ...]) -> Button | None:
+    """The button whose number the person typed, or None when the text is not such a number."""
+    text = text.strip().strip("[]")
+    if not text.isdigit():
+        return None
+    number = int(text)
+    if 1 <= number <= len(buttons):
+        return buttons[number - 1]
+    return None

@@ -1,0 +1,44 @@
+"""The console "platform": messages are printed, and the transcript remembers the buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TextIO
+
+from adapters.console.render import render
+from conversations.types import Address, Button, Delivery, OutgoingMessage
+
+PLATFORM = "console"
+TENANT = "local"
+
+
+def address_for(email: str) -> Address:
+    """The console conversation of one person (keyed by email)."""
+    return Address(PLATFORM, TENANT, email)
+
+
+class ConsoleSender:
+    """Prints each message under the name of the person it is for.
+
+    `names` turns a conversation id (an email) into a display name. The buttons of the last
+    message each person received are kept so a typed number can press them.
+    """
+
+    platform = PLATFORM
+
+    def __init__(self, out: TextIO, names: Callable[[str], str], clock: Callable[[], datetime]):
+        self.out = out
+        self.names = names
+        self.clock = clock
+        self.buttons: dict[str, tuple[Button, ...]] = {}
+        self.sent: list[tuple[Address, OutgoingMessage]] = []
+
+    async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
+        """Print the message for the person at `address`."""
+        self.sent.append((address, message))
+        self.buttons[address.conversation_id] = message.buttons()
+        who = self.names(address.conversation_id)
+        print(f"\n→ {who}  ({message.kind})", file=self.out)
+        print(render(message), file=self.out)
+        return Delivery(PLATFORM, f"console-{len(self.sent)}", address, self.clock())

@@ -1,0 +1,43 @@
+"""One person's conversation with the bot in a terminal: text in, rendered replies out.
+
+A typed number presses the matching button of the last message this person saw, the way a tap
+would on Slack or Teams; anything else is a message to the bot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from adapters.console.render import pick_button
+from adapters.console.sender import PLATFORM, TENANT, ConsoleSender, address_for
+from conversations.types import Action, Event, IncomingMessage, OutgoingMessage, UserRef
+
+Handler = Callable[[Event], Awaitable[list[OutgoingMessage]]]
+
+
+class ConsoleSession:
+    """Translate one person's typing into events and print the engine's replies."""
+
+    def __init__(
+        self, email: str, handle: Handler, sender: ConsoleSender, clock: Callable[[], datetime]
+    ) -> None:
+        self.user = UserRef(PLATFORM, TENANT, email)
+        self.address = address_for(email)
+        self.handle = handle
+        self.sender = sender
+        self.clock = clock
+
+    def event_for(self, text: str) -> Event:
+        """The event a line of typing stands for."""
+        button = pick_button(text, self.sender.buttons.get(self.address.conversation_id, ()))
+        if button is not None:
+            return Action(self.user, self.address, button.action_id, button.value, self.clock())
+        return IncomingMessage(self.user, self.address, text, self.clock())
+
+    async def say(self, text: str) -> list[OutgoingMessage]:
+        """Send one line to the bot and print what it answers."""
+        replies = await self.handle(self.event_for(text))
+        for reply in replies:
+            await self.sender.send(reply, self.address)
+        return replies

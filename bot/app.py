@@ -1,0 +1,73 @@
+"""The composition root: `build_app(settings)` wires storage, the engine and the senders.
+
+Nothing here is a module-level singleton; every command and the server build one `Mentorbot`
+and pass it down, so tests can build as many as they like side by side.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import SystemClock
+from bot.delivery import Deliverer
+from bot.settings import Settings
+from conversations.engine import Engine
+from conversations.ports import Clock, Sender
+from storage.db import create_engine, make_sessionmaker, normalize_url, upgrade
+from storage.store import SqlStore
+
+
+@dataclass
+class Mentorbot:
+    """One running instance: its settings, store, engine and delivery worker."""
+
+    settings: Settings
+    db: AsyncEngine
+    store: SqlStore
+    engine: Engine
+    deliverer: Deliverer
+    clock: Clock
+    senders: dict[str, Sender] = field(default_factory=dict)
+
+    def add_sender(self, sender: Sender) -> None:
+        """Register a platform's sender with the delivery worker."""
+        self.senders[sender.platform] = sender
+        self.deliverer.senders[sender.platform] = sender
+
+    async def tick(self) -> int:
+        """Run due programme work, then deliver everything due; returns messages sent."""
+        now = self.clock.now()
+        await self.engine.run_due(now)
+        stats = await self.deliverer.deliver_due(now)
+        return stats.sent
+
+
+@asynccontextmanager
+async def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    rng: random.Random | None = None,
+    senders: Mapping[str, Sender] | None = None,
+    migrate: bool = True,
+    worker: str = "main",
+) -> AsyncIterator[Mentorbot]:
+    """Open the database (migrating it to the latest schema) and wire everything."""
+    url = normalize_url(settings.secrets.database_url)
+    if migrate:
+        await upgrade(url)
+    db = create_engine(url)
+    try:
+        clock = clock or SystemClock()
+        rng = rng or random.Random()
+        store = SqlStore(make_sessionmaker(db))
+        engine = Engine(store, settings.config, clock, rng, worker=f"{worker}-engine")
+        deliverer = Deliverer(store, dict(senders or {}), clock, rng, worker=f"{worker}-delivery")
+        yield Mentorbot(settings, db, store, engine, deliverer, clock, dict(senders or {}))
+    finally:
+        await db.dispose()

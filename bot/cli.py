@@ -1,0 +1,167 @@
+"""The `mentorbot` command line (DESIGN §6). Exit 0 on success, 1 on a user error.
+
+Each subcommand is a small async function taking the parsed arguments; user errors are raised
+as `UserError` (or `ConfigError`) and printed as one clear message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.app import build_app
+from bot.clock import SimulatedClock
+from bot.errors import UserError
+from bot.roster_import import import_roster_file
+from bot.settings import ConfigError, Settings, load_settings
+from conversations.messages import report_text
+
+REPORT_KEYS = (
+    "participants", "active_pairs", "messages_sent", "meetings_reported", "pulse_responses",
+    "average_rating",
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mentorbot",
+        description="Run a reverse-mentoring programme in Slack and Microsoft Teams.",
+    )
+    parser.add_argument(
+        "--config", type=Path,
+        default=Path(os.environ.get("MENTORBOT_CONFIG", "app.yaml")),
+        help="path to app.yaml (default ./app.yaml, or $MENTORBOT_CONFIG)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="play a simulated programme in the terminal")
+    demo.add_argument("--database-url", help="keep the demo's data here (default: a temp file)")
+
+    chat = sub.add_parser("chat", help="talk to the bot in the terminal as one person")
+    chat.add_argument("--as", dest="email", required=True, metavar="EMAIL")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply every migration")
+
+    roster = sub.add_parser("roster", help="the people directory")
+    roster_sub = roster.add_subparsers(dest="roster_command", required=True, metavar="ACTION")
+    imp = roster_sub.add_parser("import", help="import a roster CSV (all or nothing)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="check and summarise; write nothing")
+    imp.add_argument("--deactivate-missing", action="store_true",
+                     help="mark people who are not in the file inactive")
+
+    report = sub.add_parser("report", help="the programme's headline figures")
+    report.add_argument("--format", choices=("text", "json"), default="text")
+
+    tick = sub.add_parser("tick", help="run everything due once, then exit")
+    tick.add_argument("--now", help="pretend it is this time (ISO 8601, e.g. 2027-03-01T10:00Z)")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(args.config)
+
+
+async def _db_upgrade(args: argparse.Namespace) -> int:
+    from storage.db import normalize_url, upgrade
+
+    settings = _settings(args)
+    await upgrade(normalize_url(settings.secrets.database_url))
+    print("Database is up to date.")
+    return 0
+
+
+async def _roster_import(args: argparse.Namespace) -> int:
+    async with build_app(_settings(args)) as app:
+        return await import_roster_file(
+            app, args.file, dry_run=args.dry_run, deactivate_missing=args.deactivate_missing,
+            out=sys.stdout,
+        )
+
+
+async def _report(args: argparse.Namespace) -> int:
+    async with build_app(_settings(args)) as app:
+        figures = await app.store.figures()
+    if args.format == "json":
+        data = asdict(figures)
+        print(json.dumps({key: data[key] for key in REPORT_KEYS}, indent=2))
+    else:
+        print(report_text(figures, app.settings.config))
+    return 0
+
+
+def parse_now(text: str) -> datetime:
+    """Read `--now`: ISO 8601; a time without a zone is taken as UTC."""
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UserError(f"--now: {text!r} is not an ISO 8601 time; use e.g. 2027-03-01T10:00Z")
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+async def _tick(args: argparse.Namespace) -> int:
+    from bot.platforms import configured_senders
+
+    clock = SimulatedClock(parse_now(args.now)) if args.now else None
+    settings = _settings(args)
+    async with build_app(settings, clock=clock) as app:
+        done = await app.engine.run_due()
+        senders = configured_senders(settings)
+        if not senders:
+            print(f"Ran due programme work ({len(done)} messages queued). No platform is "
+                  "configured (set SLACK_BOT_TOKEN or MICROSOFT_APP_ID), so messages wait "
+                  "in the queue.")
+            return 0
+        for sender in senders:
+            app.add_sender(sender)
+        stats = await app.deliverer.deliver_due()
+    print(f"Sent {stats.sent}, will retry {stats.retried}, failed {stats.failed}.")
+    return 0
+
+
+async def _demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return await run_demo(database_url=args.database_url, out=sys.stdout)
+
+
+async def _chat(args: argparse.Namespace) -> int:
+    from bot.chat import run_chat
+
+    async with build_app(_settings(args)) as app:
+        return await run_chat(app, args.email, stdin=sys.stdin, out=sys.stdout)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
+    "db": _db_upgrade,
+    "roster": _roster_import,
+    "report": _report,
+    "tick": _tick,
+    "demo": _demo,
+    "chat": _chat,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `mentorbot` script and `python -m bot`."""
+    args = _parser().parse_args(argv)
+    try:
+        return asyncio.run(COMMANDS[args.command](args))
+    except (UserError, ConfigError) as error:
+        print(f"mentorbot: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

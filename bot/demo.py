@@ -1,0 +1,174 @@
+"""`mentorbot demo`: a five-minute tour of a programme, in simulated time, in the terminal.
+
+It imports the sample organisation shipped with the package into a throwaway SQLite database,
+lets the console stand in for Slack and Teams, and plays what people and admins would see.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import TextIO
+
+from adapters.console.sender import PLATFORM, TENANT, ConsoleSender
+from adapters.console.session import ConsoleSession
+from bot.app import Mentorbot, build_app
+from bot.clock import SimulatedClock
+from bot.roster_import import import_roster_file
+from bot.settings import Secrets, Settings, parse_config
+from conversations.domain import Identity, Person, Role, Status
+from conversations.types import Address, Delivery, OutgoingMessage
+
+DEMO_START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # a Monday, a week before the programme
+SHOW_PER_KIND = 2  # the demo prints a couple of each scheduled message, then counts the rest
+BAD_ROSTER = b"""email,name,level,role,timezone,manager_email
+ana@example.com,Ana,two,mentor,Europe/London,
+bo@example.com,Bo,3,teacher,Europe/Lodnon,
+ana@example.com,Ana again,2,mentee,UTC,nobody@example.com
+"""
+
+
+def demo_config(admin_email: str) -> Settings:
+    """The demo programme's settings (the same schema as app.yaml)."""
+    config = parse_config(
+        {
+            "programme": {
+                "name": "Northwind Reverse Mentoring 2027",
+                "start_date": "2027-01-11",
+                "sessions": 6,
+                "cadence_days": 28,
+                "timezone": "Europe/London",
+            },
+            "admins": [admin_email],
+        },
+        source="demo",
+    )
+    return Settings(config=config, secrets=Secrets())
+
+
+class DemoSender(ConsoleSender):
+    """Prints the first few messages of each kind in full, then only counts them."""
+
+    def __init__(self, out: TextIO, names: dict[str, str], clock: SimulatedClock) -> None:
+        super().__init__(out, names=lambda email: names.get(email, email), clock=clock.now)
+        self.shown: Counter[str] = Counter()
+        self.hidden: Counter[str] = Counter()
+
+    async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
+        """Print, or just count once enough of this kind were shown."""
+        if message.private or self.shown[message.kind] < SHOW_PER_KIND:
+            if not message.private:
+                self.shown[message.kind] += 1
+            return await super().send(message, address)
+        self.hidden[message.kind] += 1
+        return Delivery(PLATFORM, f"console-hidden-{sum(self.hidden.values())}", address,
+                        self.clock())
+
+    def summarise_hidden(self) -> None:
+        """One line for the messages that were sent but not printed."""
+        for kind, count in sorted(self.hidden.items()):
+            print(f"\n  … and {count} more `{kind}` messages, one per person.", file=self.out)
+        self.hidden.clear()
+
+
+def _heading(out: TextIO, text: str) -> None:
+    print(f"\n\n━━ {text} " + "━" * max(3, 76 - len(text)), file=out)
+
+
+def _sample_roster() -> bytes:
+    return resources.files("bot.data").joinpath("sample_roster.csv").read_bytes()
+
+
+def _pick(people: list[Person], **wanted: object) -> Person:
+    for person in people:
+        if all(getattr(person, key) == value for key, value in wanted.items()):
+            return person
+    raise LookupError(f"the sample roster has no person with {wanted}")
+
+
+async def run_demo(*, database_url: str | None, out: TextIO) -> int:
+    """Play the tour; returns the exit code."""
+    with tempfile.TemporaryDirectory(prefix="mentorbot-demo-") as tmp:
+        url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'demo.db'}"
+        roster_path = Path(tmp) / "roster.csv"
+        roster_path.write_bytes(_sample_roster())
+        bad_path = Path(tmp) / "roster-with-mistakes.csv"
+        bad_path.write_bytes(BAD_ROSTER)
+        clock = SimulatedClock(DEMO_START)
+        admin = _admin_of(_sample_roster())
+        settings = demo_config(admin)
+        settings = Settings(settings.config, Secrets(database_url=url))
+        async with build_app(settings, clock=clock, rng=random.Random(7)) as app:
+            await _tour(app, clock, roster_path, bad_path, out)
+    return 0
+
+
+def _admin_of(roster: bytes) -> str:
+    """The most senior person in the People team runs the programme in the demo."""
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(roster.decode("utf-8-sig"))))
+    people_team = [r for r in rows if r.get("department", "").strip() == "People"] or rows
+    return max(people_team, key=lambda r: int(r["level"]))["email"].strip().casefold()
+
+
+async def _tour(
+    app: Mentorbot, clock: SimulatedClock, roster: Path, bad_roster: Path, out: TextIO
+) -> None:
+    config = app.settings.config
+    print(f"Mentorbot demo — {config.programme.name}", file=out)
+    print("Simulated time, a throwaway SQLite database, and the terminal standing in for Slack "
+          "and Teams.", file=out)
+
+    _heading(out, "1. The programme team imports the company roster")
+    print("A roster with mistakes is refused whole, with a line per problem:\n", file=out)
+    from bot.errors import UserError
+
+    try:
+        await import_roster_file(app, bad_roster, dry_run=False, deactivate_missing=False, out=out)
+    except UserError as error:
+        print(f"  {str(error).replace(chr(10), chr(10) + '  ')}", file=out)
+    print("\nThe real roster imports cleanly:\n", file=out)
+    await import_roster_file(app, roster, dry_run=False, deactivate_missing=False, out=out)
+
+    people = await app.store.all_people()
+    names = {p.email: f"{p.display_name} ({p.title or 'no title'})" for p in people}
+    sender = DemoSender(out, names, clock)
+    app.add_sender(sender)
+    for person in people:  # in the demo everyone has the app installed
+        await app.store.link_identity(
+            Identity(person.id, PLATFORM, TENANT, person.email, dm_conversation_id=person.email)
+        )
+
+    _heading(out, "2. Everyone enrolled is welcomed at 10:00 on their own working day")
+    clock.set(DEMO_START + timedelta(days=1, hours=4))
+    await app.tick()
+    sender.summarise_hidden()
+
+    junior = _pick(people, role=Role.MENTOR, status=Status.ENROLLED)
+    _heading(out, f"3. {junior.display_name}, a junior mentor, chats with the bot")
+    session = ConsoleSession(junior.email, app.engine.handle, sender, clock.now)
+    for line in ("status", "profile", "pause until 2027-02-01", "1"):
+        print(f"\n{junior.display_name} types: {line}", file=out)
+        await session.say(line)
+
+    senior = _pick(people, status=Status.DIRECTORY)
+    _heading(out, f"4. {senior.display_name} was not nominated, but joins by themself")
+    session = ConsoleSession(senior.email, app.engine.handle, sender, clock.now)
+    for line in ("join", "2"):
+        print(f"\n{senior.display_name} types: {line}", file=out)
+        await session.say(line)
+
+    _heading(out, "5. The programme admin checks the figures")
+    admin = await app.store.person_by_email(config.admins[0])
+    assert admin is not None
+    session = ConsoleSession(admin.email, app.engine.handle, sender, clock.now)
+    print(f"\n{admin.display_name} types: report", file=out)
+    await session.say("report")
+    print("\nTry it yourself: `mentorbot chat --as EMAIL` after `mentorbot roster import`.",
+          file=out)

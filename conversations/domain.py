@@ -1,0 +1,125 @@
+"""Domain records the engine reasons about. Storage maps its rows to these; they never carry
+ORM or platform objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """Which side a person wants to be on. `either` lets the matcher choose."""
+
+    MENTOR = "mentor"  # the junior who mentors a senior leader
+    MENTEE = "mentee"  # the senior leader who learns
+    EITHER = "either"
+
+
+class Status(StrEnum):
+    """Where a person stands in the programme."""
+
+    DIRECTORY = "directory"  # in the roster (for manager chains) but not enrolled
+    ENROLLED = "enrolled"
+    PAUSED = "paused"  # enrolled, but no messages until `paused_until`
+    LEFT = "left"  # chose to leave; kept for history
+    INACTIVE = "inactive"  # removed from the roster by an admin (--deactivate-missing)
+    UNREACHABLE = "unreachable"  # the platform says the bot cannot reach them
+
+    @property
+    def enrolled(self) -> bool:
+        """True for people who take part in the programme now (paused included)."""
+        return self in (Status.ENROLLED, Status.PAUSED)
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person in the company directory, enrolled or not."""
+
+    id: int
+    email: str
+    name: str
+    level: int
+    title: str = ""
+    department: str = ""
+    manager_id: int | None = None
+    timezone: str = ""
+    role: Role | None = None
+    teaches: tuple[str, ...] = ()
+    learns: tuple[str, ...] = ()
+    status: Status = Status.DIRECTORY
+    paused_until: date | None = None
+    enrolled_at: datetime | None = None
+
+    @property
+    def display_name(self) -> str:
+        """The name to show, falling back to the email's local part."""
+        return self.name or self.email.split("@", 1)[0]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """How one person is reached on one platform."""
+
+    person_id: int
+    platform: str
+    tenant_id: str
+    user_id: str
+    dm_conversation_id: str = ""
+    service_url: str = ""
+    reference: str = ""  # serialized Teams ConversationReference (JSON)
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One validated roster row, ready to store (manager given by email, resolved on write)."""
+
+    line: int
+    email: str
+    name: str
+    level: int
+    title: str = ""
+    department: str = ""
+    manager_email: str = ""
+    timezone: str = ""
+    role: Role | None = None
+    teaches: tuple[str, ...] = ()
+    learns: tuple[str, ...] = ()
+    slack_id: str = ""
+    teams_id: str = ""
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What a roster import changed (or would change, on a dry run)."""
+
+    created: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    enrolled: tuple[str, ...] = ()  # emails newly enrolled by this import
+    missing: tuple[str, ...] = ()  # in the database, not in the file
+    deactivated: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReportFigures:
+    """The headline figures (`mentorbot report`, DESIGN §6)."""
+
+    participants: int = 0
+    active_pairs: int = 0
+    messages_sent: int = 0
+    meetings_reported: int = 0
+    pulse_responses: int = 0
+    average_rating: float | None = None
+    by_role: dict[str, int] = field(default_factory=dict)
+    delivery: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One admin action, as recorded in the audit log."""
+
+    actor: str
+    action: str
+    detail: str
+    at: datetime

@@ -1,0 +1,192 @@
+"""The engine's two entry points: `handle(event)` and `run_due(now)`.
+
+`handle` answers a person at once: the returned messages are replies to send in the
+conversation the event came from. Anything for somebody else, or for later, goes into the
+durable queue (`WorkQueue`) with an idempotency key, so a crash or a second process never sends
+it twice. `run_due` turns programme work that has come due into queued messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from conversations import commands as cmd
+from conversations import messages
+from conversations.codec import message_to_dict
+from conversations.config import AppConfig
+from conversations.domain import Person
+from conversations.ports import Clock, DueWork, Store
+from conversations.timing import next_slot, zone
+from conversations.types import (
+    Action,
+    Address,
+    Command,
+    Event,
+    IncomingMessage,
+    MemberJoined,
+    OutgoingMessage,
+    ToPerson,
+)
+
+log = logging.getLogger(__name__)
+
+DELIVER = "deliver"  # a queued OutgoingMessage, sent by the delivery worker
+LEASE = timedelta(minutes=5)  # long enough for one batch; a crashed worker's rows come back
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One event being handled: who sent it, where to answer, and when."""
+
+    person: Person | None
+    reply_to: Address
+    now: datetime
+    is_admin: bool
+
+
+WorkHandler = Callable[["Engine", DueWork, datetime], Awaitable[list[OutgoingMessage]]]
+CommandHandler = Callable[["Engine", Turn, object], Awaitable[list[OutgoingMessage]]]
+ActionHandler = Callable[["Engine", Turn, Action], Awaitable[list[OutgoingMessage]]]
+
+
+class Engine:
+    """The platform-neutral programme engine. Build one per process in `bot.app`."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: AppConfig,
+        clock: Clock,
+        rng: random.Random,
+        *,
+        worker: str = "engine",
+    ) -> None:
+        from conversations import enrolment  # handlers register themselves in tables
+
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.rng = rng
+        self.worker = worker
+        self._commands: dict[type, CommandHandler] = dict(enrolment.COMMANDS)
+        self._actions: dict[str, ActionHandler] = dict(enrolment.ACTIONS)
+        self._work: dict[str, WorkHandler] = dict(enrolment.WORK)
+
+    # --- events ------------------------------------------------------------------------------
+
+    async def handle(self, event: Event) -> list[OutgoingMessage]:
+        """Answer one event; returns the replies for the event's conversation."""
+        person = await self.store.person_by_identity(event.user)
+        turn = Turn(
+            person=person,
+            reply_to=event.address,
+            now=self.clock.now(),
+            is_admin=person is not None and self.config.is_admin(person.email),
+        )
+        if isinstance(event, MemberJoined):
+            return [messages.help_text(turn.reply_to, person, is_admin=turn.is_admin)]
+        if isinstance(event, Action):
+            return await self._handle_action(turn, event)
+        text = event.text if isinstance(event, IncomingMessage) else _command_text(event)
+        return await self.run_command(turn, cmd.parse(text))
+
+    async def run_command(self, turn: Turn, command: cmd.ParsedCommand) -> list[OutgoingMessage]:
+        """Run a parsed command for the person in `turn`."""
+        if isinstance(command, cmd.Unknown):
+            return [messages.unknown_command(turn.reply_to, command.problem, command.suggestion)]
+        if isinstance(command, cmd.Help):
+            return [messages.help_text(turn.reply_to, turn.person, is_admin=turn.is_admin)]
+        if turn.person is None:
+            return [not_in_directory(turn.reply_to)]
+        if cmd.is_admin_command(command) and not turn.is_admin:
+            return [self.admin_refusal(turn.reply_to)]
+        handler = self._commands.get(type(command))
+        if handler is None:
+            # Parsed but not built yet in this version: say so rather than pretend.
+            return [messages.reply(turn.reply_to, "unavailable",
+                                   "That command isn't available in this version yet.")]
+        return await handler(self, turn, command)
+
+    async def _handle_action(self, turn: Turn, action: Action) -> list[OutgoingMessage]:
+        handler = self._actions.get(action.action_id)
+        if handler is None:
+            log.info("ignoring unknown action %r from %s", action.action_id, action.user)
+            return [messages.reply(turn.reply_to, "stale", "That button has expired. Try `help`.")]
+        if turn.person is None:
+            return [not_in_directory(turn.reply_to)]
+        return await handler(self, turn, action)
+
+    def admin_refusal(self, to: Address) -> OutgoingMessage:
+        """The short refusal a non-admin gets for an admin command; names the admins."""
+        admins = ", ".join(self.config.admins) or "nobody yet (see app.yaml `admins`)"
+        return messages.reply(
+            to, "refusal", f"Only programme admins can do that. The admins are: {admins}."
+        )
+
+    # --- the queue ---------------------------------------------------------------------------
+
+    async def queue(self, outgoing: Sequence[OutgoingMessage], due_at: datetime) -> int:
+        """Put messages on the delivery queue; a key already queued is skipped."""
+        added = 0
+        for message in outgoing:
+            if not message.idempotency_key:
+                raise ValueError(f"queued message {message.kind!r} has no idempotency key")
+            added += await self.store.schedule(
+                DELIVER, message_to_dict(message), due_at, message.idempotency_key
+            )
+        return added
+
+    async def queue_for_person(self, person: Person, message: OutgoingMessage) -> int:
+        """Queue a scheduled message for the person's next delivery slot (quiet hours)."""
+        tz = zone(person.timezone, self.config.programme.timezone)
+        due = next_slot(self.clock.now(), tz, self.config.programme)
+        return await self.queue([message], due)
+
+    async def welcome(self, people: Sequence[Person]) -> int:
+        """Queue the welcome for newly enrolled people (once each, ever)."""
+        added = 0
+        for person in people:
+            # Keyed by the enrolment, so someone who leaves and is enrolled again is welcomed again.
+            stamp = person.enrolled_at.strftime("%Y%m%dT%H%M%S") if person.enrolled_at else "0"
+            key = f"welcome:{person.id}:{stamp}"
+            message = messages.welcome(ToPerson(person.id), person, self.config, key=key)
+            added += await self.queue_for_person(person, message)
+        return added
+
+    async def run_due(self, now: datetime | None = None, *, limit: int = 200) -> list[OutgoingMessage]:
+        """Process programme work due by `now`; returns the messages it queued."""
+        now = now or self.clock.now()
+        produced: list[OutgoingMessage] = []
+        while True:
+            batch = await self.store.claim(
+                now, limit=limit, lease_until=now + LEASE, worker=self.worker,
+                kinds=sorted(self._work),
+            )
+            for work in batch:
+                handler = self._work[work.kind]
+                outgoing = await handler(self, work, now)
+                # Queue before completing: a crash in between redoes the work, and the
+                # idempotency keys make the second queueing a no-op.
+                await self.queue(outgoing, now)
+                await self.store.complete(work.id, at=now)
+                produced.extend(outgoing)
+            if len(batch) < limit:
+                return produced
+
+
+def _command_text(command: Command) -> str:
+    return f"{command.name} {command.args}".strip()
+
+
+def not_in_directory(to: Address) -> OutgoingMessage:
+    """The answer for someone the directory does not know."""
+    return messages.reply(
+        to,
+        "unknown_person",
+        "I don't know you yet: you're not in the programme's directory. "
+        "Ask your programme team to add you, then say hi again.",
+    )

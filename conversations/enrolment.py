@@ -1,0 +1,281 @@
+"""Enrolment and self-service: join, leave, pause, resume, profile, status, forget me.
+
+Handlers take the engine, the turn and the parsed command, and return the replies. They are
+registered in the tables at the bottom, which the engine dispatches on.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from conversations import actions, admin, messages
+from conversations import commands as cmd
+from conversations.config import check_timezone
+from conversations.domain import Person, Role, Status
+from conversations.ports import DueWork
+from conversations.timing import local_today, slot_on, zone
+from conversations.types import Action, Button, Buttons, OutgoingMessage, Text, ToPerson
+
+if TYPE_CHECKING:
+    from conversations.engine import ActionHandler, CommandHandler, Engine, Turn, WorkHandler
+
+PAUSE_END = "pause.end"
+MAX_TOPICS = 10
+MAX_TOPIC_LENGTH = 60
+
+
+async def join(engine: Engine, turn: Turn, command: cmd.Join) -> list[OutgoingMessage]:
+    """Enrol the person, asking which side they want when they did not say."""
+    person = _known(turn)
+    if person.status.enrolled:
+        return [messages.reply(turn.reply_to, "join", "You're already in the programme. 🙌 "
+                               + messages.status_text(person, local_today(turn.now, _tz(engine, person))))]
+    role = command.role or person.role
+    if command.role is None:
+        return [messages.compose(
+            turn.reply_to, "join.role",
+            Text("Great to have you! Which side would you like to be on?"),
+            Buttons(messages.ROLE_BUTTONS),
+            private=True,
+        )]
+    return await _enrol(engine, turn, person, role)
+
+
+async def _enrol(
+    engine: Engine, turn: Turn, person: Person, role: Role | None
+) -> list[OutgoingMessage]:
+    if role is not None and role != person.role:
+        person = await engine.store.update_profile(person.id, role=role)
+    person = await engine.store.set_status(person.id, Status.ENROLLED, at=turn.now)
+    return [messages.welcome(turn.reply_to, person, engine.config, key="")]
+
+
+async def choose_role(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """The role buttons of `join`."""
+    person = _known(turn)
+    try:
+        role = Role(action.value)
+    except ValueError:
+        return [messages.reply(turn.reply_to, "join", "That button has expired. Type `join`.")]
+    if person.status.enrolled:
+        person = await engine.store.update_profile(person.id, role=role)
+        return [messages.reply(turn.reply_to, "join", f"Done: you're now {messages.ROLE_PHRASES[role]}.")]
+    return await _enrol(engine, turn, person, role)
+
+
+async def leave(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
+    """Leave the programme; one tap brings them back."""
+    person = _known(turn)
+    if not person.status.enrolled:
+        return [messages.reply(turn.reply_to, "leave", "You're not in the programme, so there's "
+                               "nothing to leave. Type `join` whenever you like.")]
+    await engine.store.set_status(person.id, Status.LEFT, at=turn.now)
+    return [messages.reply(
+        turn.reply_to, "leave",
+        "You've left the programme. Thank you for taking part — I won't send you anything more.",
+        Button("Changed my mind: rejoin", actions.ENROL_REJOIN),
+    )]
+
+
+async def leave_button(engine: Engine, turn: Turn, _: Action) -> list[OutgoingMessage]:
+    """The one-tap leave button on the welcome message."""
+    return await leave(engine, turn, None)
+
+
+async def rejoin(engine: Engine, turn: Turn, _: Action) -> list[OutgoingMessage]:
+    """The rejoin button after leaving."""
+    return await join(engine, turn, cmd.Join(role=_known(turn).role))
+
+
+async def pause(engine: Engine, turn: Turn, command: cmd.Pause) -> list[OutgoingMessage]:
+    """Pause oneself, or (admins) someone else, until a date or until `resume`."""
+    target = await _target(engine, turn, command.who)
+    if isinstance(target, OutgoingMessage):
+        return [target]
+    tz = _tz(engine, target)
+    today = local_today(turn.now, tz)
+    if command.until is not None and command.until <= today:
+        return [messages.reply(turn.reply_to, "pause",
+                               f"{messages.fmt_date(command.until)} has already come. "
+                               "Pick a date in the future, like `pause until "
+                               f"{today.replace(year=today.year + 1).isoformat()}`.")]
+    if not target.status.enrolled:
+        return [messages.reply(turn.reply_to, "pause", f"{_who(target, turn)} not in the "
+                               "programme, so there's nothing to pause.")]
+    await engine.store.set_status(target.id, Status.PAUSED, paused_until=command.until, at=turn.now)
+    if command.until is not None:
+        await engine.store.schedule(
+            PAUSE_END, {"person_id": target.id, "until": command.until.isoformat()},
+            slot_on(command.until, tz, engine.config.programme),
+            f"{PAUSE_END}:{target.id}:{command.until.isoformat()}",
+        )
+    until = f"until {messages.fmt_date(command.until)}" if command.until else "until you resume"
+    if command.who is not None:
+        await admin.audit(engine, turn, "pause", f"{target.email} {until}")
+        return [messages.reply(turn.reply_to, "pause", f"Paused {target.display_name} {until}.")]
+    return [messages.reply(
+        turn.reply_to, "pause",
+        f"Paused {until}. Enjoy the break — I'll keep quiet and pick up where you left off.",
+        Button("Resume now", actions.ENROL_RESUME),
+    )]
+
+
+async def resume(engine: Engine, turn: Turn, command: cmd.Resume) -> list[OutgoingMessage]:
+    """End a pause early."""
+    target = await _target(engine, turn, command.who)
+    if isinstance(target, OutgoingMessage):
+        return [target]
+    if target.status is not Status.PAUSED:
+        return [messages.reply(turn.reply_to, "resume", f"{_who(target, turn)} not paused.")]
+    await engine.store.set_status(target.id, Status.ENROLLED, at=turn.now)
+    if command.who is not None:
+        await admin.audit(engine, turn, "resume", target.email)
+        return [messages.reply(turn.reply_to, "resume", f"{target.display_name} is back in.")]
+    return [messages.reply(turn.reply_to, "resume", "Welcome back! You're active again.")]
+
+
+async def resume_button(engine: Engine, turn: Turn, _: Action) -> list[OutgoingMessage]:
+    """The 'Resume now' button."""
+    return await resume(engine, turn, cmd.Resume())
+
+
+async def pause_ended(engine: Engine, work: DueWork, now: datetime) -> list[OutgoingMessage]:
+    """A dated pause has run out: resume the person and tell them (unless things changed)."""
+    person = await engine.store.get_person(int(work.payload["person_id"]))
+    if (
+        person is None
+        or person.status is not Status.PAUSED
+        or person.paused_until is None
+        or person.paused_until.isoformat() != work.payload["until"]
+    ):
+        return []  # resumed early, re-paused to another date, or forgotten
+    await engine.store.set_status(person.id, Status.ENROLLED, at=now)
+    return [messages.compose(
+        ToPerson(person.id), "pause.ended",
+        Text(f"Welcome back, {person.display_name}! Your pause is over and you're active again."),
+        key=f"{work.idempotency_key}:message",
+    )]
+
+
+async def profile(engine: Engine, turn: Turn, command: cmd.Profile) -> list[OutgoingMessage]:
+    """Show the profile, or change one field of it."""
+    person = _known(turn)
+    default_tz = engine.config.programme.timezone
+    if command.field is None:
+        return [messages.compose(
+            turn.reply_to, "profile", Text("Your profile:"),
+            messages.profile_facts(person, default_tz),
+            Text("Change a field with e.g. `profile learns GenAI tools; Accessibility`."),
+            private=True,
+        )]
+    problem, changes = _profile_change(command.field, command.value)
+    if problem:
+        return [messages.reply(turn.reply_to, "profile", problem)]
+    person = await engine.store.update_profile(person.id, **changes)
+    return [messages.compose(
+        turn.reply_to, "profile", Text("Saved. Your profile now:"),
+        messages.profile_facts(person, default_tz), private=True,
+    )]
+
+
+def _profile_change(field: str, value: str) -> tuple[str, dict[str, Any]]:
+    if field == "role":
+        try:
+            return "", {"role": Role(value.casefold())}
+        except ValueError:
+            return "Your role can be `mentor` (junior), `mentee` (senior) or `either`.", {}
+    if field == "timezone":
+        try:
+            return "", {"timezone": check_timezone(value)}
+        except ValueError as error:
+            return f"Time zone {error}.", {}
+    topics = [t.strip() for t in re.split(r"[;,]", value) if t.strip()]
+    if len(topics) > MAX_TOPICS or any(len(t) > MAX_TOPIC_LENGTH for t in topics):
+        return (f"Up to {MAX_TOPICS} topics of at most {MAX_TOPIC_LENGTH} characters, "
+                "separated by `;`."), {}
+    return "", {field: tuple(dict.fromkeys(topics))}
+
+
+async def status(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
+    """Where the person stands."""
+    person = _known(turn)
+    text = messages.status_text(person, local_today(turn.now, _tz(engine, person)))
+    buttons: list[Button] = []
+    if person.status is Status.PAUSED:
+        buttons.append(Button("Resume now", actions.ENROL_RESUME, "", "primary"))
+    elif not person.status.enrolled:
+        buttons.append(Button("Join the programme", actions.HELP_COMMAND, "join", "primary"))
+    return [messages.reply(turn.reply_to, "status", text, *buttons)]
+
+
+async def forget_me(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
+    """Ask for confirmation before erasing anything."""
+    return [messages.reply(
+        turn.reply_to, "forget",
+        "This erases your name, email, profile, platform accounts and comments, and takes you "
+        "out of the programme. Anonymous counts stay. It can't be undone.",
+        Button("Yes, erase my data", actions.PRIVACY_FORGET, "confirm", "danger"),
+        Button("Keep my data", actions.PRIVACY_FORGET, "cancel"),
+    )]
+
+
+async def forget_confirmed(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """The erase button: erase, or keep everything on cancel."""
+    if action.value != "confirm":
+        return [messages.reply(turn.reply_to, "forget", "Nothing was erased.")]
+    await engine.store.forget(_known(turn).id, at=turn.now)
+    return [messages.reply(turn.reply_to, "forget",
+                           "Done: your personal data is erased. Take care! 👋")]
+
+
+async def run_command_button(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """Buttons that stand for a typed command ("My status", "Join the programme")."""
+    return await engine.run_command(turn, cmd.parse(action.value))
+
+
+def _known(turn: Turn) -> Person:
+    # The engine answers unknown people before dispatching, so a handler always has a person.
+    assert turn.person is not None
+    return turn.person
+
+
+def _tz(engine: Engine, person: Person) -> Any:
+    return zone(person.timezone, engine.config.programme.timezone)
+
+
+def _who(person: Person, turn: Turn) -> str:
+    return "You're" if turn.person and person.id == turn.person.id else f"{person.display_name} is"
+
+
+async def _target(engine: Engine, turn: Turn, who: cmd.PersonRef | None) -> Person | OutgoingMessage:
+    """The person a pause/resume is about: oneself, or (admins) someone named."""
+    if who is None:
+        return _known(turn)
+    found = await admin.find_person(engine, turn, who)
+    return found
+
+
+COMMANDS: dict[type, CommandHandler] = cast(
+    "dict[type, CommandHandler]",
+    {
+        cmd.Join: join,
+        cmd.Leave: leave,
+        cmd.Pause: pause,
+        cmd.Resume: resume,
+        cmd.Profile: profile,
+        cmd.StatusQuery: status,
+        cmd.ForgetMe: forget_me,
+        **admin.COMMANDS,
+    },
+)
+ACTIONS: dict[str, ActionHandler] = {
+    actions.ENROL_ROLE: choose_role,
+    actions.ENROL_LEAVE: leave_button,
+    actions.ENROL_REJOIN: rejoin,
+    actions.ENROL_RESUME: resume_button,
+    actions.HELP_COMMAND: run_command_button,
+    actions.PRIVACY_FORGET: forget_confirmed,
+}
+WORK: dict[str, WorkHandler] = {PAUSE_END: pause_ended}

@@ -1,0 +1,204 @@
+"""The small Protocols through which the engine reaches storage and time.
+
+`storage/` implements them on SQLAlchemy; tests implement them in memory. Every method speaks in
+the frozen dataclasses of `conversations.domain` and `conversations.types`, never in ORM rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from conversations.domain import (
+    AuditEntry,
+    Identity,
+    ImportSummary,
+    Person,
+    ReportFigures,
+    Role,
+    Status,
+    RosterEntry,
+)
+from conversations.types import Address, Delivery, OutgoingMessage, UserRef
+
+
+class Clock(Protocol):
+    """Where the time comes from; injected so tests travel in time without sleeping."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+class Directory(Protocol):
+    """People, their platform identities and their programme status."""
+
+    async def get_person(self, person_id: int) -> Person | None:
+        """The person with this id, or None."""
+        ...
+
+    async def person_by_email(self, email: str) -> Person | None:
+        """The person with this email (case-insensitive), or None."""
+        ...
+
+    async def person_by_identity(self, user: UserRef) -> Person | None:
+        """The person linked to this platform account, or None."""
+        ...
+
+    async def all_people(self) -> list[Person]:
+        """Everyone in the directory, ordered by id."""
+        ...
+
+    async def set_status(
+        self, person_id: int, status: Status, *, paused_until: date | None = None, at: datetime
+    ) -> Person:
+        """Change a person's programme status (and pause date); returns the updated person."""
+        ...
+
+    async def update_profile(
+        self,
+        person_id: int,
+        *,
+        role: Role | None = None,
+        teaches: Sequence[str] | None = None,
+        learns: Sequence[str] | None = None,
+        timezone: str | None = None,
+    ) -> Person:
+        """Change the fields given (None leaves a field as it is); returns the updated person."""
+        ...
+
+    async def link_identity(self, identity: Identity) -> None:
+        """Create or update how a person is reached on `identity.platform`."""
+        ...
+
+    async def identities_of(self, person_id: int) -> list[Identity]:
+        """Every platform identity of one person."""
+        ...
+
+    async def forget(self, person_id: int, *, at: datetime) -> None:
+        """Erase a person's personal data, keeping only anonymous counts."""
+        ...
+
+    async def import_roster(
+        self,
+        entries: Sequence[RosterEntry],
+        *,
+        deactivate_missing: bool,
+        dry_run: bool,
+        at: datetime,
+    ) -> ImportSummary:
+        """Create or update everyone in `entries` (by email) in one transaction.
+
+        Entries must already be validated (`conversations.roster`). A row with a role enrols a
+        person who is not enrolled yet; people missing from the file are reported and, with
+        `deactivate_missing`, marked inactive. A dry run computes the summary and writes nothing.
+        """
+        ...
+
+
+class AuditLog(Protocol):
+    """Every admin action, for accountability."""
+
+    async def record(self, actor: str, action: str, detail: str, *, at: datetime) -> None:
+        """Append one entry."""
+        ...
+
+    async def recent(self, limit: int = 50) -> list[AuditEntry]:
+        """The latest entries, newest first."""
+        ...
+
+
+@dataclass(frozen=True)
+class DueWork:
+    """One row of the delivery queue: something to do at or after `due_at`."""
+
+    id: int
+    kind: str
+    payload: Mapping[str, Any]
+    due_at: datetime
+    idempotency_key: str
+    attempts: int = 0
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class WorkQueue(Protocol):
+    """The `due_work` table: durable, leased, exactly-once work (DESIGN §4)."""
+
+    async def schedule(
+        self, kind: str, payload: Mapping[str, Any], due_at: datetime, idempotency_key: str
+    ) -> bool:
+        """Queue work unless the key exists already; True when a row was added."""
+        ...
+
+    async def claim(
+        self,
+        now: datetime,
+        *,
+        limit: int,
+        lease_until: datetime,
+        worker: str,
+        kinds: Sequence[str] | None = None,
+    ) -> list[DueWork]:
+        """Lease up to `limit` rows that are due (or whose lease expired), oldest first.
+
+        `kinds` restricts the claim to those kinds (the engine claims programme work, the
+        delivery worker claims `deliver` rows); None claims every kind.
+        """
+        ...
+
+    async def complete(self, work_id: int, *, at: datetime, result: str = "") -> None:
+        """Mark a claimed row done."""
+        ...
+
+    async def fail(
+        self, work_id: int, *, error: str, at: datetime, retry_at: datetime | None
+    ) -> None:
+        """Record a failure: retry at `retry_at`, or mark the row failed for good when None."""
+        ...
+
+
+class Reports(Protocol):
+    """Aggregate figures for admins."""
+
+    async def figures(self) -> ReportFigures:
+        """The headline programme figures."""
+        ...
+
+
+class Store(Directory, AuditLog, WorkQueue, Reports, Protocol):
+    """Everything the engine needs from storage."""
+
+
+class SendFailed(Exception):
+    """A platform refused or failed a send. Adapters raise it; the delivery worker decides.
+
+    `retry_after` (seconds) comes from the platform (Slack 429, Teams 429) when it said so;
+    `permanent` means retrying cannot help (a malformed message); `unreachable` means the person
+    can no longer be reached there (account deactivated, bot uninstalled).
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        unreachable: bool = False,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.permanent = permanent
+        self.unreachable = unreachable
+
+
+class Sender(Protocol):
+    """One platform's way of sending a message to a conversation."""
+
+    platform: str
+
+    async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
+        """Post (or, with `message.replaces`, update) a message; raise SendFailed on failure."""
+        ...

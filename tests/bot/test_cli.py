@@ -1,0 +1,122 @@
+"""The `mentorbot` command line, run in-process against real databases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+ROSTER = """email,name,title,level,department,manager_email,timezone,role,teaches,learns
+ceo@example.com,Maya Okafor,CEO,8,Operations,,Europe/London,mentee,,GenAI tools
+sam@example.com,Sam Lee,Analyst,2,Finance,ceo@example.com,Europe/London,mentor,GenAI tools,
+kim@example.com,Kim Park,Manager,5,Finance,ceo@example.com,Europe/Berlin,,,
+"""
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "app.yaml").write_text(
+        "programme:\n  start_date: 2027-01-11\n  name: Test Programme\n"
+        "admins: [ceo@example.com]\n"
+    )
+    (tmp_path / "people.csv").write_text(ROSTER)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.delenv("MENTORBOT_CONFIG", raising=False)
+    return tmp_path
+
+
+def report(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    capsys.readouterr()
+    assert main(["report", "--format", "json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_report_is_all_zeros_on_an_empty_database(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert report(capsys) == {
+        "participants": 0, "active_pairs": 0, "messages_sent": 0, "meetings_reported": 0,
+        "pulse_responses": 0, "average_rating": None,
+    }
+
+
+def test_roster_import_dry_run_then_for_real(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["roster", "import", "people.csv", "--dry-run"]) == 0
+    assert "Would import 3 people: 3 new" in capsys.readouterr().out
+    assert report(capsys)["participants"] == 0
+    assert main(["roster", "import", "people.csv"]) == 0
+    out = capsys.readouterr().out
+    assert "Imported 3 people: 3 new, 0 updated, 0 unchanged; 2 newly enrolled." in out
+    assert "2 welcome messages queued" in out
+    assert report(capsys)["participants"] == 2
+    # Importing the same file again changes nothing and welcomes nobody twice.
+    assert main(["roster", "import", "people.csv"]) == 0
+    assert "0 new, 0 updated, 3 unchanged; 0 newly enrolled." in capsys.readouterr().out
+
+
+def test_a_roster_with_five_mistakes_gets_five_lines_and_changes_nothing(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "bad.csv").write_text(
+        "email,name,level,role,timezone,manager_email\n"
+        ",No Email,3,mentor,UTC,\n"
+        "ana@example.com,Ana,two,mentor,UTC,\n"
+        "bo@example.com,Bo,3,teacher,UTC,\n"
+        "cy@example.com,Cy,3,mentor,Europe/Lodnon,\n"
+        "ana@example.com,Ana Again,4,mentee,UTC,\n"
+    )
+    assert main(["roster", "import", "bad.csv"]) == 1
+    err = capsys.readouterr().err
+    problems = [line for line in err.splitlines() if line.startswith("line ")]
+    assert len(problems) == 5, err
+    assert problems[0].startswith("line 2: email:")
+    assert problems[1].startswith("line 3: level:")
+    assert problems[2].startswith("line 4: role:")
+    assert problems[3].startswith("line 5: timezone:")
+    assert problems[4].startswith("line 6: email:") and "line 3" in problems[4]
+    assert "Traceback" not in err
+    assert report(capsys)["participants"] == 0
+
+
+def test_user_errors_exit_1_with_one_clear_message(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["roster", "import", "nope.csv"]) == 1
+    assert "nope.csv: no such file" in capsys.readouterr().err
+    assert main(["tick", "--now", "yesterday"]) == 1
+    assert "not an ISO 8601 time" in capsys.readouterr().err
+    assert main(["chat", "--as", "nobody@example.com"]) == 1
+    assert "no one with email" in capsys.readouterr().err
+    (workdir / "app.yaml").write_text("programme:\n  start_date: 2027-01-11\nmatching:\n"
+                                      "  min_level_gap: two\n")
+    assert main(["report"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == (
+        "mentorbot: app.yaml: matching.min_level_gap: must be an integer >= 0 and <= 100, "
+        "got 'two'"
+    )
+
+
+def test_tick_without_a_platform_keeps_messages_queued(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["roster", "import", "people.csv"]) == 0
+    assert main(["tick", "--now", "2027-01-12T12:00:00Z"]) == 0
+    assert "No platform is configured" in capsys.readouterr().out
+    assert report(capsys)["messages_sent"] == 0
+
+
+def test_chat_as_a_person(workdir: Path, capsys: pytest.CaptureFixture[str],
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    assert main(["roster", "import", "people.csv"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("status\npause until 2099-01-01\n1\nquit\n"))
+    assert main(["chat", "--as", "SAM@example.com"]) == 0
+    out = capsys.readouterr().out
+    assert "Chatting with Mentorbot as Sam Lee" in out
+    assert "You're enrolled as a reverse mentor" in out
+    assert "Paused until Thu 1 Jan 2099" in out
+    assert "Welcome back! You're active again." in out  # "1" pressed "Resume now"

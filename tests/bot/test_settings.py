@@ -1,0 +1,60 @@
+"""app.yaml mistakes become one precise line each, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import ConfigError, Secrets, load_config, parse_config
+
+START = {"start_date": "2027-01-11"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"programme": START, "matching": {"min_level_gap": "two"}},
+         "matching.min_level_gap: must be an integer >= 0 and <= 100, got 'two'"),
+        ({"programme": START, "matching": {"min_level_gap": -1}},
+         "matching.min_level_gap: must be an integer >= 0, got -1"),
+        ({"programme": {**START, "timezone": "Mars/Base"}},
+         "programme.timezone: must be an IANA time zone name such as Europe/London, got 'Mars/Base'"),
+        ({"programme": {**START, "working_days": ["mon", "funday"]}},
+         "programme.working_days[1]: must be one of"),
+        ({"programme": {}}, "programme.start_date: is required"),
+        ({"programme": {**START, "sessionz": 3}}, "programme.sessionz: is not a known key"),
+        ({"programme": START, "slack": {"bot_token": "xoxb"}},
+         "slack.bot_token: secrets belong in the environment"),
+        ({"programme": {"start_date": "soon"}}, "programme.start_date: must be a date like"),
+        ([1, 2], "must be a mapping of keys"),
+    ],
+)
+def test_each_mistake_is_one_precise_line(raw: object, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(raw)
+    text = str(caught.value)
+    assert message in text
+    assert len(text.splitlines()) == 1
+
+
+def test_the_example_app_yaml_is_valid() -> None:
+    config = load_config(Path(__file__).parents[2] / "app.yaml")
+    assert config.programme.sessions == 6 and config.matching.min_level_gap == 2
+
+
+def test_yaml_syntax_errors_name_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "app.yaml"
+    path.write_text("programme:\n  start_date: [2027\n")
+    with pytest.raises(ConfigError, match=r"app.yaml: .* at line \d"):
+        load_config(path)
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(tmp_path / "missing.yaml")
+
+
+def test_environment_is_read_and_checked() -> None:
+    secrets = Secrets.from_env({"DATABASE_URL": "postgresql://x/y", "TEAMS_DEV_MODE": "1"})
+    assert secrets.database_url == "postgresql://x/y" and secrets.teams_dev_mode
+    assert Secrets.from_env({}).database_url.startswith("sqlite+aiosqlite")
+    with pytest.raises(ConfigError, match="PORT: must be a port number"):
+        Secrets.from_env({"PORT": "eighty"})

@@ -1,0 +1,32 @@
+"""Queued messages survive a round trip through JSON unchanged."""
+
+import json
+
+from conversations.codec import message_from_dict, message_to_dict
+from conversations.types import (
+    Address,
+    Button,
+    Buttons,
+    Choice,
+    Facts,
+    Link,
+    Option,
+    OutgoingMessage,
+    Text,
+    ToPair,
+    ToPerson,
+)
+
+
+def test_round_trip_every_block_and_recipient() -> None:
+    blocks = (
+        Text("Hi"),
+        Facts((("Session", "2 of 6"),)),
+        Buttons((Button("We met", "meeting.done", "12:2", "primary"),)),
+        Choice("topics", "Topics", (Option("GenAI", "genai"),), multiple=True),
+        Link("Chat", "https://teams.microsoft.com/l/chat/0/0?users=a"),
+    )
+    for to in (ToPerson(3), ToPair(9), Address("slack", "T1", "D1", "123.4")):
+        message = OutgoingMessage(to, "intro", "Hi", blocks, "intro:9", metadata={"k": "v"})
+        again = message_from_dict(json.loads(json.dumps(message_to_dict(message))))
+        assert again == message and again.metadata == {"k": "v"}

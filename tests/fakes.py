@@ -1,0 +1,234 @@
+"""In-memory implementations of the engine's ports, for fast unit tests of `conversations/`.
+
+They follow the Protocol docstrings in `conversations.ports`; the storage tests hold the SQL
+implementation to the same behaviour on real databases.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from conversations.domain import (
+    AuditEntry,
+    Identity,
+    ImportSummary,
+    Person,
+    ReportFigures,
+    Role,
+    RosterEntry,
+    Status,
+)
+from conversations.ports import DueWork
+from conversations.types import UserRef
+
+
+class FakeClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, when: datetime) -> None:
+        self._now = when
+
+    def advance(self, **delta: float) -> datetime:
+        self._now += timedelta(**delta)
+        return self._now
+
+
+@dataclasses.dataclass
+class _Work:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    due_at: datetime
+    key: str
+    status: str = "pending"
+    attempts: int = 0
+    lease_until: datetime | None = None
+    last_error: str = ""
+
+
+class FakeStore:
+    """A dict-backed `conversations.ports.Store`."""
+
+    def __init__(self) -> None:
+        self.people: dict[int, Person] = {}
+        self.identities: list[Identity] = []
+        self.audit_log: list[AuditEntry] = []
+        self.work: dict[int, _Work] = {}
+        self._ids = itertools.count(1)
+
+    # --- helpers for tests -----------------------------------------------------------------
+
+    def add(self, email: str, level: int, **fields: Any) -> Person:
+        person = Person(id=next(self._ids), email=email.casefold(), name=fields.pop("name", ""),
+                        level=level, **fields)
+        self.people[person.id] = person
+        return person
+
+    def queued(self, kind: str = "deliver") -> list[dict[str, Any]]:
+        return [w.payload for w in self.work.values() if w.kind == kind]
+
+    # --- Directory ---------------------------------------------------------------------------
+
+    async def get_person(self, person_id: int) -> Person | None:
+        return self.people.get(person_id)
+
+    async def person_by_email(self, email: str) -> Person | None:
+        return next((p for p in self.people.values() if p.email == email.casefold()), None)
+
+    async def person_by_identity(self, user: UserRef) -> Person | None:
+        for identity in self.identities:
+            if (identity.platform, identity.user_id) == (user.platform, user.user_id) and (
+                identity.tenant_id in ("", user.tenant_id)
+            ):
+                return self.people.get(identity.person_id)
+        return None
+
+    async def all_people(self) -> list[Person]:
+        return [self.people[k] for k in sorted(self.people)]
+
+    async def set_status(
+        self, person_id: int, status: Status, *, paused_until: date | None = None, at: datetime
+    ) -> Person:
+        person = self.people[person_id]
+        enrolled_at = person.enrolled_at
+        if status.enrolled and not person.status.enrolled:
+            enrolled_at = at
+        person = dataclasses.replace(
+            person, status=status, paused_until=paused_until, enrolled_at=enrolled_at
+        )
+        self.people[person_id] = person
+        return person
+
+    async def update_profile(
+        self,
+        person_id: int,
+        *,
+        role: Role | None = None,
+        teaches: Sequence[str] | None = None,
+        learns: Sequence[str] | None = None,
+        timezone: str | None = None,
+    ) -> Person:
+        person = self.people[person_id]
+        changes: dict[str, Any] = {}
+        if role is not None:
+            changes["role"] = role
+        if teaches is not None:
+            changes["teaches"] = tuple(teaches)
+        if learns is not None:
+            changes["learns"] = tuple(learns)
+        if timezone is not None:
+            changes["timezone"] = timezone
+        person = dataclasses.replace(person, **changes)
+        self.people[person_id] = person
+        return person
+
+    async def link_identity(self, identity: Identity) -> None:
+        self.identities = [
+            i for i in self.identities
+            if (i.platform, i.tenant_id, i.user_id)
+            != (identity.platform, identity.tenant_id, identity.user_id)
+        ]
+        self.identities.append(identity)
+
+    async def identities_of(self, person_id: int) -> list[Identity]:
+        return [i for i in self.identities if i.person_id == person_id]
+
+    async def forget(self, person_id: int, *, at: datetime) -> None:
+        person = self.people[person_id]
+        self.people[person_id] = dataclasses.replace(
+            person, email=f"forgotten-{person_id}@invalid", name="", title="", department="",
+            timezone="", teaches=(), learns=(), status=Status.LEFT,
+        )
+        self.identities = [i for i in self.identities if i.person_id != person_id]
+
+    async def import_roster(
+        self,
+        entries: Sequence[RosterEntry],
+        *,
+        deactivate_missing: bool,
+        dry_run: bool,
+        at: datetime,
+    ) -> ImportSummary:
+        raise NotImplementedError("roster imports are tested against the SQL store")
+
+    # --- AuditLog ----------------------------------------------------------------------------
+
+    async def record(self, actor: str, action: str, detail: str, *, at: datetime) -> None:
+        self.audit_log.append(AuditEntry(actor, action, detail, at))
+
+    async def recent(self, limit: int = 50) -> list[AuditEntry]:
+        return list(reversed(self.audit_log))[:limit]
+
+    # --- WorkQueue ---------------------------------------------------------------------------
+
+    async def schedule(
+        self, kind: str, payload: Mapping[str, Any], due_at: datetime, idempotency_key: str
+    ) -> bool:
+        if any(w.key == idempotency_key for w in self.work.values()):
+            return False
+        work_id = next(self._ids)
+        self.work[work_id] = _Work(work_id, kind, dict(payload), due_at, idempotency_key)
+        return True
+
+    async def claim(
+        self,
+        now: datetime,
+        *,
+        limit: int,
+        lease_until: datetime,
+        worker: str,
+        kinds: Sequence[str] | None = None,
+    ) -> list[DueWork]:
+        due = [
+            w for w in self.work.values()
+            if (kinds is None or w.kind in kinds)
+            and (
+                (w.status == "pending" and w.due_at <= now)
+                or (w.status == "leased" and w.lease_until is not None and w.lease_until < now)
+            )
+        ]
+        due.sort(key=lambda w: (w.due_at, w.id))
+        claimed = []
+        for w in due[:limit]:
+            w.status, w.lease_until, w.attempts = "leased", lease_until, w.attempts + 1
+            claimed.append(DueWork(w.id, w.kind, w.payload, w.due_at, w.key, w.attempts))
+        return claimed
+
+    async def complete(self, work_id: int, *, at: datetime, result: str = "") -> None:
+        self.work[work_id].status = "done"
+
+    async def fail(
+        self, work_id: int, *, error: str, at: datetime, retry_at: datetime | None
+    ) -> None:
+        w = self.work[work_id]
+        w.last_error = error
+        if retry_at is None:
+            w.status = "failed"
+        else:
+            w.status, w.due_at = "pending", retry_at
+
+    # --- Reports -----------------------------------------------------------------------------
+
+    async def figures(self) -> ReportFigures:
+        enrolled = [p for p in self.people.values() if p.status.enrolled]
+        by_role: dict[str, int] = {}
+        for p in enrolled:
+            key = p.role.value if p.role else "unassigned"
+            by_role[key] = by_role.get(key, 0) + 1
+        sent = sum(1 for w in self.work.values() if w.kind == "deliver" and w.status == "done")
+        return ReportFigures(participants=len(enrolled), messages_sent=sent, by_role=by_role)
+
+
+def utc(*args: int) -> datetime:
+    """A UTC datetime, for brevity in tests."""
+    return datetime(*args, tzinfo=UTC)
