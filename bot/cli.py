@@ -24,7 +24,11 @@ from bot.settings import ConfigError, Settings, load_settings
 from conversations.messages import report_text
 
 REPORT_KEYS = (
-    "participants", "active_pairs", "messages_sent", "meetings_reported", "pulse_responses",
+    "participants",
+    "active_pairs",
+    "messages_sent",
+    "meetings_reported",
+    "pulse_responses",
     "average_rating",
 )
 
@@ -35,7 +39,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Run a reverse-mentoring programme in Slack and Microsoft Teams.",
     )
     parser.add_argument(
-        "--config", type=Path,
+        "--config",
+        type=Path,
         default=Path(os.environ.get("MENTORBOT_CONFIG", "app.yaml")),
         help="path to app.yaml (default ./app.yaml, or $MENTORBOT_CONFIG)",
     )
@@ -56,8 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     imp = roster_sub.add_parser("import", help="import a roster CSV (all or nothing)")
     imp.add_argument("file", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="check and summarise; write nothing")
-    imp.add_argument("--deactivate-missing", action="store_true",
-                     help="mark people who are not in the file inactive")
+    imp.add_argument(
+        "--deactivate-missing",
+        action="store_true",
+        help="mark people who are not in the file inactive",
+    )
 
     report = sub.add_parser("report", help="the programme's headline figures")
     report.add_argument("--format", choices=("text", "json"), default="text")
@@ -83,7 +91,10 @@ async def _db_upgrade(args: argparse.Namespace) -> int:
 async def _roster_import(args: argparse.Namespace) -> int:
     async with build_app(_settings(args)) as app:
         return await import_roster_file(
-            app, args.file, dry_run=args.dry_run, deactivate_missing=args.deactivate_missing,
+            app,
+            args.file,
+            dry_run=args.dry_run,
+            deactivate_missing=args.deactivate_missing,
             out=sys.stdout,
         )
 
@@ -104,7 +115,9 @@ def parse_now(text: str) -> datetime:
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise UserError(f"--now: {text!r} is not an ISO 8601 time; use e.g. 2027-03-01T10:00Z")
+        raise UserError(
+            f"--now: {text!r} is not an ISO 8601 time; use e.g. 2027-03-01T10:00Z"
+        ) from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
@@ -117,9 +130,11 @@ async def _tick(args: argparse.Namespace) -> int:
         done = await app.engine.run_due()
         senders = configured_senders(settings)
         if not senders:
-            print(f"Ran due programme work ({len(done)} messages queued). No platform is "
-                  "configured (set SLACK_BOT_TOKEN or MICROSOFT_APP_ID), so messages wait "
-                  "in the queue.")
+            print(
+                f"Ran due programme work ({len(done)} messages queued). No platform is "
+                "configured (set SLACK_BOT_TOKEN or MICROSOFT_APP_ID), so messages wait "
+                "in the queue."
+            )
             return 0
         for sender in senders:
             app.add_sender(sender)

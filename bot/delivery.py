@@ -65,7 +65,10 @@ class Deliverer:
         stats = DeliveryStats()
         while True:
             rows = await self.store.claim(
-                now, limit=self.batch, lease_until=now + LEASE, worker=self.worker,
+                now,
+                limit=self.batch,
+                lease_until=now + LEASE,
+                worker=self.worker,
                 kinds=[DELIVER],
             )
             for row in rows:
@@ -101,14 +104,15 @@ class Deliverer:
         permanent: bool,
     ) -> None:
         if permanent or row.attempts >= MAX_ATTEMPTS:
-            log.warning("giving up on %s after %d attempts: %s", row.idempotency_key,
-                        row.attempts, reason)
+            log.warning(
+                "giving up on %s after %d attempts: %s", row.idempotency_key, row.attempts, reason
+            )
             await self.store.fail(row.id, error=reason, at=now, retry_at=None)
             stats.failed += 1
             return
         if retry_after is None:
             # Exponential backoff with full jitter, so many failed rows don't retry in lockstep.
-            retry_after = self.rng.uniform(0, min(BASE_BACKOFF * 2 ** row.attempts, 3600.0))
+            retry_after = self.rng.uniform(0, min(BASE_BACKOFF * 2**row.attempts, 3600.0))
         await self.store.fail(
             row.id, error=reason, at=now, retry_at=now + timedelta(seconds=retry_after)
         )

@@ -57,16 +57,17 @@ class DemoSender(ConsoleSender):
         super().__init__(out, names=lambda email: names.get(email, email), clock=clock.now)
         self.shown: Counter[str] = Counter()
         self.hidden: Counter[str] = Counter()
+        self.quiet = False  # True while scheduled messages go out in bulk
 
     async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
-        """Print, or just count once enough of this kind were shown."""
-        if message.private or self.shown[message.kind] < SHOW_PER_KIND:
-            if not message.private:
-                self.shown[message.kind] += 1
+        """Print, or (in bulk) just count once enough of this kind were shown."""
+        if not self.quiet or self.shown[message.kind] < SHOW_PER_KIND:
+            self.shown[message.kind] += 1
             return await super().send(message, address)
         self.hidden[message.kind] += 1
-        return Delivery(PLATFORM, f"console-hidden-{sum(self.hidden.values())}", address,
-                        self.clock())
+        return Delivery(
+            PLATFORM, f"console-hidden-{sum(self.hidden.values())}", address, self.clock()
+        )
 
     def summarise_hidden(self) -> None:
         """One line for the messages that were sent but not printed."""
@@ -122,8 +123,11 @@ async def _tour(
 ) -> None:
     config = app.settings.config
     print(f"Mentorbot demo — {config.programme.name}", file=out)
-    print("Simulated time, a throwaway SQLite database, and the terminal standing in for Slack "
-          "and Teams.", file=out)
+    print(
+        "Simulated time, a throwaway SQLite database, and the terminal standing in for Slack "
+        "and Teams.",
+        file=out,
+    )
 
     _heading(out, "1. The programme team imports the company roster")
     print("A roster with mistakes is refused whole, with a line per problem:\n", file=out)
@@ -132,7 +136,8 @@ async def _tour(
     try:
         await import_roster_file(app, bad_roster, dry_run=False, deactivate_missing=False, out=out)
     except UserError as error:
-        print(f"  {str(error).replace(chr(10), chr(10) + '  ')}", file=out)
+        shown = str(error).replace(f"{bad_roster.parent}/", "")
+        print("  " + shown.replace("\n", "\n  "), file=out)
     print("\nThe real roster imports cleanly:\n", file=out)
     await import_roster_file(app, roster, dry_run=False, deactivate_missing=False, out=out)
 
@@ -147,7 +152,9 @@ async def _tour(
 
     _heading(out, "2. Everyone enrolled is welcomed at 10:00 on their own working day")
     clock.set(DEMO_START + timedelta(days=1, hours=4))
+    sender.quiet = True
     await app.tick()
+    sender.quiet = False
     sender.summarise_hidden()
 
     junior = _pick(people, role=Role.MENTOR, status=Status.ENROLLED)
@@ -170,5 +177,6 @@ async def _tour(
     session = ConsoleSession(admin.email, app.engine.handle, sender, clock.now)
     print(f"\n{admin.display_name} types: report", file=out)
     await session.say("report")
-    print("\nTry it yourself: `mentorbot chat --as EMAIL` after `mentorbot roster import`.",
-          file=out)
+    print(
+        "\nTry it yourself: `mentorbot chat --as EMAIL` after `mentorbot roster import`.", file=out
+    )

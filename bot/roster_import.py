@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -35,8 +36,9 @@ def describe(summary: ImportSummary, *, dry_run: bool) -> list[str]:
             f"{_names(summary.missing)}."
         )
         if not summary.deactivated:
-            lines.append("They were left as they are; add --deactivate-missing to mark them "
-                         "inactive.")
+            lines.append(
+                "They were left as they are; add --deactivate-missing to mark them inactive."
+            )
     if summary.deactivated:
         verb_d = "would be" if dry_run else "were"
         lines.append(f"{len(summary.deactivated)} {verb_d} marked inactive.")
@@ -48,7 +50,7 @@ async def import_roster_file(
 ) -> int:
     """Import `path`; print problems (exit 1, nothing written) or the summary (exit 0)."""
     try:
-        data = path.read_bytes()
+        data = await asyncio.to_thread(path.read_bytes)
     except FileNotFoundError:
         raise UserError(f"{path}: no such file") from None
     except OSError as error:
@@ -71,6 +73,9 @@ async def import_roster_file(
     if not dry_run and summary.enrolled:
         enrolled = [p for p in await app.store.all_people() if p.email in set(summary.enrolled)]
         queued = await app.engine.welcome(enrolled)
-        print(f"{queued} welcome messages queued for each person's next delivery time "
-              "(sent by `mentorbot serve` or `mentorbot tick`).", file=out)
+        print(
+            f"{queued} welcome messages queued for each person's next delivery time "
+            "(sent by `mentorbot serve` or `mentorbot tick`).",
+            file=out,
+        )
     return 0

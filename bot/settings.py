@@ -20,8 +20,12 @@ from conversations.config import AppConfig
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///mentorbot.db"
 SECRET_KEYS = (
-    "slack_bot_token", "slack_signing_secret", "slack_app_token", "microsoft_app_password",
-    "database_url", "admin_token",
+    "slack_bot_token",
+    "slack_signing_secret",
+    "slack_app_token",
+    "microsoft_app_password",
+    "database_url",
+    "admin_token",
 )
 
 
@@ -188,7 +192,9 @@ def _find_secrets(raw: Mapping[str, Any], prefix: str = "") -> list[str]:
     found = []
     for key, value in raw.items():
         path = f"{prefix}{key}"
-        if str(key).casefold() in SECRET_KEYS or str(key).casefold().endswith(("token", "password")):
+        if str(key).casefold() in SECRET_KEYS or str(key).casefold().endswith(
+            ("token", "password")
+        ):
             found.append(path)
         elif isinstance(value, Mapping):
             found.extend(_find_secrets(value, f"{path}."))

@@ -11,6 +11,4 @@ ENROL_RESUME = "enrol.resume"
 HELP_COMMAND = "help.command"  # value: a command to run, e.g. "status"
 PRIVACY_FORGET = "privacy.forget"  # value: "confirm" | "cancel"
 
-ALL = frozenset(
-    {ENROL_ROLE, ENROL_LEAVE, ENROL_REJOIN, ENROL_RESUME, HELP_COMMAND, PRIVACY_FORGET}
-)
+ALL = frozenset({ENROL_ROLE, ENROL_LEAVE, ENROL_REJOIN, ENROL_RESUME, HELP_COMMAND, PRIVACY_FORGET})

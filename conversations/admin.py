@@ -33,7 +33,8 @@ async def find_person(engine: Engine, turn: Turn, ref: cmd.PersonRef) -> Person 
         person = await engine.store.person_by_identity(user)
     if person is None:
         return messages.reply(
-            turn.reply_to, "not_found",
+            turn.reply_to,
+            "not_found",
             f"I can't find {ref.raw} in the directory. Check the spelling, or import them with "
             "the roster first.",
         )

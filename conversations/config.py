@@ -25,8 +25,10 @@ def check_timezone(value: str) -> str:
     """Accept an IANA time zone name; raise ValueError naming the problem otherwise."""
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"must be an IANA time zone name such as Europe/London, got {value!r}")
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a folder: OSError
+        raise ValueError(
+            f"must be an IANA time zone name such as Europe/London, got {value!r}"
+        ) from None
     return value
 
 

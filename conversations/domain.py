@@ -56,6 +56,11 @@ class Person:
         """The name to show, falling back to the email's local part."""
         return self.name or self.email.split("@", 1)[0]
 
+    @property
+    def first_name(self) -> str:
+        """How to greet them: the first word of their name."""
+        return self.display_name.split()[0] if self.display_name.strip() else self.display_name
+
 
 @dataclass(frozen=True)
 class Identity:
@@ -123,3 +128,47 @@ class AuditEntry:
     action: str
     detail: str
     at: datetime
+
+
+class PairStatus(StrEnum):
+    """Where a pair stands."""
+
+    PROPOSED = "proposed"  # published, waiting for the senior's consent
+    ACTIVE = "active"  # introduced; sessions are running
+    DECLINED = "declined"  # the senior asked for someone else; never proposed again
+    ENDED = "ended"  # graduated, or a partner left; kept so they are never matched again
+
+    @property
+    def open(self) -> bool:
+        """True while the pair holds both people (they cannot be matched elsewhere)."""
+        return self in (PairStatus.PROPOSED, PairStatus.ACTIVE)
+
+
+@dataclass(frozen=True)
+class NewPair:
+    """A pair about to be stored (from the matcher or an admin's `pair A with B`)."""
+
+    mentor_id: int
+    mentee_id: int
+    score: float
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A stored mentor/mentee pair."""
+
+    id: int
+    mentor_id: int
+    mentee_id: int
+    score: float
+    reasons: tuple[str, ...]
+    status: PairStatus
+    created_at: datetime
+    round: int | None = None  # the matching round (cycle number) it was published in
+    ended_at: datetime | None = None
+    conversation_ids: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def partner_of(self, person_id: int) -> int:
+        """The other person in the pair."""
+        return self.mentee_id if person_id == self.mentor_id else self.mentor_id

@@ -107,8 +107,13 @@ class Engine:
         handler = self._commands.get(type(command))
         if handler is None:
             # Parsed but not built yet in this version: say so rather than pretend.
-            return [messages.reply(turn.reply_to, "unavailable",
-                                   "That command isn't available in this version yet.")]
+            return [
+                messages.reply(
+                    turn.reply_to,
+                    "unavailable",
+                    "That command isn't available in this version yet.",
+                )
+            ]
         return await handler(self, turn, command)
 
     async def _handle_action(self, turn: Turn, action: Action) -> list[OutgoingMessage]:
@@ -157,13 +162,18 @@ class Engine:
             added += await self.queue_for_person(person, message)
         return added
 
-    async def run_due(self, now: datetime | None = None, *, limit: int = 200) -> list[OutgoingMessage]:
+    async def run_due(
+        self, now: datetime | None = None, *, limit: int = 200
+    ) -> list[OutgoingMessage]:
         """Process programme work due by `now`; returns the messages it queued."""
         now = now or self.clock.now()
         produced: list[OutgoingMessage] = []
         while True:
             batch = await self.store.claim(
-                now, limit=limit, lease_until=now + LEASE, worker=self.worker,
+                now,
+                limit=limit,
+                lease_until=now + LEASE,
+                worker=self.worker,
                 kinds=sorted(self._work),
             )
             for work in batch:

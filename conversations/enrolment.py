@@ -30,16 +30,25 @@ async def join(engine: Engine, turn: Turn, command: cmd.Join) -> list[OutgoingMe
     """Enrol the person, asking which side they want when they did not say."""
     person = _known(turn)
     if person.status.enrolled:
-        return [messages.reply(turn.reply_to, "join", "You're already in the programme. 🙌 "
-                               + messages.status_text(person, local_today(turn.now, _tz(engine, person))))]
+        return [
+            messages.reply(
+                turn.reply_to,
+                "join",
+                "You're already in the programme. 🙌 "
+                + messages.status_text(person, local_today(turn.now, _tz(engine, person))),
+            )
+        ]
     role = command.role or person.role
     if command.role is None:
-        return [messages.compose(
-            turn.reply_to, "join.role",
-            Text("Great to have you! Which side would you like to be on?"),
-            Buttons(messages.ROLE_BUTTONS),
-            private=True,
-        )]
+        return [
+            messages.compose(
+                turn.reply_to,
+                "join.role",
+                Text("Great to have you! Which side would you like to be on?"),
+                Buttons(messages.ROLE_BUTTONS),
+                private=True,
+            )
+        ]
     return await _enrol(engine, turn, person, role)
 
 
@@ -61,7 +70,11 @@ async def choose_role(engine: Engine, turn: Turn, action: Action) -> list[Outgoi
         return [messages.reply(turn.reply_to, "join", "That button has expired. Type `join`.")]
     if person.status.enrolled:
         person = await engine.store.update_profile(person.id, role=role)
-        return [messages.reply(turn.reply_to, "join", f"Done: you're now {messages.ROLE_PHRASES[role]}.")]
+        return [
+            messages.reply(
+                turn.reply_to, "join", f"Done: you're now {messages.ROLE_PHRASES[role]}."
+            )
+        ]
     return await _enrol(engine, turn, person, role)
 
 
@@ -69,14 +82,24 @@ async def leave(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
     """Leave the programme; one tap brings them back."""
     person = _known(turn)
     if not person.status.enrolled:
-        return [messages.reply(turn.reply_to, "leave", "You're not in the programme, so there's "
-                               "nothing to leave. Type `join` whenever you like.")]
+        return [
+            messages.reply(
+                turn.reply_to,
+                "leave",
+                "You're not in the programme, so there's "
+                "nothing to leave. Type `join` whenever you like.",
+            )
+        ]
     await engine.store.set_status(person.id, Status.LEFT, at=turn.now)
-    return [messages.reply(
-        turn.reply_to, "leave",
-        "You've left the programme. Thank you for taking part — I won't send you anything more.",
-        Button("Changed my mind: rejoin", actions.ENROL_REJOIN),
-    )]
+    return [
+        messages.reply(
+            turn.reply_to,
+            "leave",
+            "You've left the programme. Thank you for taking part — "
+            "I won't send you anything more.",
+            Button("Changed my mind: rejoin", actions.ENROL_REJOIN),
+        )
+    ]
 
 
 async def leave_button(engine: Engine, turn: Turn, _: Action) -> list[OutgoingMessage]:
@@ -97,17 +120,28 @@ async def pause(engine: Engine, turn: Turn, command: cmd.Pause) -> list[Outgoing
     tz = _tz(engine, target)
     today = local_today(turn.now, tz)
     if command.until is not None and command.until <= today:
-        return [messages.reply(turn.reply_to, "pause",
-                               f"{messages.fmt_date(command.until)} has already come. "
-                               "Pick a date in the future, like `pause until "
-                               f"{today.replace(year=today.year + 1).isoformat()}`.")]
+        return [
+            messages.reply(
+                turn.reply_to,
+                "pause",
+                f"{messages.fmt_date(command.until)} has already come. "
+                "Pick a date in the future, like `pause until "
+                f"{today.replace(year=today.year + 1).isoformat()}`.",
+            )
+        ]
     if not target.status.enrolled:
-        return [messages.reply(turn.reply_to, "pause", f"{_who(target, turn)} not in the "
-                               "programme, so there's nothing to pause.")]
+        return [
+            messages.reply(
+                turn.reply_to,
+                "pause",
+                f"{_who(target, turn)} not in the programme, so there's nothing to pause.",
+            )
+        ]
     await engine.store.set_status(target.id, Status.PAUSED, paused_until=command.until, at=turn.now)
     if command.until is not None:
         await engine.store.schedule(
-            PAUSE_END, {"person_id": target.id, "until": command.until.isoformat()},
+            PAUSE_END,
+            {"person_id": target.id, "until": command.until.isoformat()},
             slot_on(command.until, tz, engine.config.programme),
             f"{PAUSE_END}:{target.id}:{command.until.isoformat()}",
         )
@@ -115,11 +149,14 @@ async def pause(engine: Engine, turn: Turn, command: cmd.Pause) -> list[Outgoing
     if command.who is not None:
         await admin.audit(engine, turn, "pause", f"{target.email} {until}")
         return [messages.reply(turn.reply_to, "pause", f"Paused {target.display_name} {until}.")]
-    return [messages.reply(
-        turn.reply_to, "pause",
-        f"Paused {until}. Enjoy the break — I'll keep quiet and pick up where you left off.",
-        Button("Resume now", actions.ENROL_RESUME),
-    )]
+    return [
+        messages.reply(
+            turn.reply_to,
+            "pause",
+            f"Paused {until}. Enjoy the break — I'll keep quiet and pick up where you left off.",
+            Button("Resume now", actions.ENROL_RESUME),
+        )
+    ]
 
 
 async def resume(engine: Engine, turn: Turn, command: cmd.Resume) -> list[OutgoingMessage]:
@@ -152,11 +189,16 @@ async def pause_ended(engine: Engine, work: DueWork, now: datetime) -> list[Outg
     ):
         return []  # resumed early, re-paused to another date, or forgotten
     await engine.store.set_status(person.id, Status.ENROLLED, at=now)
-    return [messages.compose(
-        ToPerson(person.id), "pause.ended",
-        Text(f"Welcome back, {person.display_name}! Your pause is over and you're active again."),
-        key=f"{work.idempotency_key}:message",
-    )]
+    return [
+        messages.compose(
+            ToPerson(person.id),
+            "pause.ended",
+            Text(
+                f"Welcome back, {person.first_name}! Your pause is over and you're active again."
+            ),
+            key=f"{work.idempotency_key}:message",
+        )
+    ]
 
 
 async def profile(engine: Engine, turn: Turn, command: cmd.Profile) -> list[OutgoingMessage]:
@@ -164,20 +206,29 @@ async def profile(engine: Engine, turn: Turn, command: cmd.Profile) -> list[Outg
     person = _known(turn)
     default_tz = engine.config.programme.timezone
     if command.field is None:
-        return [messages.compose(
-            turn.reply_to, "profile", Text("Your profile:"),
-            messages.profile_facts(person, default_tz),
-            Text("Change a field with e.g. `profile learns GenAI tools; Accessibility`."),
-            private=True,
-        )]
+        return [
+            messages.compose(
+                turn.reply_to,
+                "profile",
+                Text("Your profile:"),
+                messages.profile_facts(person, default_tz),
+                Text("Change a field with e.g. `profile learns GenAI tools; Accessibility`."),
+                private=True,
+            )
+        ]
     problem, changes = _profile_change(command.field, command.value)
     if problem:
         return [messages.reply(turn.reply_to, "profile", problem)]
     person = await engine.store.update_profile(person.id, **changes)
-    return [messages.compose(
-        turn.reply_to, "profile", Text("Saved. Your profile now:"),
-        messages.profile_facts(person, default_tz), private=True,
-    )]
+    return [
+        messages.compose(
+            turn.reply_to,
+            "profile",
+            Text("Saved. Your profile now:"),
+            messages.profile_facts(person, default_tz),
+            private=True,
+        )
+    ]
 
 
 def _profile_change(field: str, value: str) -> tuple[str, dict[str, Any]]:
@@ -193,8 +244,9 @@ def _profile_change(field: str, value: str) -> tuple[str, dict[str, Any]]:
             return f"Time zone {error}.", {}
     topics = [t.strip() for t in re.split(r"[;,]", value) if t.strip()]
     if len(topics) > MAX_TOPICS or any(len(t) > MAX_TOPIC_LENGTH for t in topics):
-        return (f"Up to {MAX_TOPICS} topics of at most {MAX_TOPIC_LENGTH} characters, "
-                "separated by `;`."), {}
+        return (
+            f"Up to {MAX_TOPICS} topics of at most {MAX_TOPIC_LENGTH} characters, separated by `;`."
+        ), {}
     return "", {field: tuple(dict.fromkeys(topics))}
 
 
@@ -212,13 +264,16 @@ async def status(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
 
 async def forget_me(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
     """Ask for confirmation before erasing anything."""
-    return [messages.reply(
-        turn.reply_to, "forget",
-        "This erases your name, email, profile, platform accounts and comments, and takes you "
-        "out of the programme. Anonymous counts stay. It can't be undone.",
-        Button("Yes, erase my data", actions.PRIVACY_FORGET, "confirm", "danger"),
-        Button("Keep my data", actions.PRIVACY_FORGET, "cancel"),
-    )]
+    return [
+        messages.reply(
+            turn.reply_to,
+            "forget",
+            "This erases your name, email, profile, platform accounts and comments, and takes you "
+            "out of the programme. Anonymous counts stay. It can't be undone.",
+            Button("Yes, erase my data", actions.PRIVACY_FORGET, "confirm", "danger"),
+            Button("Keep my data", actions.PRIVACY_FORGET, "cancel"),
+        )
+    ]
 
 
 async def forget_confirmed(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
@@ -226,8 +281,9 @@ async def forget_confirmed(engine: Engine, turn: Turn, action: Action) -> list[O
     if action.value != "confirm":
         return [messages.reply(turn.reply_to, "forget", "Nothing was erased.")]
     await engine.store.forget(_known(turn).id, at=turn.now)
-    return [messages.reply(turn.reply_to, "forget",
-                           "Done: your personal data is erased. Take care! 👋")]
+    return [
+        messages.reply(turn.reply_to, "forget", "Done: your personal data is erased. Take care! 👋")
+    ]
 
 
 async def run_command_button(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
@@ -249,7 +305,9 @@ def _who(person: Person, turn: Turn) -> str:
     return "You're" if turn.person and person.id == turn.person.id else f"{person.display_name} is"
 
 
-async def _target(engine: Engine, turn: Turn, who: cmd.PersonRef | None) -> Person | OutgoingMessage:
+async def _target(
+    engine: Engine, turn: Turn, who: cmd.PersonRef | None
+) -> Person | OutgoingMessage:
     """The person a pause/resume is about: oneself, or (admins) someone named."""
     if who is None:
         return _known(turn)

@@ -62,8 +62,10 @@ def programme_outline(config: AppConfig) -> str:
     """One line on what the programme asks of people."""
     p = config.programme
     weeks = p.cadence_days // 7
-    every = f"every {weeks} weeks" if p.cadence_days % 7 == 0 and weeks > 1 else (
-        "every week" if p.cadence_days == 7 else f"every {p.cadence_days} days"
+    every = (
+        f"every {weeks} weeks"
+        if p.cadence_days % 7 == 0 and weeks > 1
+        else ("every week" if p.cadence_days == 7 else f"every {p.cadence_days} days")
     )
     return f"{p.sessions} conversations, one {every}, from {fmt_date(p.start_date)}."
 
@@ -74,15 +76,19 @@ def welcome(to: Recipient, person: Person, config: AppConfig, *, key: str) -> Ou
     return compose(
         to,
         "welcome",
-        Text(f"Hi {person.display_name} 👋 Welcome to *{config.programme.name}*."),
+        Text(f"Hi {person.first_name} 👋 Welcome to *{config.programme.name}*."),
         Text(f"You're taking part as {role}. {programme_outline(config)}"),
-        Text("I'll introduce you to your partner and keep things light: a nudge before each "
-             "conversation, an idea to talk about, and a one-tap check-in after."),
+        Text(
+            "I'll introduce you to your partner and keep things light: a nudge before each "
+            "conversation, an idea to talk about, and a one-tap check-in after."
+        ),
         Text("Not the right time? You can leave now, or pause any time with `pause until DATE`."),
-        Buttons((
-            Button("Sounds good", actions.HELP_COMMAND, "status", "primary"),
-            Button("Leave the programme", actions.ENROL_LEAVE, "", "danger"),
-        )),
+        Buttons(
+            (
+                Button("Sounds good", actions.HELP_COMMAND, "status", "primary"),
+                Button("Leave the programme", actions.ENROL_LEAVE, "", "danger"),
+            )
+        ),
         key=key,
     )
 
@@ -148,26 +154,30 @@ def status_text(person: Person, today: date) -> str:
 
 def profile_facts(person: Person, default_timezone: str) -> Facts:
     """A person's profile as label/value rows (never shows anything sensitive)."""
-    return Facts((
-        ("Name", person.display_name),
-        ("Title", person.title or "—"),
-        ("Department", person.department or "—"),
-        ("Role", (person.role.value if person.role else "not chosen yet")),
-        ("Can teach", ", ".join(person.teaches) or "—"),
-        ("Wants to learn", ", ".join(person.learns) or "—"),
-        ("Time zone", person.timezone or f"{default_timezone} (programme default)"),
-    ))
+    return Facts(
+        (
+            ("Name", person.display_name),
+            ("Title", person.title or "—"),
+            ("Department", person.department or "—"),
+            ("Role", (person.role.value if person.role else "not chosen yet")),
+            ("Can teach", ", ".join(person.teaches) or "—"),
+            ("Wants to learn", ", ".join(person.learns) or "—"),
+            ("Time zone", person.timezone or f"{default_timezone} (programme default)"),
+        )
+    )
 
 
 def report_text(figures: ReportFigures, config: AppConfig) -> str:
     """The headline figures as a few lines for chat and the terminal."""
     rating = f"{figures.average_rating:.1f} / 5" if figures.average_rating is not None else "—"
     roles = ", ".join(f"{n} {r}" for r, n in sorted(figures.by_role.items())) or "none yet"
-    return "\n".join([
-        f"{config.programme.name} — programme report",
-        f"Participants: {figures.participants} ({roles})",
-        f"Active pairs: {figures.active_pairs}",
-        f"Meetings reported: {figures.meetings_reported}",
-        f"Pulse answers: {figures.pulse_responses} (average rating {rating})",
-        f"Messages sent: {figures.messages_sent}",
-    ])
+    return "\n".join(
+        [
+            f"{config.programme.name} — programme report",
+            f"Participants: {figures.participants} ({roles})",
+            f"Active pairs: {figures.active_pairs}",
+            f"Meetings reported: {figures.meetings_reported}",
+            f"Pulse answers: {figures.pulse_responses} (average rating {rating})",
+            f"Messages sent: {figures.messages_sent}",
+        ]
+    )

@@ -15,11 +15,14 @@ from conversations.domain import (
     AuditEntry,
     Identity,
     ImportSummary,
+    NewPair,
+    Pair,
+    PairStatus,
     Person,
     ReportFigures,
     Role,
-    Status,
     RosterEntry,
+    Status,
 )
 from conversations.types import Address, Delivery, OutgoingMessage, UserRef
 
@@ -159,6 +162,66 @@ class WorkQueue(Protocol):
         ...
 
 
+class PairConflict(Exception):
+    """Someone in a pair to be stored is already in an open pair (another process got there
+    first, or the data changed since the proposal was computed)."""
+
+    def __init__(self, person_ids: Sequence[int]) -> None:
+        super().__init__(f"already in an open pair: {sorted(person_ids)}")
+        self.person_ids = tuple(sorted(person_ids))
+
+
+class Pairs(Protocol):
+    """Mentor/mentee pairs and the matching rounds they were published in."""
+
+    async def publish_round(
+        self, pairs: Sequence[NewPair], *, status: PairStatus, at: datetime
+    ) -> list[Pair]:
+        """Start the next matching round and store its pairs, all or nothing.
+
+        Raises PairConflict (storing nothing) when a mentee would be in two open pairs or a
+        mentor would exceed `mentees_per_mentor` open pairs — checked inside the transaction so
+        two processes publishing at once cannot both succeed.
+        """
+        ...
+
+    async def add_pair(
+        self, pair: NewPair, *, status: PairStatus, at: datetime, mentor_capacity: int
+    ) -> Pair:
+        """Store one pair made by hand in the current round (PairConflict as above)."""
+        ...
+
+    async def get_pair(self, pair_id: int) -> Pair | None:
+        """The pair with this id, or None."""
+        ...
+
+    async def pairs_of(self, person_id: int) -> list[Pair]:
+        """Every pair the person was ever in, newest first."""
+        ...
+
+    async def open_pairs(self) -> list[Pair]:
+        """Pairs that are proposed or active, oldest first."""
+        ...
+
+    async def pair_history(self) -> frozenset[tuple[int, int]]:
+        """(mentor_id, mentee_id) of every pair ever stored except declined ones."""
+        ...
+
+    async def declined_pairs(self) -> frozenset[tuple[int, int]]:
+        """(mentor_id, mentee_id) of every pair a senior declined."""
+        ...
+
+    async def set_pair_status(self, pair_id: int, status: PairStatus, *, at: datetime) -> Pair:
+        """Change a pair's status (`ended_at` is set when it ends or is declined)."""
+        ...
+
+    async def set_pair_conversation(
+        self, pair_id: int, platform: str, conversation_id: str
+    ) -> None:
+        """Remember the pair's shared conversation on a platform (a Slack group DM)."""
+        ...
+
+
 class Reports(Protocol):
     """Aggregate figures for admins."""
 
@@ -167,7 +230,7 @@ class Reports(Protocol):
         ...
 
 
-class Store(Directory, AuditLog, WorkQueue, Reports, Protocol):
+class Store(Directory, AuditLog, WorkQueue, Pairs, Reports, Protocol):
     """Everything the engine needs from storage."""
 
 

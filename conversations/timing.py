@@ -18,7 +18,7 @@ def zone(name: str, fallback: str) -> ZoneInfo:
         if candidate:
             try:
                 return ZoneInfo(candidate)
-            except (KeyError, ValueError):
+            except (KeyError, ValueError, OSError):
                 continue
     return ZoneInfo("UTC")
 

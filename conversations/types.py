@@ -179,7 +179,9 @@ class OutgoingMessage:
 
     def buttons(self) -> tuple[Button, ...]:
         """Every button in the message, in order (the console numbers them this way)."""
-        return tuple(b for block in self.blocks if isinstance(block, Buttons) for b in block.buttons)
+        return tuple(
+            b for block in self.blocks if isinstance(block, Buttons) for b in block.buttons
+        )
 
 
 @dataclass(frozen=True)

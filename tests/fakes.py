@@ -69,8 +69,13 @@ class FakeStore:
     # --- helpers for tests -----------------------------------------------------------------
 
     def add(self, email: str, level: int, **fields: Any) -> Person:
-        person = Person(id=next(self._ids), email=email.casefold(), name=fields.pop("name", ""),
-                        level=level, **fields)
+        person = Person(
+            id=next(self._ids),
+            email=email.casefold(),
+            name=fields.pop("name", ""),
+            level=level,
+            **fields,
+        )
         self.people[person.id] = person
         return person
 
@@ -134,7 +139,8 @@ class FakeStore:
 
     async def link_identity(self, identity: Identity) -> None:
         self.identities = [
-            i for i in self.identities
+            i
+            for i in self.identities
             if (i.platform, i.tenant_id, i.user_id)
             != (identity.platform, identity.tenant_id, identity.user_id)
         ]
@@ -146,8 +152,15 @@ class FakeStore:
     async def forget(self, person_id: int, *, at: datetime) -> None:
         person = self.people[person_id]
         self.people[person_id] = dataclasses.replace(
-            person, email=f"forgotten-{person_id}@invalid", name="", title="", department="",
-            timezone="", teaches=(), learns=(), status=Status.LEFT,
+            person,
+            email=f"forgotten-{person_id}@invalid",
+            name="",
+            title="",
+            department="",
+            timezone="",
+            teaches=(),
+            learns=(),
+            status=Status.LEFT,
         )
         self.identities = [i for i in self.identities if i.person_id != person_id]
 
@@ -190,7 +203,8 @@ class FakeStore:
         kinds: Sequence[str] | None = None,
     ) -> list[DueWork]:
         due = [
-            w for w in self.work.values()
+            w
+            for w in self.work.values()
             if (kinds is None or w.kind in kinds)
             and (
                 (w.status == "pending" and w.due_at <= now)

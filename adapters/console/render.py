@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from conversations.types import Button, Choice, Link, OutgoingMessage
 
 WIDTH = 88
+_BOLD = re.compile(r"\*([^*\n]+)\*")  # the neutral *bold* reads as plain words in a terminal
 
 
 def render(message: OutgoingMessage, *, first_number: int = 1, indent: str = "  ") -> str:
     """The fallback text, then links, choices and `[n] label` for each button."""
     lines: list[str] = []
-    for paragraph in message.fallback_text.split("\n"):
+    for paragraph in _BOLD.sub(r"\1", message.fallback_text).split("\n"):
         wrapped = textwrap.wrap(paragraph, WIDTH - len(indent)) or [""]
         lines.extend(indent + line for line in wrapped)
     for block in message.blocks:

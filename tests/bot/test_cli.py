@@ -19,8 +19,7 @@ kim@example.com,Kim Park,Manager,5,Finance,ceo@example.com,Europe/Berlin,,,
 @pytest.fixture
 def workdir(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "app.yaml").write_text(
-        "programme:\n  start_date: 2027-01-11\n  name: Test Programme\n"
-        "admins: [ceo@example.com]\n"
+        "programme:\n  start_date: 2027-01-11\n  name: Test Programme\nadmins: [ceo@example.com]\n"
     )
     (tmp_path / "people.csv").write_text(ROSTER)
     monkeypatch.chdir(tmp_path)
@@ -35,14 +34,22 @@ def report(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
     return json.loads(capsys.readouterr().out)
 
 
-def test_report_is_all_zeros_on_an_empty_database(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_is_all_zeros_on_an_empty_database(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert report(capsys) == {
-        "participants": 0, "active_pairs": 0, "messages_sent": 0, "meetings_reported": 0,
-        "pulse_responses": 0, "average_rating": None,
+        "participants": 0,
+        "active_pairs": 0,
+        "messages_sent": 0,
+        "meetings_reported": 0,
+        "pulse_responses": 0,
+        "average_rating": None,
     }
 
 
-def test_roster_import_dry_run_then_for_real(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_roster_import_dry_run_then_for_real(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["roster", "import", "people.csv", "--dry-run"]) == 0
     assert "Would import 3 people: 3 new" in capsys.readouterr().out
     assert report(capsys)["participants"] == 0
@@ -89,13 +96,13 @@ def test_user_errors_exit_1_with_one_clear_message(
     assert "not an ISO 8601 time" in capsys.readouterr().err
     assert main(["chat", "--as", "nobody@example.com"]) == 1
     assert "no one with email" in capsys.readouterr().err
-    (workdir / "app.yaml").write_text("programme:\n  start_date: 2027-01-11\nmatching:\n"
-                                      "  min_level_gap: two\n")
+    (workdir / "app.yaml").write_text(
+        "programme:\n  start_date: 2027-01-11\nmatching:\n  min_level_gap: two\n"
+    )
     assert main(["report"]) == 1
     err = capsys.readouterr().err
     assert err.strip() == (
-        "mentorbot: app.yaml: matching.min_level_gap: must be an integer >= 0 and <= 100, "
-        "got 'two'"
+        "mentorbot: app.yaml: matching.min_level_gap: must be an integer >= 0 and <= 100, got 'two'"
     )
 
 
@@ -108,8 +115,9 @@ def test_tick_without_a_platform_keeps_messages_queued(
     assert report(capsys)["messages_sent"] == 0
 
 
-def test_chat_as_a_person(workdir: Path, capsys: pytest.CaptureFixture[str],
-                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chat_as_a_person(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import io
 
     assert main(["roster", "import", "people.csv"]) == 0

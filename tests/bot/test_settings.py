@@ -14,18 +14,29 @@ START = {"start_date": "2027-01-11"}
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        ({"programme": START, "matching": {"min_level_gap": "two"}},
-         "matching.min_level_gap: must be an integer >= 0 and <= 100, got 'two'"),
-        ({"programme": START, "matching": {"min_level_gap": -1}},
-         "matching.min_level_gap: must be an integer >= 0, got -1"),
-        ({"programme": {**START, "timezone": "Mars/Base"}},
-         "programme.timezone: must be an IANA time zone name such as Europe/London, got 'Mars/Base'"),
-        ({"programme": {**START, "working_days": ["mon", "funday"]}},
-         "programme.working_days[1]: must be one of"),
+        (
+            {"programme": START, "matching": {"min_level_gap": "two"}},
+            "matching.min_level_gap: must be an integer >= 0 and <= 100, got 'two'",
+        ),
+        (
+            {"programme": START, "matching": {"min_level_gap": -1}},
+            "matching.min_level_gap: must be an integer >= 0, got -1",
+        ),
+        (
+            {"programme": {**START, "timezone": "Mars/Base"}},
+            "programme.timezone: must be an IANA time zone name such as Europe/London, "
+            "got 'Mars/Base'",
+        ),
+        (
+            {"programme": {**START, "working_days": ["mon", "funday"]}},
+            "programme.working_days[1]: must be one of",
+        ),
         ({"programme": {}}, "programme.start_date: is required"),
         ({"programme": {**START, "sessionz": 3}}, "programme.sessionz: is not a known key"),
-        ({"programme": START, "slack": {"bot_token": "xoxb"}},
-         "slack.bot_token: secrets belong in the environment"),
+        (
+            {"programme": START, "slack": {"bot_token": "xoxb"}},
+            "slack.bot_token: secrets belong in the environment",
+        ),
         ({"programme": {"start_date": "soon"}}, "programme.start_date: must be a date like"),
         ([1, 2], "must be a mapping of keys"),
     ],

@@ -28,14 +28,19 @@ from conversations.domain import Role
         ("resume", cmd.Resume()),
         ("status", cmd.StatusQuery()),
         ("profile", cmd.Profile()),
-        ("profile learns GenAI tools; Accessibility", cmd.Profile("learns", "GenAI tools; Accessibility")),
+        (
+            "profile learns GenAI tools; Accessibility",
+            cmd.Profile("learns", "GenAI tools; Accessibility"),
+        ),
         ("forget me", cmd.ForgetMe()),
         ("report", cmd.Report()),
         ("match", cmd.Match()),
         ("match publish", cmd.Match(publish=True)),
         ("/mentoring status", cmd.StatusQuery()),
-        ('prompt add inclusion "Share a time you felt like an outsider"',
-         cmd.PromptAdd("inclusion", "Share a time you felt like an outsider")),
+        (
+            'prompt add inclusion "Share a time you felt like an outsider"',
+            cmd.PromptAdd("inclusion", "Share a time you felt like an outsider"),
+        ),
     ],
 )
 def test_parses_what_people_type(text: str, expected: cmd.ParsedCommand) -> None:

@@ -25,8 +25,9 @@ class Flow:
         self.store = FakeStore()
         self.clock = FakeClock(utc(2027, 1, 4, 9))
         config = AppConfig(
-            programme=ProgrammeConfig(name="RM 2027", start_date=date(2027, 1, 11),
-                                      timezone="Europe/London"),
+            programme=ProgrammeConfig(
+                name="RM 2027", start_date=date(2027, 1, 11), timezone="Europe/London"
+            ),
             admins=admins,
         )
         self.engine = Engine(self.store, config, self.clock, random.Random(1))
@@ -81,8 +82,9 @@ async def test_leave_and_rejoin_by_button(flow: Flow) -> None:
 
 
 async def test_pause_until_date_then_resumes_on_that_day(flow: Flow) -> None:
-    dana = await flow.person("dana@example.com", role=Role.MENTOR, status=Status.ENROLLED,
-                             timezone="America/New_York")
+    dana = await flow.person(
+        "dana@example.com", role=Role.MENTOR, status=Status.ENROLLED, timezone="America/New_York"
+    )
     replies = await flow.say(dana, "pause until 2027-02-01")
     assert "Paused until Mon 1 Feb 2027" in text_of(replies)
     assert flow.store.people[1].status is Status.PAUSED
@@ -112,7 +114,9 @@ async def test_resume_early_cancels_the_scheduled_resume_message(flow: Flow) -> 
 
 async def test_profile_changes_are_validated(flow: Flow) -> None:
     dana = await flow.person("dana@example.com")
-    assert "Time zone must be an IANA" in text_of(await flow.say(dana, "profile timezone Mars/Base"))
+    assert "Time zone must be an IANA" in text_of(
+        await flow.say(dana, "profile timezone Mars/Base")
+    )
     replies = await flow.say(dana, "profile learns GenAI tools; Accessibility; GenAI tools")
     assert flow.store.people[1].learns == ("GenAI tools", "Accessibility")
     assert "Wants to learn: GenAI tools, Accessibility" in text_of(replies)
@@ -161,8 +165,14 @@ async def test_stranger_is_told_how_to_get_in(flow: Flow) -> None:
 
 
 async def test_welcome_is_queued_once_per_enrolment_for_the_next_delivery_slot(flow: Flow) -> None:
-    flow.store.add("ana@example.com", 2, role=Role.MENTOR, status=Status.ENROLLED,
-                   timezone="Asia/Kolkata", enrolled_at=utc(2027, 1, 4, 9))
+    flow.store.add(
+        "ana@example.com",
+        2,
+        role=Role.MENTOR,
+        status=Status.ENROLLED,
+        timezone="Asia/Kolkata",
+        enrolled_at=utc(2027, 1, 4, 9),
+    )
     person = flow.store.people[1]
     assert await flow.engine.welcome([person]) == 1
     assert await flow.engine.welcome([person]) == 0

@@ -1,0 +1,32 @@
+"""What every repository module shares: the session factory and dialect-aware helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+
+class PersonNotFound(LookupError):
+    """No person has the id given (a LookupError, so the engine needs no storage import)."""
+
+
+class Repository:
+    """Base of the store's parts: each opens short sessions from one factory."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+
+def insert_ignoring_duplicates(session: AsyncSession, entity: Any, key: list[str]) -> Any:
+    """INSERT … ON CONFLICT (key) DO NOTHING for the session's dialect.
+
+    Both supported databases have the clause, but SQLAlchemy builds it per dialect.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(entity).on_conflict_do_nothing(index_elements=key)
+    if dialect == "sqlite":
+        return sqlite.insert(entity).on_conflict_do_nothing(index_elements=key)
+    raise NotImplementedError(f"unsupported database dialect {dialect!r}")

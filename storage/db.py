@@ -1,0 +1,117 @@
+"""Database URLs, engines, sessions and migrations.
+
+SQLite (aiosqlite) is the embedded default, PostgreSQL (asyncpg) the production store (§3).
+Alembic is configured in code so an installed wheel migrates without an `alembic.ini` in the
+working directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+_ACCEPTED = (
+    "accepted forms: sqlite+aiosqlite:///PATH, sqlite:///PATH, "
+    "postgresql+asyncpg://USER@HOST/DB, postgresql://… or postgres://…"
+)
+
+
+def normalize_url(url: str | URL) -> str:
+    """Return `url` with the async driver we use (aiosqlite or asyncpg).
+
+    Raises ValueError, naming the accepted forms, for anything else.
+    """
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except ArgumentError:
+        # Don't echo the text back: it may hold a password.
+        raise ValueError(f"DATABASE_URL could not be parsed; {_ACCEPTED}") from None
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend == "sqlite" and driver in ("", "aiosqlite"):
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    elif backend in ("postgresql", "postgres") and driver in ("", "asyncpg"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+        # libpq's `sslmode` (common in hosted postgres:// URLs) is `ssl` for asyncpg.
+        if "sslmode" in parsed.query and "ssl" not in parsed.query:
+            query = dict(parsed.query)
+            query["ssl"] = query.pop("sslmode")
+            parsed = parsed.set(query=query)
+    else:
+        shown = parsed.render_as_string(hide_password=True)
+        raise ValueError(f"unsupported database URL {shown!r}; {_ACCEPTED}")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _is_sqlite_file(url: URL) -> bool:
+    database = url.database or ""
+    return (
+        url.get_backend_name() == "sqlite"
+        and database not in ("", ":memory:")
+        and ("mode=memory" not in str(url))
+    )
+
+
+def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
+    """An async engine for `url` (normalised first); extra kwargs go to SQLAlchemy."""
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() != "sqlite":
+        # Replicas sit behind load balancers that drop idle connections; check before use.
+        kwargs.setdefault("pool_pre_ping", True)
+        return _create_async_engine(parsed, **kwargs)
+
+    engine = _create_async_engine(parsed, **kwargs)
+    wal = _is_sqlite_file(parsed)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # SQLite ignores foreign keys unless asked, per connection.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if wal:
+            # WAL lets the web process read while the ticker writes.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose objects stay readable after commit (we map them to dataclasses)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(url: str | URL | None = None) -> Config:
+    """An Alembic Config built in code, pointing at the `storage/migrations` package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url is not None:
+        # '%' must be doubled for ConfigParser interpolation (passwords may contain it).
+        config.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
+    return config
+
+
+def _upgrade_on(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+async def upgrade(url: str | URL, revision: str = "head") -> None:
+    """Migrate the database at `url` to `revision` (fresh or existing database alike)."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade_on, revision)
+    finally:
+        await engine.dispose()

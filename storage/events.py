@@ -1,0 +1,41 @@
+"""Processed platform events and the audit log: two append-only tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from conversations.domain import AuditEntry
+from storage.base import Repository, insert_ignoring_duplicates
+from storage.mapping import to_audit
+from storage.models import AuditRow, ProcessedEventRow
+
+
+class Events(Repository):
+    """Event de-duplication (`record_event`) and `conversations.ports.AuditLog`."""
+
+    async def record_event(self, platform: str, event_id: str, at: datetime) -> bool:
+        """Remember a platform event; False when it was processed already.
+
+        Slack retries an event it thinks went unanswered and Bolt does not de-duplicate
+        (`X-Slack-Retry-Num`, §5). The unique constraint makes this safe across processes.
+        """
+        async with self._sessions.begin() as session:
+            statement = (
+                insert_ignoring_duplicates(session, ProcessedEventRow, ["platform", "event_id"])
+                .values(platform=platform, event_id=event_id, received_at=at)
+                .returning(ProcessedEventRow.id)
+            )
+            return (await session.scalar(statement)) is not None
+
+    async def record(self, actor: str, action: str, detail: str, *, at: datetime) -> None:
+        """Append one audit entry."""
+        async with self._sessions.begin() as session:
+            session.add(AuditRow(actor=actor, action=action, detail=detail, at=at))
+
+    async def recent(self, limit: int = 50) -> list[AuditEntry]:
+        """The latest audit entries, newest first."""
+        statement = select(AuditRow).order_by(AuditRow.at.desc(), AuditRow.id.desc()).limit(limit)
+        async with self._sessions() as session:
+            return [to_audit(row) for row in await session.scalars(statement)]

@@ -1,0 +1,78 @@
+"""Row → frozen dataclass mapping: ORM rows never leave `storage/` (DESIGN §1)."""
+
+from __future__ import annotations
+
+from conversations.domain import AuditEntry, Identity, Person, Role, Status
+from conversations.ports import DueWork
+from storage.models import AuditRow, DueWorkRow, IdentityRow, PersonRow
+
+FORGOTTEN_DOMAIN = "@invalid"
+
+
+def forgotten_email(person_id: int) -> str:
+    """The placeholder email of an erased person (unique, and never deliverable)."""
+    return f"forgotten-{person_id}{FORGOTTEN_DOMAIN}"
+
+
+def is_forgotten(email: str) -> bool:
+    """True for the placeholder emails that `forget` leaves behind."""
+    return email.startswith("forgotten-") and email.endswith(FORGOTTEN_DOMAIN)
+
+
+def to_person(row: PersonRow) -> Person:
+    """The domain view of a people row."""
+    return Person(
+        id=row.id,
+        email=row.email,
+        name=row.name,
+        level=row.level,
+        title=row.title,
+        department=row.department,
+        manager_id=row.manager_id,
+        timezone=row.timezone,
+        role=Role(row.role) if row.role else None,
+        teaches=tuple(row.teaches or ()),
+        learns=tuple(row.learns or ()),
+        status=Status(row.status),
+        paused_until=row.paused_until,
+        enrolled_at=row.enrolled_at,
+    )
+
+
+def to_identity(row: IdentityRow) -> Identity:
+    """The domain view of a platform_identities row."""
+    return Identity(
+        person_id=row.person_id,
+        platform=row.platform,
+        tenant_id=row.tenant_id,
+        user_id=row.user_id,
+        dm_conversation_id=row.dm_conversation_id,
+        service_url=row.service_url,
+        reference=row.reference,
+    )
+
+
+def to_due_work(row: DueWorkRow, *, with_outcome: bool = False) -> DueWork:
+    """The queue's view of a due_work row; `with_outcome` adds status and error in `extra`."""
+    extra = {}
+    if with_outcome:
+        extra = {
+            "status": row.status,
+            "last_error": row.last_error or "",
+            "done_at": row.done_at,
+            "leased_by": row.leased_by or "",
+        }
+    return DueWork(
+        id=row.id,
+        kind=row.kind,
+        payload=dict(row.payload or {}),
+        due_at=row.due_at,
+        idempotency_key=row.idempotency_key,
+        attempts=row.attempts,
+        extra=extra,
+    )
+
+
+def to_audit(row: AuditRow) -> AuditEntry:
+    """The domain view of an audit_log row."""
+    return AuditEntry(actor=row.actor, action=row.action, detail=row.detail, at=row.at)

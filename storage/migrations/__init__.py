@@ -1,0 +1,1 @@
+"""Alembic migrations for the storage package (configured in code by `storage.db`)."""

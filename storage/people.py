@@ -1,0 +1,168 @@
+"""The directory: people, their platform identities and programme status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conversations.domain import Identity, Person, Role, Status
+from conversations.types import UserRef
+from storage.base import PersonNotFound, Repository
+from storage.mapping import forgotten_email, to_identity, to_person
+from storage.models import IdentityRow, PersonRow, PulseResponseRow
+
+
+async def _load(session: AsyncSession, person_id: int) -> PersonRow:
+    row = await session.get(PersonRow, person_id)
+    if row is None:
+        raise PersonNotFound(f"no person with id {person_id}")
+    return row
+
+
+class People(Repository):
+    """`conversations.ports.Directory` except the roster import (see `storage.roster`)."""
+
+    async def get_person(self, person_id: int) -> Person | None:
+        """The person with this id, or None."""
+        async with self._sessions() as session:
+            row = await session.get(PersonRow, person_id)
+            return to_person(row) if row else None
+
+    async def person_by_email(self, email: str) -> Person | None:
+        """The person with this email (case-insensitive), or None."""
+        # Emails are stored lowercased, so the unique index serves this lookup.
+        query = select(PersonRow).where(PersonRow.email == email.strip().lower())
+        async with self._sessions() as session:
+            row = (await session.scalars(query)).first()
+            return to_person(row) if row else None
+
+    async def person_by_identity(self, user: UserRef) -> Person | None:
+        """The person linked to this platform account, or None.
+
+        An identity stored with tenant '' (from the roster, which knows no tenants) matches any
+        tenant; an exact tenant match wins.
+        """
+        query = (
+            select(PersonRow)
+            .join(IdentityRow, IdentityRow.person_id == PersonRow.id)
+            .where(
+                IdentityRow.platform == user.platform,
+                IdentityRow.user_id == user.user_id,
+                IdentityRow.tenant_id.in_((user.tenant_id, "")),
+            )
+            .order_by(case((IdentityRow.tenant_id == user.tenant_id, 0), else_=1))
+            .limit(1)
+        )
+        async with self._sessions() as session:
+            row = (await session.scalars(query)).first()
+            return to_person(row) if row else None
+
+    async def all_people(self) -> list[Person]:
+        """Everyone in the directory, ordered by id."""
+        async with self._sessions() as session:
+            rows = await session.scalars(select(PersonRow).order_by(PersonRow.id))
+            return [to_person(row) for row in rows]
+
+    async def set_status(
+        self, person_id: int, status: Status, *, paused_until: date | None = None, at: datetime
+    ) -> Person:
+        """Change a person's status and pause date; raises PersonNotFound for an unknown id.
+
+        Becoming enrolled (other than resuming from a pause) stamps `enrolled_at`.
+        """
+        async with self._sessions.begin() as session:
+            row = await _load(session, person_id)
+            if status is Status.ENROLLED and row.status != Status.ENROLLED:
+                row.enrolled_at = row.enrolled_at if row.status == Status.PAUSED else at
+            row.status = status.value
+            row.paused_until = paused_until
+            row.updated_at = at
+            return to_person(row)
+
+    async def update_profile(
+        self,
+        person_id: int,
+        *,
+        role: Role | None = None,
+        teaches: Sequence[str] | None = None,
+        learns: Sequence[str] | None = None,
+        timezone: str | None = None,
+    ) -> Person:
+        """Change the fields given (None leaves a field as it is); returns the updated person."""
+        async with self._sessions.begin() as session:
+            row = await _load(session, person_id)
+            if role is not None:
+                row.role = role.value
+            if teaches is not None:
+                row.teaches = list(teaches)
+            if learns is not None:
+                row.learns = list(learns)
+            if timezone is not None:
+                row.timezone = timezone
+            return to_person(row)
+
+    async def link_identity(self, identity: Identity) -> None:
+        """Create or update the identity keyed by (platform, tenant, user id).
+
+        A roster-made identity with tenant '' is adopted and given the real tenant. Empty
+        optional fields (DM id, service URL, reference) keep what is stored.
+        """
+        query = select(IdentityRow).where(
+            IdentityRow.platform == identity.platform,
+            IdentityRow.user_id == identity.user_id,
+            IdentityRow.tenant_id.in_((identity.tenant_id, "")),
+        )
+        async with self._sessions.begin() as session:
+            rows = list(await session.scalars(query))
+            exact = [r for r in rows if r.tenant_id == identity.tenant_id]
+            row = (exact or rows)[0] if rows else None
+            if row is None:
+                row = IdentityRow(
+                    platform=identity.platform,
+                    user_id=identity.user_id,
+                    dm_conversation_id="",
+                    service_url="",
+                    reference="",
+                )
+                session.add(row)
+            row.person_id = identity.person_id
+            row.tenant_id = identity.tenant_id
+            for field in ("dm_conversation_id", "service_url", "reference"):
+                value = getattr(identity, field)
+                if value:
+                    setattr(row, field, value)
+
+    async def identities_of(self, person_id: int) -> list[Identity]:
+        """Every platform identity of one person, by platform."""
+        query = (
+            select(IdentityRow)
+            .where(IdentityRow.person_id == person_id)
+            .order_by(IdentityRow.platform, IdentityRow.id)
+        )
+        async with self._sessions() as session:
+            return [to_identity(row) for row in await session.scalars(query)]
+
+    async def forget(self, person_id: int, *, at: datetime) -> None:
+        """Erase a person's personal data, keeping the row for anonymous counts and pair history.
+
+        Email becomes `forgotten-{id}@invalid`, names and profile fields are cleared, identities
+        are deleted, and their pulse answers lose their comment and their link to the person.
+        """
+        async with self._sessions.begin() as session:
+            row = await _load(session, person_id)
+            row.email = forgotten_email(person_id)
+            row.name = row.title = row.department = row.timezone = ""
+            row.teaches, row.learns = [], []
+            row.manager_id = None
+            row.paused_until = None
+            row.status = Status.LEFT.value
+            row.updated_at = at
+            await session.execute(delete(IdentityRow).where(IdentityRow.person_id == person_id))
+            await session.execute(
+                update(PulseResponseRow)
+                .where(PulseResponseRow.person_id == person_id)
+                .values(person_id=None, comment=None, comment_consent=False)
+            )

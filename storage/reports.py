@@ -1,0 +1,68 @@
+"""Headline figures for `mentorbot report` and the dashboard (DESIGN §6)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from conversations.domain import ReportFigures, Status
+from storage.base import Repository
+from storage.models import DueWorkRow, PairRow, PersonRow, PulseResponseRow, SessionRow
+from storage.work_queue import DONE, STATUSES
+
+_PARTICIPATING = (Status.ENROLLED.value, Status.PAUSED.value)
+# Outgoing messages are queued as due_work of this kind; a sent message is a row done.
+DELIVER_KIND = "deliver"
+
+
+class Reports(Repository):
+    """`conversations.ports.Reports`."""
+
+    async def figures(self) -> ReportFigures:
+        """The headline figures; zeros (and no average) before anything happened.
+
+        `messages_sent` counts due_work rows of kind 'deliver' that are done;
+        `meetings_reported` counts sessions reported held, once each whoever reported.
+        """
+        count = func.count
+        scalars = select(
+            select(count())
+            .select_from(PersonRow)
+            .where(PersonRow.status.in_(_PARTICIPATING))
+            .scalar_subquery(),
+            select(count())
+            .select_from(PairRow)
+            .where(PairRow.status == "active")
+            .scalar_subquery(),
+            select(count())
+            .select_from(DueWorkRow)
+            .where(DueWorkRow.kind == DELIVER_KIND, DueWorkRow.status == DONE)
+            .scalar_subquery(),
+            select(count())
+            .select_from(SessionRow)
+            .where(SessionRow.met.is_(True))
+            .scalar_subquery(),
+            select(count()).select_from(PulseResponseRow).scalar_subquery(),
+            select(func.avg(PulseResponseRow.rating)).scalar_subquery(),
+        )
+        by_role = (
+            select(PersonRow.role, count())
+            .where(PersonRow.status.in_(_PARTICIPATING))
+            .group_by(PersonRow.role)
+        )
+        delivery = select(DueWorkRow.status, count()).group_by(DueWorkRow.status)
+        async with self._sessions() as session:
+            participants, pairs, sent, met, pulses, average = (await session.execute(scalars)).one()
+            roles = {role or "none": int(n) for role, n in await session.execute(by_role)}
+            counts = dict.fromkeys(STATUSES, 0)
+            counts.update({status: int(n) for status, n in await session.execute(delivery)})
+        return ReportFigures(
+            participants=int(participants),
+            active_pairs=int(pairs),
+            messages_sent=int(sent),
+            meetings_reported=int(met),
+            pulse_responses=int(pulses),
+            # PostgreSQL's avg() of integers is a Decimal; the report wants a plain float.
+            average_rating=None if average is None else float(average),
+            by_role=roles,
+            delivery=counts,
+        )

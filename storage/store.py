@@ -1,0 +1,38 @@
+"""`SqlStore`: every storage port on one object, built from one session factory."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from storage.db import create_engine, make_sessionmaker
+from storage.events import Events
+from storage.people import People
+from storage.reports import Reports
+from storage.roster import Roster
+from storage.work_queue import WorkQueue
+
+
+class SqlStore(People, Roster, WorkQueue, Events, Reports):
+    """`conversations.ports.Store` on SQLAlchemy (SQLite or PostgreSQL).
+
+    Beyond the Protocol: `record_event`, `queue_counts`, `failed_work`, and `open`/`close` for
+    callers that want the store to own its engine.
+    """
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], *, engine: AsyncEngine | None = None
+    ) -> None:
+        super().__init__(sessions)
+        self._engine = engine
+
+    @classmethod
+    def open(cls, url: str | URL) -> SqlStore:
+        """A store owning a new engine for `url` (not migrated: call `storage.db.upgrade`)."""
+        engine = create_engine(url)
+        return cls(make_sessionmaker(engine), engine=engine)
+
+    async def close(self) -> None:
+        """Dispose of the engine, when this store owns one."""
+        if self._engine is not None:
+            await self._engine.dispose()

@@ -1,0 +1,137 @@
+"""The `due_work` delivery queue (DESIGN §4): durable, leased, at-least-once work.
+
+Claiming leases rows with one UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n)
+RETURNING, so replicas on PostgreSQL never claim the same row; SQLite ignores the locking
+clause and serialises writers itself. An expired lease makes a row claimable again, so a crashed
+worker's work is redone; idempotency keys make the redo harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, true, update
+
+from conversations.ports import DueWork
+from storage.base import Repository, insert_ignoring_duplicates
+from storage.mapping import to_due_work
+from storage.models import DueWorkRow
+
+PENDING, LEASED, DONE, FAILED = "pending", "leased", "done", "failed"
+STATUSES = (PENDING, LEASED, DONE, FAILED)
+
+
+class WorkQueue(Repository):
+    """`conversations.ports.WorkQueue` plus counts for reports and the dashboard."""
+
+    async def schedule(
+        self, kind: str, payload: Mapping[str, Any], due_at: datetime, idempotency_key: str
+    ) -> bool:
+        """Queue work unless the key exists already; True when a row was added."""
+        async with self._sessions.begin() as session:
+            statement = (
+                insert_ignoring_duplicates(session, DueWorkRow, ["idempotency_key"])
+                .values(
+                    kind=kind,
+                    payload=dict(payload),
+                    due_at=due_at,
+                    idempotency_key=idempotency_key,
+                    status=PENDING,
+                    attempts=0,
+                    # Bookkeeping only (the Protocol passes no time); scheduling uses due_at.
+                    created_at=datetime.now(UTC),
+                )
+                .returning(DueWorkRow.id)
+            )
+            return (await session.scalar(statement)) is not None
+
+    async def claim(
+        self,
+        now: datetime,
+        *,
+        limit: int,
+        lease_until: datetime,
+        worker: str,
+        kinds: Sequence[str] | None = None,
+    ) -> list[DueWork]:
+        """Lease up to `limit` rows that are due (or whose lease expired), oldest due first.
+
+        `kinds` restricts the claim to rows of those kinds; None claims every kind.
+        """
+        if limit <= 0:
+            return []
+        claimable = (
+            select(DueWorkRow.id)
+            .where(
+                or_(
+                    and_(DueWorkRow.status == PENDING, DueWorkRow.due_at <= now),
+                    and_(DueWorkRow.status == LEASED, DueWorkRow.lease_until < now),
+                )
+            )
+            .where(DueWorkRow.kind.in_(list(kinds)) if kinds is not None else true())
+            .order_by(DueWorkRow.due_at, DueWorkRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        statement = (
+            update(DueWorkRow)
+            .where(DueWorkRow.id.in_(claimable))
+            .values(
+                status=LEASED,
+                lease_until=lease_until,
+                leased_by=worker,
+                attempts=DueWorkRow.attempts + 1,
+            )
+            .returning(DueWorkRow)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._sessions.begin() as session:
+            rows = list(await session.scalars(statement))
+            # RETURNING gives no order guarantee.
+            rows.sort(key=lambda row: (row.due_at, row.id))
+            return [to_due_work(row) for row in rows]
+
+    async def complete(self, work_id: int, *, at: datetime, result: str = "") -> None:
+        """Mark a claimed row done."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(DueWorkRow)
+                .where(DueWorkRow.id == work_id)
+                .values(status=DONE, result=result, done_at=at, lease_until=None)
+            )
+
+    async def fail(
+        self, work_id: int, *, error: str, at: datetime, retry_at: datetime | None
+    ) -> None:
+        """Record a failure: pending again at `retry_at`, or failed for good when None."""
+        values: dict[str, Any] = {"last_error": error, "lease_until": None}
+        if retry_at is None:
+            values.update(status=FAILED, done_at=at)
+        else:
+            values.update(status=PENDING, due_at=retry_at)
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(DueWorkRow).where(DueWorkRow.id == work_id).values(**values)
+            )
+
+    async def queue_counts(self) -> dict[str, int]:
+        """How many rows are in each status (every status listed, zeros included)."""
+        statement = select(DueWorkRow.status, func.count()).group_by(DueWorkRow.status)
+        async with self._sessions() as session:
+            counts = dict.fromkeys(STATUSES, 0)
+            counts.update({status: int(n) for status, n in await session.execute(statement)})
+            return counts
+
+    async def failed_work(self, limit: int = 50) -> list[DueWork]:
+        """Rows that failed for good, latest first; `extra` holds last_error and done_at."""
+        statement = (
+            select(DueWorkRow)
+            .where(DueWorkRow.status == FAILED)
+            .order_by(DueWorkRow.done_at.desc(), DueWorkRow.id.desc())
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            rows = await session.scalars(statement)
+            return [to_due_work(row, with_outcome=True) for row in rows]

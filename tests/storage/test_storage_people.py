@@ -1,0 +1,157 @@
+"""Directory: lookups, status, profile, identities and forgetting."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from conversations.domain import Identity, Role, RosterEntry, Status
+from conversations.ports import Store
+from conversations.types import UserRef
+from storage.base import PersonNotFound
+from storage.models import PairRow, PulseResponseRow
+from storage.store import SqlStore
+
+T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+
+
+async def seed(store: SqlStore) -> tuple[int, int]:
+    rows = [
+        RosterEntry(
+            line=2,
+            email="Ada@Example.com",
+            name="Ada",
+            level=2,
+            title="Engineer",
+            department="Tech",
+            timezone="Europe/London",
+            role=Role.MENTOR,
+            teaches=("ai",),
+            learns=("leadership",),
+            slack_id="U1",
+            teams_id="aad-1",
+        ),
+        RosterEntry(line=3, email="lin@example.com", name="Lin", level=8, role=Role.MENTEE),
+    ]
+    await store.import_roster(rows, deactivate_missing=False, dry_run=False, at=T0)
+    ada, lin = (
+        await store.person_by_email("ada@example.com"),
+        await store.person_by_email("LIN@example.com"),
+    )
+    assert ada is not None and lin is not None
+    return ada.id, lin.id
+
+
+def test_sql_store_satisfies_the_store_protocol() -> None:
+    def accepts(store: Store) -> None: ...
+
+    accepts(SqlStore.__new__(SqlStore))  # a static check really: mypy would flag a mismatch
+    for name in [n for n in dir(Store) if not n.startswith("_")]:
+        assert callable(getattr(SqlStore, name)), name
+
+
+async def test_lookups(store: SqlStore) -> None:
+    ada_id, lin_id = await seed(store)
+    assert [p.id for p in await store.all_people()] == [ada_id, lin_id]
+    assert (await store.get_person(ada_id)).email == "ada@example.com"  # type: ignore[union-attr]
+    assert await store.get_person(9999) is None
+    assert await store.person_by_email("nobody@example.com") is None
+    assert await store.person_by_identity(UserRef("slack", "T1", "U404")) is None
+
+
+async def test_set_status_and_update_profile(store: SqlStore) -> None:
+    ada_id, _ = await seed(store)
+    paused = await store.set_status(ada_id, Status.PAUSED, paused_until=date(2027, 3, 1), at=T0)
+    assert paused.status is Status.PAUSED and paused.paused_until == date(2027, 3, 1)
+    resumed = await store.set_status(ada_id, Status.ENROLLED, at=T0.replace(day=20))
+    assert resumed.paused_until is None and resumed.enrolled_at == T0  # resuming keeps the date
+
+    updated = await store.update_profile(ada_id, role=Role.EITHER, learns=["design", "data"])
+    assert updated.role is Role.EITHER and updated.learns == ("design", "data")
+    assert updated.teaches == ("ai",) and updated.timezone == "Europe/London"
+    assert await store.get_person(ada_id) == updated
+    with pytest.raises(PersonNotFound):
+        await store.set_status(9999, Status.LEFT, at=T0)
+
+
+async def test_link_identity_adopts_the_roster_identity_and_keeps_fields(store: SqlStore) -> None:
+    ada_id, lin_id = await seed(store)
+    # The roster stored Teams id 'aad-1' without a tenant; any tenant finds it.
+    assert (await store.person_by_identity(UserRef("teams", "tenant-x", "aad-1"))).id == ada_id  # type: ignore[union-attr]
+
+    await store.link_identity(
+        Identity(
+            ada_id,
+            "teams",
+            "tenant-x",
+            "aad-1",
+            dm_conversation_id="a:1",
+            service_url="https://smba",
+            reference='{"conversation": {}}',
+        )
+    )
+    await store.link_identity(Identity(ada_id, "teams", "tenant-x", "aad-1"))
+    teams = [i for i in await store.identities_of(ada_id) if i.platform == "teams"]
+    assert teams == [
+        Identity(
+            ada_id, "teams", "tenant-x", "aad-1", "a:1", "https://smba", '{"conversation": {}}'
+        )
+    ]
+    assert await store.person_by_identity(UserRef("teams", "tenant-y", "aad-1")) is None
+
+    await store.link_identity(Identity(lin_id, "slack", "T1", "U2", dm_conversation_id="D2"))
+    lin = await store.person_by_identity(UserRef("slack", "T1", "U2"))
+    assert lin is not None and lin.id == lin_id
+    assert [i.platform for i in await store.identities_of(ada_id)] == ["slack", "teams"]
+
+
+async def test_forget_erases_personal_data_and_keeps_counts(store: SqlStore) -> None:
+    ada_id, lin_id = await seed(store)
+    async with store._sessions.begin() as session:
+        pair = PairRow(
+            mentor_id=ada_id,
+            mentee_id=lin_id,
+            score=1.0,
+            reasons=[],
+            status="active",
+            created_at=T0,
+        )
+        session.add(pair)
+        await session.flush()
+        for person, comment in ((ada_id, "private words"), (lin_id, "kept")):
+            session.add(
+                PulseResponseRow(
+                    person_id=person,
+                    pair_id=pair.id,
+                    session_number=1,
+                    met=True,
+                    rating=5,
+                    comment=comment,
+                    comment_consent=True,
+                    side="mentor",
+                    created_at=T0,
+                )
+            )
+
+    await store.forget(ada_id, at=T0)
+
+    gone = await store.get_person(ada_id)
+    assert gone is not None
+    assert gone.email == f"forgotten-{ada_id}@invalid" and gone.name == ""
+    assert gone.title == gone.department == gone.timezone == ""
+    assert gone.teaches == gone.learns == () and gone.status is Status.LEFT
+    assert await store.identities_of(ada_id) == []
+    assert await store.person_by_identity(UserRef("slack", "T1", "U1")) is None
+    async with store._sessions() as session:
+        pulses = list(await session.scalars(select(PulseResponseRow).order_by(PulseResponseRow.id)))
+    assert [(p.person_id, p.comment, p.rating) for p in pulses] == [
+        (None, None, 5),
+        (lin_id, "kept", 5),
+    ]
+    assert (await store.figures()).pulse_responses == 2
+    # A forgotten person is not "missing" from later roster files.
+    lin_only = [RosterEntry(line=2, email="lin@example.com", name="Lin", level=8)]
+    summary = await store.import_roster(lin_only, deactivate_missing=False, dry_run=True, at=T0)
+    assert summary.missing == ()

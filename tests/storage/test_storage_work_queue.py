@@ -1,0 +1,94 @@
+"""The due_work queue: dedup, claim order and limit, leases, retries, concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from storage.models import DueWorkRow
+from storage.store import SqlStore
+
+T0 = datetime(2027, 1, 11, 10, 0, tzinfo=UTC)
+MIN = timedelta(minutes=1)
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+async def test_schedule_deduplicates_by_key(store: SqlStore) -> None:
+    assert await store.schedule("deliver", {"n": 1}, T0, "intro:1") is True
+    assert await store.schedule("deliver", {"n": 2}, T0 + MIN, "intro:1") is False
+    [work] = await store.claim(T0, limit=10, lease_until=T0 + MIN, worker="w1")
+    assert work.payload == {"n": 1} and work.attempts == 1 and work.idempotency_key == "intro:1"
+    assert work.due_at == T0 and work.due_at.tzinfo is not None
+
+
+async def test_claim_takes_due_rows_oldest_first_up_to_the_limit(store: SqlStore) -> None:
+    for minutes in (5, 1, 3, 9):
+        await store.schedule("deliver", {}, T0 + minutes * MIN, f"k{minutes}")
+    # A due time given in another zone is the same instant.
+    await store.schedule("deliver", {}, (T0 + 2 * MIN).astimezone(NEW_YORK), "k2")
+    now = T0 + 6 * MIN
+    first = await store.claim(now, limit=2, lease_until=now + MIN, worker="w1")
+    assert [w.idempotency_key for w in first] == ["k1", "k2"]
+    rest = await store.claim(now, limit=10, lease_until=now + MIN, worker="w1")
+    assert [w.idempotency_key for w in rest] == ["k3", "k5"]  # k9 is not due yet
+    assert await store.claim(now, limit=10, lease_until=now + MIN, worker="w1") == []
+    assert await store.queue_counts() == {"pending": 1, "leased": 4, "done": 0, "failed": 0}
+
+
+async def test_expired_lease_is_reclaimed(store: SqlStore) -> None:
+    await store.schedule("deliver", {}, T0, "k")
+    [crashed] = await store.claim(T0, limit=1, lease_until=T0 + MIN, worker="w1")
+    assert await store.claim(T0 + MIN, limit=1, lease_until=T0 + 2 * MIN, worker="w2") == []
+    [redo] = await store.claim(T0 + 2 * MIN, limit=1, lease_until=T0 + 3 * MIN, worker="w2")
+    assert redo.id == crashed.id and redo.attempts == 2
+
+
+async def test_complete_and_fail_with_and_without_retry(store: SqlStore) -> None:
+    for key in ("ok", "retry", "dead"):
+        await store.schedule("deliver", {}, T0, key)
+    ok, retry, dead = await store.claim(T0, limit=3, lease_until=T0 + MIN, worker="w")
+    await store.complete(ok.id, at=T0, result="ts=1")
+    await store.fail(retry.id, error="429", at=T0, retry_at=T0 + 10 * MIN)
+    await store.fail(dead.id, error="channel_not_found", at=T0, retry_at=None)
+
+    assert await store.queue_counts() == {"pending": 1, "leased": 0, "done": 1, "failed": 1}
+    assert await store.claim(T0 + 9 * MIN, limit=5, lease_until=T0 + 20 * MIN, worker="w") == []
+    [again] = await store.claim(T0 + 10 * MIN, limit=5, lease_until=T0 + 20 * MIN, worker="w")
+    assert again.id == retry.id and again.attempts == 2
+    [failed] = await store.failed_work()
+    assert failed.id == dead.id and failed.extra["last_error"] == "channel_not_found"
+    assert failed.extra["done_at"] == T0
+
+
+async def test_concurrent_claimers_never_share_a_row(store: SqlStore) -> None:
+    for i in range(200):
+        await store.schedule("deliver", {"i": i}, T0, f"k{i}")
+
+    async def drain(worker: str) -> list[int]:
+        claimed: list[int] = []
+        while batch := await store.claim(T0, limit=7, lease_until=T0 + MIN, worker=worker):
+            claimed += [w.id for w in batch]
+        return claimed
+
+    results = await asyncio.gather(*(drain(f"w{n}") for n in range(4)))
+    everything = [work_id for claimed in results for work_id in claimed]
+    assert len(everything) == len(set(everything)) == 200
+
+
+async def test_claim_skips_rows_locked_by_another_claimer(store: SqlStore, db_backend: str) -> None:
+    if db_backend != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises writers instead")
+    await store.schedule("deliver", {}, T0, "first")
+    await store.schedule("deliver", {}, T0 + MIN, "second")
+    async with store._sessions() as holder, holder.begin():
+        # Another replica is mid-claim and holds the oldest row.
+        await holder.execute(
+            select(DueWorkRow.id).where(DueWorkRow.idempotency_key == "first").with_for_update()
+        )
+        claim = store.claim(T0 + MIN, limit=5, lease_until=T0 + 2 * MIN, worker="w2")
+        claimed = await asyncio.wait_for(claim, timeout=10)
+    assert [w.idempotency_key for w in claimed] == ["second"]
