@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import SystemClock
-from bot.delivery import Deliverer
+from bot.delivery import Deliverer, DeliveryStats
 from bot.settings import Settings
 from conversations.engine import Engine
 from conversations.ports import Clock, Sender
@@ -39,12 +39,17 @@ class Mentorbot:
         self.senders[sender.platform] = sender
         self.deliverer.senders[sender.platform] = sender
 
-    async def tick(self) -> int:
-        """Run due programme work, then deliver everything due; returns messages sent."""
+    async def tick(self) -> DeliveryStats | None:
+        """Run due programme work, then deliver everything due.
+
+        Returns what the delivery did, or None when no platform is configured: then messages
+        wait in the queue rather than use up their retries on nobody.
+        """
         now = self.clock.now()
         await self.engine.run_due(now)
-        stats = await self.deliverer.deliver_due(now)
-        return stats.sent
+        if not self.senders:
+            return None
+        return await self.deliverer.deliver_due(now)
 
 
 @asynccontextmanager

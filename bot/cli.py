@@ -67,8 +67,14 @@ def _parser() -> argparse.ArgumentParser:
         help="mark people who are not in the file inactive",
     )
 
+    match = sub.add_parser("match", help="propose pairs (a dry run), or publish them")
+    match.add_argument("--publish", action="store_true", help="store the pairs and tell people")
+    match.add_argument("--format", choices=("text", "json"), default="text")
+
     report = sub.add_parser("report", help="the programme's headline figures")
     report.add_argument("--format", choices=("text", "json"), default="text")
+
+    sub.add_parser("serve", help="run the HTTP server and the scheduler")
 
     tick = sub.add_parser("tick", help="run everything due once, then exit")
     tick.add_argument("--now", help="pretend it is this time (ISO 8601, e.g. 2027-03-01T10:00Z)")
@@ -99,6 +105,48 @@ async def _roster_import(args: argparse.Namespace) -> int:
         )
 
 
+async def _match(args: argparse.Namespace) -> int:
+    from conversations.pairing import propose, publish
+    from conversations.pairing_messages import match_summary
+    from conversations.ports import PairConflict
+
+    async with build_app(_settings(args)) as app:
+        if args.publish:
+            try:
+                result, _ = await publish(app.engine, "cli", app.clock.now())
+            except PairConflict as error:
+                raise UserError(
+                    f"pairs changed while publishing ({error}); nothing was "
+                    "stored. Run `mentorbot match` again."
+                ) from None
+        else:
+            result = await propose(app.store, app.settings.config)
+    if args.format == "json":
+        print(
+            json.dumps(
+                {
+                    "pairs": [
+                        {
+                            "mentor": p.mentor.email,
+                            "mentee": p.mentee.email,
+                            "score": round(p.score, 3),
+                            "reasons": list(p.reasons),
+                        }
+                        for p in result.pairs
+                    ],
+                    "unmatched": [
+                        {"email": u.person.email, "reason": u.reason} for u in result.unmatched
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        print(match_summary(result, app.settings.config, published=args.publish, limit=None))
+    return 0
+
+
 async def _report(args: argparse.Namespace) -> int:
     async with build_app(_settings(args)) as app:
         figures = await app.store.figures()
@@ -127,20 +175,31 @@ async def _tick(args: argparse.Namespace) -> int:
     clock = SimulatedClock(parse_now(args.now)) if args.now else None
     settings = _settings(args)
     async with build_app(settings, clock=clock) as app:
-        done = await app.engine.run_due()
-        senders = configured_senders(settings)
-        if not senders:
-            print(
-                f"Ran due programme work ({len(done)} messages queued). No platform is "
-                "configured (set SLACK_BOT_TOKEN or MICROSOFT_APP_ID), so messages wait "
-                "in the queue."
-            )
-            return 0
-        for sender in senders:
+        for sender in configured_senders(settings):
             app.add_sender(sender)
-        stats = await app.deliverer.deliver_due()
-    print(f"Sent {stats.sent}, will retry {stats.retried}, failed {stats.failed}.")
+        stats = await app.tick()
+    if stats is None:
+        print(
+            "Ran the programme work that was due. No platform is configured (set "
+            "SLACK_BOT_TOKEN or MICROSOFT_APP_ID), so messages wait in the queue."
+        )
+    else:
+        print(f"Sent {stats.sent}, will retry {stats.retried}, failed {stats.failed}.")
     return 0
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    import logging
+
+    from bot.platforms import configured_senders
+    from bot.server import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = _settings(args)
+    async with build_app(settings) as app:
+        for sender in configured_senders(settings):
+            app.add_sender(sender)
+        return await serve(app, host=settings.secrets.host, port=settings.secrets.port)
 
 
 async def _demo(args: argparse.Namespace) -> int:
@@ -160,7 +219,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
     "db": _db_upgrade,
     "roster": _roster_import,
     "report": _report,
+    "match": _match,
     "tick": _tick,
+    "serve": _serve,
     "demo": _demo,
     "chat": _chat,
 }
@@ -176,6 +237,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `mentorbot match | head`: the reader left; that is fine
+        sys.stdout = open(os.devnull, "w")
+        return 0
 
 
 if __name__ == "__main__":

@@ -126,7 +126,12 @@ class Deliverer:
         if isinstance(to, ToPerson):
             return [await self._person_address(to.person_id)]
         if isinstance(to, ToPair):
-            raise NoRoute("pair conversations are not routed yet")  # the lifecycle adds them
+            # Each partner's own conversation with the bot (Teams cannot make group chats; a
+            # Slack group DM per pair arrives with the Slack adapter).
+            pair = await self.store.get_pair(to.pair_id)
+            if pair is None:
+                raise ValueError(f"pair {to.pair_id} does not exist")
+            return [await self._person_address(p) for p in (pair.mentor_id, pair.mentee_id)]
         raise TypeError(f"unknown recipient {to!r}")
 
     async def _person_address(self, person_id: int) -> Address:

@@ -20,8 +20,9 @@ from bot.app import Mentorbot, build_app
 from bot.clock import SimulatedClock
 from bot.roster_import import import_roster_file
 from bot.settings import Secrets, Settings, parse_config
+from conversations import actions
 from conversations.domain import Identity, Person, Role, Status
-from conversations.types import Address, Delivery, OutgoingMessage
+from conversations.types import Address, Button, Delivery, OutgoingMessage
 
 DEMO_START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # a Monday, a week before the programme
 SHOW_PER_KIND = 2  # the demo prints a couple of each scheduled message, then counts the rest
@@ -74,6 +75,14 @@ class DemoSender(ConsoleSender):
         for kind, count in sorted(self.hidden.items()):
             print(f"\n  … and {count} more `{kind}` messages, one per person.", file=self.out)
         self.hidden.clear()
+
+
+def _consent_buttons(pair_id: int) -> tuple[Button, ...]:
+    """The buttons of a consent preview, as the senior would see them."""
+    return (
+        Button("Accept", actions.CONSENT_ACCEPT, str(pair_id)),
+        Button("Ask for someone else", actions.CONSENT_DECLINE, str(pair_id)),
+    )
 
 
 def _heading(out: TextIO, text: str) -> None:
@@ -171,12 +180,43 @@ async def _tour(
         print(f"\n{senior.display_name} types: {line}", file=out)
         await session.say(line)
 
-    _heading(out, "5. The programme admin checks the figures")
     admin = await app.store.person_by_email(config.admins[0])
     assert admin is not None
-    session = ConsoleSession(admin.email, app.engine.handle, sender, clock.now)
+    _heading(out, f"5. {admin.display_name}, the programme admin, runs the matching")
+    admin_session = ConsoleSession(admin.email, app.engine.handle, sender, clock.now)
+    for line in ("match", "match publish"):
+        print(f"\n{admin.display_name} types: {line}", file=out)
+        await admin_session.say(line)
+
+    _heading(out, "6. Each senior leader sees their proposed mentor first, privately")
+    sender.quiet = True
+    await app.tick()
+    sender.quiet = False
+    sender.summarise_hidden()
+    pairs = await app.store.open_pairs()
+    by_id = {p.id: p for p in await app.store.all_people()}
+    for n, pair in enumerate(pairs):
+        mentee = by_id[pair.mentee_id]
+        if n == 0:
+            print(f"\n{mentee.display_name} taps: 1 (Accept)", file=out)
+        session = ConsoleSession(mentee.email, app.engine.handle, sender, clock.now)
+        session.sender.buttons[mentee.email] = _consent_buttons(pair.id)
+        sender.quiet = n > 0  # one answer in full is enough; the rest accept quietly
+        await session.say("1")
+    sender.quiet = False
+    sender.hidden.clear()
+    print(f"\n  … and the other {len(pairs) - 1} seniors accept too.", file=out)
+
+    _heading(out, "7. On the programme's start date, every accepted pair is introduced")
+    sender.quiet = True
+    clock.set(datetime(2027, 1, 11, 18, tzinfo=UTC))
+    await app.tick()
+    sender.quiet = False
+    sender.summarise_hidden()
+
+    _heading(out, "8. The admin checks the figures")
     print(f"\n{admin.display_name} types: report", file=out)
-    await session.say("report")
+    await admin_session.say("report")
     print(
         "\nTry it yourself: `mentorbot chat --as EMAIL` after `mentorbot roster import`.", file=out
     )

@@ -10,5 +10,18 @@ ENROL_REJOIN = "enrol.rejoin"
 ENROL_RESUME = "enrol.resume"
 HELP_COMMAND = "help.command"  # value: a command to run, e.g. "status"
 PRIVACY_FORGET = "privacy.forget"  # value: "confirm" | "cancel"
+CONSENT_ACCEPT = "consent.accept"  # value: pair id
+CONSENT_DECLINE = "consent.decline"  # value: pair id
 
-ALL = frozenset({ENROL_ROLE, ENROL_LEAVE, ENROL_REJOIN, ENROL_RESUME, HELP_COMMAND, PRIVACY_FORGET})
+ALL = frozenset(
+    {
+        ENROL_ROLE,
+        ENROL_LEAVE,
+        ENROL_REJOIN,
+        ENROL_RESUME,
+        HELP_COMMAND,
+        PRIVACY_FORGET,
+        CONSENT_ACCEPT,
+        CONSENT_DECLINE,
+    }
+)

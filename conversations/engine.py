@@ -65,15 +65,15 @@ class Engine:
         *,
         worker: str = "engine",
     ) -> None:
-        from conversations import enrolment  # handlers register themselves in tables
+        from conversations import enrolment, pairing  # handler tables, dispatched on below
 
         self.store = store
         self.config = config
         self.clock = clock
         self.rng = rng
         self.worker = worker
-        self._commands: dict[type, CommandHandler] = dict(enrolment.COMMANDS)
-        self._actions: dict[str, ActionHandler] = dict(enrolment.ACTIONS)
+        self._commands: dict[type, CommandHandler] = {**enrolment.COMMANDS, **pairing.COMMANDS}
+        self._actions: dict[str, ActionHandler] = {**enrolment.ACTIONS, **pairing.ACTIONS}
         self._work: dict[str, WorkHandler] = dict(enrolment.WORK)
 
     # --- events ------------------------------------------------------------------------------

@@ -193,9 +193,7 @@ async def pause_ended(engine: Engine, work: DueWork, now: datetime) -> list[Outg
         messages.compose(
             ToPerson(person.id),
             "pause.ended",
-            Text(
-                f"Welcome back, {person.first_name}! Your pause is over and you're active again."
-            ),
+            Text(f"Welcome back, {person.first_name}! Your pause is over and you're active again."),
             key=f"{work.idempotency_key}:message",
         )
     ]

@@ -167,7 +167,7 @@ class PairConflict(Exception):
     first, or the data changed since the proposal was computed)."""
 
     def __init__(self, person_ids: Sequence[int]) -> None:
-        super().__init__(f"already in an open pair: {sorted(person_ids)}")
+        super().__init__(f"cannot be paired as asked: {sorted(person_ids)}")
         self.person_ids = tuple(sorted(person_ids))
 
 
@@ -179,9 +179,10 @@ class Pairs(Protocol):
     ) -> list[Pair]:
         """Start the next matching round and store its pairs, all or nothing.
 
-        Raises PairConflict (storing nothing) when a mentee would be in two open pairs or a
-        mentor would exceed `mentees_per_mentor` open pairs — checked inside the transaction so
-        two processes publishing at once cannot both succeed.
+        Raises PairConflict (storing nothing) when anyone in the batch is already in an open
+        pair, a mentee appears twice, or someone is on both sides — checked inside the
+        transaction so two processes publishing at once cannot both succeed. (A mentor may
+        appear several times: the matcher already applied `mentees_per_mentor`.)
         """
         ...
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from conversations.domain import AuditEntry, Identity, Person, Role, Status
+from conversations.domain import AuditEntry, Identity, Pair, PairStatus, Person, Role, Status
 from conversations.ports import DueWork
-from storage.models import AuditRow, DueWorkRow, IdentityRow, PersonRow
+from storage.models import AuditRow, DueWorkRow, IdentityRow, PairRow, PersonRow
 
 FORGOTTEN_DOMAIN = "@invalid"
 
@@ -76,3 +76,19 @@ def to_due_work(row: DueWorkRow, *, with_outcome: bool = False) -> DueWork:
 def to_audit(row: AuditRow) -> AuditEntry:
     """The domain view of an audit_log row."""
     return AuditEntry(actor=row.actor, action=row.action, detail=row.detail, at=row.at)
+
+
+def to_pair(row: PairRow, round_number: int | None) -> Pair:
+    """The domain view of a pairs row; `round_number` is its cycle's number (None if none)."""
+    return Pair(
+        id=row.id,
+        mentor_id=row.mentor_id,
+        mentee_id=row.mentee_id,
+        score=row.score,
+        reasons=tuple(row.reasons or ()),
+        status=PairStatus(row.status),
+        created_at=row.created_at,
+        round=round_number,
+        ended_at=row.ended_at,
+        conversation_ids=dict(row.conversation_ids or {}),
+    )

@@ -6,10 +6,16 @@ implementation to the same behaviour on real databases.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import itertools
-from collections.abc import Mapping, Sequence
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from conversations.domain import (
@@ -246,3 +252,43 @@ class FakeStore:
 def utc(*args: int) -> datetime:
     """A UTC datetime, for brevity in tests."""
     return datetime(*args, tzinfo=UTC)
+
+
+@contextlib.asynccontextmanager
+async def start_server(
+    workdir: Path, db_url: str, env: Mapping[str, str] | None = None
+) -> AsyncIterator[str]:
+    """Run the real `mentorbot serve` on a free port; yields its base URL, then SIGTERMs it."""
+    environment = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "HOST": "127.0.0.1",
+        "PORT": "0",
+        **(env or {}),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "--config",
+        str(workdir / "app.yaml"),
+        "serve",
+        cwd=workdir,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        line = b""
+        while b"listening on" not in line:
+            line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
+            if not line:
+                _, err = await process.communicate()
+                raise AssertionError(f"serve exited early: {err.decode()}")
+        yield line.decode().rsplit(" ", 1)[1].strip()
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(process.communicate(), timeout=30)
+            assert process.returncode == 0, err.decode()

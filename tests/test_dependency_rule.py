@@ -8,13 +8,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PLATFORM_SDKS = {"slack_bolt", "slack_sdk", "botbuilder", "botframework"}
 FORBIDDEN = {
-    "conversations": PLATFORM_SDKS | {"aiohttp", "sqlalchemy", "apscheduler", "alembic",
-                                      "asyncpg", "aiosqlite", "bot", "adapters", "storage"},
+    "conversations": PLATFORM_SDKS
+    | {
+        "aiohttp",
+        "sqlalchemy",
+        "apscheduler",
+        "alembic",
+        "asyncpg",
+        "aiosqlite",
+        "bot",
+        "adapters",
+        "storage",
+    },
     "storage": PLATFORM_SDKS | {"aiohttp", "apscheduler", "bot", "adapters"},
     "adapters": {"bot", "storage", "sqlalchemy", "apscheduler"},
 }
-SDK_HOME = {"slack_bolt": "adapters/slack", "slack_sdk": "adapters/slack",
-            "botbuilder": "adapters/teams", "botframework": "adapters/teams"}
+SDK_HOME = {
+    "slack_bolt": "adapters/slack",
+    "slack_sdk": "adapters/slack",
+    "botbuilder": "adapters/teams",
+    "botframework": "adapters/teams",
+}
 
 
 def imported_roots(path: Path) -> set[str]:

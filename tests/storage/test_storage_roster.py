@@ -98,8 +98,13 @@ async def test_role_enrols_directory_and_inactive_people_but_not_paused_or_left(
     # Someone who chose to leave stays out: an import must not opt them back in.
     assert summary.enrolled == ("p1@example.com", "p3@example.com")
     statuses = [(await store.get_person(i)).status for i in ids]  # type: ignore[union-attr]
-    assert statuses == [Status.ENROLLED, Status.LEFT, Status.ENROLLED, Status.PAUSED,
-                        Status.ENROLLED]
+    assert statuses == [
+        Status.ENROLLED,
+        Status.LEFT,
+        Status.ENROLLED,
+        Status.PAUSED,
+        Status.ENROLLED,
+    ]
     paused = await store.get_person(ids[3])
     assert paused is not None and paused.paused_until == T1.date() and paused.role is Role.EITHER
     assert summary.updated == tuple(f"p{i}@example.com" for i in range(1, 6))

@@ -1,0 +1,87 @@
+"""`mentorbot serve`: the HTTP server (health, metrics; the platform endpoints plug in here)
+and the scheduler tick, in one process. Routes only hand off (Bolt's adapter style)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.ticker import Ticker
+
+if TYPE_CHECKING:
+    from bot.app import Mentorbot
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024  # platform payloads are a few KB; anything near this is not from them
+BOT_KEY = web.AppKey("mentorbot", object)
+TICKER_KEY = web.AppKey("ticker", Ticker)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 when the database answers, 503 (degraded) when it does not."""
+    bot: Mentorbot = request.app[BOT_KEY]  # type: ignore[assignment]
+    try:
+        async with bot.db.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as error:  # any database failure means degraded, never a 500
+        log.warning("health check: database unavailable: %s", error)
+        return web.json_response({"status": "degraded", "database": "unavailable"}, status=503)
+    counts = await bot.store.queue_counts()
+    return web.json_response({"status": "ok", "database": "ok", "queue": counts})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text format: the delivery queue by status and the tick's health."""
+    bot: Mentorbot = request.app[BOT_KEY]  # type: ignore[assignment]
+    ticker = request.app[TICKER_KEY]
+    lines = [
+        "# HELP mentorbot_due_work Rows in the delivery queue by status.",
+        "# TYPE mentorbot_due_work gauge",
+    ]
+    for status, count in sorted((await bot.store.queue_counts()).items()):
+        lines.append(f'mentorbot_due_work{{status="{status}"}} {count}')
+    lines += [
+        "# HELP mentorbot_tick_failures_total Ticks that raised an error.",
+        "# TYPE mentorbot_tick_failures_total counter",
+        f"mentorbot_tick_failures_total {ticker.failures}",
+    ]
+    return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
+
+
+def create_web_app(bot: Mentorbot, ticker: Ticker) -> web.Application:
+    """The aiohttp application with every route of DESIGN §6 built so far."""
+    app = web.Application(client_max_size=MAX_BODY)
+    app[BOT_KEY] = bot
+    app[TICKER_KEY] = ticker
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+async def serve(bot: Mentorbot, *, host: str, port: int) -> int:
+    """Serve until SIGINT/SIGTERM; ticks the scheduler meanwhile."""
+    ticker = Ticker(bot.tick)
+    runner = web.AppRunner(create_web_app(bot, ticker))
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    ticker.start()
+    bound = runner.addresses[0][1] if runner.addresses else port  # PORT=0 picks a free port
+    # Printed, not only logged, so scripts and tests starting `serve` learn the port.
+    print(f"Mentorbot listening on http://{host}:{bound}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        ticker.stop()
+        await runner.cleanup()
+    return 0

@@ -1,0 +1,96 @@
+"""Why an eligible person was left without a partner, in words that are true.
+
+A person with no allowed partner at all gets the rule that removed the last candidates, found
+by applying the hard rules one after another (level, reporting line, time zone, department,
+history, declined, avoid). A person who had allowed partners lost them to better-fitting pairs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from conversations.matching_explain import hours, levels
+from conversations.matching_prep import Prepared, can_mentee, can_mentor
+
+Mask = npt.NDArray[np.bool_]
+
+
+def _stages(prep: Prepared, p: int, as_mentor: bool) -> list[tuple[str, int]]:
+    """How many candidates survive after each rule, for `p` on one side."""
+    cfg = prep.data.config
+    cands = prep.cols if as_mentor else prep.rows
+    cands = cands[cands != p]
+    out = [("none", len(cands))]
+    gap = prep.level[cands] - prep.level[p] if as_mentor else prep.level[p] - prep.level[cands]
+    alive = gap >= cfg.min_level_gap
+    out.append(("level", int(alive.sum())))
+    tin, tout = prep.tin, prep.tout
+    line = ((tin[cands] >= tin[p]) & (tin[cands] < tout[p])) | (
+        (tin[p] >= tin[cands]) & (tin[p] < tout[cands])
+    )
+    alive &= ~line
+    out.append(("line", int(alive.sum())))
+    d = np.abs(prep.tz[cands] - prep.tz[p]) % 1440
+    alive &= np.minimum(d, 1440 - d) <= cfg.max_timezone_gap_hours * 60
+    out.append(("tz", int(alive.sum())))
+    if cfg.require_cross_department:
+        alive &= (prep.dept[cands] >= 0) & (prep.dept[p] >= 0) & (prep.dept[cands] != prep.dept[p])
+        out.append(("dept", int(alive.sum())))
+    left = [int(c) for c in cands[alive]]
+    for name, kind in (
+        ("history", prep.history),
+        ("declined", prep.declined),
+        ("avoid", prep.avoid),
+    ):
+        left = [c for c in left if ((p, c) if as_mentor else (c, p)) not in kind]
+        out.append((name, len(left)))
+    return out
+
+
+def no_partner_reason(prep: Prepared, p: int) -> str:
+    """The rule that left person `p` (eligible index) with no allowed partner at all."""
+    person = prep.people[p]
+    cfg = prep.data.config
+    mentor, mentee = can_mentor(person), can_mentee(person)
+    runs = ([_stages(prep, p, True)] if mentor else []) + (
+        [_stages(prep, p, False)] if mentee else []
+    )
+    counts = [sum(run[i][1] for run in runs) for i in range(len(runs[0]))]
+    names = [name for name, _ in runs[0]]
+    partner = "partner" if mentor and mentee else "mentee" if mentor else "mentor"
+    g = cfg.min_level_gap
+    if mentor and mentee:
+        senior = f"no one at least {levels(g)} apart from you"
+    elif mentor:
+        senior = (
+            f"no mentee at least {levels(g)} more senior" if g else "no mentee as senior as you"
+        )
+    else:
+        senior = (
+            f"no mentor at least {levels(g)} more junior" if g else "no mentor as junior as you"
+        )
+    words = {
+        "none": f"no {partner}s are enrolled this round",
+        "level": senior,
+        "line": f"{senior} outside your reporting line",
+        "tz": f"no {partner} within {hours(cfg.max_timezone_gap_hours * 60)} of your time zone",
+        "dept": "no department on file, and pairs must cross departments"
+        if prep.dept[p] < 0
+        else f"no {partner} from another department who fits the other rules",
+        "history": f"you have already been paired with every {partner} who fits",
+        "declined": f"every {partner} who fits was declined before",
+        "avoid": f"every {partner} who fits is on the admins' avoid list with you",
+    }
+    for name, count in zip(names, counts, strict=True):
+        if count == 0:
+            return words[name]
+    return f"no {partner} fits every rule"
+
+
+def lost_out_reason(prep: Prepared, p: int) -> str:
+    """For a person who had allowed partners but none left for them."""
+    person = prep.people[p]
+    mentor, mentee = can_mentor(person), can_mentee(person)
+    partner = "partner" if mentor and mentee else "mentee" if mentor else "mentor"
+    return f"every compatible {partner} was matched with someone who fitted better"

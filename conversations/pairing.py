@@ -1,0 +1,234 @@
+"""Matching rounds as admins run them: dry run, publish, pairing by hand, the senior's consent.
+
+The matcher (`conversations.matching`) is pure; this module gathers its input from the store,
+turns its result into words, stores published pairs and queues what people are told: the
+senior's consent preview (when the programme asks for it), the intro, and a kind word to
+everyone left without a partner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from conversations import actions, admin, messages
+from conversations import commands as cmd
+from conversations.domain import NewPair, Pair, PairStatus, Person
+from conversations.matching import MatchInput, MatchResult, explain_pair, hard_violations
+from conversations.matching import propose_pairs as solve
+from conversations.pairing_messages import (
+    consent_preview,
+    intro,
+    match_summary,
+    unmatched_notice,
+)
+from conversations.ports import PairConflict, Store
+from conversations.timing import slot_on, zone
+from conversations.types import Action, OutgoingMessage
+
+if TYPE_CHECKING:
+    from conversations.config import AppConfig
+    from conversations.engine import ActionHandler, CommandHandler, Engine, Turn
+
+CHAT_LIST_LIMIT = 15  # a chat reply lists this many pairs; the CLI lists them all
+PUBLISHED_LIST_LIMIT = 5  # after publishing, the admin usually saw the list in the dry run
+
+
+async def match_input(store: Store, config: AppConfig) -> MatchInput:
+    """Everything the matcher needs, read from the store now."""
+    open_pairs = await store.open_pairs()
+    busy = frozenset(p for pair in open_pairs for p in (pair.mentor_id, pair.mentee_id))
+    return MatchInput(
+        people=await store.all_people(),
+        config=config.matching,
+        start_date=config.programme.start_date,
+        default_timezone=config.programme.timezone,
+        history=await store.pair_history(),
+        busy=busy,
+        declined=await store.declined_pairs(),
+    )
+
+
+async def propose(store: Store, config: AppConfig) -> MatchResult:
+    """A dry run: the best pairs for a round now, computed off the event loop."""
+    data = await match_input(store, config)
+    # Matching a large organisation takes seconds of CPU: keep the loop answering meanwhile.
+    return await asyncio.to_thread(solve, data)
+
+
+async def publish(engine: Engine, actor: str, now: datetime) -> tuple[MatchResult, list[Pair]]:
+    """Compute a round, store its pairs and queue what everyone is told."""
+    result = await propose(engine.store, engine.config)
+    consent = engine.config.programme.require_mentee_consent
+    status = PairStatus.PROPOSED if consent else PairStatus.ACTIVE
+    new = [NewPair(p.mentor.id, p.mentee.id, p.score, p.reasons) for p in result.pairs]
+    pairs = await engine.store.publish_round(new, status=status, at=now) if new else []
+    people = {p.id: p for p in await engine.store.all_people()}
+    for pair in pairs:
+        await (ask_consent if consent else introduce)(engine, pair, people, now)
+    round_number = pairs[0].round if pairs else None
+    for left_out in result.unmatched:
+        person = left_out.person
+        key = f"unmatched:{round_number}:{person.id}"
+        await engine.queue([unmatched_notice(person, left_out.reason, key)], now)
+    await engine.store.record(
+        actor,
+        "match publish",
+        f"round {round_number}: {len(pairs)} pairs, {len(result.unmatched)} unmatched",
+        at=now,
+    )
+    return result, pairs
+
+
+async def ask_consent(engine: Engine, pair: Pair, people: dict[int, Person], now: datetime) -> None:
+    """Queue the senior's private preview of their proposed mentor (goes out at once)."""
+    mentor, mentee = people[pair.mentor_id], people[pair.mentee_id]
+    message = consent_preview(pair, mentor, mentee, engine.config, key=f"consent:{pair.id}")
+    await engine.queue([message], now)
+
+
+async def introduce(engine: Engine, pair: Pair, people: dict[int, Person], now: datetime) -> None:
+    """Queue the intro: at once, or on the programme's start date when published early."""
+    mentor, mentee = people[pair.mentor_id], people[pair.mentee_id]
+    programme = engine.config.programme
+    due = now
+    if now.date() < programme.start_date:
+        due = slot_on(programme.start_date, zone(mentee.timezone, programme.timezone), programme)
+    message = intro(pair, mentor, mentee, engine.config, key=f"intro:{pair.id}")
+    await engine.queue([message], due)
+
+
+async def match_command(engine: Engine, turn: Turn, command: cmd.Match) -> list[OutgoingMessage]:
+    """Admin `match` (dry run) and `match publish`."""
+    actor = turn.person.email if turn.person else "unknown"
+    if command.publish:
+        try:
+            result, _ = await publish(engine, actor, turn.now)
+        except PairConflict:
+            return [
+                messages.reply(
+                    turn.reply_to,
+                    "match",
+                    "Someone published pairs at the same "
+                    "moment; nothing was changed. Run `match` again to see the "
+                    "new state.",
+                )
+            ]
+        text = match_summary(result, engine.config, published=True, limit=PUBLISHED_LIST_LIMIT)
+        return [messages.reply(turn.reply_to, "match", text)]
+    result = await propose(engine.store, engine.config)
+    await admin.audit(engine, turn, "match", f"dry run: {len(result.pairs)} pairs")
+    text = match_summary(result, engine.config, published=False, limit=CHAT_LIST_LIMIT)
+    return [messages.reply(turn.reply_to, "match", text)]
+
+
+async def pair_by_hand(
+    engine: Engine, turn: Turn, command: cmd.PairByHand
+) -> list[OutgoingMessage]:
+    """Admin `pair MENTOR with MENTEE [--force]`."""
+    mentor = await admin.find_person(engine, turn, command.mentor)
+    if isinstance(mentor, OutgoingMessage):
+        return [mentor]
+    mentee = await admin.find_person(engine, turn, command.mentee)
+    if isinstance(mentee, OutgoingMessage):
+        return [mentee]
+    if mentor.id == mentee.id:
+        return [messages.reply(turn.reply_to, "pair", "A pair needs two different people.")]
+    data = await match_input(engine.store, engine.config)
+    problems = hard_violations(mentor, mentee, data)
+    if problems and not command.force:
+        listed = "\n".join(f"• {p}" for p in problems)
+        return [
+            messages.reply(
+                turn.reply_to,
+                "pair",
+                f"I can't pair {mentor.display_name} with {mentee.display_name}:\n{listed}\n"
+                "Add `--force` if you are sure.",
+            )
+        ]
+    score, reasons = explain_pair(mentor, mentee, data)
+    consent = engine.config.programme.require_mentee_consent
+    status = PairStatus.PROPOSED if consent else PairStatus.ACTIVE
+    try:
+        pair = await engine.store.add_pair(
+            NewPair(mentor.id, mentee.id, score, reasons),
+            status=status,
+            at=turn.now,
+            mentor_capacity=engine.config.matching.mentees_per_mentor,
+        )
+    except PairConflict:
+        return [
+            messages.reply(
+                turn.reply_to,
+                "pair",
+                "One of them is already in a pair. End that pair first, then try again.",
+            )
+        ]
+    forced = f" (forced past: {'; '.join(problems)})" if problems else ""
+    await admin.audit(engine, turn, "pair", f"{mentor.email} with {mentee.email}{forced}")
+    people = {mentor.id: mentor, mentee.id: mentee}
+    await (ask_consent if consent else introduce)(engine, pair, people, turn.now)
+    next_step = "I've asked the senior to confirm." if consent else "I'm introducing them now."
+    return [
+        messages.reply(
+            turn.reply_to,
+            "pair",
+            f"Paired {mentor.display_name} (mentor) with "
+            f"{mentee.display_name} (mentee){forced}. {next_step}",
+        )
+    ]
+
+
+async def consent_answer(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """The senior's Accept / Ask for someone else on the consent preview."""
+    pair = await _own_pair(engine, turn, action.value)
+    if pair is None or pair.status is not PairStatus.PROPOSED:
+        return [messages.reply(turn.reply_to, "consent", "That proposal is no longer open.")]
+    people = {p.id: p for p in await engine.store.all_people()}
+    mentor = people[pair.mentor_id]
+    if action.action_id == actions.CONSENT_ACCEPT:
+        pair = await engine.store.set_pair_status(pair.id, PairStatus.ACTIVE, at=turn.now)
+        await introduce(engine, pair, people, turn.now)
+        return [
+            messages.reply(
+                turn.reply_to,
+                "consent",
+                f"Wonderful — I'll introduce you to {mentor.first_name} now. 🎉",
+            )
+        ]
+    await engine.store.set_pair_status(pair.id, PairStatus.DECLINED, at=turn.now)
+    await engine.store.record(
+        turn.person.email if turn.person else "unknown",
+        "consent decline",
+        f"pair {pair.id}",
+        at=turn.now,
+    )
+    return [
+        messages.reply(
+            turn.reply_to,
+            "consent",
+            "Thanks for saying so. I'll find you "
+            "someone else in the next round; your answer stays between us.",
+        )
+    ]
+
+
+async def _own_pair(engine: Engine, turn: Turn, value: str) -> Pair | None:
+    """The pair a button names, only when the person pressing it is its senior."""
+    if not value.isdigit() or turn.person is None:
+        return None
+    pair = await engine.store.get_pair(int(value))
+    if pair is None or pair.mentee_id != turn.person.id:
+        return None  # forged or stale: nobody acts on another person's pair
+    return pair
+
+
+COMMANDS: dict[type, CommandHandler] = {
+    cmd.Match: match_command,  # type: ignore[dict-item]
+    cmd.PairByHand: pair_by_hand,  # type: ignore[dict-item]
+}
+ACTIONS: dict[str, ActionHandler] = {
+    actions.CONSENT_ACCEPT: consent_answer,
+    actions.CONSENT_DECLINE: consent_answer,
+}

@@ -1,0 +1,137 @@
+"""What people read about pairing: the consent preview, the intro, the left-out notice, and the
+admin's round summary. Pure builders, written for a phone (PROGRAMME.md)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from conversations import actions
+from conversations.config import AppConfig
+from conversations.domain import Pair, Person
+from conversations.matching import MatchResult
+from conversations.messages import compose, fmt_date, programme_outline
+from conversations.timing import next_working_day
+from conversations.types import Button, Buttons, Facts, OutgoingMessage, Text, ToPair, ToPerson
+
+
+def _about(person: Person) -> str:
+    """'Software Engineer, Engineering' — what a partner needs to know, nothing sensitive."""
+    parts = [p for p in (person.title, person.department) if p]
+    return ", ".join(parts) or "a colleague"
+
+
+def _card(person: Person, default_timezone: str) -> str:
+    return f"{person.display_name} — {_about(person)}, {person.timezone or default_timezone}"
+
+
+def _why(reasons: tuple[str, ...]) -> str:
+    return "; ".join(reasons) if reasons else "your profiles fit the programme's rules"
+
+
+def consent_preview(
+    pair: Pair, mentor: Person, mentee: Person, config: AppConfig, *, key: str
+) -> OutgoingMessage:
+    """The senior's private preview of their proposed mentor, with Accept / Ask for someone else."""
+    return compose(
+        ToPerson(mentee.id),
+        "consent",
+        Text(
+            f"Hi {mentee.first_name}, I'd like to pair you with *{mentor.display_name}* "
+            f"({_about(mentor)}) as your reverse mentor in {config.programme.name}."
+        ),
+        Text(f"Why you two: {_why(pair.reasons)}."),
+        Text("Happy with this pairing? Nothing is shared until you say yes."),
+        Buttons(
+            (
+                Button("Accept", actions.CONSENT_ACCEPT, str(pair.id), "primary"),
+                Button("Ask for someone else", actions.CONSENT_DECLINE, str(pair.id)),
+            )
+        ),
+        key=key,
+    )
+
+
+def intro(
+    pair: Pair, mentor: Person, mentee: Person, config: AppConfig, *, key: str
+) -> OutgoingMessage:
+    """The introduction, to the pair's shared conversation."""
+    programme = config.programme
+    first_due = next_working_day(
+        max(programme.start_date, pair.created_at.date()) + timedelta(days=programme.cadence_days),
+        programme,
+    )
+    shared = sorted(set(mentor.teaches) & set(mentee.learns), key=str.casefold)
+    topics = ", ".join(shared) if shared else "whatever you both find most useful"
+    return compose(
+        ToPair(pair.id),
+        "intro",
+        Text(
+            f"Meet your reverse-mentoring partner! 🎉 *{mentor.display_name}* will mentor "
+            f"*{mentee.display_name}* in {programme.name}."
+        ),
+        Facts(
+            (
+                ("Mentor", _card(mentor, programme.timezone)),
+                ("Mentee", _card(mentee, programme.timezone)),
+                ("Why you two", _why(pair.reasons)),
+                ("Topics to start with", topics),
+                ("The programme", programme_outline(config)),
+                ("First conversation", f"by {fmt_date(first_due)}"),
+            )
+        ),
+        Text(
+            f"A first agenda: say hello and why you joined; {mentee.first_name}, share what you "
+            f"hope to learn; {mentor.first_name}, pick one thing to show next time; then put "
+            "your next five conversations in your calendars."
+        ),
+        key=key,
+    )
+
+
+def unmatched_notice(person: Person, reason: str, key: str) -> OutgoingMessage:
+    """A kind word to someone left without a partner this round, with the reason."""
+    return compose(
+        ToPerson(person.id),
+        "unmatched",
+        Text(f"Hi {person.first_name}, I couldn't find you a partner this round: {reason}."),
+        Text(
+            "You stay enrolled and will be matched in the next round. If something in your "
+            "profile has changed (time zone, topics), type `profile` to update it."
+        ),
+        key=key,
+    )
+
+
+def match_summary(
+    result: MatchResult, config: AppConfig, *, published: bool, limit: int | None
+) -> str:
+    """The round in words: every pair with its reasons, everyone unmatched with why."""
+    head = "Published" if published else "Dry run — nothing is stored or sent yet"
+    lines = [
+        f"{head}: {len(result.pairs)} pairs, {len(result.unmatched)} unmatched, "
+        f"{len(result.excluded)} not eligible this round."
+    ]
+    shown = result.pairs if limit is None else result.pairs[:limit]
+    for n, pair in enumerate(shown, start=1):
+        lines.append(
+            f"{n}. {pair.mentor.display_name} mentors {pair.mentee.display_name} "
+            f"(score {pair.score:.1f}): {_why(pair.reasons)}"
+        )
+    if len(shown) < len(result.pairs):
+        lines.append(f"… and {len(result.pairs) - len(shown)} more (`mentorbot match` lists all).")
+    if result.unmatched:
+        lines.append("Left without a partner (they'll be told, kindly):")
+        for left in result.unmatched[: limit or None]:
+            lines.append(f"• {left.person.display_name}: {left.reason}")
+    if result.excluded:
+        lines.append(f"Not eligible: {len(result.excluded)} (paused, left, or already paired).")
+    if not published and result.pairs:
+        lines.append(
+            "Run `match publish` to store these pairs and "
+            + (
+                "ask each senior to confirm."
+                if config.programme.require_mentee_consent
+                else "introduce them."
+            )
+        )
+    return "\n".join(lines)
