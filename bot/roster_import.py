@@ -71,7 +71,8 @@ async def import_roster_file(
     for line in describe(summary, dry_run=dry_run):
         print(line, file=out)
     if not dry_run and summary.enrolled:
-        enrolled = [p for p in await app.store.all_people() if p.email in set(summary.enrolled)]
+        newly = set(summary.enrolled)
+        enrolled = [p for p in await app.store.all_people() if p.email in newly]
         queued = await app.engine.welcome(enrolled)
         print(
             f"{queued} welcome messages queued for each person's next delivery time "

@@ -38,7 +38,6 @@ async def join(engine: Engine, turn: Turn, command: cmd.Join) -> list[OutgoingMe
                 + messages.status_text(person, local_today(turn.now, _tz(engine, person))),
             )
         ]
-    role = command.role or person.role
     if command.role is None:
         return [
             messages.compose(
@@ -49,7 +48,7 @@ async def join(engine: Engine, turn: Turn, command: cmd.Join) -> list[OutgoingMe
                 private=True,
             )
         ]
-    return await _enrol(engine, turn, person, role)
+    return await _enrol(engine, turn, person, command.role)
 
 
 async def _enrol(

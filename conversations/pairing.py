@@ -59,12 +59,13 @@ async def propose(store: Store, config: AppConfig) -> MatchResult:
 
 async def publish(engine: Engine, actor: str, now: datetime) -> tuple[MatchResult, list[Pair]]:
     """Compute a round, store its pairs and queue what everyone is told."""
-    result = await propose(engine.store, engine.config)
+    data = await match_input(engine.store, engine.config)
+    result = await asyncio.to_thread(solve, data)
     consent = engine.config.programme.require_mentee_consent
     status = PairStatus.PROPOSED if consent else PairStatus.ACTIVE
     new = [NewPair(p.mentor.id, p.mentee.id, p.score, p.reasons) for p in result.pairs]
     pairs = await engine.store.publish_round(new, status=status, at=now) if new else []
-    people = {p.id: p for p in await engine.store.all_people()}
+    people = {p.id: p for p in data.people}  # already loaded for the matcher
     for pair in pairs:
         await (ask_consent if consent else introduce)(engine, pair, people, now)
     round_number = pairs[0].round if pairs else None
@@ -185,8 +186,12 @@ async def consent_answer(engine: Engine, turn: Turn, action: Action) -> list[Out
     pair = await _own_pair(engine, turn, action.value)
     if pair is None or pair.status is not PairStatus.PROPOSED:
         return [messages.reply(turn.reply_to, "consent", "That proposal is no longer open.")]
-    people = {p.id: p for p in await engine.store.all_people()}
-    mentor = people[pair.mentor_id]
+    # Only the two partners: a button tap must not load the whole directory.
+    mentor = await engine.store.get_person(pair.mentor_id)
+    mentee = await engine.store.get_person(pair.mentee_id)
+    if mentor is None or mentee is None:
+        return [messages.reply(turn.reply_to, "consent", "That proposal is no longer open.")]
+    people = {mentor.id: mentor, mentee.id: mentee}
     if action.action_id == actions.CONSENT_ACCEPT:
         pair = await engine.store.set_pair_status(pair.id, PairStatus.ACTIVE, at=turn.now)
         await introduce(engine, pair, people, turn.now)
