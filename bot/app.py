@@ -7,7 +7,7 @@ and pass it down, so tests can build as many as they like side by side.
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -33,6 +33,9 @@ class Mentorbot:
     deliverer: Deliverer
     clock: Clock
     senders: dict[str, Sender] = field(default_factory=dict)
+    # Called after an answer queued work for "now"; `serve` points it at the ticker so the
+    # work goes out at once. A no-op elsewhere (the CLI ticks explicitly).
+    kick: Callable[[], None] = field(default=lambda: None)
 
     def add_sender(self, sender: Sender) -> None:
         """Register a platform's sender with the delivery worker."""

@@ -170,13 +170,12 @@ def parse_now(text: str) -> datetime:
 
 
 async def _tick(args: argparse.Namespace) -> int:
-    from bot.platforms import configured_senders
+    from bot.platforms import attach_platforms
 
     clock = SimulatedClock(parse_now(args.now)) if args.now else None
     settings = _settings(args)
     async with build_app(settings, clock=clock) as app:
-        for sender in configured_senders(settings):
-            app.add_sender(sender)
+        attach_platforms(app)
         stats = await app.tick()
     if stats is None:
         print(
@@ -191,15 +190,16 @@ async def _tick(args: argparse.Namespace) -> int:
 async def _serve(args: argparse.Namespace) -> int:
     import logging
 
-    from bot.platforms import configured_senders
+    from bot.platforms import attach_platforms
     from bot.server import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = _settings(args)
     async with build_app(settings) as app:
-        for sender in configured_senders(settings):
-            app.add_sender(sender)
-        return await serve(app, host=settings.secrets.host, port=settings.secrets.port)
+        plugins = attach_platforms(app)
+        return await serve(
+            app, host=settings.secrets.host, port=settings.secrets.port, plugins=plugins
+        )
 
 
 async def _demo(args: argparse.Namespace) -> int:

@@ -1,16 +1,56 @@
-"""Which chat platforms this deployment talks to, from the environment."""
+"""Which chat platforms this deployment talks to, and how each plugs into the server.
+
+Each platform's wiring lives in its own `bot/<platform>.py` (the only place that knows both the
+adapter and the rest of the bot) and returns a `PlatformPlugin`: the sender the delivery worker
+uses, the HTTP routes `serve` mounts, and optional start/stop hooks (Slack Socket Mode).
+"""
 
 from __future__ import annotations
 
-from bot.settings import Settings
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
 from conversations.ports import Sender
 
+if TYPE_CHECKING:
+    from bot.app import Mentorbot
 
-def configured_senders(settings: Settings) -> list[Sender]:
-    """The senders of every platform whose credentials are set.
+Route = tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]
 
-    Slack and Teams senders arrive with their adapters; until then nothing is configured and
-    queued messages wait.
-    """
-    del settings
-    return []
+
+@dataclass
+class PlatformPlugin:
+    """One configured platform: how it sends, and what it adds to `mentorbot serve`."""
+
+    name: str
+    sender: Sender
+    routes: Sequence[Route] = ()  # (method, path, handler)
+    start: Callable[[], Awaitable[None]] | None = None  # e.g. connect Socket Mode
+    stop: Callable[[], Awaitable[None]] | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def configured_platforms(bot: Mentorbot) -> list[PlatformPlugin]:
+    """The plugins of every platform whose credentials are set in the environment."""
+    secrets = bot.settings.secrets
+    plugins: list[PlatformPlugin] = []
+    if secrets.slack_bot_token:
+        from bot.slack import slack_plugin
+
+        plugins.append(slack_plugin(bot))
+    if secrets.microsoft_app_id or secrets.teams_dev_mode:
+        from bot.teams import teams_plugin
+
+        plugins.append(teams_plugin(bot))
+    return plugins
+
+
+def attach_platforms(bot: Mentorbot) -> list[PlatformPlugin]:
+    """Build the configured plugins and register their senders with the delivery worker."""
+    plugins = configured_platforms(bot)
+    for plugin in plugins:
+        bot.add_sender(plugin.sender)
+    return plugins

@@ -14,7 +14,10 @@ from sqlalchemy import text
 from bot.ticker import Ticker
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from bot.app import Mentorbot
+    from bot.platforms import PlatformPlugin
 
 log = logging.getLogger(__name__)
 
@@ -54,24 +57,37 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
 
 
-def create_web_app(bot: Mentorbot, ticker: Ticker) -> web.Application:
-    """The aiohttp application with every route of DESIGN §6 built so far."""
+def create_web_app(
+    bot: Mentorbot, ticker: Ticker, plugins: Sequence[PlatformPlugin] = ()
+) -> web.Application:
+    """The aiohttp application: health, metrics and each configured platform's routes."""
     app = web.Application(client_max_size=MAX_BODY)
     app[BOT_KEY] = bot
     app[TICKER_KEY] = ticker
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    for plugin in plugins:
+        for method, path, handler in plugin.routes:
+            app.router.add_route(method, path, handler)
     return app
 
 
-async def serve(bot: Mentorbot, *, host: str, port: int) -> int:
+async def serve(
+    bot: Mentorbot, *, host: str, port: int, plugins: Sequence[PlatformPlugin] = ()
+) -> int:
     """Serve until SIGINT/SIGTERM; ticks the scheduler meanwhile."""
     ticker = Ticker(bot.tick)
-    runner = web.AppRunner(create_web_app(bot, ticker))
+    # Work queued while answering someone (an intro after a consent tap) goes out now, not at
+    # the next interval.
+    bot.kick = ticker.poke
+    runner = web.AppRunner(create_web_app(bot, ticker, plugins))
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
     ticker.start()
+    for plugin in plugins:
+        if plugin.start is not None:
+            await plugin.start()
     bound = runner.addresses[0][1] if runner.addresses else port  # PORT=0 picks a free port
     # Printed, not only logged, so scripts and tests starting `serve` learn the port.
     print(f"Mentorbot listening on http://{host}:{bound}", flush=True)
@@ -82,6 +98,9 @@ async def serve(bot: Mentorbot, *, host: str, port: int) -> int:
     try:
         await stop.wait()
     finally:
+        for plugin in plugins:
+            if plugin.stop is not None:
+                await plugin.stop()
         ticker.stop()
         await runner.cleanup()
     return 0

@@ -52,6 +52,13 @@ class Ticker:
         )
         self._scheduler.start()
 
+    def poke(self) -> None:
+        """Run a tick as soon as possible (coalesced with one already running or due)."""
+        if self._scheduler.running:
+            job = self._scheduler.get_job("mentorbot-tick")
+            if job is not None:
+                job.modify(next_run_time=datetime.now(UTC))
+
     def stop(self) -> None:
         """Stop ticking (a tick in progress finishes on its own)."""
         if self._scheduler.running:

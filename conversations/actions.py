@@ -12,6 +12,18 @@ HELP_COMMAND = "help.command"  # value: a command to run, e.g. "status"
 PRIVACY_FORGET = "privacy.forget"  # value: "confirm" | "cancel"
 CONSENT_ACCEPT = "consent.accept"  # value: pair id
 CONSENT_DECLINE = "consent.decline"  # value: pair id
+# A whole enrolment form (Slack modal, Teams card). value: JSON object
+# {"role": "mentor"|"mentee"|"either", "teaches": [topic…], "learns": [topic…], "timezone": IANA}
+# (every key optional; topics are catalogue topic names).
+ENROL_FORM = "enrol.form"
+MEETING_MET = "meeting.met"  # value: "PAIR:SESSION"
+MEETING_RESCHEDULED = "meeting.rescheduled"  # value: "PAIR:SESSION:DAYS" (moved by DAYS)
+MEETING_MISSED = "meeting.missed"  # value: "PAIR:SESSION"
+PULSE_RATE = "pulse.rate"  # value: "PAIR:SESSION:RATING" (1-5)
+PULSE_SKIP = "pulse.skip"  # value: "PAIR:SESSION" (no comment this time)
+FOLLOWUP_TRIED = "followup.tried"  # value: "PAIR:SESSION:yes|no|later"
+CLOSING_ANSWER = "closing.answer"  # value: "PAIR:QUESTION:yes|no" (again, reciprocal)
+CHECKIN_ANSWER = "checkin.answer"  # value: "PAIR:great|ok|stuck" (the midpoint check-in)
 
 ALL = frozenset(
     {
@@ -23,5 +35,14 @@ ALL = frozenset(
         PRIVACY_FORGET,
         CONSENT_ACCEPT,
         CONSENT_DECLINE,
+        ENROL_FORM,
+        MEETING_MET,
+        MEETING_RESCHEDULED,
+        MEETING_MISSED,
+        PULSE_RATE,
+        PULSE_SKIP,
+        FOLLOWUP_TRIED,
+        CLOSING_ANSWER,
+        CHECKIN_ANSWER,
     }
 )

@@ -266,3 +266,20 @@ class Sender(Protocol):
     async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
         """Post (or, with `message.replaces`, update) a message; raise SendFailed on failure."""
         ...
+
+    async def find_sent(self, message: OutgoingMessage, address: Address) -> Delivery | None:
+        """Look for `message` (by its idempotency key) among what was posted to `address`.
+
+        The delivery worker asks before re-sending a row whose lease expired: the platform may
+        have accepted the send just before a crash. None when it is not there, or when the
+        platform offers no way to look (Teams: at most that one in-flight message can repeat).
+        """
+        ...
+
+    async def open_group(self, tenant_id: str, user_ids: Sequence[str]) -> str | None:
+        """Open (or find) one conversation with all these users and the bot; its id.
+
+        None where bots cannot create group conversations (Teams): then a pair's messages go
+        to each partner's own chat.
+        """
+        ...

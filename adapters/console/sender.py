@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TextIO
 
@@ -42,3 +42,15 @@ class ConsoleSender:
         print(f"\n→ {who}  ({message.kind})", file=self.out)
         print(render(message), file=self.out)
         return Delivery(PLATFORM, f"console-{len(self.sent)}", address, self.clock())
+
+    async def find_sent(self, message: OutgoingMessage, address: Address) -> Delivery | None:
+        """The console keeps what it printed, so it can tell whether a key went out."""
+        for index, (sent_to, sent) in enumerate(self.sent, start=1):
+            if sent_to == address and sent.idempotency_key == message.idempotency_key:
+                return Delivery(PLATFORM, f"console-{index}", address, self.clock())
+        return None
+
+    async def open_group(self, tenant_id: str, user_ids: Sequence[str]) -> str | None:
+        """The console has no group conversations: each partner reads their own."""
+        del tenant_id, user_ids
+        return None
