@@ -10,12 +10,14 @@ import random
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import SystemClock
 from bot.delivery import Deliverer, DeliveryStats
 from bot.settings import Settings
+from conversations.departures import unreachable
 from conversations.engine import Engine
 from conversations.ports import Clock, Sender
 from storage.db import create_engine, make_sessionmaker, normalize_url, upgrade
@@ -75,7 +77,14 @@ async def build_app(
         rng = rng or random.Random()
         store = SqlStore(make_sessionmaker(db))
         engine = Engine(store, settings.config, clock, rng, worker=f"{worker}-engine")
-        deliverer = Deliverer(store, dict(senders or {}), clock, rng, worker=f"{worker}-delivery")
+        deliverer = Deliverer(
+            store,
+            dict(senders or {}),
+            clock,
+            rng,
+            worker=f"{worker}-delivery",
+            on_unreachable=partial(unreachable, engine),
+        )
         yield Mentorbot(settings, db, store, engine, deliverer, clock, dict(senders or {}))
     finally:
         await db.dispose()

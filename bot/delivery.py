@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from conversations.codec import message_from_dict
+from conversations.codec import message_from_dict, message_to_dict
+from conversations.domain import Identity, Pair
 from conversations.engine import DELIVER
 from conversations.ports import Clock, DueWork, Sender, SendFailed, Store
 from conversations.types import Address, OutgoingMessage, ToPair, ToPerson
@@ -33,10 +34,23 @@ class DeliveryStats:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    recovered: int = 0  # found already posted after a crash (Slack metadata look-up)
+    fanned_out: int = 0  # rows split into one row per conversation
 
 
 class NoRoute(Exception):
     """The recipient has no identity on any platform this deployment sends to."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One conversation a message goes to, and the person it reaches there (None: a group)."""
+
+    address: Address
+    person_id: int | None = None
+
+
+Unreachable = Callable[[int, datetime], Awaitable[None]]
 
 
 class Deliverer:
@@ -51,6 +65,7 @@ class Deliverer:
         *,
         worker: str = "delivery",
         batch: int = 100,
+        on_unreachable: Unreachable | None = None,
     ) -> None:
         self.store = store
         self.senders = dict(senders)
@@ -58,6 +73,7 @@ class Deliverer:
         self.rng = rng
         self.worker = worker
         self.batch = batch
+        self.on_unreachable = on_unreachable
 
     async def deliver_due(self, now: datetime | None = None) -> DeliveryStats:
         """Send everything due by `now`, batch after batch, until nothing is left."""
@@ -71,28 +87,64 @@ class Deliverer:
                 worker=self.worker,
                 kinds=[DELIVER],
             )
+            if not rows:  # not `< batch`: fanned-out rows are due now and must go too
+                return stats
             for row in rows:
                 await self._deliver(row, now, stats)
-            if len(rows) < self.batch:
-                return stats
 
     async def _deliver(self, row: DueWork, now: datetime, stats: DeliveryStats) -> None:
+        target: Target | None = None
         try:
             message = message_from_dict(dict(row.payload))
-            addresses = await self.resolve(message)
-            ids = []
-            for address in addresses:
-                delivery = await self.senders[address.platform].send(message, address)
-                ids.append(delivery.message_id)
+            targets = await self.resolve(message)
+            if len(targets) > 1:
+                await self._fan_out(row, message, targets, now)
+                stats.fanned_out += 1
+                return
+            target = targets[0]
+            sender = self.senders[target.address.platform]
+            if row.attempts > 1:
+                # Leased before: the platform may have taken the send just before a crash.
+                found = await sender.find_sent(message, target.address)
+                if found is not None:
+                    await self.store.complete(row.id, at=now, result=found.message_id)
+                    stats.recovered += 1
+                    return
+            delivery = await sender.send(message, target.address)
         except SendFailed as error:
+            if error.unreachable and target is not None and target.person_id is not None:
+                await self._unreachable(row, now, stats, target.person_id, error.reason)
+                return
             await self._failed(row, now, stats, error.reason, error.retry_after, error.permanent)
         except NoRoute as error:
             await self._failed(row, now, stats, str(error), 3600.0, False)
         except (KeyError, ValueError, TypeError) as error:  # a malformed row: never retry
             await self._failed(row, now, stats, f"malformed message: {error!r}", None, True)
         else:
-            await self.store.complete(row.id, at=now, result=",".join(ids))
+            await self.store.complete(row.id, at=now, result=delivery.message_id)
             stats.sent += 1
+
+    async def _fan_out(
+        self, row: DueWork, message: OutgoingMessage, targets: list[Target], now: datetime
+    ) -> None:
+        """One row per conversation, so a failure on one side never resends to the other."""
+        for target in targets:
+            address = target.address
+            key = f"{message.idempotency_key}@{address.platform}:{address.conversation_id}"
+            metadata = dict(message.metadata)
+            if target.person_id is not None:
+                metadata["person_id"] = str(target.person_id)
+            child = replace(message, to=address, idempotency_key=key, metadata=metadata)
+            await self.store.schedule(DELIVER, message_to_dict(child), now, key)
+        await self.store.complete(row.id, at=now, result=f"fanned out to {len(targets)}")
+
+    async def _unreachable(
+        self, row: DueWork, now: datetime, stats: DeliveryStats, person_id: int, reason: str
+    ) -> None:
+        await self.store.fail(row.id, error=f"unreachable: {reason}", at=now, retry_at=None)
+        stats.failed += 1
+        if self.on_unreachable is not None:
+            await self.on_unreachable(person_id, now)
 
     async def _failed(
         self,
@@ -118,27 +170,53 @@ class Deliverer:
         )
         stats.retried += 1
 
-    async def resolve(self, message: OutgoingMessage) -> list[Address]:
+    async def resolve(self, message: OutgoingMessage) -> list[Target]:
         """The platform conversations a message goes to."""
         to = message.to
         if isinstance(to, Address):
-            return [to]
+            person = message.metadata.get("person_id", "")
+            return [Target(to, int(person) if person.isdigit() else None)]
         if isinstance(to, ToPerson):
-            return [await self._person_address(to.person_id)]
+            return [await self._person_target(to.person_id)]
         if isinstance(to, ToPair):
-            # Each partner's own conversation with the bot (Teams cannot make group chats; a
-            # Slack group DM per pair arrives with the Slack adapter).
             pair = await self.store.get_pair(to.pair_id)
             if pair is None:
                 raise ValueError(f"pair {to.pair_id} does not exist")
-            return [await self._person_address(p) for p in (pair.mentor_id, pair.mentee_id)]
+            targets = [await self._person_target(p) for p in (pair.mentor_id, pair.mentee_id)]
+            group = await self._group(pair, targets)
+            return [group] if group is not None else targets
         raise TypeError(f"unknown recipient {to!r}")
 
-    async def _person_address(self, person_id: int) -> Address:
+    async def _group(self, pair: Pair, targets: list[Target]) -> Target | None:
+        """The pair's shared conversation, when both are on one platform that has them
+        (Slack group DMs; Teams bots cannot create group chats, DESIGN §5)."""
+        first, second = (t.address for t in targets)
+        if (first.platform, first.tenant_id) != (second.platform, second.tenant_id):
+            return None  # a Slack person paired with a Teams person: each on their own
+        known = pair.conversation_ids.get(first.platform)
+        if known:
+            return Target(Address(first.platform, first.tenant_id, known))
+        users = []
+        for target in targets:
+            identity = await self._identity(target.person_id or 0, first.platform)
+            users.append(identity.user_id if identity else "")
+        if not all(users):
+            return None
+        opened = await self.senders[first.platform].open_group(first.tenant_id, users)
+        if opened is None:
+            return None
+        await self.store.set_pair_conversation(pair.id, first.platform, opened)
+        return Target(Address(first.platform, first.tenant_id, opened))
+
+    async def _identity(self, person_id: int, platform: str) -> Identity | None:
+        identities = await self.store.identities_of(person_id)
+        return next((i for i in identities if i.platform == platform), None)
+
+    async def _person_target(self, person_id: int) -> Target:
         identities = {i.platform: i for i in await self.store.identities_of(person_id)}
         for platform in PLATFORM_PREFERENCE:
             identity = identities.get(platform)
             if identity is not None and platform in self.senders:
                 conversation = identity.dm_conversation_id or identity.user_id
-                return Address(platform, identity.tenant_id, conversation)
+                return Target(Address(platform, identity.tenant_id, conversation), person_id)
         raise NoRoute(f"person {person_id} has no identity on {sorted(self.senders)}")

@@ -46,3 +46,8 @@ ALL = frozenset(
         CHECKIN_ANSWER,
     }
 )
+
+# Added with the lifecycle (kept out of ALL's literal above for a readable diff).
+MEETING_CANCELLED_BY = "meeting.cancelled_by"  # value: "PAIR:SESSION:me|partner|both|other"
+PULSE_SHARE = "pulse.share"  # value: "PAIR:SESSION:yes|no" (comment readable anonymously)
+ALL = ALL | {MEETING_CANCELLED_BY, PULSE_SHARE}

@@ -50,6 +50,8 @@ class Person:
     status: Status = Status.DIRECTORY
     paused_until: date | None = None
     enrolled_at: datetime | None = None
+    paused_since: date | None = None
+    first_in_line: bool = False  # left without a partner last time: matched first next round
 
     @property
     def display_name(self) -> str:
@@ -172,3 +174,53 @@ class Pair:
     def partner_of(self, person_id: int) -> int:
         """The other person in the pair."""
         return self.mentee_id if person_id == self.mentor_id else self.mentor_id
+
+
+class SessionStatus(StrEnum):
+    """Where one session of a pair stands."""
+
+    SCHEDULED = "scheduled"
+    RESCHEDULED = "rescheduled"  # moved to a new date, still to come
+    MET = "met"
+    MISSED = "missed"
+
+    @property
+    def pending(self) -> bool:
+        """True while nobody has said whether it happened."""
+        return self in (SessionStatus.SCHEDULED, SessionStatus.RESCHEDULED)
+
+
+@dataclass(frozen=True)
+class Session:
+    """Session `number` of a pair, due on `due_date` (a date in the mentee's time zone)."""
+
+    pair_id: int
+    number: int
+    due_date: date
+    status: SessionStatus = SessionStatus.SCHEDULED
+    reported_by: int | None = None
+    reported_at: datetime | None = None
+    cancelled_by: str | None = None  # 'mentor' | 'mentee' | 'both' | 'other' when known
+
+
+@dataclass(frozen=True)
+class PulseAnswer:
+    """One partner's pulse after a session (never shown to the other partner)."""
+
+    person_id: int
+    pair_id: int
+    session: int
+    side: str  # 'mentor' | 'mentee'
+    rating: int | None = None
+    comment: str | None = None
+    comment_consent: bool = False
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PendingInput:
+    """A free-text answer the bot is waiting for from one person."""
+
+    kind: str
+    context: dict[str, int | str]
+    expires_at: datetime

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from conversations import commands as cmd
 from conversations import messages
+from conversations.catalogue import Prompt
 from conversations.codec import message_to_dict
 from conversations.config import AppConfig
 from conversations.domain import Person
@@ -30,6 +31,7 @@ from conversations.types import (
     MemberJoined,
     OutgoingMessage,
     ToPerson,
+    UserRef,
 )
 
 log = logging.getLogger(__name__)
@@ -65,16 +67,27 @@ class Engine:
         *,
         worker: str = "engine",
     ) -> None:
-        from conversations import enrolment, pairing  # handler tables, dispatched on below
+        # Handler tables, dispatched on below.
+        from conversations import enrolment, pairing, programme, programme_answers, prompts
 
         self.store = store
         self.config = config
         self.clock = clock
         self.rng = rng
         self.worker = worker
-        self._commands: dict[type, CommandHandler] = {**enrolment.COMMANDS, **pairing.COMMANDS}
-        self._actions: dict[str, ActionHandler] = {**enrolment.ACTIONS, **pairing.ACTIONS}
-        self._work: dict[str, WorkHandler] = dict(enrolment.WORK)
+        self._commands: dict[type, CommandHandler] = {
+            **enrolment.COMMANDS,
+            **pairing.COMMANDS,
+            **prompts.COMMANDS,
+        }
+        self._actions: dict[str, ActionHandler] = {
+            **enrolment.ACTIONS,
+            **pairing.ACTIONS,
+            **programme_answers.ACTIONS,
+        }
+        self._work: dict[str, WorkHandler] = {**enrolment.WORK, **programme.WORK}
+        # The shipped catalogue plus app.yaml's own prompts; `prompt add` ones live in the store.
+        self.prompts: tuple[Prompt, ...] = prompts.configured_prompts(config)
 
     # --- events ------------------------------------------------------------------------------
 
@@ -92,7 +105,15 @@ class Engine:
         if isinstance(event, Action):
             return await self._handle_action(turn, event)
         text = event.text if isinstance(event, IncomingMessage) else _command_text(event)
-        return await self.run_command(turn, cmd.parse(text))
+        command = cmd.parse(text)
+        if isinstance(command, cmd.Unknown) and isinstance(event, IncomingMessage) and person:
+            # Not a command: maybe the line the bot asked for (a pulse's "one thing").
+            waiting = await self.store.take_pending_input(person.id, turn.now)
+            if waiting is not None:
+                from conversations.programme_answers import typed_answer
+
+                return await typed_answer(self, turn, waiting, event.text)
+        return await self.run_command(turn, command)
 
     async def run_command(self, turn: Turn, command: cmd.ParsedCommand) -> list[OutgoingMessage]:
         """Run a parsed command for the person in `turn`."""
@@ -103,6 +124,10 @@ class Engine:
         if turn.person is None:
             return [not_in_directory(turn.reply_to)]
         if cmd.is_admin_command(command) and not turn.is_admin:
+            # Refused and recorded: who tried what is part of the programme's accountability.
+            await self.store.record(
+                turn.person.email, "refused", type(command).__name__.lower(), at=turn.now
+            )
             return [self.admin_refusal(turn.reply_to)]
         handler = self._commands.get(type(command))
         if handler is None:
@@ -124,6 +149,12 @@ class Engine:
         if turn.person is None:
             return [not_in_directory(turn.reply_to)]
         return await handler(self, turn, action)
+
+    async def home(self, user: UserRef) -> OutgoingMessage:
+        """The person's home view (Slack App Home): status, partner, next session, buttons."""
+        from conversations.home import home_view
+
+        return await home_view(self, user)
 
     def admin_refusal(self, to: Address) -> OutgoingMessage:
         """The short refusal a non-admin gets for an admin command; names the admins."""

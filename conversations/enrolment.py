@@ -10,13 +10,14 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from conversations import actions, admin, messages
+from conversations import actions, admin, departures, messages
 from conversations import commands as cmd
 from conversations.config import check_timezone
 from conversations.domain import Person, Role, Status
+from conversations.home import pair_summary
 from conversations.ports import DueWork
 from conversations.timing import local_today, slot_on, zone
-from conversations.types import Action, Button, Buttons, OutgoingMessage, Text, ToPerson
+from conversations.types import Action, Block, Button, Buttons, OutgoingMessage, Text, ToPerson
 
 if TYPE_CHECKING:
     from conversations.engine import ActionHandler, CommandHandler, Engine, Turn, WorkHandler
@@ -90,6 +91,7 @@ async def leave(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
             )
         ]
     await engine.store.set_status(person.id, Status.LEFT, at=turn.now)
+    await departures.end_pairs_of(engine, person, turn.now)
     return [
         messages.reply(
             turn.reply_to,
@@ -136,7 +138,11 @@ async def pause(engine: Engine, turn: Turn, command: cmd.Pause) -> list[Outgoing
                 f"{_who(target, turn)} not in the programme, so there's nothing to pause.",
             )
         ]
-    await engine.store.set_status(target.id, Status.PAUSED, paused_until=command.until, at=turn.now)
+    paused = await engine.store.set_status(
+        target.id, Status.PAUSED, paused_until=command.until, at=turn.now
+    )
+    if target.status is not Status.PAUSED:  # a new pause, not a change of its end date
+        await departures.paused(engine, paused, turn.now)
     if command.until is not None:
         await engine.store.schedule(
             PAUSE_END,
@@ -166,6 +172,7 @@ async def resume(engine: Engine, turn: Turn, command: cmd.Resume) -> list[Outgoi
     if target.status is not Status.PAUSED:
         return [messages.reply(turn.reply_to, "resume", f"{_who(target, turn)} not paused.")]
     await engine.store.set_status(target.id, Status.ENROLLED, at=turn.now)
+    await departures.resumed(engine, target, turn.now)
     if command.who is not None:
         await admin.audit(engine, turn, "resume", target.email)
         return [messages.reply(turn.reply_to, "resume", f"{target.display_name} is back in.")]
@@ -188,6 +195,7 @@ async def pause_ended(engine: Engine, work: DueWork, now: datetime) -> list[Outg
     ):
         return []  # resumed early, re-paused to another date, or forgotten
     await engine.store.set_status(person.id, Status.ENROLLED, at=now)
+    await departures.resumed(engine, person, now)
     return [
         messages.compose(
             ToPerson(person.id),
@@ -256,7 +264,10 @@ async def status(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
         buttons.append(Button("Resume now", actions.ENROL_RESUME, "", "primary"))
     elif not person.status.enrolled:
         buttons.append(Button("Join the programme", actions.HELP_COMMAND, "join", "primary"))
-    return [messages.reply(turn.reply_to, "status", text, *buttons)]
+    blocks: list[Block] = [Text(text), *await pair_summary(engine, person)]
+    if buttons:
+        blocks.append(Buttons(tuple(buttons)))
+    return [messages.compose(turn.reply_to, "status", *blocks, private=True)]
 
 
 async def forget_me(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
@@ -277,7 +288,10 @@ async def forget_confirmed(engine: Engine, turn: Turn, action: Action) -> list[O
     """The erase button: erase, or keep everything on cancel."""
     if action.value != "confirm":
         return [messages.reply(turn.reply_to, "forget", "Nothing was erased.")]
-    await engine.store.forget(_known(turn).id, at=turn.now)
+    person = _known(turn)
+    if person.status.enrolled:
+        await departures.end_pairs_of(engine, person, turn.now)
+    await engine.store.forget(person.id, at=turn.now)
     return [
         messages.reply(turn.reply_to, "forget", "Done: your personal data is erased. Take care! 👋")
     ]

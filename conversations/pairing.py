@@ -24,6 +24,7 @@ from conversations.pairing_messages import (
     unmatched_notice,
 )
 from conversations.ports import PairConflict, Store
+from conversations.programme import first_session_date, plan_consent_reminder, start_pair
 from conversations.timing import slot_on, zone
 from conversations.types import Action, OutgoingMessage
 
@@ -69,6 +70,11 @@ async def publish(engine: Engine, actor: str, now: datetime) -> tuple[MatchResul
     for pair in pairs:
         await (ask_consent if consent else introduce)(engine, pair, people, now)
     round_number = pairs[0].round if pairs else None
+    # Whoever is left out now goes first next time; whoever got a partner is served.
+    await engine.store.set_first_in_line(
+        [p for pair in pairs for p in (pair.mentor_id, pair.mentee_id)], False
+    )
+    await engine.store.set_first_in_line([u.person.id for u in result.unmatched], True)
     for left_out in result.unmatched:
         person = left_out.person
         key = f"unmatched:{round_number}:{person.id}"
@@ -87,6 +93,7 @@ async def ask_consent(engine: Engine, pair: Pair, people: dict[int, Person], now
     mentor, mentee = people[pair.mentor_id], people[pair.mentee_id]
     message = consent_preview(pair, mentor, mentee, engine.config, key=f"consent:{pair.id}")
     await engine.queue([message], now)
+    await plan_consent_reminder(engine, pair, mentee, now)
 
 
 async def introduce(engine: Engine, pair: Pair, people: dict[int, Person], now: datetime) -> None:
@@ -96,8 +103,13 @@ async def introduce(engine: Engine, pair: Pair, people: dict[int, Person], now: 
     due = now
     if now.date() < programme.start_date:
         due = slot_on(programme.start_date, zone(mentee.timezone, programme.timezone), programme)
-    message = intro(pair, mentor, mentee, engine.config, key=f"intro:{pair.id}")
+    first = first_session_date(engine, mentee, due)
+    message = intro(
+        pair, mentor, mentee, engine.config, first_session=first, key=f"intro:{pair.id}"
+    )
     await engine.queue([message], due)
+    # Sessions count from the intro; their steps are planned now, all under idempotent keys.
+    await start_pair(engine, pair, mentor, mentee, due)
 
 
 async def match_command(engine: Engine, turn: Turn, command: cmd.Match) -> list[OutgoingMessage]:
@@ -203,6 +215,8 @@ async def consent_answer(engine: Engine, turn: Turn, action: Action) -> list[Out
             )
         ]
     await engine.store.set_pair_status(pair.id, PairStatus.DECLINED, at=turn.now)
+    # The junior was never told about this proposal; they simply go first next round.
+    await engine.store.set_first_in_line([pair.mentor_id], True)
     await engine.store.record(
         turn.person.email if turn.person else "unknown",
         "consent decline",

@@ -3,14 +3,13 @@ admin's round summary. Pure builders, written for a phone (PROGRAMME.md)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date
 
 from conversations import actions
 from conversations.config import AppConfig
 from conversations.domain import Pair, Person
 from conversations.matching import MatchResult
 from conversations.messages import compose, fmt_date, programme_outline
-from conversations.timing import next_working_day
 from conversations.types import Button, Buttons, Facts, OutgoingMessage, Text, ToPair, ToPerson
 
 
@@ -52,17 +51,24 @@ def consent_preview(
 
 
 def intro(
-    pair: Pair, mentor: Person, mentee: Person, config: AppConfig, *, key: str
+    pair: Pair,
+    mentor: Person,
+    mentee: Person,
+    config: AppConfig,
+    *,
+    first_session: date,
+    key: str,
 ) -> OutgoingMessage:
-    """The introduction, to the pair's shared conversation."""
+    """The introduction, to the pair's shared conversation.
+
+    `metadata` carries both emails so a platform can add its own deep links (Teams: chat with
+    the other partner, schedule a meeting with both); the engine stays platform-neutral.
+    """
     programme = config.programme
-    first_due = next_working_day(
-        max(programme.start_date, pair.created_at.date()) + timedelta(days=programme.cadence_days),
-        programme,
-    )
+    first_due = first_session
     shared = sorted(set(mentor.teaches) & set(mentee.learns), key=str.casefold)
     topics = ", ".join(shared) if shared else "whatever you both find most useful"
-    return compose(
+    message = compose(
         ToPair(pair.id),
         "intro",
         Text(
@@ -86,6 +92,14 @@ def intro(
         ),
         key=key,
     )
+    message.metadata.update(
+        mentor_email=mentor.email,
+        mentee_email=mentee.email,
+        mentor_name=mentor.display_name,
+        mentee_name=mentee.display_name,
+        subject=f"{programme.name}: {mentor.first_name} & {mentee.first_name}",
+    )
+    return message
 
 
 def unmatched_notice(person: Person, reason: str, key: str) -> OutgoingMessage:
@@ -95,7 +109,7 @@ def unmatched_notice(person: Person, reason: str, key: str) -> OutgoingMessage:
         "unmatched",
         Text(f"Hi {person.first_name}, I couldn't find you a partner this round: {reason}."),
         Text(
-            "You stay enrolled and will be matched in the next round. If something in your "
+            "You stay enrolled and you are first in line for the next round. If something in your "
             "profile has changed (time zone, topics), type `profile` to update it."
         ),
         key=key,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from conversations.catalogue import Prompt
 from conversations.domain import (
     AuditEntry,
     Identity,
@@ -18,10 +19,14 @@ from conversations.domain import (
     NewPair,
     Pair,
     PairStatus,
+    PendingInput,
     Person,
+    PulseAnswer,
     ReportFigures,
     Role,
     RosterEntry,
+    Session,
+    SessionStatus,
     Status,
 )
 from conversations.types import Address, Delivery, OutgoingMessage, UserRef
@@ -82,6 +87,10 @@ class Directory(Protocol):
 
     async def forget(self, person_id: int, *, at: datetime) -> None:
         """Erase a person's personal data, keeping only anonymous counts."""
+        ...
+
+    async def set_first_in_line(self, person_ids: Sequence[int], flag: bool) -> None:
+        """Mark (or clear) people to be matched first in the next round."""
         ...
 
     async def import_roster(
@@ -223,6 +232,100 @@ class Pairs(Protocol):
         ...
 
 
+class Lifecycle(Protocol):
+    """Sessions, prompts given, pulse and survey answers, and typed answers awaited."""
+
+    async def create_sessions(self, pair_id: int, due_dates: Sequence[date]) -> list[Session]:
+        """Create sessions 1..N with these due dates unless they exist; returns all of them."""
+        ...
+
+    async def sessions_of(self, pair_id: int) -> list[Session]:
+        """A pair's sessions in order."""
+        ...
+
+    async def get_session(self, pair_id: int, number: int) -> Session | None:
+        """One session of a pair, or None."""
+        ...
+
+    async def report_session(
+        self, pair_id: int, number: int, *, status: SessionStatus, by: int | None, at: datetime
+    ) -> tuple[Session, bool]:
+        """Record whether a session happened (first report wins; "met" beats "missed")."""
+        ...
+
+    async def set_cancelled_by(self, pair_id: int, number: int, side: str) -> None:
+        """Remember who called a missed session off."""
+        ...
+
+    async def move_session(self, pair_id: int, number: int, due_date: date) -> Session:
+        """Move a session that has not happened yet to a new date."""
+        ...
+
+    async def shift_sessions(self, pair_id: int, since: date, days: int) -> list[Session]:
+        """Move every session still to come, due on or after `since`, by `days` days."""
+        ...
+
+    async def admin_prompts(self) -> list[Prompt]:
+        """Prompts admins added, oldest first."""
+        ...
+
+    async def add_prompt(self, track: str, text: str, session_number: int | None) -> Prompt:
+        """Store a prompt an admin added."""
+        ...
+
+    async def used_prompt_keys(self, pair_id: int) -> frozenset[str]:
+        """Keys of every prompt the pair was given."""
+        ...
+
+    async def record_prompt(
+        self, pair_id: int, session_number: int, prompt: Prompt, at: datetime
+    ) -> str:
+        """Give `prompt` for a session unless one of its kind was given; the key given."""
+        ...
+
+    async def save_pulse(self, answer: PulseAnswer, *, at: datetime) -> None:
+        """Store a rating (a second tap changes it)."""
+        ...
+
+    async def set_pulse_comment(
+        self, person_id: int, pair_id: int, session_number: int, comment: str, *, consent: bool
+    ) -> None:
+        """Attach the free-text "one thing" to a person's pulse."""
+        ...
+
+    async def set_comment_consent(
+        self, person_id: int, pair_id: int, session_number: int, consent: bool
+    ) -> None:
+        """Let the programme team read a comment anonymously, or take that back."""
+        ...
+
+    async def get_pulse(
+        self, person_id: int, pair_id: int, session_number: int
+    ) -> PulseAnswer | None:
+        """One person's pulse for a session, or None."""
+        ...
+
+    async def save_survey_answer(
+        self, person_id: int, pair_id: int, question: str, answer: str, side: str, *, at: datetime
+    ) -> None:
+        """Store (or change) one check-in or closing answer."""
+        ...
+
+    async def set_pending_input(
+        self, person_id: int, kind: str, context: Mapping[str, int | str], expires_at: datetime
+    ) -> None:
+        """Wait for this person's next typed message."""
+        ...
+
+    async def take_pending_input(self, person_id: int, now: datetime) -> PendingInput | None:
+        """What the bot waits for from this person (removing it); None when nothing/expired."""
+        ...
+
+    async def clear_pending_input(self, person_id: int) -> None:
+        """Stop waiting for a typed answer from this person."""
+        ...
+
+
 class Reports(Protocol):
     """Aggregate figures for admins."""
 
@@ -231,7 +334,7 @@ class Reports(Protocol):
         ...
 
 
-class Store(Directory, AuditLog, WorkQueue, Pairs, Reports, Protocol):
+class Store(Directory, AuditLog, WorkQueue, Pairs, Lifecycle, Reports, Protocol):
     """Everything the engine needs from storage."""
 
 

@@ -37,6 +37,24 @@ def next_working_day(day: date, programme: ProgrammeConfig) -> date:
     return day  # unreachable: the config requires at least one working day
 
 
+def previous_working_day(day: date, programme: ProgrammeConfig) -> date:
+    """`day` itself when it is a working day, else the working day before it."""
+    for _ in range(7):
+        if is_working_day(day, programme):
+            return day
+        day -= timedelta(days=1)
+    return day  # unreachable: the config requires at least one working day
+
+
+def slot_before(day: date, tz: ZoneInfo, programme: ProgrammeConfig) -> datetime:
+    """The delivery moment (UTC) on the last working day up to `day`: for reminders that must
+    arrive before something, not after it."""
+    local = datetime.combine(
+        previous_working_day(day, programme), time(programme.delivery_hour), tzinfo=tz
+    )
+    return local.astimezone(UTC)
+
+
 def slot_on(day: date, tz: ZoneInfo, programme: ProgrammeConfig) -> datetime:
     """The delivery moment (UTC) on the first working day from `day`, in zone `tz`."""
     local = datetime.combine(

@@ -36,6 +36,8 @@ def to_person(row: PersonRow) -> Person:
         status=Status(row.status),
         paused_until=row.paused_until,
         enrolled_at=row.enrolled_at,
+        paused_since=row.paused_since,
+        first_in_line=bool(row.first_in_line),
     )
 
 

@@ -93,6 +93,11 @@ class PersonRow(Base):
     learns: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), index=True)
     paused_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The day a pause began: on resume, the pair's remaining sessions shift by the pause length.
+    paused_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Left without a partner through no choice of their own (odd numbers, a partner who left):
+    # the next round matches them first.
+    first_in_line: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -169,8 +174,11 @@ class SessionRow(Base):
     pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     due_date: Mapped[date] = mapped_column(Date)
+    # scheduled | rescheduled (moved, still to come) | met | missed
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     met: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # Who called a missed session off, when someone said: 'mentor' | 'mentee' | 'both' | 'other'.
+    cancelled_by: Mapped[str | None] = mapped_column(String(8), nullable=True)
     reported_by: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), nullable=True
     )
@@ -183,6 +191,9 @@ class PromptRow(Base):
     __tablename__ = "prompts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The catalogue key (stable across releases) or `admin-N` for prompts admins added.
+    key: Mapped[str | None] = mapped_column(String(80), nullable=True, unique=True)
+    kind: Mapped[str] = mapped_column(String(8), default="topic", server_default="topic")
     track: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
     session: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -199,6 +210,7 @@ class PromptDeliveryRow(Base):
     pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"))
     prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id", ondelete="CASCADE"))
     session: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(8), default="topic", server_default="topic")
     delivered_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -206,6 +218,9 @@ class PulseResponseRow(Base):
     """One partner's answer after a session. `person_id` is NULL once that person is forgotten."""
 
     __tablename__ = "pulse_responses"
+    # One answer per person and session: a second tap updates it (NULLs — forgotten people —
+    # never collide).
+    __table_args__ = (UniqueConstraint("person_id", "pair_id", "session_number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int | None] = mapped_column(
@@ -219,6 +234,36 @@ class PulseResponseRow(Base):
     comment_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     side: Mapped[str] = mapped_column(String(8))  # 'mentor' | 'mentee'
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SurveyAnswerRow(Base):
+    """One answer to a check-in or closing question (`question` names it, e.g. 'again')."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (UniqueConstraint("person_id", "pair_id", "question"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(String(32))
+    answer: Mapped[str] = mapped_column(String(32))
+    side: Mapped[str] = mapped_column(String(8))  # 'mentor' | 'mentee'
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PendingInputRow(Base):
+    """The bot asked a person a free-text question (e.g. one thing they learned); their next
+    message that is not a command is the answer, until `expires_at`."""
+
+    __tablename__ = "pending_inputs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class DueWorkRow(Base):

@@ -12,7 +12,13 @@ from conversations.domain import Identity, Person, Role, Status
 from conversations.types import UserRef
 from storage.base import PersonNotFound, Repository
 from storage.mapping import forgotten_email, to_identity, to_person
-from storage.models import IdentityRow, PersonRow, PulseResponseRow
+from storage.models import (
+    IdentityRow,
+    PendingInputRow,
+    PersonRow,
+    PulseResponseRow,
+    SurveyAnswerRow,
+)
 
 
 async def _load(session: AsyncSession, person_id: int) -> PersonRow:
@@ -77,6 +83,10 @@ class People(Repository):
             row = await _load(session, person_id)
             if status is Status.ENROLLED and row.status != Status.ENROLLED:
                 row.enrolled_at = row.enrolled_at if row.status == Status.PAUSED else at
+            if status is Status.PAUSED and row.status != Status.PAUSED:
+                row.paused_since = at.date()
+            elif status is not Status.PAUSED:
+                row.paused_since = None
             row.status = status.value
             row.paused_until = paused_until
             row.updated_at = at
@@ -157,12 +167,32 @@ class People(Repository):
             row.name = row.title = row.department = row.timezone = ""
             row.teaches, row.learns = [], []
             row.manager_id = None
-            row.paused_until = None
+            row.paused_until = row.paused_since = None
+            row.first_in_line = False
             row.status = Status.LEFT.value
             row.updated_at = at
+            await session.execute(
+                delete(PendingInputRow).where(PendingInputRow.person_id == person_id)
+            )
+            await session.execute(
+                update(SurveyAnswerRow)
+                .where(SurveyAnswerRow.person_id == person_id)
+                .values(person_id=None)
+            )
             await session.execute(delete(IdentityRow).where(IdentityRow.person_id == person_id))
             await session.execute(
                 update(PulseResponseRow)
                 .where(PulseResponseRow.person_id == person_id)
                 .values(person_id=None, comment=None, comment_consent=False)
+            )
+
+    async def set_first_in_line(self, person_ids: Sequence[int], flag: bool) -> None:
+        """Mark (or clear) people to be matched first in the next round."""
+        if not person_ids:
+            return
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(PersonRow)
+                .where(PersonRow.id.in_(list(person_ids)))
+                .values(first_in_line=flag)
             )

@@ -22,6 +22,7 @@ from conversations.domain import (
     AuditEntry,
     Identity,
     ImportSummary,
+    PendingInput,
     Person,
     ReportFigures,
     Role,
@@ -70,6 +71,7 @@ class FakeStore:
         self.identities: list[Identity] = []
         self.audit_log: list[AuditEntry] = []
         self.work: dict[int, _Work] = {}
+        self.pending: dict[int, PendingInput] = {}
         self._ids = itertools.count(1)
 
     # --- helpers for tests -----------------------------------------------------------------
@@ -114,11 +116,41 @@ class FakeStore:
         enrolled_at = person.enrolled_at
         if status.enrolled and not person.status.enrolled:
             enrolled_at = at
+        paused_since = person.paused_since
+        if status is Status.PAUSED and person.status is not Status.PAUSED:
+            paused_since = at.date()
+        elif status is not Status.PAUSED:
+            paused_since = None
         person = dataclasses.replace(
-            person, status=status, paused_until=paused_until, enrolled_at=enrolled_at
+            person,
+            status=status,
+            paused_until=paused_until,
+            enrolled_at=enrolled_at,
+            paused_since=paused_since,
         )
         self.people[person_id] = person
         return person
+
+    async def set_first_in_line(self, person_ids: Sequence[int], flag: bool) -> None:
+        for person_id in person_ids:
+            self.people[person_id] = dataclasses.replace(self.people[person_id], first_in_line=flag)
+
+    # --- the parts of Pairs and Lifecycle enrolment touches (this store holds no pairs) ------
+
+    async def pairs_of(self, person_id: int) -> list[Any]:
+        return []
+
+    async def set_pending_input(
+        self, person_id: int, kind: str, context: Mapping[str, Any], expires_at: datetime
+    ) -> None:
+        self.pending[person_id] = PendingInput(kind, dict(context), expires_at)
+
+    async def take_pending_input(self, person_id: int, now: datetime) -> PendingInput | None:
+        waiting = self.pending.pop(person_id, None)
+        return waiting if waiting is not None and waiting.expires_at > now else None
+
+    async def clear_pending_input(self, person_id: int) -> None:
+        self.pending.pop(person_id, None)
 
     async def update_profile(
         self,

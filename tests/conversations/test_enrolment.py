@@ -143,6 +143,7 @@ async def test_admin_commands_are_refused_to_others_and_audited_for_admins(flow:
     replies = await flow.say(boss, "pause dana@example.com until 2027-05-01")
     assert "Paused dana until" in text_of(replies)
     assert [(e.actor, e.action) for e in flow.store.audit_log] == [
+        ("dana@example.com", "refused"),  # the attempt is on record; nothing changed
         ("admin@example.com", "report"),
         ("admin@example.com", "pause"),
     ]

@@ -1,0 +1,102 @@
+"""When someone steps away: leaving, pausing, resuming, or becoming unreachable.
+
+A partner is told kindly and put first in line for the next round; a pause shifts the pair's
+remaining sessions by its length, so "pause" really pauses (a complaint about today's bots).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from conversations import programme_messages as pm
+from conversations.domain import PairStatus, Person, Status
+from conversations.programme import ALL_STEPS, partners, plan_session
+from conversations.timing import local_today, zone
+from conversations.types import ToPerson
+
+if TYPE_CHECKING:
+    from conversations.engine import Engine
+
+
+async def end_pairs_of(
+    engine: Engine, person: Person, now: datetime, *, unreachable: bool = False
+) -> None:
+    """End the person's open pairs; each partner is told and goes first in the next round."""
+    await engine.store.clear_pending_input(person.id)
+    for pair in await engine.store.pairs_of(person.id):
+        if not pair.status.open:
+            continue
+        await engine.store.set_pair_status(pair.id, PairStatus.ENDED, at=now)
+        partner = await engine.store.get_person(pair.partner_of(person.id))
+        if partner is None or not partner.status.enrolled:
+            continue
+        await engine.store.set_first_in_line([partner.id], True)
+        if pair.status is PairStatus.ACTIVE:  # a proposal the partner never saw ends quietly
+            message = pm.partner_gone(
+                ToPerson(partner.id),
+                partner,
+                person,
+                unreachable=unreachable,
+                key=f"partner-left:{pair.id}:{partner.id}",
+            )
+            await engine.queue_for_person(partner, message)
+        await engine.store.record(
+            "mentorbot",
+            "pair ended",
+            f"pair {pair.id}: {'unreachable' if unreachable else 'left'}",
+            at=now,
+        )
+
+
+async def paused(engine: Engine, person: Person, now: datetime) -> None:
+    """Tell the partner of each active pair that sessions wait for the break."""
+    for pair in await engine.store.pairs_of(person.id):
+        if pair.status is not PairStatus.ACTIVE:
+            continue
+        partner = await engine.store.get_person(pair.partner_of(person.id))
+        if partner is None or not partner.status.enrolled:
+            continue
+        since = local_today(now, zone(person.timezone, engine.config.programme.timezone))
+        message = pm.partner_paused(
+            ToPerson(partner.id),
+            partner,
+            person,
+            person.paused_until,
+            key=f"partner-paused:{pair.id}:{person.id}:{since.isoformat()}",
+        )
+        await engine.queue_for_person(partner, message)
+
+
+async def resumed(engine: Engine, before: Person, now: datetime) -> None:
+    """Shift the remaining sessions of the person's active pairs by the pause's length."""
+    if before.paused_since is None:
+        return
+    tz = zone(before.timezone, engine.config.programme.timezone)
+    days = (local_today(now, tz) - before.paused_since).days
+    if days <= 0:
+        return
+    for pair in await engine.store.pairs_of(before.id):
+        if pair.status is not PairStatus.ACTIVE:
+            continue
+        people = await partners(engine, pair)
+        if people is None:
+            continue
+        sessions = await engine.store.shift_sessions(pair.id, before.paused_since, days)
+        for session in sessions:
+            if session.status.pending and session.due_date >= before.paused_since:
+                await plan_session(engine, pair, session, *people, ALL_STEPS, not_before=now)
+        await engine.store.record(
+            "mentorbot", "sessions shifted", f"pair {pair.id}: +{days} days (pause)", at=now
+        )
+
+
+async def unreachable(engine: Engine, person_id: int, now: datetime) -> None:
+    """The platform says this person can no longer be reached (left the company, removed
+    the app): mark them so, and end their pairs with a kind word to each partner."""
+    person = await engine.store.get_person(person_id)
+    if person is None or person.status is Status.UNREACHABLE:
+        return
+    await engine.store.set_status(person.id, Status.UNREACHABLE, at=now)
+    await end_pairs_of(engine, person, now, unreachable=True)
+    await engine.store.record("mentorbot", "unreachable", person.email, at=now)

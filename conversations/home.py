@@ -1,0 +1,106 @@
+"""A person's home view (Slack App Home; any platform may show it): where they stand, their
+partner, the next session, one-tap pause/leave, and for admins the programme's headline."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from conversations import actions, messages
+from conversations import programme_messages as pm
+from conversations.domain import PairStatus, Person, Status
+from conversations.timing import local_today, zone
+from conversations.types import (
+    Address,
+    Block,
+    Button,
+    Buttons,
+    Facts,
+    OutgoingMessage,
+    Text,
+    UserRef,
+)
+
+if TYPE_CHECKING:
+    from conversations.engine import Engine
+
+
+async def home_view(engine: Engine, user: UserRef) -> OutgoingMessage:
+    """Build the view for whoever `user` is (a friendly note when the directory lacks them)."""
+    person = await engine.store.person_by_identity(user)
+    to = user_address(user)
+    if person is None:
+        return messages.compose(
+            to,
+            "home",
+            Text(f"*{engine.config.programme.name}*"),
+            Text(
+                "I don't know you yet: you're not in the programme's directory. Ask your "
+                "programme team to add you."
+            ),
+        )
+    blocks: list[Block] = [Text(f"*{engine.config.programme.name}* — hi {person.first_name}!")]
+    today = local_today(engine.clock.now(), zone(person.timezone, engine.config.programme.timezone))
+    blocks.append(Text(messages.status_text(person, today)))
+    blocks += await pair_summary(engine, person)
+    blocks.append(Buttons(_buttons(person)))
+    if engine.config.is_admin(person.email):
+        figures = await engine.store.figures()
+        blocks.append(Text("*Programme at a glance* (admins only)"))
+        blocks.append(
+            Facts(
+                (
+                    ("Participants", str(figures.participants)),
+                    ("Active pairs", str(figures.active_pairs)),
+                    ("Meetings reported", str(figures.meetings_reported)),
+                    (
+                        "Average pulse",
+                        f"{figures.average_rating:.1f}/5" if figures.average_rating else "—",
+                    ),
+                )
+            )
+        )
+    return messages.compose(to, "home", *blocks)
+
+
+async def pair_summary(engine: Engine, person: Person) -> list[Block]:
+    """The person's active partner, next session and sessions held (empty when unpaired)."""
+    for pair in await engine.store.pairs_of(person.id):
+        if pair.status is not PairStatus.ACTIVE:
+            continue
+        partner = await engine.store.get_person(pair.partner_of(person.id))
+        if partner is None:
+            continue
+        side = "mentor" if partner.id == pair.mentor_id else "mentee"
+        sessions = await engine.store.sessions_of(pair.id)
+        upcoming = [s for s in sessions if s.status.pending]
+        rows = [(f"Your {side}", f"{partner.display_name} — {partner.title or 'colleague'}")]
+        if upcoming:
+            nxt = upcoming[0]
+            rows.append(
+                (
+                    "Next session",
+                    f"{pm.session_label(nxt.number, engine.config)}, by "
+                    f"{messages.fmt_date(nxt.due_date)}",
+                )
+            )
+        held = sum(1 for s in sessions if s.status.value == "met")
+        rows.append(("Held so far", f"{held} of {engine.config.programme.sessions}"))
+        return [Facts(tuple(rows))]
+    return []
+
+
+def _buttons(person: Person) -> tuple[Button, ...]:
+    if person.status is Status.PAUSED:
+        return (Button("Resume now", actions.ENROL_RESUME, "", "primary"),)
+    if not person.status.enrolled:
+        return (Button("Join the programme", actions.HELP_COMMAND, "join", "primary"),)
+    return (
+        Button("My status", actions.HELP_COMMAND, "status"),
+        Button("Pause", actions.HELP_COMMAND, "pause"),
+        Button("Leave the programme", actions.ENROL_LEAVE, "", "danger"),
+    )
+
+
+def user_address(user: UserRef) -> Address:
+    """Where the home view belongs: the person's own space on their platform."""
+    return Address(user.platform, user.tenant_id, user.user_id)

@@ -1,0 +1,308 @@
+"""The programme lifecycle after the intro: sessions on a cadence, topic and prep prompts,
+did-you-meet, one nudge per session, escalation, midpoint check-in, closing and graduation.
+
+Every future step is a row in the durable queue (DESIGN §4) whose key names the pair, the
+session and the session's due date (`ask:12:3:2027-04-05`). Moving a session (a reschedule, a
+pause) schedules new steps under new keys; the old ones find the date changed and do nothing.
+So a step never needs cancelling, and a redo after a crash is harmless.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from conversations import programme_messages as pm
+from conversations.catalogue import Prompt, PromptKind, pick_prompt
+from conversations.domain import Pair, PairStatus, Person, Session, SessionStatus
+from conversations.ports import DueWork
+from conversations.timing import local_today, next_working_day, slot_before, slot_on, zone
+from conversations.types import OutgoingMessage, ToPair, ToPerson
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from conversations.engine import Engine, WorkHandler
+
+SESSION_STEP = "session.step"
+CONSENT_STEP = "consent.step"
+FOLLOWUP = "pulse.followup"
+FOLLOWUP_DAYS = 30  # the senior's "one thing I will try" comes back a month later
+ALL_STEPS = ("topic", "prep", "ask", "nudge", "lapse")
+AFTER_MOVE = ("ask", "nudge", "lapse")  # a moved session already had its prompts
+
+
+def _tz(engine: Engine, person: Person) -> ZoneInfo:
+    return zone(person.timezone, engine.config.programme.timezone)
+
+
+async def partners(engine: Engine, pair: Pair) -> tuple[Person, Person] | None:
+    """The pair's mentor and mentee, or None when either is gone from the directory."""
+    mentor = await engine.store.get_person(pair.mentor_id)
+    mentee = await engine.store.get_person(pair.mentee_id)
+    if mentor is None or mentee is None:
+        return None
+    return mentor, mentee
+
+
+# --- planning -----------------------------------------------------------------------------
+
+
+async def start_pair(
+    engine: Engine, pair: Pair, mentor: Person, mentee: Person, intro_at: datetime
+) -> list[Session]:
+    """Create the pair's sessions (session k due k × cadence after the intro) and plan them."""
+    programme = engine.config.programme
+    first_day = local_today(intro_at, _tz(engine, mentee))
+    dates = [
+        next_working_day(first_day + timedelta(days=k * programme.cadence_days), programme)
+        for k in range(1, programme.sessions + 1)
+    ]
+    sessions = await engine.store.create_sessions(pair.id, dates)
+    for session in sessions:
+        await plan_session(engine, pair, session, mentor, mentee, ALL_STEPS, not_before=intro_at)
+    return sessions
+
+
+def first_session_date(engine: Engine, mentee: Person, intro_at: datetime) -> date:
+    """When session 1 will be due for an intro sent at `intro_at` (for the intro's text)."""
+    programme = engine.config.programme
+    first_day = local_today(intro_at, _tz(engine, mentee))
+    return next_working_day(first_day + timedelta(days=programme.cadence_days), programme)
+
+
+async def plan_session(
+    engine: Engine,
+    pair: Pair,
+    session: Session,
+    mentor: Person,
+    mentee: Person,
+    steps: Sequence[str],
+    *,
+    not_before: datetime,
+) -> None:
+    """Queue a session's steps (and the pair's check-in / closing when it is that session)."""
+    programme = engine.config.programme
+    due = session.due_date
+    pair_tz, mentor_tz = _tz(engine, mentee), _tz(engine, mentor)
+    remind = timedelta(days=programme.remind_after_days)
+    when = {
+        "topic": slot_before(due - timedelta(days=programme.prompt_lead_days), pair_tz, programme),
+        "prep": slot_before(due - timedelta(days=programme.prep_lead_days), mentor_tz, programme),
+        "ask": slot_on(due, pair_tz, programme),
+        "nudge": slot_on(due + remind, pair_tz, programme),
+        "lapse": slot_on(due + 2 * remind, pair_tz, programme),
+    }
+    chosen = list(steps)
+    middle = math.ceil(programme.sessions / 2)
+    if session.number == middle and programme.sessions >= 3:
+        when["checkin"] = slot_on(due + timedelta(days=2), pair_tz, programme)
+        chosen.append("checkin")
+    if session.number == programme.sessions:
+        when["closing"] = slot_on(due + timedelta(days=3), pair_tz, programme)
+        # After the last session's lapse, so a late "we met" still counts in the graduation.
+        when["graduate"] = slot_on(due + 2 * remind + timedelta(days=1), pair_tz, programme)
+        chosen += ["closing", "graduate"]
+    for step in chosen:
+        await engine.store.schedule(
+            SESSION_STEP,
+            {"pair": pair.id, "session": session.number, "step": step, "due": due.isoformat()},
+            max(when[step], not_before),
+            f"{step}:{pair.id}:{session.number}:{due.isoformat()}",
+        )
+
+
+async def plan_consent_reminder(engine: Engine, pair: Pair, mentee: Person, now: datetime) -> None:
+    """No answer to the consent preview after N days: remind once, then tell the admins."""
+    days = engine.config.programme.consent_reminder_days
+    tz = _tz(engine, mentee)
+    await engine.store.schedule(
+        CONSENT_STEP,
+        {"pair": pair.id, "step": "remind"},
+        slot_on(local_today(now, tz) + timedelta(days=days), tz, engine.config.programme),
+        f"consent-remind:{pair.id}",
+    )
+
+
+# --- running the steps --------------------------------------------------------------------
+
+
+async def session_step(engine: Engine, work: DueWork, now: datetime) -> list[OutgoingMessage]:
+    """Run one planned step, unless the pair, the session or its date changed meanwhile."""
+    payload = work.payload
+    pair = await engine.store.get_pair(int(payload["pair"]))
+    if pair is None or pair.status is not PairStatus.ACTIVE:
+        return []
+    session = await engine.store.get_session(pair.id, int(payload["session"]))
+    if session is None or session.due_date.isoformat() != payload["due"]:
+        return []  # moved: the steps for the new date were planned under their own keys
+    people = await partners(engine, pair)
+    if people is None:
+        return []
+    mentor, mentee = people
+    if not (mentor.status.enrolled and mentee.status.enrolled):
+        return []  # someone left: their departure ended the pair, or is about to
+    if any(p.status.value == "paused" for p in people):
+        return []  # resuming shifts the sessions and plans them again
+    key = f"{work.idempotency_key}:message"
+    step = str(payload["step"])
+    config = engine.config
+    if step == "topic" and session.status.pending:
+        prompt = await choose_prompt(engine, pair, session.number, "topic", now)
+        if prompt is not None:
+            return [pm.topic_prompt(ToPair(pair.id), pair, session, prompt.text, config, key=key)]
+    elif step == "prep" and session.status.pending:
+        prompt = await choose_prompt(engine, pair, session.number, "prep", now)
+        if prompt is not None:
+            to = ToPerson(mentor.id)
+            return [pm.prep_prompt(to, session, mentee, prompt.text, config, key=key)]
+    elif step == "ask" and session.status.pending:
+        return [pm.did_you_meet(ToPair(pair.id), pair, session, config, key=key)]
+    elif step == "nudge" and session.status.pending:
+        return [pm.nudge(ToPair(pair.id), pair, session, config, key=key)]
+    elif step == "lapse":
+        if session.status.pending:
+            await engine.store.report_session(
+                pair.id, session.number, status=SessionStatus.MISSED, by=None, at=now
+            )
+        return await escalation(engine, pair, mentor, mentee)
+    elif step in ("checkin", "closing"):
+        for person, partner in ((mentor, mentee), (mentee, mentor)):
+            to, person_key = ToPerson(person.id), f"{key}:{person.id}"
+            message = (
+                pm.checkin(to, pair, partner, config, key=person_key)
+                if step == "checkin"
+                else pm.closing(to, pair, person, partner, config, key=person_key)
+            )
+            # Private, so each at their own delivery hour rather than the mentee's.
+            await engine.queue_for_person(person, message)
+    elif step == "graduate":
+        return await graduate(engine, pair, mentor, mentee, now, key=key)
+    return []
+
+
+async def graduate(
+    engine: Engine, pair: Pair, mentor: Person, mentee: Person, now: datetime, *, key: str
+) -> list[OutgoingMessage]:
+    """End the pair (kept in history, so never matched again) and congratulate them."""
+    sessions = await engine.store.sessions_of(pair.id)
+    held = sum(1 for s in sessions if s.status is SessionStatus.MET)
+    await engine.store.set_pair_status(pair.id, PairStatus.ENDED, at=now)
+    await engine.store.record("mentorbot", "graduate", f"pair {pair.id}: {held} held", at=now)
+    return [pm.graduation(ToPair(pair.id), mentor, mentee, held, engine.config, key=key)]
+
+
+async def choose_prompt(
+    engine: Engine, pair: Pair, number: int, kind: PromptKind, now: datetime
+) -> Prompt | None:
+    """A prompt the pair has never had, preferring the session's track (tracks take turns)."""
+    prompts = [*engine.prompts, *await engine.store.admin_prompts()]
+    by_key = {p.key: p for p in prompts}
+    used = await engine.store.used_prompt_keys(pair.id)
+    tracks = engine.config.programme.tracks
+    start = (number - 1) % len(tracks)
+    rng = random.Random(f"{pair.id}:{number}:{kind}")  # the same choice on a redo
+    for track in (*tracks[start:], *tracks[:start]):
+        prompt = pick_prompt(
+            prompts,
+            track=track,
+            session=number,
+            used_keys=used,
+            rng=rng,
+            kind=kind,
+            total_sessions=engine.config.programme.sessions,
+        )
+        if prompt is not None:
+            # A redo after a crash finds the prompt recorded the first time.
+            key = await engine.store.record_prompt(pair.id, number, prompt, now)
+            return by_key.get(key, prompt)
+    return None
+
+
+async def escalation(
+    engine: Engine, pair: Pair, mentor: Person, mentee: Person
+) -> list[OutgoingMessage]:
+    """Tell the admins when a pair has missed `escalate_after_missed` sessions (or more)."""
+    missed = [
+        s for s in await engine.store.sessions_of(pair.id) if s.status is SessionStatus.MISSED
+    ]
+    if len(missed) < engine.config.programme.escalate_after_missed:
+        return []
+    called_off = {
+        "mentor": f"called off by {mentor.first_name} (mentor)",
+        "mentee": f"called off by {mentee.first_name} (mentee)",
+        "both": "called off by both",
+        "other": "something else came up",
+    }
+    details = "; ".join(
+        f"session {s.number}: {called_off.get(s.cancelled_by or '', 'no answer')}" for s in missed
+    )
+    text = (
+        f"{mentor.display_name} (mentor) and {mentee.display_name} (mentee) have missed "
+        f"{len(missed)} sessions — {details}. Momentum fades fast after missed sessions; a "
+        "word from you or their sponsor may help."
+    )
+    return await notify_admins(engine, text, key=f"escalate:{pair.id}:{len(missed)}")
+
+
+async def notify_admins(engine: Engine, text: str, *, key: str) -> list[OutgoingMessage]:
+    """One notice per admin found in the directory (app.yaml `admins`, by email)."""
+    notices = []
+    for email in engine.config.admins:
+        admin = await engine.store.person_by_email(email)
+        if admin is not None:
+            notices.append(pm.admin_notice(ToPerson(admin.id), text, key=f"{key}:{admin.id}"))
+    return notices
+
+
+async def consent_step(engine: Engine, work: DueWork, now: datetime) -> list[OutgoingMessage]:
+    """Remind a senior once about an unanswered consent preview; later, tell the admins."""
+    pair = await engine.store.get_pair(int(work.payload["pair"]))
+    if pair is None or pair.status is not PairStatus.PROPOSED:
+        return []
+    people = await partners(engine, pair)
+    if people is None:
+        return []
+    mentor, mentee = people
+    key = f"{work.idempotency_key}:message"
+    if work.payload["step"] == "remind":
+        days = engine.config.programme.consent_reminder_days
+        tz = _tz(engine, mentee)
+        await engine.store.schedule(
+            CONSENT_STEP,
+            {"pair": pair.id, "step": "overdue"},
+            slot_on(local_today(now, tz) + timedelta(days=days), tz, engine.config.programme),
+            f"consent-overdue:{pair.id}",
+        )
+        return [pm.consent_reminder(ToPerson(mentee.id), pair, mentor, engine.config, key=key)]
+    text = (
+        f"{mentee.display_name} hasn't answered the proposed pairing with "
+        f"{mentor.display_name} after a reminder. You may want to ask them in person, or pair "
+        "them differently (`pair MENTOR with MENTEE`)."
+    )
+    return await notify_admins(engine, text, key=key)
+
+
+async def followup_step(engine: Engine, work: DueWork, now: datetime) -> list[OutgoingMessage]:
+    """A month after a senior's pulse comment: did you try it?"""
+    del now
+    pair = await engine.store.get_pair(int(work.payload["pair"]))
+    person = await engine.store.get_person(int(work.payload["person"]))
+    number = int(work.payload["session"])
+    if pair is None or person is None or not person.status.enrolled:
+        return []
+    answer = await engine.store.get_pulse(person.id, pair.id, number)
+    if answer is None or not answer.comment:
+        return []  # forgotten, or the comment was withdrawn
+    key = f"{work.idempotency_key}:message"
+    return [pm.followup(ToPerson(person.id), pair, number, answer.comment, key=key)]
+
+
+WORK: dict[str, WorkHandler] = {
+    SESSION_STEP: session_step,
+    CONSENT_STEP: consent_step,
+    FOLLOWUP: followup_step,
+}

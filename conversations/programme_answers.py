@@ -1,0 +1,306 @@
+"""What people answer during the programme: did you meet, who called it off, the pulse and
+its one free-text line, the midpoint check-in, the closing questions, the 30-day follow-up.
+
+Every button names its pair (and session); only a partner of that pair can answer, so a
+forged or forwarded button changes nothing. Answers replace the message they came from where
+the platform can, so it is clear the answer was taken.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from conversations import actions, messages
+from conversations import programme_messages as pm
+from conversations.domain import Pair, PendingInput, Person, PulseAnswer, SessionStatus
+from conversations.programme import (
+    AFTER_MOVE,
+    FOLLOWUP,
+    FOLLOWUP_DAYS,
+    escalation,
+    partners,
+    plan_session,
+)
+from conversations.timing import local_today, next_working_day, slot_on, zone
+from conversations.types import Action, Button, OutgoingMessage, ToPerson
+
+if TYPE_CHECKING:
+    from conversations.engine import ActionHandler, Engine, Turn
+
+COMMENT_WINDOW = timedelta(days=2)
+MAX_COMMENT = 1000
+PULSE_COMMENT = "pulse.comment"
+_STALE = (
+    "That button belongs to an earlier message — nothing changed. "
+    "Type `status` to see where you are."
+)
+
+
+def _answered(turn: Turn, action: Action, text: str, *buttons: Button) -> OutgoingMessage:
+    """The reply to a tap, replacing the tapped message where the platform allows."""
+    return replace(
+        messages.reply(turn.reply_to, "answer", text, *buttons), replaces=action.message_id
+    )
+
+
+async def _pair_of(
+    engine: Engine, turn: Turn, value: str, parts: int
+) -> tuple[Pair, Person, Person, list[str]] | None:
+    """Parse "PAIR:…" and check the person tapping is in that pair: (pair, me, partner, rest)."""
+    fields = value.split(":")
+    if len(fields) != parts or not fields[0].isdigit() or turn.person is None:
+        return None
+    pair = await engine.store.get_pair(int(fields[0]))
+    if pair is None or turn.person.id not in (pair.mentor_id, pair.mentee_id):
+        return None
+    people = await partners(engine, pair)
+    if people is None:
+        return None
+    me, partner = people if people[0].id == turn.person.id else (people[1], people[0])
+    return pair, me, partner, fields[1:]
+
+
+def _side(pair: Pair, person: Person) -> str:
+    return "mentor" if person.id == pair.mentor_id else "mentee"
+
+
+async def meeting_answer(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """We met / We moved it / We couldn't meet — either partner's answer counts for the pair."""
+    parts = 3 if action.action_id == actions.MEETING_RESCHEDULED else 2
+    found = await _pair_of(engine, turn, action.value, parts)
+    if found is None or not found[3][0].isdigit():
+        return [messages.reply(turn.reply_to, "answer", _STALE)]
+    pair, me, partner, rest = found
+    number = int(rest[0])
+    session = await engine.store.get_session(pair.id, number)
+    if session is None or not pair.status.open:
+        return [messages.reply(turn.reply_to, "answer", _STALE)]
+    label = pm.session_label(number, engine.config)
+    if action.action_id == actions.MEETING_RESCHEDULED:
+        if not session.status.pending:
+            return [_already(turn, action, label, session.status)]
+        days = max(1, min(int(rest[1]) if rest[1].isdigit() else 7, 60))
+        tz = zone(pair_tz_name(me, partner, pair), engine.config.programme.timezone)
+        new_due = next_working_day(
+            local_today(turn.now, tz) + timedelta(days=days), engine.config.programme
+        )
+        moved = await engine.store.move_session(pair.id, number, new_due)
+        mentor, mentee = (me, partner) if me.id == pair.mentor_id else (partner, me)
+        await plan_session(engine, pair, moved, mentor, mentee, AFTER_MOVE, not_before=turn.now)
+        return [
+            _answered(
+                turn,
+                action,
+                f"📅 {label} moved to {messages.fmt_date(new_due)}. "
+                "I'll check in with you both then.",
+            )
+        ]
+    status = SessionStatus.MET if action.action_id == actions.MEETING_MET else SessionStatus.MISSED
+    session, changed = await engine.store.report_session(
+        pair.id, number, status=status, by=me.id, at=turn.now
+    )
+    if not changed:
+        return [_already(turn, action, label, session.status)]
+    if status is SessionStatus.MISSED:
+        ref = f"{pair.id}:{number}"
+        return [
+            _answered(
+                turn,
+                action,
+                f"Thanks for telling me — it happens. Who had to call off {label}?",
+                Button("I did", actions.MEETING_CANCELLED_BY, f"{ref}:me"),
+                Button(f"{partner.first_name} did", actions.MEETING_CANCELLED_BY, f"{ref}:partner"),
+                Button("Both of us", actions.MEETING_CANCELLED_BY, f"{ref}:both"),
+                Button("Something else", actions.MEETING_CANCELLED_BY, f"{ref}:other"),
+            )
+        ]
+    # The pulse is private: at once to whoever reported, at the partner's next delivery hour.
+    await engine.queue(
+        [
+            pm.pulse(
+                ToPerson(me.id),
+                pair,
+                number,
+                partner,
+                engine.config,
+                key=f"pulse:{pair.id}:{number}:{me.id}",
+            )
+        ],
+        turn.now,
+    )
+    await engine.queue_for_person(
+        partner,
+        pm.pulse(
+            ToPerson(partner.id),
+            pair,
+            number,
+            me,
+            engine.config,
+            key=f"pulse:{pair.id}:{number}:{partner.id}",
+        ),
+    )
+    return [
+        _answered(
+            turn,
+            action,
+            f"✅ {me.first_name} says you met for {label}. Lovely — "
+            "I've sent you each a one-tap question, privately.",
+        )
+    ]
+
+
+def pair_tz_name(me: Person, partner: Person, pair: Pair) -> str:
+    """The pair's clock is the mentee's (DESIGN §6)."""
+    return me.timezone if me.id == pair.mentee_id else partner.timezone
+
+
+def _already(turn: Turn, action: Action, label: str, status: SessionStatus) -> OutgoingMessage:
+    said = {SessionStatus.MET: "you met", SessionStatus.MISSED: "you couldn't meet"}
+    return _answered(
+        turn, action, f"Already noted for {label}: {said.get(status, 'moved')}. Thanks!"
+    )
+
+
+async def cancelled_by(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """Who called a missed session off (tracked because cancellations kill momentum)."""
+    found = await _pair_of(engine, turn, action.value, 3)
+    if found is None or not found[3][0].isdigit():
+        return [messages.reply(turn.reply_to, "answer", _STALE)]
+    pair, me, partner, (number_text, answer) = found
+    sides = {"me": _side(pair, me), "partner": _side(pair, partner), "both": "both"}
+    await engine.store.set_cancelled_by(pair.id, int(number_text), sides.get(answer, "other"))
+    mentor, mentee = (me, partner) if me.id == pair.mentor_id else (partner, me)
+    await engine.queue(await escalation(engine, pair, mentor, mentee), turn.now)
+    upcoming = [
+        s
+        for s in await engine.store.sessions_of(pair.id)
+        if s.status.pending and s.number > int(number_text)
+    ]
+    next_one = (
+        f" Your next one is {pm.session_label(upcoming[0].number, engine.config)} on "
+        f"{messages.fmt_date(upcoming[0].due_date)} — worth putting it in both calendars now."
+        if upcoming
+        else ""
+    )
+    return [_answered(turn, action, f"Noted, thank you.{next_one}")]
+
+
+async def pulse_rate(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """A 1–5 rating; then the bot waits a little for one typed line."""
+    found = await _pair_of(engine, turn, action.value, 3)
+    if found is None or not found[3][0].isdigit() or found[3][1] not in "12345":
+        return [messages.reply(turn.reply_to, "answer", _STALE)]
+    pair, me, _, (number_text, rating_text) = found
+    number, rating = int(number_text), int(rating_text)
+    await engine.store.save_pulse(
+        PulseAnswer(me.id, pair.id, number, _side(pair, me), rating=rating), at=turn.now
+    )
+    await engine.store.set_pending_input(
+        me.id, PULSE_COMMENT, {"pair": pair.id, "session": number}, turn.now + COMMENT_WINDOW
+    )
+    return [pm.rated(turn.reply_to, pair.id, number, rating, replaces=action.message_id)]
+
+
+async def pulse_skip(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """No comment this time."""
+    if turn.person is not None:
+        await engine.store.clear_pending_input(turn.person.id)
+    return [_answered(turn, action, "No problem — thanks for the rating. 🙏")]
+
+
+async def typed_answer(
+    engine: Engine, turn: Turn, waiting: PendingInput, text: str
+) -> list[OutgoingMessage]:
+    """A typed line the bot was waiting for (today: the pulse's one thing)."""
+    person = turn.person
+    pair_id, number = int(waiting.context["pair"]), int(waiting.context["session"])
+    pair = await engine.store.get_pair(pair_id)
+    if person is None or pair is None or waiting.kind != PULSE_COMMENT:
+        return [messages.help_text(turn.reply_to, person, is_admin=turn.is_admin)]
+    comment = text.strip()[:MAX_COMMENT]
+    await engine.store.set_pulse_comment(person.id, pair_id, number, comment, consent=False)
+    if person.id == pair.mentee_id:
+        # The senior's commitment comes back to them in a month: did you try it?
+        tz = zone(person.timezone, engine.config.programme.timezone)
+        day = local_today(turn.now, tz) + timedelta(days=FOLLOWUP_DAYS)
+        await engine.store.schedule(
+            FOLLOWUP,
+            {"pair": pair_id, "session": number, "person": person.id},
+            slot_on(day, tz, engine.config.programme),
+            f"followup:{pair_id}:{number}",
+        )
+    return [pm.ask_share(turn.reply_to, pair_id, number)]
+
+
+async def pulse_share(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """May the programme team read the comment (anonymously)?"""
+    fields = action.value.split(":")
+    if (
+        len(fields) != 3
+        or turn.person is None
+        or not fields[0].isdigit()
+        or not fields[1].isdigit()
+    ):
+        return [messages.reply(turn.reply_to, "answer", _STALE)]
+    consent = fields[2] == "yes"
+    await engine.store.set_comment_consent(turn.person.id, int(fields[0]), int(fields[1]), consent)
+    text = "Shared anonymously — thank you." if consent else "Kept private. Thank you!"
+    return [_answered(turn, action, text)]
+
+
+async def survey_answer(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """Midpoint check-in, closing questions and the 30-day follow-up."""
+    parts = 2 if action.action_id == actions.CHECKIN_ANSWER else 3
+    found = await _pair_of(engine, turn, action.value, parts)
+    if found is None:
+        return [messages.reply(turn.reply_to, "answer", _STALE)]
+    pair, me, partner, rest = found
+    if action.action_id == actions.CHECKIN_ANSWER:
+        question, answer = "checkin", rest[0]
+    elif action.action_id == actions.FOLLOWUP_TRIED:
+        question, answer = f"tried:{rest[0]}", rest[1]
+    else:
+        question, answer = rest[0], rest[1]
+    await engine.store.save_survey_answer(
+        me.id, pair.id, question[:32], answer[:32], _side(pair, me), at=turn.now
+    )
+    if question == "checkin" and answer == "stuck":
+        from conversations.programme import notify_admins
+
+        mentor, mentee = (me, partner) if me.id == pair.mentor_id else (partner, me)
+        text = (
+            f"At the midpoint, the pair of {mentor.display_name} (mentor) and "
+            f"{mentee.display_name} (mentee) says it's stuck. A short chat may help."
+        )
+        await engine.queue(await notify_admins(engine, text, key=f"stuck:{pair.id}"), turn.now)
+        return [
+            _answered(
+                turn,
+                action,
+                "Thanks for being honest. I've told the programme "
+                f"team privately (nothing goes to {partner.first_name}); they'll "
+                "be in touch.",
+            )
+        ]
+    thanks = {
+        "tried": "Brilliant — that's what this is for. 🎉"
+        if answer == "yes"
+        else "Thanks for telling me. Small steps count.",
+    }
+    return [_answered(turn, action, thanks.get(question.split(":")[0], "Thank you — noted. 🙏"))]
+
+
+ACTIONS: dict[str, ActionHandler] = {
+    actions.MEETING_MET: meeting_answer,
+    actions.MEETING_MISSED: meeting_answer,
+    actions.MEETING_RESCHEDULED: meeting_answer,
+    actions.MEETING_CANCELLED_BY: cancelled_by,
+    actions.PULSE_RATE: pulse_rate,
+    actions.PULSE_SKIP: pulse_skip,
+    actions.PULSE_SHARE: pulse_share,
+    actions.CHECKIN_ANSWER: survey_answer,
+    actions.CLOSING_ANSWER: survey_answer,
+    actions.FOLLOWUP_TRIED: survey_answer,
+}
