@@ -9,6 +9,7 @@ everyone left without a partner.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -194,7 +195,12 @@ async def pair_by_hand(
 
 
 async def consent_answer(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
-    """The senior's Accept / Ask for someone else on the consent preview."""
+    """The senior's Accept / Ask for someone else; the answer replaces the preview."""
+    replies = await _consent_answer(engine, turn, action)
+    return [replace(reply, replaces=action.message_id) for reply in replies]
+
+
+async def _consent_answer(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
     pair = await _own_pair(engine, turn, action.value)
     if pair is None or pair.status is not PairStatus.PROPOSED:
         return [messages.reply(turn.reply_to, "consent", "That proposal is no longer open.")]

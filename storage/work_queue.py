@@ -135,3 +135,18 @@ class WorkQueue(Repository):
         async with self._sessions() as session:
             rows = await session.scalars(statement)
             return [to_due_work(row, with_outcome=True) for row in rows]
+
+    async def next_due(self, after: datetime | None = None) -> datetime | None:
+        """When the earliest pending row falls due (after `after`, if given); None when idle.
+
+        Simulated time (the demo, scenario tests) jumps straight to it instead of ticking
+        through empty hours.
+        """
+        statement = select(func.min(DueWorkRow.due_at)).where(DueWorkRow.status == PENDING)
+        if after is not None:
+            statement = statement.where(DueWorkRow.due_at > after)
+        async with self._sessions() as session:
+            value = await session.scalar(statement)
+            if value is not None and value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)  # min() bypasses the column's type on SQLite
+            return value

@@ -33,15 +33,20 @@ class ConsoleSender:
         self.clock = clock
         self.buttons: dict[str, tuple[Button, ...]] = {}
         self.sent: list[tuple[Address, OutgoingMessage]] = []
+        self.deliveries: list[Delivery] = []  # parallel to `sent`: when, and the message id
+        self.silent = False  # record without printing (bulk sends in the demo)
 
     async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
         """Print the message for the person at `address`."""
         self.sent.append((address, message))
+        delivery = Delivery(PLATFORM, f"console-{len(self.sent)}", address, self.clock())
+        self.deliveries.append(delivery)
         self.buttons[address.conversation_id] = message.buttons()
-        who = self.names(address.conversation_id)
-        print(f"\n→ {who}  ({message.kind})", file=self.out)
-        print(render(message), file=self.out)
-        return Delivery(PLATFORM, f"console-{len(self.sent)}", address, self.clock())
+        if not self.silent:
+            who = self.names(address.conversation_id)
+            print(f"\n→ {who}  ({message.kind})", file=self.out)
+            print(render(message), file=self.out)
+        return delivery
 
     async def find_sent(self, message: OutgoingMessage, address: Address) -> Delivery | None:
         """The console keeps what it printed, so it can tell whether a key went out."""
