@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import tempfile
+import textwrap
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -20,12 +21,15 @@ from bot.app import Mentorbot, build_app
 from bot.clock import SimulatedClock
 from bot.roster_import import import_roster_file
 from bot.settings import Secrets, Settings, parse_config
+from bot.simulation import Received, Simulation, button
 from conversations import actions
-from conversations.domain import Identity, Person, Role, Status
+from conversations.domain import Identity, Pair, PairStatus, Person, Role, Status
 from conversations.types import Address, Button, Delivery, OutgoingMessage
 
 DEMO_START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # a Monday, a week before the programme
+PROGRAMME_END = datetime(2027, 9, 1, tzinfo=UTC)  # past graduation and the 30-day follow-ups
 SHOW_PER_KIND = 2  # the demo prints a couple of each scheduled message, then counts the rest
+FEATURED_IN_FULL = 4  # the followed pair's messages of one kind printed in full, then in brief
 BAD_ROSTER = b"""email,name,level,role,timezone,manager_email
 ana@example.com,Ana,two,mentor,Europe/London,
 bo@example.com,Bo,3,teacher,Europe/Lodnon,
@@ -52,28 +56,49 @@ def demo_config(admin_email: str) -> Settings:
 
 
 class DemoSender(ConsoleSender):
-    """Prints the first few messages of each kind in full, then only counts them."""
+    """Prints the first few messages of each kind in full, then only counts them.
+
+    People in `featured` always have their messages printed, dated: the demo follows one pair
+    through the whole programme.
+    """
 
     def __init__(self, out: TextIO, names: dict[str, str], clock: SimulatedClock) -> None:
         super().__init__(out, names=lambda email: names.get(email, email), clock=clock.now)
         self.shown: Counter[str] = Counter()
         self.hidden: Counter[str] = Counter()
         self.quiet = False  # True while scheduled messages go out in bulk
+        self.featured: set[str] = set()
+        self._last_day = ""
 
     async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
         """Print, or (in bulk) just count once enough of this kind were shown."""
-        if not self.quiet or self.shown[message.kind] < SHOW_PER_KIND:
+        featured = address.conversation_id in self.featured
+        # While following a pair, only an admin's heads-up about someone else is worth showing.
+        limited = not self.featured or message.kind == "admin_notice"
+        show = featured or not self.quiet or (limited and self.shown[message.kind] < SHOW_PER_KIND)
+        if show:
             self.shown[message.kind] += 1
-            return await super().send(message, address)
-        self.hidden[message.kind] += 1
-        return Delivery(
-            PLATFORM, f"console-hidden-{sum(self.hidden.values())}", address, self.clock()
-        )
+            if featured:
+                day = f"{self.clock():%a %d %b %Y, %H:%M} UTC"
+                if day != self._last_day:
+                    print(f"\n  ── {day}", file=self.out)
+                    self._last_day = day
+                if self.shown[message.kind] > FEATURED_IN_FULL:
+                    # Seen this kind in full already: one line keeps six months readable.
+                    who = self.names(address.conversation_id).split(" (")[0]
+                    first = message.fallback_text.splitlines()[0].replace("*", "")
+                    print(f"→ {who} ({message.kind}): {textwrap.shorten(first, 70)}", file=self.out)
+                    self.silent = True
+                    return await super().send(message, address)
+        else:
+            self.hidden[message.kind] += 1
+        self.silent = not show
+        return await super().send(message, address)
 
     def summarise_hidden(self) -> None:
         """One line for the messages that were sent but not printed."""
         for kind, count in sorted(self.hidden.items()):
-            print(f"\n  … and {count} more `{kind}` messages, one per person.", file=self.out)
+            print(f"\n  … and {count} more `{kind}` messages.", file=self.out)
         self.hidden.clear()
 
 
@@ -214,9 +239,104 @@ async def _tour(
     sender.quiet = False
     sender.summarise_hidden()
 
-    _heading(out, "8. The admin checks the figures")
+    active = [p for p in await app.store.open_pairs() if p.status is PairStatus.ACTIVE]
+    if active:
+        await _fast_forward(app, clock, sender, active[0], out)
+
+    _heading(out, "10. The admin checks the figures")
     print(f"\n{admin.display_name} types: report", file=out)
     await admin_session.say("report")
     print(
         "\nTry it yourself: `mentorbot chat --as EMAIL` after `mentorbot roster import`.", file=out
     )
+
+
+async def _fast_forward(
+    app: Mentorbot, clock: SimulatedClock, sender: DemoSender, pair: Pair, out: TextIO
+) -> None:
+    """Play the whole programme; print one pair's side of it, count everyone else's."""
+    mentor = await app.store.get_person(pair.mentor_id)
+    mentee = await app.store.get_person(pair.mentee_id)
+    assert mentor is not None and mentee is not None
+    _heading(out, "8. Six months in fast-forward, following one pair")
+    intro = (
+        f"Following {mentor.display_name} (junior mentor) and {mentee.display_name} (senior "
+        "leader) message by message. Simulated people answer every button; everyone else's "
+        "messages are counted, not shown."
+    )
+    print(textwrap.fill(intro, 88), file=out)
+    sender.featured = {mentor.email, mentee.email}
+    sender.quiet = True
+    people = DemoPeople(pair, mentor.email, mentee.email, random.Random(11), out)
+    await Simulation(app, clock, sender, people).run_until(PROGRAMME_END)
+    sender.quiet = False
+    sender.featured = set()
+    _heading(out, "9. Meanwhile, across the whole programme")
+    sender.summarise_hidden()
+
+
+class DemoPeople:
+    """How the demo's people answer. The followed pair has a realistic run (a session moved,
+    one called off, one forgotten until the nudge); everyone else mostly meets."""
+
+    def __init__(
+        self, pair: Pair, mentor: str, mentee: str, rng: random.Random, out: TextIO
+    ) -> None:
+        self.pair, self.mentor, self.mentee, self.rng, self.out = pair, mentor, mentee, rng, out
+        self.moved: set[int] = set()
+
+    async def __call__(self, sim: Simulation, got: Received) -> None:
+        message, who = got.message, got.email
+        buttons = {b.action_id for b in message.buttons()}
+        featured = who in (self.mentor, self.mentee)
+        value = message.buttons()[0].value if message.buttons() else ""
+        fields = value.split(":")
+        session = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else 0
+        choice: str | None = None
+        suffix = ""
+        if actions.MEETING_MET in buttons:
+            if featured and not value.startswith(f"{self.pair.id}:"):
+                return
+            if featured:
+                if who != self.mentee:
+                    return  # one answer per pair: the senior's
+                choice, suffix = self._followed(message.kind, session)
+            elif self.rng.random() < 0.5:  # each partner's copy: about one answer per pair
+                roll = self.rng.random()
+                choice = (
+                    actions.MEETING_MET
+                    if roll < 0.85
+                    else (actions.MEETING_MISSED if roll < 0.95 else None)
+                )
+        elif actions.MEETING_CANCELLED_BY in buttons:
+            choice, suffix = actions.MEETING_CANCELLED_BY, ":partner"
+        elif actions.PULSE_RATE in buttons:
+            choice, suffix = actions.PULSE_RATE, f":{self.rng.choice((3, 4, 4, 5, 5))}"
+        elif actions.CHECKIN_ANSWER in buttons:
+            choice, suffix = actions.CHECKIN_ANSWER, self.rng.choice((":good", ":good", ":ok"))
+        elif actions.CLOSING_ANSWER in buttons:
+            choice, suffix = actions.CLOSING_ANSWER, "again:yes"
+        elif actions.FOLLOWUP_TRIED in buttons:
+            choice, suffix = actions.FOLLOWUP_TRIED, ":yes"
+        elif actions.PULSE_SHARE in buttons:
+            choice, suffix = actions.PULSE_SHARE, ":yes"
+        if choice is None:
+            return
+        pressed = button(message, choice, suffix)
+        if featured:
+            print(f"\n  {who.split('@')[0]} taps: {pressed.label}", file=self.out)
+        await sim.tap(who, pressed, message_id=got.message_id)
+        if featured and choice == actions.PULSE_RATE and who == self.mentee and session == 1:
+            line = "I'll try recording my Monday update as a short video."
+            print(f"\n  {who.split('@')[0]} types: {line}", file=self.out)
+            await sim.say(who, line)
+
+    def _followed(self, kind: str, session: int) -> tuple[str | None, str]:
+        if session == 2 and session not in self.moved:
+            self.moved.add(session)
+            return actions.MEETING_RESCHEDULED, ":7"
+        if session == 3:
+            return actions.MEETING_MISSED, ""
+        if session == 4 and kind == "did_you_meet":
+            return None, ""  # forgotten: the nudge a week later brings the answer
+        return actions.MEETING_MET, ""

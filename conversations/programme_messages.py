@@ -50,7 +50,7 @@ def prep_prompt(
         to,
         "prep",
         Text(
-            f"Tomorrow-ish: *{session_label(session.number, config)}* with "
+            f"Coming up: *{session_label(session.number, config)}* with "
             f"{mentee.first_name} ({fmt_date(session.due_date)}). A way to prepare:"
         ),
         Text(f"🧭 {text}"),
