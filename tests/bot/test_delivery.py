@@ -1,0 +1,156 @@
+"""The delivery worker on a real store: one row per conversation, group conversations for a
+pair on one platform, the crash look-up, retries with backoff, and malformed rows."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import timedelta
+
+from bot.delivery import MAX_ATTEMPTS, Deliverer
+from conversations.codec import message_to_dict
+from conversations.domain import Identity, NewPair, PairStatus, RosterEntry
+from conversations.engine import DELIVER
+from conversations.ports import SendFailed
+from conversations.types import Address, Delivery, OutgoingMessage, Text, ToPair, ToPerson
+from storage.store import SqlStore
+from tests.fakes import FakeClock, utc
+
+NOW = utc(2027, 2, 1, 10)
+
+
+class ChatPlatform:
+    """A platform with group conversations that can fail on demand, recording what arrived."""
+
+    platform = "slack"
+
+    def __init__(self, clock: FakeClock, *, groups: bool = True) -> None:
+        self.clock = clock
+        self.groups = groups
+        self.posted: list[tuple[str, str]] = []  # (conversation, key)
+        self.failures: dict[str, list[SendFailed]] = {}  # conversation -> errors to raise
+        self.opened: list[tuple[str, ...]] = []
+
+    async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
+        queue = self.failures.get(address.conversation_id)
+        if queue:
+            raise queue.pop(0)
+        self.posted.append((address.conversation_id, message.idempotency_key))
+        return Delivery("slack", f"ts-{len(self.posted)}", address, self.clock.now())
+
+    async def find_sent(self, message: OutgoingMessage, address: Address) -> Delivery | None:
+        for n, (conversation, key) in enumerate(self.posted, start=1):
+            if (conversation, key) == (address.conversation_id, message.idempotency_key):
+                return Delivery("slack", f"ts-{n}", address, self.clock.now())
+        return None
+
+    async def open_group(self, tenant_id: str, user_ids: Sequence[str]) -> str | None:
+        if not self.groups:
+            return None
+        self.opened.append(tuple(user_ids))
+        return "G-" + "-".join(user_ids)
+
+
+async def setup(store: SqlStore) -> tuple[int, int, int]:
+    entries = [
+        RosterEntry(2, "ana@x.com", "Ana", 2, role=None),
+        RosterEntry(3, "femi@x.com", "Femi", 7, role=None),
+    ]
+    await store.import_roster(entries, deactivate_missing=False, dry_run=False, at=NOW)
+    ana = await store.person_by_email("ana@x.com")
+    femi = await store.person_by_email("femi@x.com")
+    assert ana and femi
+    await store.link_identity(Identity(ana.id, "slack", "T1", "UANA", dm_conversation_id="DANA"))
+    await store.link_identity(Identity(femi.id, "slack", "T1", "UFEMI", dm_conversation_id="DFE"))
+    (pair,) = await store.publish_round(
+        [NewPair(ana.id, femi.id, 1.0)], status=PairStatus.ACTIVE, at=NOW
+    )
+    return ana.id, femi.id, pair.id
+
+
+async def queue(store: SqlStore, message: OutgoingMessage) -> None:
+    await store.schedule(DELIVER, message_to_dict(message), NOW, message.idempotency_key)
+
+
+def message(to: object, key: str) -> OutgoingMessage:
+    return OutgoingMessage(
+        to=to,
+        kind="test",
+        fallback_text="hi",
+        blocks=(Text("hi"),),  # type: ignore[arg-type]
+        idempotency_key=key,
+    )
+
+
+async def test_a_pair_on_one_platform_shares_one_conversation(store: SqlStore) -> None:
+    _, _, pair_id = await setup(store)
+    clock = FakeClock(NOW)
+    chat = ChatPlatform(clock)
+    worker = Deliverer(store, {"slack": chat}, clock, random.Random(1))
+    await queue(store, message(ToPair(pair_id), "intro:1"))
+    await queue(store, message(ToPair(pair_id), "prompt:1"))
+    stats = await worker.deliver_due(NOW)
+    assert stats.sent == 2
+    assert chat.posted == [("G-UANA-UFEMI", "intro:1"), ("G-UANA-UFEMI", "prompt:1")]
+    assert chat.opened == [("UANA", "UFEMI")]  # opened once, then cached in the database
+    pair = await store.get_pair(pair_id)
+    assert pair is not None and pair.conversation_ids == {"slack": "G-UANA-UFEMI"}
+
+
+async def test_without_groups_each_partner_gets_a_row_of_their_own(store: SqlStore) -> None:
+    _, _, pair_id = await setup(store)
+    clock = FakeClock(NOW)
+    chat = ChatPlatform(clock, groups=False)
+    # Femi's side fails once: Ana's copy must not be sent again when Femi's is retried.
+    chat.failures["DFE"] = [SendFailed("ratelimited", retry_after=30)]
+    worker = Deliverer(store, {"slack": chat}, clock, random.Random(1))
+    await queue(store, message(ToPair(pair_id), "nudge:1"))
+    first = await worker.deliver_due(NOW)
+    assert (first.fanned_out, first.sent, first.retried) == (1, 1, 1)
+    again = await worker.deliver_due(NOW + timedelta(seconds=31))
+    assert again.sent == 1
+    assert sorted(chat.posted) == [("DANA", "nudge:1@slack:DANA"), ("DFE", "nudge:1@slack:DFE")]
+
+
+async def test_a_send_accepted_before_a_crash_is_found_not_repeated(store: SqlStore) -> None:
+    ana, _, _ = await setup(store)
+    clock = FakeClock(NOW)
+    chat = ChatPlatform(clock)
+    await queue(store, message(ToPerson(ana), "welcome:1"))
+    # A worker leases the row and the platform takes the message, then the process dies
+    # before the row is marked done.
+    (row,) = await store.claim(NOW, limit=10, lease_until=NOW + timedelta(minutes=2), worker="a")
+    await chat.send(message(ToPerson(ana), "welcome:1"), Address("slack", "T1", "DANA"))
+    # After the lease expires another worker picks it up and looks before sending.
+    later = NOW + timedelta(minutes=3)
+    stats = await Deliverer(store, {"slack": chat}, clock, random.Random(1)).deliver_due(later)
+    assert (stats.recovered, stats.sent) == (1, 0)
+    assert chat.posted == [("DANA", "welcome:1")]
+    assert row.attempts == 1
+
+
+async def test_failures_back_off_then_give_up_and_report(store: SqlStore) -> None:
+    ana, _, _ = await setup(store)
+    clock = FakeClock(NOW)
+    chat = ChatPlatform(clock)
+    chat.failures["DANA"] = [SendFailed("internal_error") for _ in range(MAX_ATTEMPTS)]
+    worker = Deliverer(store, {"slack": chat}, clock, random.Random(1))
+    await queue(store, message(ToPerson(ana), "welcome:1"))
+    when = NOW
+    for _ in range(MAX_ATTEMPTS):
+        await worker.deliver_due(when)
+        when += timedelta(hours=2)  # past any backoff (capped at an hour)
+    (failed,) = await store.failed_work()
+    assert failed.extra["last_error"] == "internal_error" and chat.posted == []
+
+
+async def test_a_malformed_row_fails_at_once(store: SqlStore) -> None:
+    await setup(store)
+    clock = FakeClock(NOW)
+    await store.schedule(DELIVER, {"to": {"kind": "nowhere"}}, NOW, "bad:1")
+    stats = await Deliverer(
+        store, {"slack": ChatPlatform(clock)}, clock, random.Random(1)
+    ).deliver_due(NOW)
+    assert stats.failed == 1
+    (failed,) = await store.failed_work()
+    assert failed.extra["last_error"].startswith("malformed message")
