@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from conversations import commands as cmd
 from conversations import messages
-from conversations.domain import Person
-from conversations.types import OutgoingMessage, UserRef
+from conversations.domain import Person, Status
+from conversations.types import Link, OutgoingMessage, Text, UserRef
 
 if TYPE_CHECKING:
     from conversations.engine import CommandHandler, Engine, Turn
@@ -48,4 +48,63 @@ async def report(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
     return [messages.reply(turn.reply_to, "report", messages.report_text(figures, engine.config))]
 
 
-COMMANDS: dict[type, CommandHandler] = {cmd.Report: report}
+async def health(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
+    """Delivery health: the queue, what failed and why, who cannot be reached."""
+    counts = await engine.store.queue_counts()
+    failed = await engine.store.failed_work(limit=5)
+    unreachable = [p for p in await engine.store.all_people() if p.status is Status.UNREACHABLE]
+    lines = [
+        "Delivery: "
+        + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("pending", "leased", "done", "failed"))
+    ]
+    if failed:
+        lines.append("Latest failures:")
+        lines += [
+            f"• {w.kind} {w.idempotency_key}: {w.extra.get('last_error', '')}" for w in failed
+        ]
+    if unreachable:
+        names = ", ".join(p.display_name for p in unreachable[:10])
+        more = f" and {len(unreachable) - 10} more" if len(unreachable) > 10 else ""
+        lines.append(f"Can't be reached ({len(unreachable)}): {names}{more}")
+    if not failed and not unreachable:
+        lines.append("Nothing has failed and everyone can be reached. ✅")
+    await audit(engine, turn, "health", "")
+    return [messages.reply(turn.reply_to, "health", "\n".join(lines))]
+
+
+async def admin_link(engine: Engine, turn: Turn, command: object) -> list[OutgoingMessage]:
+    """`dashboard` / `export`: a private, short-lived link."""
+    links = engine.links
+    is_export = isinstance(command, cmd.Export)
+    url = None
+    if links is not None:
+        url = links.export(turn.now) if is_export else links.dashboard(turn.now)
+    if url is None:
+        return [
+            messages.reply(
+                turn.reply_to,
+                "link",
+                "The dashboard is off on this deployment: set MENTORBOT_ADMIN_TOKEN and "
+                "MENTORBOT_PUBLIC_URL where `mentorbot serve` runs"
+                + (", or run `mentorbot export DIR` on the server." if is_export else "."),
+            )
+        ]
+    await audit(engine, turn, "export" if is_export else "dashboard", "link sent")
+    what = "the CSV export" if is_export else "the programme dashboard"
+    return [
+        messages.compose(
+            turn.reply_to,
+            "link",
+            Text(f"Here's {what}. The link works for 15 minutes; please don't forward it."),
+            Link("Download the export" if is_export else "Open the dashboard", url),
+            private=True,
+        )
+    ]
+
+
+COMMANDS: dict[type, CommandHandler] = {
+    cmd.Report: report,
+    cmd.Health: health,
+    cmd.Dashboard: admin_link,
+    cmd.Export: admin_link,
+}

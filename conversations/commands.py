@@ -106,6 +106,21 @@ class PromptAdd:
 
 
 @dataclass(frozen=True)
+class Health:
+    """Admin: delivery health — the queue, failures, people who cannot be reached."""
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Admin: a short-lived link to the dashboard, sent privately."""
+
+
+@dataclass(frozen=True)
+class Export:
+    """Admin: a short-lived link to download the CSV export."""
+
+
+@dataclass(frozen=True)
 class Unknown:
     """Text that is not a command; `problem` says what to fix, `suggestion` a likely command."""
 
@@ -127,12 +142,26 @@ ParsedCommand = (
     | Match
     | PairByHand
     | PromptAdd
+    | Health
+    | Dashboard
+    | Export
     | Unknown
 )
 
-ADMIN_COMMANDS: tuple[type, ...] = (Report, Match, PairByHand, PromptAdd)
+ADMIN_COMMANDS: tuple[type, ...] = (Report, Match, PairByHand, PromptAdd, Health, Dashboard, Export)
 EVERYONE_WORDS = ("help", "join", "leave", "pause", "resume", "profile", "status", "forget me")
-ADMIN_WORDS = ("match", "match publish", "pair", "pause", "resume", "prompt add", "report")
+ADMIN_WORDS = (
+    "match",
+    "match publish",
+    "pair",
+    "pause",
+    "resume",
+    "prompt add",
+    "report",
+    "health",
+    "dashboard",
+    "export",
+)
 PROFILE_FIELDS = ("role", "teaches", "learns", "timezone")
 
 _ROLE_WORDS = {
@@ -283,6 +312,9 @@ def parse(text: str) -> ParsedCommand:
         "leave": Leave(),
         "status": StatusQuery(),
         "report": Report(),
+        "health": Health(),
+        "dashboard": Dashboard(),
+        "export": Export(),
     }
     if word in simple and not rest:
         return simple[word]

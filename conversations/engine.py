@@ -20,7 +20,7 @@ from conversations.catalogue import Prompt
 from conversations.codec import message_to_dict
 from conversations.config import AppConfig
 from conversations.domain import Person
-from conversations.ports import Clock, DueWork, Store
+from conversations.ports import AdminLinks, Clock, DueWork, Store
 from conversations.timing import next_slot, zone
 from conversations.types import (
     Action,
@@ -66,6 +66,7 @@ class Engine:
         rng: random.Random,
         *,
         worker: str = "engine",
+        links: AdminLinks | None = None,
     ) -> None:
         # Handler tables, dispatched on below.
         from conversations import enrolment, pairing, programme, programme_answers, prompts
@@ -75,6 +76,7 @@ class Engine:
         self.clock = clock
         self.rng = rng
         self.worker = worker
+        self.links = links  # signed dashboard/export links, when the web side is configured
         self._commands: dict[type, CommandHandler] = {
             **enrolment.COMMANDS,
             **pairing.COMMANDS,

@@ -333,6 +333,26 @@ class Reports(Protocol):
         """The headline programme figures."""
         ...
 
+    async def queue_counts(self) -> dict[str, int]:
+        """Delivery queue rows by status (pending, leased, done, failed)."""
+        ...
+
+    async def failed_work(self, limit: int = 50) -> list[DueWork]:
+        """Rows that failed for good, latest first; `extra` holds last_error and done_at."""
+        ...
+
+
+class AdminLinks(Protocol):
+    """Short-lived signed links an admin receives in chat (the web side signs them)."""
+
+    def dashboard(self, now: datetime) -> str | None:
+        """A link to the dashboard, or None when the dashboard is not configured."""
+        ...
+
+    def export(self, now: datetime) -> str | None:
+        """A link to download the CSV export, or None when not configured."""
+        ...
+
 
 class Store(Directory, AuditLog, WorkQueue, Pairs, Lifecycle, Reports, Protocol):
     """Everything the engine needs from storage."""

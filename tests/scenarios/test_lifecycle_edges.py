@@ -16,7 +16,7 @@ from bot.simulation import Simulation, button
 from conversations import actions
 from conversations.domain import Identity, Pair, PairStatus, Status
 from conversations.ports import SendFailed
-from conversations.types import Address, Button, Delivery, OutgoingMessage
+from conversations.types import Address, Button, Delivery, Link, OutgoingMessage
 from tests.scenarios.test_matching_round import PEOPLE
 from tests.scenarios.test_programme import PUBLISH, settings
 
@@ -125,6 +125,14 @@ async def test_an_unreachable_person_is_marked_and_their_partner_told(db_url: st
         assert "I can no longer reach Tara" in told.fallback_text
         failed = await h.app.store.failed_work()
         assert [w.extra["last_error"] for w in failed] == ["unreachable: account_inactive"]
+        # The admin sees it in `health`; nobody else may look.
+        (health,) = await h.sim.say("ceo@x.com", "health")
+        assert "1 failed" in health.fallback_text and "unreachable: account_inactive" in (
+            health.fallback_text
+        )
+        assert "Can't be reached (1): Tara" in health.fallback_text
+        (refused,) = await h.sim.say("bo@x.com", "health")
+        assert "Only programme admins" in refused.fallback_text
 
 
 async def test_admins_add_prompts_that_pairs_then_receive(db_url: str) -> None:
@@ -171,3 +179,24 @@ async def test_the_pulse_is_private_and_a_comment_waits_for_consent(db_url: str)
         assert femi is not None
         mine = await h.app.store.get_pulse(femi.id, pair.id, 1)
         assert mine is not None and mine.comment is None
+
+
+class Links:
+    def dashboard(self, now: datetime) -> str | None:
+        return f"https://mentorbot.example/admin?exp={int(now.timestamp()) + 900}&sig=abc"
+
+    def export(self, now: datetime) -> str | None:
+        return None
+
+
+async def test_admins_get_a_private_dashboard_link(db_url: str) -> None:
+    async with harness(db_url) as h:
+        (off,) = await h.sim.say("ceo@x.com", "dashboard")
+        assert "MENTORBOT_ADMIN_TOKEN" in off.fallback_text
+        h.app.engine.links = Links()
+        (on,) = await h.sim.say("ceo@x.com", "dashboard")
+        (link,) = [b for b in on.blocks if isinstance(b, Link)]
+        assert link.url.startswith("https://mentorbot.example/admin?exp=") and on.private
+        (export,) = await h.sim.say("ceo@x.com", "export")
+        assert "mentorbot export DIR" in export.fallback_text
+        assert [e.action for e in await h.app.store.recent(2)] == ["dashboard", "match publish"]
