@@ -69,7 +69,14 @@ class Engine:
         links: AdminLinks | None = None,
     ) -> None:
         # Handler tables, dispatched on below.
-        from conversations import enrolment, pairing, programme, programme_answers, prompts
+        from conversations import (
+            enrol_form,
+            enrolment,
+            pairing,
+            programme,
+            programme_answers,
+            prompts,
+        )
 
         self.store = store
         self.config = config
@@ -84,6 +91,7 @@ class Engine:
         }
         self._actions: dict[str, ActionHandler] = {
             **enrolment.ACTIONS,
+            **enrol_form.ACTIONS,
             **pairing.ACTIONS,
             **programme_answers.ACTIONS,
         }

@@ -29,7 +29,7 @@ MAX_TOPIC_LENGTH = 60
 
 async def join(engine: Engine, turn: Turn, command: cmd.Join) -> list[OutgoingMessage]:
     """Enrol the person, asking which side they want when they did not say."""
-    person = _known(turn)
+    person = known_person(turn)
     if person.status.enrolled:
         return [
             messages.reply(
@@ -63,7 +63,7 @@ async def _enrol(
 
 async def choose_role(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """The role buttons of `join`."""
-    person = _known(turn)
+    person = known_person(turn)
     try:
         role = Role(action.value)
     except ValueError:
@@ -80,7 +80,7 @@ async def choose_role(engine: Engine, turn: Turn, action: Action) -> list[Outgoi
 
 async def leave(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
     """Leave the programme; one tap brings them back."""
-    person = _known(turn)
+    person = known_person(turn)
     if not person.status.enrolled:
         return [
             messages.reply(
@@ -110,7 +110,7 @@ async def leave_button(engine: Engine, turn: Turn, _: Action) -> list[OutgoingMe
 
 async def rejoin(engine: Engine, turn: Turn, _: Action) -> list[OutgoingMessage]:
     """The rejoin button after leaving."""
-    return await join(engine, turn, cmd.Join(role=_known(turn).role))
+    return await join(engine, turn, cmd.Join(role=known_person(turn).role))
 
 
 async def pause(engine: Engine, turn: Turn, command: cmd.Pause) -> list[OutgoingMessage]:
@@ -208,7 +208,7 @@ async def pause_ended(engine: Engine, work: DueWork, now: datetime) -> list[Outg
 
 async def profile(engine: Engine, turn: Turn, command: cmd.Profile) -> list[OutgoingMessage]:
     """Show the profile, or change one field of it."""
-    person = _known(turn)
+    person = known_person(turn)
     default_tz = engine.config.programme.timezone
     if command.field is None:
         return [
@@ -221,7 +221,7 @@ async def profile(engine: Engine, turn: Turn, command: cmd.Profile) -> list[Outg
                 private=True,
             )
         ]
-    problem, changes = _profile_change(command.field, command.value)
+    problem, changes = profile_change(command.field, command.value)
     if problem:
         return [messages.reply(turn.reply_to, "profile", problem)]
     person = await engine.store.update_profile(person.id, **changes)
@@ -236,7 +236,8 @@ async def profile(engine: Engine, turn: Turn, command: cmd.Profile) -> list[Outg
     ]
 
 
-def _profile_change(field: str, value: str) -> tuple[str, dict[str, Any]]:
+def profile_change(field: str, value: str) -> tuple[str, dict[str, Any]]:
+    """Validate one profile field given as text: (problem to tell the person, or '', changes)."""
     if field == "role":
         try:
             return "", {"role": Role(value.casefold())}
@@ -257,7 +258,7 @@ def _profile_change(field: str, value: str) -> tuple[str, dict[str, Any]]:
 
 async def status(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
     """Where the person stands."""
-    person = _known(turn)
+    person = known_person(turn)
     text = messages.status_text(person, local_today(turn.now, _tz(engine, person)))
     buttons: list[Button] = []
     if person.status is Status.PAUSED:
@@ -288,7 +289,7 @@ async def forget_confirmed(engine: Engine, turn: Turn, action: Action) -> list[O
     """The erase button: erase, or keep everything on cancel."""
     if action.value != "confirm":
         return [messages.reply(turn.reply_to, "forget", "Nothing was erased.")]
-    person = _known(turn)
+    person = known_person(turn)
     if person.status.enrolled:
         await departures.end_pairs_of(engine, person, turn.now)
     await engine.store.forget(person.id, at=turn.now)
@@ -302,7 +303,8 @@ async def run_command_button(engine: Engine, turn: Turn, action: Action) -> list
     return await engine.run_command(turn, cmd.parse(action.value))
 
 
-def _known(turn: Turn) -> Person:
+def known_person(turn: Turn) -> Person:
+    """The person of a turn, for handlers the engine only calls for known people."""
     # The engine answers unknown people before dispatching, so a handler always has a person.
     assert turn.person is not None
     return turn.person
@@ -321,7 +323,7 @@ async def _target(
 ) -> Person | OutgoingMessage:
     """The person a pause/resume is about: oneself, or (admins) someone named."""
     if who is None:
-        return _known(turn)
+        return known_person(turn)
     found = await admin.find_person(engine, turn, who)
     return found
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date
 
@@ -181,3 +182,32 @@ async def test_welcome_is_queued_once_per_enrolment_for_the_next_delivery_slot(f
     assert work.due_at == utc(2027, 1, 5, 4, 30)  # 10:00 in Kolkata, the next morning
     message = message_from_dict(work.payload)
     assert [b.action_id for b in message.buttons()][-1] == actions.ENROL_LEAVE
+
+
+async def test_the_enrolment_form_saves_everything_at_once(flow: Flow) -> None:
+    dana = await flow.person("dana@example.com", name="Dana")
+    form = json.dumps(
+        {
+            "role": "mentor",
+            "teaches": ["GenAI tools", "Accessibility"],
+            "learns": [],
+            "timezone": "Europe/Paris",
+        }
+    )
+    welcome = text_of(await flow.tap(dana, actions.ENROL_FORM, form))
+    assert "Welcome to" in welcome
+    person = flow.store.people[1]
+    assert person.status is Status.ENROLLED and person.role is Role.MENTOR
+    assert person.teaches == ("GenAI tools", "Accessibility") and person.timezone == "Europe/Paris"
+    # Enrolled already: the same form just saves.
+    saved = text_of(await flow.tap(dana, actions.ENROL_FORM, '{"learns": ["Finance basics"]}'))
+    assert "Saved" in saved and flow.store.people[1].learns == ("Finance basics",)
+
+
+async def test_a_bad_form_changes_nothing_and_says_what_to_fix(flow: Flow) -> None:
+    dana = await flow.person("dana@example.com", name="Dana")
+    bad = '{"role": "boss", "timezone": "Mars/Olympus", "teaches": 3}'
+    answer = text_of(await flow.tap(dana, actions.ENROL_FORM, bad))
+    assert "Your role can be" in answer and "Time zone" in answer and "teaches" in answer
+    assert flow.store.people[1].status is Status.DIRECTORY
+    assert "unreadable" in text_of(await flow.tap(dana, actions.ENROL_FORM, "{not json"))
