@@ -76,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("serve", help="run the HTTP server and the scheduler")
 
+    teams = sub.add_parser("teams", help="Microsoft Teams tools")
+    teams_sub = teams.add_subparsers(dest="teams_command", required=True, metavar="ACTION")
+    package = teams_sub.add_parser("package", help="write the Teams app package to upload")
+    package.add_argument("--app-id", required=True, help="the Azure Bot's Microsoft App ID")
+    package.add_argument("--out", help="where to write the zip (default ./mentorbot-teams.zip)")
+
     tick = sub.add_parser("tick", help="run everything due once, then exit")
     tick.add_argument("--now", help="pretend it is this time (ISO 8601, e.g. 2027-03-01T10:00Z)")
     return parser
@@ -202,6 +208,14 @@ async def _serve(args: argparse.Namespace) -> int:
         )
 
 
+async def _teams(args: argparse.Namespace) -> int:
+    from bot.teams import write_package
+
+    path = write_package(args.app_id, Path(args.out) if args.out else None)
+    print(f"Wrote {path}. Upload it in Teams: Apps → Manage your apps → Upload an app.")
+    return 0
+
+
 async def _demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
@@ -222,6 +236,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
     "match": _match,
     "tick": _tick,
     "serve": _serve,
+    "teams": _teams,
     "demo": _demo,
     "chat": _chat,
 }

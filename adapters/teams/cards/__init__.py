@@ -1,0 +1,1 @@
+"""Adaptive Card layouts (JSON templates), loaded with `importlib.resources` by `render.py`."""

@@ -1,0 +1,234 @@
+"""The Teams `Sender`: proactive messages through botbuilder's CloudAdapter.
+
+A bot can only message a person through a stored ConversationReference (`continue_conversation`)
+or by creating the 1:1 chat itself with the tenant id and a service URL (`create_conversation`,
+DESIGN §5). Teams offers no way to list what a bot posted, so `find_sent` cannot look: a crash
+between Teams accepting a message and our marking it done repeats that one message at most.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Sequence
+
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import (
+    Activity,
+    ChannelAccount,
+    ConversationAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+
+from adapters.teams.activities import (
+    bare_reference,
+    message_activity,
+    reference_from_json,
+    reference_to_json,
+)
+from adapters.teams.errors import is_retryable, send_failed
+from adapters.teams.limits import PER_CONVERSATION, PER_TENANT, RateLimiter
+from adapters.teams.ports import TeamsDeps
+from conversations.domain import Identity
+from conversations.ports import SendFailed
+from conversations.types import Address, Delivery, OutgoingMessage
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "teams"
+CHANNEL_ID = "msteams"
+INLINE_ATTEMPTS = 3  # tries within one send before the delivery worker's backoff takes over
+MAX_INLINE_WAIT = 5.0  # seconds: a longer Retry-After goes back to the queue, not a sleep
+NO_SERVICE_URL_RETRY = 3600.0  # nobody in the tenant has talked to the bot yet
+
+
+class TeamsSender:
+    """Sends neutral messages to Teams personal chats (Sender protocol)."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        adapter: CloudAdapter,
+        deps: TeamsDeps,
+        *,
+        rng: random.Random | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self.adapter = adapter
+        self.deps = deps
+        self.rng = rng or random.Random()
+        self.sleep = sleep
+        self.per_conversation = RateLimiter(PER_CONVERSATION)
+        self.per_tenant = RateLimiter(PER_TENANT)
+
+    async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
+        """Post (or, with `message.replaces`, update) a message in a person's chat with the bot."""
+        identity = await self.deps.directory.teams_identity(
+            address.tenant_id, address.conversation_id
+        )
+        tenant_id = address.tenant_id or (identity.tenant_id if identity else "")
+        reference = reference_from_json(identity.reference) if identity else None
+        create = False
+        if reference is None:
+            tenant_id, service_url = await self._route(identity, tenant_id, address)
+            # Only the roster's AAD object id is known: the chat must be created first.
+            create = identity is not None and address.conversation_id == identity.user_id
+            reference = bare_reference(
+                address.conversation_id, tenant_id, service_url, self.deps.app_id
+            )
+        email = ""
+        if identity is not None:
+            person = await self.deps.people.get_person(identity.person_id)
+            email = person.email if person else ""
+        activity = message_activity(
+            message, topics=self.deps.topics, tenant_id=tenant_id, drop_links_to=email
+        )
+
+        async def attempt() -> str:
+            nonlocal create, reference
+            assert reference is not None
+            await self.per_tenant.wait(tenant_id)
+            if create:
+                assert identity is not None and reference.service_url
+                created: list[ConversationReference] = []
+                try:
+                    return await self._create_and_send(
+                        identity, tenant_id, reference.service_url, activity, created
+                    )
+                finally:
+                    if created:  # a retry continues the new chat instead of creating another
+                        create, reference = False, created[0]
+            assert reference.conversation is not None
+            await self.per_conversation.wait(reference.conversation.id)
+            return await self._continue(reference, activity, message.replaces)
+
+        message_id = await self.with_retries(attempt)
+        return Delivery(PLATFORM, message_id, address, self.deps.clock.now())
+
+    async def find_sent(self, message: OutgoingMessage, address: Address) -> Delivery | None:
+        """Teams cannot list a bot's messages: always None (see the module docstring)."""
+        del message, address
+        return None
+
+    async def open_group(self, tenant_id: str, user_ids: Sequence[str]) -> str | None:
+        """Bots cannot create group chats in Teams: None, so pairs are reached one by one."""
+        del tenant_id, user_ids
+        return None
+
+    async def with_retries(self, attempt: Callable[[], Awaitable[str]]) -> str:
+        """Run `attempt`, retrying throttling and gateway errors a few times in place.
+
+        A short `Retry-After` is honoured here (the message goes out seconds later instead of at
+        the next tick); a long one, or the last failure, is raised for the delivery worker.
+        """
+        for number in range(1, INLINE_ATTEMPTS + 1):
+            try:
+                return await attempt()
+            except Exception as error:  # botbuilder raises msrest and plain exceptions alike
+                failure = send_failed(error)
+                wait = failure.retry_after
+                if wait is None:  # backoff with full jitter, as the delivery worker does
+                    wait = self.rng.uniform(0, 0.5 * 2**number)
+                if number == INLINE_ATTEMPTS or not is_retryable(failure) or wait > MAX_INLINE_WAIT:
+                    raise failure from error
+                log.info("Teams send failed (%s); retrying in %.1fs", failure.reason, wait)
+                await self.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _route(
+        self, identity: Identity | None, tenant_id: str, address: Address
+    ) -> tuple[str, str]:
+        """(tenant, service URL) for a person with no stored reference; SendFailed if unknown."""
+        if identity is not None and identity.tenant_id and identity.service_url:
+            return identity.tenant_id, identity.service_url
+        route = await self.deps.directory.teams_route(tenant_id)
+        if route is not None:
+            return route
+        if identity is None:
+            raise SendFailed(f"no Teams identity for {address}", permanent=True)
+        raise SendFailed(
+            f"no service URL known for tenant {tenant_id!r} yet: someone there must open the "
+            "bot once",
+            retry_after=NO_SERVICE_URL_RETRY,
+        )
+
+    async def _continue(
+        self, reference: ConversationReference, activity: Activity, replaces: str | None
+    ) -> str:
+        sent: list[str] = []
+
+        async def callback(context: TurnContext) -> None:
+            if replaces:
+                activity.id = replaces
+                activity.conversation = context.activity.conversation
+                await context.update_activity(activity)
+                sent.append(replaces)
+            else:
+                response = await context.send_activity(activity)
+                sent.append(response.id if response and response.id else "")
+
+        await self.adapter.continue_conversation(reference, callback, self.deps.app_id)
+        return sent[0] if sent else ""
+
+    async def _create_and_send(
+        self,
+        identity: Identity,
+        tenant_id: str,
+        service_url: str,
+        activity: Activity,
+        created: list[ConversationReference],
+    ) -> str:
+        app_id = self.deps.app_id
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=f"28:{app_id}") if app_id else None,
+            members=[ChannelAccount(id=identity.user_id)],
+            tenant_id=tenant_id,
+            channel_data={"tenant": {"id": tenant_id}},
+        )
+        sent: list[str] = []
+
+        async def callback(context: TurnContext) -> None:
+            # Remembered before sending: if the send fails, the retry continues this chat.
+            created.append(
+                await self._remember(
+                    identity, tenant_id, service_url, context.activity.conversation.id
+                )
+            )
+            response = await context.send_activity(activity)
+            sent.append(response.id if response and response.id else "")
+
+        await self.adapter.create_conversation(
+            app_id, callback, parameters, CHANNEL_ID, service_url
+        )
+        return sent[0] if sent else ""
+
+    async def _remember(
+        self, identity: Identity, tenant_id: str, service_url: str, conversation_id: str
+    ) -> ConversationReference:
+        """Keep the new chat's reference, so the next message continues it."""
+        reference = ConversationReference(
+            channel_id=CHANNEL_ID,
+            service_url=service_url,
+            conversation=ConversationAccount(
+                id=conversation_id, tenant_id=tenant_id, conversation_type="personal"
+            ),
+            user=ChannelAccount(id=identity.user_id, aad_object_id=identity.user_id),
+            bot=ChannelAccount(id=f"28:{self.deps.app_id}") if self.deps.app_id else None,
+        )
+        await self.deps.people.link_identity(
+            Identity(
+                identity.person_id,
+                PLATFORM,
+                tenant_id,
+                identity.user_id,
+                dm_conversation_id=conversation_id,
+                service_url=service_url,
+                reference=reference_to_json(reference),
+            )
+        )
+        return reference

@@ -1,0 +1,108 @@
+"""Wiring for Microsoft Teams: the only module that knows both the Teams adapter and the bot.
+
+`teams_plugin(bot)` builds the CloudAdapter from the MICROSOFT_APP_* settings (or the
+unauthenticated dev mode), the sender the delivery worker uses, and the `/api/messages` route.
+`write_package(app_id, out_path)` backs `mentorbot teams package --app-id ID [--out FILE]`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from adapters.teams.auth import TeamsConfigError, TeamsCredentials, build_adapter
+from adapters.teams.endpoint import MessagesEndpoint
+from adapters.teams.package import PackageError, Publisher
+from adapters.teams.package import write_package as _write_package
+from adapters.teams.ports import TeamsDeps
+from adapters.teams.sender import TeamsSender
+from adapters.teams.turn import TeamsTurn
+from bot.errors import UserError
+from bot.platforms import PlatformPlugin
+from bot.settings import ConfigError
+from conversations.catalogue import load_topics
+from storage.db import make_sessionmaker
+from storage.teams_identities import TeamsIdentities
+
+if TYPE_CHECKING:
+    from bot.app import Mentorbot
+
+log = logging.getLogger(__name__)
+
+# botbuilder sends through `requests` in the event loop's default thread pool (msrest's
+# `run_in_executor(None, …)`), which holds min(32, CPUs + 4) threads: 6 on two cores. Teams
+# allows ~30 requests/s per tenant and a send takes a few hundred ms, so size the pool for that
+# rate rather than let it cap throughput (DESIGN §5).
+SEND_THREADS = 32
+DEFAULT_PACKAGE = Path("mentorbot-teams.zip")
+
+
+def credentials_from(bot: Mentorbot) -> TeamsCredentials:
+    """The Teams credentials of this deployment (environment only, DESIGN §6)."""
+    secrets = bot.settings.secrets
+    return TeamsCredentials(
+        app_id=secrets.microsoft_app_id,
+        app_password=secrets.microsoft_app_password,
+        app_type=secrets.microsoft_app_type,
+        tenant_id=secrets.microsoft_app_tenant_id,
+        dev_mode=secrets.teams_dev_mode,
+    )
+
+
+def teams_plugin(bot: Mentorbot) -> PlatformPlugin:
+    """The Teams platform: sender, `POST /api/messages`, and the send thread pool."""
+    credentials = credentials_from(bot)
+    try:
+        adapter, authentication = build_adapter(credentials)
+    except TeamsConfigError as error:
+        raise ConfigError(str(error)) from None
+    tracks = bot.settings.config.programme.tracks
+    topics = tuple(t for track, labels in load_topics().items() if track in tracks for t in labels)
+    deps = TeamsDeps(
+        people=bot.store,
+        directory=TeamsIdentities(make_sessionmaker(bot.db)),
+        handle=bot.engine.handle,
+        queue=bot.engine.queue,
+        clock=bot.clock,
+        kick=lambda: bot.kick(),  # read at call time: `serve` replaces `bot.kick` after wiring
+        topics=topics,
+        app_id=credentials.app_id,
+    )
+    sender = TeamsSender(adapter, deps)
+    endpoint = MessagesEndpoint(
+        adapter, authentication, TeamsTurn(deps), require_token=credentials.authenticated
+    )
+    executor = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="teams-send")
+
+    async def start() -> None:
+        asyncio.get_running_loop().set_default_executor(executor)
+
+    async def stop() -> None:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    return PlatformPlugin(
+        name="teams",
+        sender=sender,
+        routes=[("POST", "/api/messages", endpoint.handle)],
+        start=start,
+        stop=stop,
+        extra={"adapter": adapter},
+    )
+
+
+def write_package(
+    app_id: str, out_path: Path | None = None, *, publisher: Publisher | None = None
+) -> Path:
+    """Write the Teams app package for `app_id` (default ./mentorbot-teams.zip).
+
+    Raises UserError with what to fix (a bad app id, an unwritable path).
+    """
+    try:
+        return _write_package(app_id, out_path or DEFAULT_PACKAGE, publisher or Publisher())
+    except PackageError as error:
+        raise UserError(str(error)) from None
+    except OSError as error:
+        raise UserError(f"{out_path}: cannot write the package ({error.strerror})") from None

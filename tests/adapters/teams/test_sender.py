@@ -1,0 +1,162 @@
+"""The Teams sender against a fake Bot Connector: continue, create, update, and Teams' errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.teams.activities import bare_reference, reference_to_json
+from adapters.teams.sender import TeamsSender
+from conversations.domain import Identity
+from conversations.ports import SendFailed
+from conversations.types import Address, Link, OutgoingMessage, Text
+from storage.store import SqlStore
+from tests.adapters.teams import activities as a
+from tests.adapters.teams.conftest import deps_for, dev_adapter, link
+from tests.adapters.teams.fake_connector import FakeConnector
+
+MAYA_CHAT = "a:1chat-aad-maya"
+
+
+async def maya_has_a_chat(people: SqlStore, connector: FakeConnector) -> Address:
+    reference = bare_reference(MAYA_CHAT, a.TENANT, connector.url)
+    await link(
+        people,
+        "maya@example.com",
+        Identity(0, "teams", a.TENANT, "aad-maya", MAYA_CHAT, connector.url,
+                 reference_to_json(reference)),
+    )  # fmt: skip
+    return Address("teams", a.TENANT, MAYA_CHAT)
+
+
+def make_sender(people: SqlStore) -> tuple[TeamsSender, list[float]]:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    adapter, _ = dev_adapter()
+    return TeamsSender(adapter, deps_for(people), sleep=sleep), waits
+
+
+def note(text: str = "Hello there", **fields: object) -> OutgoingMessage:
+    return OutgoingMessage(Address("teams", "", ""), "status", text, (Text(text),), **fields)  # type: ignore[arg-type]
+
+
+async def test_a_stored_reference_is_continued(people: SqlStore, connector: FakeConnector) -> None:
+    address = await maya_has_a_chat(people, connector)
+    sender, _ = make_sender(people)
+    delivery = await sender.send(note(), address)
+    (call,) = connector.sent(MAYA_CHAT)
+    assert delivery.message_id.startswith("activity-")
+    assert call.body["text"] == "Hello there"
+    assert call.body["channelData"] == {"tenant": {"id": a.TENANT}}
+
+
+async def test_someone_who_never_opened_the_bot_gets_a_new_chat(
+    people: SqlStore, connector: FakeConnector
+) -> None:
+    await maya_has_a_chat(people, connector)  # the tenant's service URL is known from Maya
+    sender, _ = make_sender(people)
+    # The delivery worker's address for a roster-only identity: tenant '', the AAD object id.
+    await sender.send(note("Welcome!"), Address("teams", "", "aad-sam"))
+    (create,) = [c for c in connector.calls if c.path == "/v3/conversations"]
+    assert create.body["members"] == [{"id": "aad-sam"}]
+    # Teams reads the tenant from channelData (botbuilder also sends its own `tenantID` key).
+    assert create.body["channelData"] == {"tenant": {"id": a.TENANT}}
+    assert create.body["isGroup"] is False
+    (sent,) = connector.sent("a:created-1")
+    assert "Welcome!" in sent.text
+    sam = await people.person_by_email("sam@example.com")
+    assert sam is not None
+    (identity,) = await people.identities_of(sam.id)
+    assert identity.dm_conversation_id == "a:created-1" and identity.tenant_id == a.TENANT
+    # The next message continues the chat instead of creating another.
+    await sender.send(note("Again"), Address("teams", a.TENANT, "a:created-1"))
+    assert len(connector.of("POST", "/v3/conversations")) == 3  # 1 create + 2 sends
+
+
+async def test_without_any_service_url_the_send_waits_for_the_tenant(
+    people: SqlStore, connector: FakeConnector
+) -> None:
+    sender, _ = make_sender(people)
+    with pytest.raises(SendFailed) as failed:
+        await sender.send(note(), Address("teams", "", "aad-sam"))
+    assert failed.value.retry_after == 3600 and not failed.value.permanent
+    assert connector.calls == []
+
+
+async def test_replaces_updates_the_card_in_place(
+    people: SqlStore, connector: FakeConnector
+) -> None:
+    address = await maya_has_a_chat(people, connector)
+    sender, _ = make_sender(people)
+    delivery = await sender.send(note("Thanks!", replaces="activity-77"), address)
+    (update,) = connector.of("PUT", f"/v3/conversations/{MAYA_CHAT}/activities/activity-77")
+    assert update.body["text"] == "Thanks!" and delivery.message_id == "activity-77"
+
+
+async def test_a_short_retry_after_is_honoured_in_place_and_sent_once(
+    people: SqlStore, connector: FakeConnector
+) -> None:
+    address = await maya_has_a_chat(people, connector)
+    sender, waits = make_sender(people)
+    connector.fail_next("send", 429, retry_after="1")
+    await sender.send(note(), address)
+    assert [c.status for c in connector.of("POST", MAYA_CHAT)] == [429, 201]
+    assert waits == [1.0]
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "expected"),
+    [
+        (429, "30", {"retry_after": 30.0, "permanent": False, "unreachable": False}),
+        (412, None, {"permanent": False, "unreachable": False}),
+        (403, None, {"permanent": True, "unreachable": True}),
+        (404, None, {"permanent": True, "unreachable": True}),
+        (400, None, {"permanent": True, "unreachable": False}),
+    ],
+)
+async def test_teams_errors_map_to_send_failed(
+    people: SqlStore,
+    connector: FakeConnector,
+    status: int,
+    retry_after: str | None,
+    expected: dict[str, object],
+) -> None:
+    address = await maya_has_a_chat(people, connector)
+    sender, _ = make_sender(people)
+    connector.fail_next("send", status, retry_after=retry_after, times=5)
+    with pytest.raises(SendFailed) as failed:
+        await sender.send(note(), address)
+    for name, value in expected.items():
+        assert getattr(failed.value, name) == value, name
+    tries = 3 if status == 412 else 1  # throttling is retried in place before giving up
+    assert len(connector.of("POST", MAYA_CHAT)) == tries
+
+
+async def test_an_intro_drops_the_chat_link_to_the_recipient_themselves(
+    people: SqlStore, connector: FakeConnector
+) -> None:
+    address = await maya_has_a_chat(people, connector)
+    sender, _ = make_sender(people)
+    chat = "https://teams.microsoft.com/l/chat/0/0?users="
+    intro = OutgoingMessage(
+        address,
+        "intro",
+        "Meet your partner",
+        (
+            Text("Meet your partner"),
+            Link("Chat with Maya", chat + "maya@example.com"),
+            Link("Chat with Sam", chat + "sam@example.com"),
+        ),
+    )
+    await sender.send(intro, address)
+    (call,) = connector.sent(MAYA_CHAT)
+    assert call.card is not None
+    assert [x["title"] for x in call.card["actions"]] == ["Chat with Sam"]
+
+
+async def test_teams_cannot_list_sent_messages_or_open_group_chats(people: SqlStore) -> None:
+    sender, _ = make_sender(people)
+    assert await sender.find_sent(note(), Address("teams", "t", "c")) is None
+    assert await sender.open_group("t", ["a", "b"]) is None

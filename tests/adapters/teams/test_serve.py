@@ -1,0 +1,175 @@
+"""The real `mentorbot serve` over HTTP, its `serviceUrl` pointing at a fake Bot Connector."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from adapters.teams.activities import reference_from_json
+from conversations import actions
+from conversations.domain import Status
+from storage.store import SqlStore
+from tests.adapters.teams import activities as a
+from tests.adapters.teams.fake_connector import FakeConnector
+from tests.adapters.teams.serve import serve
+
+MAYA = a.user("aad-maya", "Maya Okafor")  # roster teams_id: matched by AAD object id
+KIM = a.user("aad-kim", "Kim Park")  # no teams_id in the roster: matched by email
+DEV = {"TEAMS_DEV_MODE": "1"}
+
+
+async def post(http: aiohttp.ClientSession, base: str, activity: dict[str, Any]) -> Any:
+    async with http.post(f"{base}/api/messages", json=activity) as response:
+        assert response.status == 200, await response.text()
+        return await response.json() if response.content_type == "application/json" else None
+
+
+async def test_install_then_status_and_a_retried_activity_is_answered_once(
+    tmp_path: Path, db_url: str, people: SqlStore, connector: FakeConnector
+) -> None:
+    chat = a.chat_id(MAYA)
+    async with serve(tmp_path, db_url, DEV) as server, aiohttp.ClientSession() as http:
+        assert "UNAUTHENTICATED" in server.log_text  # the loud dev-mode warning
+        await post(http, server.url, a.installed(MAYA, connector.url))
+        await post(http, server.url, a.installation_update(MAYA, connector.url))
+        (greeting,) = connector.sent(chat)
+        assert "Here's what I can do" in greeting.text
+
+        maya = await people.person_by_email("maya@example.com")
+        assert maya is not None
+        (identity,) = await people.identities_of(maya.id)
+        assert (identity.tenant_id, identity.dm_conversation_id) == (a.TENANT, chat)
+        assert identity.service_url == connector.url
+        reference = reference_from_json(identity.reference)
+        assert reference is not None and reference.conversation.id == chat
+        assert reference.conversation.tenant_id == a.TENANT
+
+        status = a.message(MAYA, "<at>Mentorbot</at> status", connector.url)
+        await post(http, server.url, status)
+        await post(http, server.url, status)  # Teams retrying an activity it thinks was lost
+        assert len(connector.sent(chat)) == 2
+        assert "You're enrolled" in connector.sent(chat)[1].text
+
+
+async def test_join_by_card_with_action_execute(
+    tmp_path: Path, db_url: str, people: SqlStore, connector: FakeConnector
+) -> None:
+    chat = a.chat_id(KIM)
+    connector.members[KIM["id"]] = {
+        "id": KIM["id"],
+        "aadObjectId": "aad-kim",
+        "name": "Kim Park",
+        "email": "kim@example.com",
+        "userPrincipalName": "kim@example.com",
+    }
+    async with serve(tmp_path, db_url, DEV) as server, aiohttp.ClientSession() as http:
+        await post(http, server.url, a.message(KIM, "join", connector.url))
+        assert connector.of("GET", f"/members/{KIM['id']}")  # TeamsInfo.get_member by email
+        (form,) = connector.sent(chat)
+        assert form.card is not None
+        inputs = {e["id"]: e for e in form.card["body"] if e["type"].startswith("Input.")}
+        assert inputs["teaches"]["isMultiSelect"] and inputs["learns"]["isMultiSelect"]
+        role = next(c for c in inputs["role"]["choices"] if c["value"] == "mentor")
+
+        pressed = {"action": actions.ENROL_ROLE, "value": role["value"]}
+        answer = await post(http, server.url, a.execute(KIM, pressed, connector.url, "act-1"))
+        assert answer["statusCode"] == 200
+        assert answer["type"] in (
+            "application/vnd.microsoft.activity.message",
+            "application/vnd.microsoft.card.adaptive",
+        )
+        kim = await people.person_by_email("kim@example.com")
+        assert kim is not None and kim.status is Status.ENROLLED and kim.role == "mentor"
+        assert "Welcome to" in connector.sent(chat)[-1].text
+
+
+async def test_enrol_by_submitting_the_form(
+    tmp_path: Path, db_url: str, people: SqlStore, connector: FakeConnector
+) -> None:
+    kim = await people.person_by_email("kim@example.com")
+    assert kim is not None
+    from conversations.domain import Identity
+
+    await people.link_identity(Identity(kim.id, "teams", a.TENANT, "aad-kim"))
+    form = {
+        "action": actions.ENROL_FORM,
+        "role": "mentor",
+        "teaches": "GenAI tools,Social media",
+        "learns": "Accessibility",
+        "timezone": "Europe/Berlin",
+    }
+    async with serve(tmp_path, db_url, DEV) as server, aiohttp.ClientSession() as http:
+        await post(http, server.url, a.submit(KIM, form, connector.url))
+    kim = await people.person_by_email("kim@example.com")
+    assert kim is not None and kim.status is Status.ENROLLED
+    assert (kim.role, kim.teaches, kim.learns, kim.timezone) == (
+        "mentor",
+        ("GenAI tools", "Social media"),
+        ("Accessibility",),
+        "Europe/Berlin",
+    )
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
+async def test_with_an_app_id_missing_and_malformed_tokens_get_401(
+    tmp_path: Path, db_url: str, connector: FakeConnector
+) -> None:
+    env = {
+        "MICROSOFT_APP_ID": "00000000-0000-0000-0000-00000000a11d",
+        "MICROSOFT_APP_PASSWORD": "not-a-real-secret",
+    }
+    activity = a.message(MAYA, "status", connector.url)
+    async with serve(tmp_path, db_url, env) as server, aiohttp.ClientSession() as http:
+        assert "UNAUTHENTICATED" not in server.log_text
+        for header in (None, "Bearer", "Bearer garbage", "Bearer a.b.c", "Basic dXNlcjpwdw=="):
+            headers = {"Authorization": header} if header else {}
+            async with http.post(
+                f"{server.url}/api/messages", json=activity, headers=headers
+            ) as response:
+                assert response.status == 401, (header, await response.text())
+    assert connector.calls == []
+
+
+async def test_a_whole_round_through_teams(
+    tmp_path: Path, db_url: str, people: SqlStore, connector: FakeConnector
+) -> None:
+    """Install, publish, consent by card, intro cards to both (one via a new chat, after a 429)."""
+    maya_chat = a.chat_id(MAYA)
+    async with serve(tmp_path, db_url, DEV) as server, aiohttp.ClientSession() as http:
+        await post(http, server.url, a.installed(MAYA, connector.url))
+        await post(http, server.url, a.message(MAYA, "match publish", connector.url))
+        assert "Published: 1 pairs" in connector.sent(maya_chat)[-1].text
+
+        def consent_card(fake: FakeConnector) -> bool:
+            return any("Accept" in c.text for c in fake.sent(maya_chat))
+
+        await connector.wait_for(consent_card)  # queued, then sent by the delivery worker
+        card = next(c.card for c in connector.sent(maya_chat) if "Accept" in c.text)
+        assert card is not None
+        accept = next(
+            x
+            for e in json.loads(json.dumps(card))["body"][-1]["items"]
+            if e["type"] == "ActionSet"
+            for x in e["actions"]
+            if x["title"] == "Accept"
+        )
+        # Sam never opened the bot: his intro needs a new chat; its first send is throttled.
+        connector.fail_next("send", 429, retry_after="0", path_contains="a:created-")
+        answer = await post(http, server.url, a.execute(MAYA, accept["data"], connector.url))
+        assert answer["statusCode"] == 200
+
+        def intros_sent(fake: FakeConnector) -> bool:
+            to_sam = [c for c in fake.sent() if c.conversation_id.startswith("a:created-")]
+            to_maya = [c for c in fake.sent(maya_chat) if "Meet your" in c.text]
+            return bool(to_sam) and bool(to_maya)
+
+        await connector.wait_for(intros_sent)
+    (create,) = [c for c in connector.calls if c.path == "/v3/conversations"]
+    assert create.body["members"] == [{"id": "aad-sam"}]
+    to_sam = [c for c in connector.calls if "/a:created-" in c.path]
+    assert [c.status for c in to_sam] == [429, 201]  # throttled once, then delivered once
+    assert "Meet your reverse-mentoring partner" in to_sam[-1].text
