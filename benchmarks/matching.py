@@ -102,7 +102,8 @@ def run_ours(n: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     prep = prepare(data)
     graph = Graph(prep)
-    solution = Solver(graph).solve()
+    solver = Solver(graph)
+    solution = solver.solve()
     t_solve = time.perf_counter() - t0
     peak_solve = peak_mb()
     out: dict[str, Any] = {}
@@ -119,7 +120,11 @@ def run_ours(n: int) -> dict[str, Any]:
         "pairs": len(solution.pairs),
         "value": float(solution.value),
         "proven_optimal": solution.proven,
+        "notes": list(solution.notes),
         "edges": int(solution.row_deg.sum()),
+        "solves": solver.solves,
+        "candidate_edges": len(solver.cand),
+        "cells_scanned": solver.source.scanned_cells,
     }
 
 
@@ -171,12 +176,14 @@ def _child(kind: str, n: int) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m benchmarks matching [--big] [--repeat N] [--no-baselines]`."""
+    """`python -m benchmarks matching [--big] [--sizes N,N] [--repeat N] [--no-baselines]`."""
     if argv[:1] == ["--child"]:
         fn = run_ours if argv[1] == "ours" else run_baselines
         print(json.dumps(fn(int(argv[2]))))
         return 0
     sizes = [1_000, 10_000] + ([50_000] if "--big" in argv else [])
+    if "--sizes" in argv:
+        sizes = [int(x) for x in argv[argv.index("--sizes") + 1].split(",")]
     repeat = int(argv[argv.index("--repeat") + 1]) if "--repeat" in argv else 1
     baselines = "--no-baselines" not in argv
     print(f"{'size':>7} {'sec':>7} {'MB':>7} {'pairs':>6} {'total score':>13} proven"
@@ -185,9 +192,11 @@ def main(argv: list[str]) -> int:
         runs = [_child("ours", n) for _ in range(repeat)]
         ours = runs[0] | {
             "seconds_solve": statistics.median(r["seconds_solve"] for r in runs),
+            "seconds_runs": [r["seconds_solve"] for r in runs],
             "peak_mb": statistics.median(r["peak_mb"] for r in runs),
         }
-        base = _child("baselines", n) if baselines and n <= 50_000 else {}
+        # past 12k the dense solver needs 20 GB and the greedy a Python loop over ~360 M edges
+        base = _child("baselines", n) if baselines and n <= 12_000 else {}
         dense = base.get("dense_value")
         ratio = f"{ours['value'] / dense:.5f}" if dense else "   n/a"
         greedy = base.get("greedy_value")

@@ -12,7 +12,9 @@ Hard rules, never broken (all from `matching` in app.yaml):
 Objective: the maximum total score (`matching_explain` documents the score; every allowed pair
 scores > 0). It is solved exactly (`matching_solve`): sparse assignment on pruned candidates,
 certified optimal against every allowed edge by LP duals, plus branch and bound for `either`
-people. Ties go the same way every run: people are sorted by id before anything else.
+people. `priority` people (left out last round) are matched first: every edge touching one
+carries a bonus larger than any total score. Ties go the same way every run: people are
+sorted by id before anything else.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from conversations.matching_explain import PairRules
 from conversations.matching_graph import Graph
 from conversations.matching_prep import prepare
 from conversations.matching_reasons import lost_out_reason, no_partner_reason
-from conversations.matching_solve import TOP_K, Solver
+from conversations.matching_solve import MAX_NODES, TOP_K, Solver
 from conversations.matching_types import (
     Excluded,
     MatchInput,
@@ -32,7 +34,10 @@ from conversations.matching_types import (
     Unmatched,
 )
 
+PRIORITY_REASON = "first in line after last round"
+
 __all__ = [
+    "PRIORITY_REASON",
     "Excluded",
     "MatchInput",
     "MatchResult",
@@ -45,15 +50,24 @@ __all__ = [
 
 
 def propose_pairs(
-    data: MatchInput, *, top_k: int = TOP_K, in_memory_cells: int = IN_MEMORY_CELLS
+    data: MatchInput,
+    *,
+    top_k: int = TOP_K,
+    in_memory_cells: int = IN_MEMORY_CELLS,
+    max_nodes: int = MAX_NODES,
 ) -> MatchResult:
     """The best pairs for this round, who was left out and why, and who was not eligible.
 
-    `top_k` and `in_memory_cells` tune speed only (tests use them to reach every code path).
+    People in `data.priority` (left out last round) come first: the pairs match as many of
+    them as possible, and only then maximise the score. `exact` is False (and `notes` says
+    why) when a safety cap stopped the search before optimality was proven.
+
+    `top_k` and `in_memory_cells` tune speed only (tests use them to reach every code path);
+    `max_nodes` caps the exact search over `either` people (past it: `exact` is False).
     """
     prep = prepare(data)
     graph = Graph(prep)
-    solution = Solver(graph, top_k=top_k, in_memory_cells=in_memory_cells).solve()
+    solution = Solver(graph, top_k, max_nodes, in_memory_cells).solve()
     rules = PairRules(data)
     pairs: list[ProposedPair] = []
     paired: set[int] = set()
@@ -61,9 +75,11 @@ def propose_pairs(
         m, e = int(prep.rows[r]), int(prep.cols[c])
         mentor, mentee = prep.people[m], prep.people[e]
         parts = rules.parts(mentor, mentee)
-        pairs.append(
-            ProposedPair(mentor, mentee, rules.score(parts), rules.reasons(mentor, mentee, parts))
-        )
+        reasons = rules.reasons(mentor, mentee, parts)
+        if prep.priority[m] or prep.priority[e]:
+            reasons += (PRIORITY_REASON,)
+        # the real score: the priority bonus only steers the solver, users never see it
+        pairs.append(ProposedPair(mentor, mentee, rules.score(parts), reasons))
         paired.update((m, e))
     row_of = {int(e): i for i, e in enumerate(prep.rows)}
     col_of = {int(e): j for j, e in enumerate(prep.cols)}
@@ -81,6 +97,8 @@ def propose_pairs(
         unmatched=tuple(unmatched),
         excluded=tuple(prep.excluded),
         total_score=sum(p.score for p in pairs),
+        exact=solution.proven,
+        notes=solution.notes,
     )
 
 

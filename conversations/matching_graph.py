@@ -90,6 +90,19 @@ class Graph:
         ex_k = np.asarray([k for _, _, k in ex], dtype=np.float32)
         keep = (ex_r >= 0) & (ex_c >= 0) if len(ex) else np.zeros(0, bool)
         self.ex_r, self.ex_c, self.ex_k = ex_r[keep], ex_c[keep], ex_k[keep]
+        # an upper bound on any pair's score (sizes the priority bonus in `matching_solve`)
+        topics = min(
+            int(np.bitwise_count(self.r_teach).sum(axis=1).max(initial=0)),
+            int(np.bitwise_count(self.c_learn).sum(axis=1).max(initial=0)),
+        )
+        self.max_score = (
+            PAIR_BASE
+            + w.topics * topics
+            + w.cross_department
+            + w.timezone
+            + float(self.level_table.max(initial=0.0))
+            + (PREFER_BONUS if len(self.ex_k) and self.ex_k.max() > 0 else 0.0)
+        )
         self._c_order = np.lexsort((np.arange(self.n_cols), self.c_level))  # by level, then id
 
     def plan(

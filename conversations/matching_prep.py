@@ -170,6 +170,7 @@ class Prepared:
     tout: I32
     rows: I32  # eligible indices that may mentor (role mentor/either)
     cols: I32  # eligible indices that may be mentored (role mentee/either)
+    priority: npt.NDArray[np.bool_]  # left out last round: first in line this round
     blocked: set[tuple[int, int]] = field(default_factory=set)  # (mentor idx, mentee idx)
     prefer: set[tuple[int, int]] = field(default_factory=set)
     # the same exceptions, kept apart so an unmatched reason can name the rule (both orders)
@@ -219,6 +220,7 @@ def prepare(data: MatchInput) -> Prepared:
         tout=tout_all[sel] if len(sel) else np.zeros(0, np.int32),
         rows=np.asarray([i for i, p in enumerate(people) if can_mentor(p)], dtype=np.int32),
         cols=np.asarray([i for i, p in enumerate(people) if can_mentee(p)], dtype=np.int32),
+        priority=np.asarray([p.id in data.priority for p in people], dtype=bool),
     )
     by_id = {p.id: i for i, p in enumerate(people)}
     by_email = {p.email.casefold(): i for i, p in enumerate(people)}

@@ -21,6 +21,8 @@ class MatchInput:
     history: frozenset[tuple[int, int]] = frozenset()  # (mentor_id, mentee_id), any order
     busy: frozenset[int] = frozenset()  # ids already in an active pair
     declined: frozenset[tuple[int, int]] = frozenset()  # (mentor_id, mentee_id) declined
+    # ids left out of the previous round: first in line, matched before any score counts
+    priority: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -57,3 +59,6 @@ class MatchResult:
     unmatched: tuple[Unmatched, ...]
     excluded: tuple[Excluded, ...]
     total_score: float
+    # False when a safety cap cut the exact search short; `notes` says which, in words
+    exact: bool = True
+    notes: tuple[str, ...] = ()

@@ -41,8 +41,11 @@ async def match_input(store: Store, config: AppConfig) -> MatchInput:
     """Everything the matcher needs, read from the store now."""
     open_pairs = await store.open_pairs()
     busy = frozenset(p for pair in open_pairs for p in (pair.mentor_id, pair.mentee_id))
+    people = await store.all_people()
     return MatchInput(
-        people=await store.all_people(),
+        people=people,
+        # Left out last time (odd numbers, a partner who left or declined): matched first.
+        priority=frozenset(p.id for p in people if p.first_in_line),
         config=config.matching,
         start_date=config.programme.start_date,
         default_timezone=config.programme.timezone,

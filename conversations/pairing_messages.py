@@ -139,6 +139,8 @@ def match_summary(
             lines.append(f"• {left.person.display_name}: {left.reason}")
     if result.excluded:
         lines.append(f"Not eligible: {len(result.excluded)} (paused, left, or already paired).")
+    for note in result.notes:  # the search hit a safety cap: say so rather than imply optimal
+        lines.append(f"Note: {note}")
     if not published and result.pairs:
         lines.append(
             "Run `match publish` to store these pairs and "

@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 from conversations.config import MatchingConfig
 from conversations.domain import Person, Role, Status
-from conversations.matching import MatchInput, MatchResult, explain_pair, hard_violations
+from conversations.matching import (
+    PRIORITY_REASON,
+    MatchInput,
+    MatchResult,
+    explain_pair,
+    hard_violations,
+)
 from conversations.matching import propose_pairs as propose
 
 ZONES = ["Europe/London", "America/New_York", "Asia/Kolkata", "Pacific/Auckland", "", "Asia/Tokyo"]
@@ -70,7 +76,12 @@ def eligible(data: MatchInput) -> list[Person]:
 
 
 def brute_force(data: MatchInput) -> float:
-    """Exhaustive search over every feasible set of pairs."""
+    """Exhaustive search over every feasible set of pairs: the best total score."""
+    return brute_force_lexicographic(data)[1]
+
+
+def brute_force_lexicographic(data: MatchInput) -> tuple[int, float]:
+    """Exhaustive search: the most priority people matched, then the best total score."""
     people = eligible(data)
     edges = [
         (m, e, explain_pair(m, e, data)[0])
@@ -80,12 +91,15 @@ def brute_force(data: MatchInput) -> float:
         if not hard_violations(m, e, data)
     ]
     cap = data.config.mentees_per_mentor
-    best = 0.0
+    best = (0, 0.0)
 
     def walk(i: int, load: dict[int, int], mentees: frozenset[int], total: float) -> None:
         nonlocal best
         if i == len(edges):
-            best = max(best, total)
+            first = len((set(load) | mentees) & data.priority)
+            # totals within float noise count as equal, so the priority count decides
+            if first > best[0] or (first == best[0] and total > best[1] + 1e-6):
+                best = (first, total)
             return
         walk(i + 1, load, mentees, total)
         m, e, w = edges[i]
@@ -109,7 +123,9 @@ def check(data: MatchInput, result: MatchResult) -> None:
         mentors[p.mentor.id] = mentors.get(p.mentor.id, 0) + 1
         assert mentors[p.mentor.id] <= cap
         score, reasons = explain_pair(p.mentor, p.mentee, data)
-        assert (score, reasons) == (p.score, p.reasons) and score > 0
+        if data.priority & {p.mentor.id, p.mentee.id}:
+            reasons += (PRIORITY_REASON,)
+        assert (score, reasons) == (p.score, p.reasons) and score > 0  # the real score
     assert not mentees & set(mentors), "an either person was on both sides"
     placed = [*mentors, *mentees, *(u.person.id for u in result.unmatched)]
     assert sorted(placed) == sorted(p.id for p in eligible(data))
@@ -146,3 +162,20 @@ def test_optimal_and_never_breaks_a_rule(data: MatchInput, top_k: int, cells: in
 def test_same_input_same_pairs(data: MatchInput) -> None:
     shuffled = MatchInput(**{**data.__dict__, "people": list(reversed(data.people))})
     assert propose(data) == propose(shuffled)
+
+
+@settings(**SETTINGS)
+@given(rounds(), st.data(), st.sampled_from([1, 8]), st.sampled_from([0, 10**9]))
+def test_priority_people_first_then_the_score(
+    data: MatchInput, draw: st.DataObject, top_k: int, cells: int
+) -> None:
+    ids = [p.id for p in data.people]
+    first = frozenset(draw.draw(st.lists(st.sampled_from(ids), max_size=4)))
+    data = MatchInput(**{**data.__dict__, "priority": first})
+    result = propose(data, top_k=top_k, in_memory_cells=cells)
+    check(data, result)
+    matched = {p.mentor.id for p in result.pairs} | {p.mentee.id for p in result.pairs}
+    best_first, best_total = brute_force_lexicographic(data)
+    assert len(matched & first) == best_first
+    assert abs(result.total_score - best_total) < 1e-3
+    assert result.exact and result.notes == ()

@@ -10,6 +10,7 @@ from conversations.codec import message_from_dict
 from conversations.config import AppConfig, ProgrammeConfig
 from conversations.domain import Identity, PairStatus, Role, RosterEntry, Status
 from conversations.engine import Engine
+from conversations.pairing import match_input
 from conversations.types import Action, Address, IncomingMessage, OutgoingMessage, UserRef
 from storage.store import SqlStore
 from tests.fakes import FakeClock, utc
@@ -135,6 +136,10 @@ async def test_dry_run_publish_consent_and_intro(store: SqlStore) -> None:
     messages = await queued(store)
     kinds = sorted(m.kind for m, _ in messages)
     assert kinds == ["consent", "consent", "unmatched"]
+    # Cy, left out, goes first next round; the matcher is told so.
+    cy = await store.person_by_email("cy@x.com")
+    assert cy is not None and cy.first_in_line
+    assert (await match_input(store, r.engine.config)).priority == frozenset({cy.id})
     femi = await r.id_of("cfo@x.com")
     femi_pair = next(p for p in pairs if p.mentee_id == femi)
 
