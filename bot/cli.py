@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bot.app import build_app
 from bot.clock import SimulatedClock
+from bot.dashboard.data import headline_lines
 from bot.errors import UserError
 from bot.roster_import import import_roster_file
 from bot.settings import ConfigError, Settings, load_settings
@@ -81,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     package = teams_sub.add_parser("package", help="write the Teams app package to upload")
     package.add_argument("--app-id", required=True, help="the Azure Bot's Microsoft App ID")
     package.add_argument("--out", help="where to write the zip (default ./mentorbot-teams.zip)")
+
+    export = sub.add_parser("export", help="write the programme as CSV files into a folder")
+    export.add_argument("directory", type=Path, metavar="DIR")
 
     tick = sub.add_parser("tick", help="run everything due once, then exit")
     tick.add_argument("--now", help="pretend it is this time (ISO 8601, e.g. 2027-03-01T10:00Z)")
@@ -155,12 +159,22 @@ async def _match(args: argparse.Namespace) -> int:
 
 async def _report(args: argparse.Namespace) -> int:
     async with build_app(_settings(args)) as app:
-        figures = await app.store.figures()
+        figures = (await app.store.figures()).private(app.settings.config.privacy.min_group_size)
+        extra = await headline_lines(app) if args.format == "text" else []
     if args.format == "json":
         data = asdict(figures)
         print(json.dumps({key: data[key] for key in REPORT_KEYS}, indent=2))
     else:
-        print(report_text(figures, app.settings.config))
+        print("\n".join([report_text(figures, app.settings.config), *extra]))
+    return 0
+
+
+async def _export(args: argparse.Namespace) -> int:
+    from bot.export import run_export
+
+    async with build_app(_settings(args)) as app:
+        written = await run_export(app, args.directory)
+    print(f"Wrote {len(written)} files to {args.directory}: {', '.join(p.name for p in written)}")
     return 0
 
 
@@ -239,6 +253,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
     "teams": _teams,
     "demo": _demo,
     "chat": _chat,
+    "export": _export,
 }
 
 

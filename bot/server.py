@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from sqlalchemy import text
 
+from bot.dashboard import add_dashboard_routes
 from bot.ticker import Ticker
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SHUTDOWN_GRACE = 5.0  # seconds in-flight requests get to finish after SIGTERM
 MAX_BODY = 1024 * 1024  # platform payloads are a few KB; anything near this is not from them
 BOT_KEY = web.AppKey("mentorbot", object)
 TICKER_KEY = web.AppKey("ticker", Ticker)
@@ -66,6 +68,7 @@ def create_web_app(
     app[TICKER_KEY] = ticker
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    add_dashboard_routes(app, bot)  # /admin (issue 7)
     for plugin in plugins:
         for method, path, handler in plugin.routes:
             app.router.add_route(method, path, handler)
@@ -80,7 +83,9 @@ async def serve(
     # Work queued while answering someone (an intro after a consent tap) goes out now, not at
     # the next interval.
     bot.kick = ticker.poke
-    runner = web.AppRunner(create_web_app(bot, ticker, plugins))
+    # Platforms answer within seconds (Slack retries after 3 s): no request deserves the
+    # default minute of grace at shutdown.
+    runner = web.AppRunner(create_web_app(bot, ticker, plugins), shutdown_timeout=SHUTDOWN_GRACE)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
@@ -88,13 +93,14 @@ async def serve(
     for plugin in plugins:
         if plugin.start is not None:
             await plugin.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    # Before announcing the port: a supervisor may signal us as soon as it reads the line.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
     bound = runner.addresses[0][1] if runner.addresses else port  # PORT=0 picks a free port
     # Printed, not only logged, so scripts and tests starting `serve` learn the port.
     print(f"Mentorbot listening on http://{host}:{bound}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     try:
         await stop.wait()
     finally:

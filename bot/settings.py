@@ -48,6 +48,7 @@ class Secrets:
     microsoft_app_type: str = ""
     teams_dev_mode: bool = False
     admin_token: str = ""
+    public_url: str = ""  # where admins reach `serve` (https://…): for the links sent in chat
     host: str = "0.0.0.0"
     port: int = 3000
 
@@ -73,6 +74,7 @@ class Secrets:
             microsoft_app_type=env.get("MICROSOFT_APP_TYPE", ""),
             teams_dev_mode=env.get("TEAMS_DEV_MODE", "") in ("1", "true", "yes"),
             admin_token=env.get("MENTORBOT_ADMIN_TOKEN", ""),
+            public_url=env.get("MENTORBOT_PUBLIC_URL", "").strip(),
             host=env.get("HOST", "0.0.0.0"),
             port=port,
         )

@@ -43,7 +43,7 @@ async def find_person(engine: Engine, turn: Turn, ref: cmd.PersonRef) -> Person 
 
 async def report(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
     """The headline figures, as text."""
-    figures = await engine.store.figures()
+    figures = (await engine.store.figures()).private(engine.config.privacy.min_group_size)
     await audit(engine, turn, "report", "")
     return [messages.reply(turn.reply_to, "report", messages.report_text(figures, engine.config))]
 

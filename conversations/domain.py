@@ -3,7 +3,7 @@ ORM or platform objects."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -120,6 +120,14 @@ class ReportFigures:
     average_rating: float | None = None
     by_role: dict[str, int] = field(default_factory=dict)
     delivery: dict[str, int] = field(default_factory=dict)
+    raters: int = 0  # distinct people behind `average_rating`
+
+    def private(self, min_group_size: int) -> ReportFigures:
+        """These figures as admins may see them: no average of fewer than `min_group_size`
+        people, which could reveal one junior's rating of their senior (PROGRAMME.md)."""
+        if self.average_rating is None or self.raters >= min_group_size:
+            return self
+        return replace(self, average_rating=None)
 
 
 @dataclass(frozen=True)

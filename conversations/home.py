@@ -44,7 +44,7 @@ async def home_view(engine: Engine, user: UserRef) -> OutgoingMessage:
     blocks += await pair_summary(engine, person)
     blocks.append(Buttons(_buttons(person)))
     if engine.config.is_admin(person.email):
-        figures = await engine.store.figures()
+        figures = (await engine.store.figures()).private(engine.config.privacy.min_group_size)
         blocks.append(Text("*Programme at a glance* (admins only)"))
         blocks.append(
             Facts(

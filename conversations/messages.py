@@ -170,7 +170,11 @@ def profile_facts(person: Person, default_timezone: str) -> Facts:
 
 def report_text(figures: ReportFigures, config: AppConfig) -> str:
     """The headline figures as a few lines for chat and the terminal."""
-    rating = f"{figures.average_rating:.1f} / 5" if figures.average_rating is not None else "—"
+    rating = (
+        f"{figures.average_rating:.1f} / 5"
+        if figures.average_rating is not None
+        else "shown once enough people have answered"
+    )
     roles = ", ".join(f"{n} {r}" for r, n in sorted(figures.by_role.items())) or "none yet"
     return "\n".join(
         [

@@ -43,6 +43,9 @@ class Reports(Repository):
             .scalar_subquery(),
             select(count()).select_from(PulseResponseRow).scalar_subquery(),
             select(func.avg(PulseResponseRow.rating)).scalar_subquery(),
+            select(func.count(func.distinct(PulseResponseRow.person_id)))
+            .where(PulseResponseRow.rating.is_not(None))
+            .scalar_subquery(),
         )
         by_role = (
             select(PersonRow.role, count())
@@ -51,7 +54,8 @@ class Reports(Repository):
         )
         delivery = select(DueWorkRow.status, count()).group_by(DueWorkRow.status)
         async with self._sessions() as session:
-            participants, pairs, sent, met, pulses, average = (await session.execute(scalars)).one()
+            row = (await session.execute(scalars)).one()
+            participants, pairs, sent, met, pulses, average, raters = row
             roles = {role or "none": int(n) for role, n in await session.execute(by_role)}
             counts = dict.fromkeys(STATUSES, 0)
             counts.update({status: int(n) for status, n in await session.execute(delivery)})
@@ -63,6 +67,7 @@ class Reports(Repository):
             pulse_responses=int(pulses),
             # PostgreSQL's avg() of integers is a Decimal; the report wants a plain float.
             average_rating=None if average is None else float(average),
+            raters=int(raters),
             by_role=roles,
             delivery=counts,
         )

@@ -102,4 +102,8 @@ async def test_figures_count_what_happened(store: SqlStore) -> None:
         average_rating=4.5,
         by_role={"mentor": 2, "mentee": 1},
         delivery={"pending": 0, "leased": 1, "done": 3, "failed": 0},
+        raters=2,
     )
+    # Two people's ratings are too few to show an average to admins (privacy.min_group_size).
+    assert figures.private(5).average_rating is None
+    assert figures.private(2).average_rating == 4.5

@@ -95,7 +95,14 @@ async def serve(workdir: Path, db_url: str, env: Mapping[str, str]) -> AsyncIter
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(process.wait(), timeout=30)
+            try:
+                await asyncio.wait_for(process.wait(), timeout=30)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+                await errors
+                log = served.log_text
+                raise AssertionError(f"serve ignored SIGTERM for 30 s:\n{log}") from None
         await errors
         if outputs is not None:
             await outputs

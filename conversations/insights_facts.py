@@ -1,0 +1,120 @@
+"""Raw facts that storage gathers for the insights (see `conversations.insights`).
+
+They carry person ids where the privacy rules need to count distinct people, and display names
+only where admins are meant to see a name (pairs at risk, unreachable people).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class ParticipantFact:
+    """One enrolled person: only what the role and department breakdown needs."""
+
+    person_id: int
+    role: str | None
+    department: str
+
+
+@dataclass(frozen=True)
+class CycleSessions:
+    """Session counts of one matching round (`cycle` None: pairs made outside a round)."""
+
+    cycle: int | None
+    due: int  # sessions whose due date has come
+    held: int  # reported met
+    missed: int  # reported not met, or marked missed
+    unanswered: int  # due, nobody answered did-you-meet yet
+
+
+@dataclass(frozen=True)
+class PulseFact:
+    """One pulse answer. `respondent` is None once that person asked to be forgotten."""
+
+    respondent: int | None
+    side: str
+    rating: int | None
+    met: bool | None
+    answered_at: datetime
+    track: str | None
+    session_number: int
+
+
+@dataclass(frozen=True)
+class PairHealth:
+    """One open pair's session record, with the partners' display names (never departments)."""
+
+    pair_id: int
+    mentor: str
+    mentee: str
+    status: str
+    cycle: int | None
+    created_at: datetime
+    held: int
+    missed: int
+    unanswered: int
+
+
+@dataclass(frozen=True)
+class Participation:
+    """One person's side in one pair that got going (active or ended)."""
+
+    person_id: int
+    side: str
+    cycle: int
+    enrolled_now: bool
+
+
+@dataclass(frozen=True)
+class PromptFact:
+    """A catalogue prompt and how many pairs were given it."""
+
+    prompt_id: int
+    track: str
+    text: str
+    source: str
+    deliveries: int
+    kind: str = "topic"  # or "prep": the junior's private preparation prompt
+
+
+@dataclass(frozen=True)
+class FailedWork:
+    """A queued message or job that gave up."""
+
+    work_id: int
+    kind: str
+    attempts: int
+    error: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """Someone enrolled whom the bot cannot message (name only)."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class InsightsData:
+    """Everything the dashboard is computed from."""
+
+    participants: tuple[ParticipantFact, ...] = ()
+    matched_people: int = 0  # enrolled people in a proposed or active pair
+    pair_statuses: Mapping[str, int] = field(default_factory=dict)
+    cycles: tuple[CycleSessions, ...] = ()
+    pulses: tuple[PulseFact, ...] = ()
+    pairs: tuple[PairHealth, ...] = ()
+    participation: tuple[Participation, ...] = ()
+    prompts: tuple[PromptFact, ...] = ()
+    queue: Mapping[str, int] = field(default_factory=dict)
+    retrying: int = 0  # pending rows that failed at least once
+    failed: tuple[FailedWork, ...] = ()
+    unreachable: tuple[Unreachable, ...] = ()
+    consented_comments: tuple[str, ...] = ()
+    messages_sent: int = 0

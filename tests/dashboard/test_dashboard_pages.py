@@ -1,0 +1,114 @@
+"""The dashboard's templates and charts escape everything, and its links and cookies are sound."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+from bot.dashboard import dashboard_link
+from bot.dashboard.auth import bearer_ok, link_ok, new_session, session_ok, token_matches
+from bot.dashboard.charts import Bar, Segment, bar_chart, line_chart
+from bot.dashboard.page import page_context
+from bot.dashboard.views import template_environment
+from conversations.insights import (
+    InsightsData,
+    PairHealth,
+    ParticipantFact,
+    PromptFact,
+    PulseFact,
+    Unreachable,
+    build_insights,
+)
+
+NOW = datetime(2027, 4, 1, 10, 0, tzinfo=UTC)
+SCRIPT = '<script>alert("x")</script>'
+QUOTES = 'Zoë "Zed" O\'Neil'
+RTL = "מרים כהן"
+EVIL_DEPT = "<b onmouseover=alert(1)>Ops</b>"
+SECRET = "s3cret-admin-token"
+
+
+def render_dashboard(programme: str = "Reverse <i>Mentoring</i>") -> str:
+    participants = tuple(ParticipantFact(i, "mentor", EVIL_DEPT) for i in range(6))
+    pulses = tuple(
+        PulseFact(i, "mentor", 4, True, NOW - timedelta(days=3), SCRIPT, 1) for i in range(6)
+    )
+    data = InsightsData(
+        participants=participants,
+        pulses=pulses,
+        pairs=(PairHealth(1, SCRIPT, QUOTES, "active", 1, NOW, 0, 1, 0),),
+        prompts=(PromptFact(1, "technology", '<img src=x onerror="alert(2)">', "admin", 2),),
+        unreachable=(Unreachable(RTL, "no Slack or Teams account linked"),),
+        consented_comments=tuple(f"{SCRIPT} {n}" for n in range(5)),
+    )
+    insights = build_insights(data, k=5, now=NOW, tz=ZoneInfo("UTC"))
+    template = template_environment().get_template("dashboard.html")
+    return template.render(programme=programme, as_of="1 Apr 2027", **page_context(insights))
+
+
+def test_names_scripts_quotes_and_rtl_text_are_escaped() -> None:
+    html = render_dashboard()
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert "Zoë &#34;Zed&#34; O&#39;Neil" in html
+    assert f"<bdi>{RTL}</bdi>" in html  # isolated, so RTL text cannot reorder the table
+    assert "<img" not in html and "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in html
+    assert "<b onmouseover" not in html and "&lt;b onmouseover=alert(1)&gt;" in html
+    assert "<i>Mentoring</i>" not in html and "Reverse &lt;i&gt;Mentoring&lt;/i&gt;" in html
+
+
+def test_every_template_is_autoescaped() -> None:
+    env = template_environment()
+    for name in ("notice.html", "login.html"):
+        html = env.get_template(name).render(
+            programme=SCRIPT, heading=SCRIPT, message=SCRIPT, login=True, error=SCRIPT
+        )
+        assert "<script" not in html, name
+
+
+def test_charts_carry_their_values_and_escape_labels() -> None:
+    svg = bar_chart(
+        "demo", "A <title>", [Bar(SCRIPT, (Segment("held", 3, "held"),), "3 of 4", total=4.0)]
+    )
+    assert "<script" not in svg and "&lt;script&gt;" in svg
+    assert 'data-chart="demo"' in svg and 'data-value="3"' in svg and 'data-value="4"' in svg
+    line = line_chart("trend", "Trend", [("w1", 4.0), ("w2", None), ("w3", 3.5)])
+    assert re.findall(r'data-value="([\d.]+)"', line) == ["4.00", "3.50"]
+    assert line.count('data-hidden="1"') == 1
+    assert "<polyline" not in line  # a hidden week breaks the line instead of bridging it
+
+
+def test_signed_link_works_for_15_minutes_only() -> None:
+    link = dashboard_link(SECRET, "https://bot.example.com/", NOW)
+    parts = urlsplit(link)
+    assert (parts.scheme, parts.netloc, parts.path) == ("https", "bot.example.com", "/admin")
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    assert SECRET not in link
+    assert link_ok(SECRET, query["exp"], query["sig"], NOW + timedelta(minutes=14))
+    assert not link_ok(SECRET, query["exp"], query["sig"], NOW + timedelta(minutes=15))
+    assert not link_ok("another-token", query["exp"], query["sig"], NOW)
+    later = str(int(query["exp"]) + 3600)
+    assert not link_ok(SECRET, later, query["sig"], NOW)  # a changed expiry breaks the signature
+    assert not link_ok("", query["exp"], query["sig"], NOW)
+
+
+def test_session_cookie_is_signed_expires_and_holds_no_token() -> None:
+    value = new_session(SECRET, NOW)
+    assert SECRET not in value
+    assert session_ok(SECRET, value, NOW + timedelta(hours=11))
+    assert not session_ok(SECRET, value, NOW + timedelta(hours=12))
+    assert not session_ok("rotated-token", value, NOW)
+    assert not session_ok(SECRET, value[:-1] + ("0" if value[-1] != "0" else "1"), NOW)
+    assert not session_ok(SECRET, "", NOW) and not session_ok(SECRET, "1.2.3", NOW)
+    # A link's signature is not a session: each use has its own key.
+    query = parse_qs(urlsplit(dashboard_link(SECRET, "http://x", NOW)).query)
+    assert not session_ok(SECRET, f"{query['exp'][0]}.n.{query['sig'][0]}", NOW)
+
+
+def test_token_checks() -> None:
+    assert token_matches(SECRET, SECRET) and not token_matches(SECRET, SECRET + "x")
+    assert not token_matches("", "")  # no token configured: nothing matches
+    assert bearer_ok(SECRET, f"Bearer {SECRET}") and bearer_ok(SECRET, f"bearer {SECRET}")
+    assert not bearer_ok(SECRET, f"Basic {SECRET}") and not bearer_ok(SECRET, "Bearer")

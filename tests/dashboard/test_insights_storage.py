@@ -1,0 +1,138 @@
+"""The dashboard's queries on a seeded database, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from conversations.insights import CycleSessions, build_insights
+from storage.db import create_engine, make_sessionmaker
+from storage.insights import FORGOTTEN_NAME, Insights
+from tests.dashboard.seed import (
+    CONSENTED_COMMENTS,
+    NOW,
+    PRIVATE_COMMENT,
+    RTL_NAME,
+    SCRIPT_NAME,
+    Seeded,
+    seed_programme,
+)
+
+TODAY = NOW.date()
+ANSWER_BY = TODAY - timedelta(days=7)
+
+
+@pytest.fixture
+async def seeded(db_url: str) -> AsyncIterator[tuple[Insights, Seeded]]:
+    """The seeded programme and an `Insights` repository on it."""
+    ids = await seed_programme(db_url)
+    engine = create_engine(db_url)
+    try:
+        yield Insights(make_sessionmaker(engine)), ids
+    finally:
+        await engine.dispose()
+
+
+async def test_empty_database_gives_empty_facts(db_url: str) -> None:
+    engine = create_engine(db_url)
+    try:
+        data = await Insights(make_sessionmaker(engine)).gather(today=TODAY, answer_by=ANSWER_BY)
+    finally:
+        await engine.dispose()
+    assert data.participants == () and data.pulses == () and data.cycles == ()
+    assert data.queue == {"pending": 0, "leased": 0, "done": 0, "failed": 0}
+    insights = build_insights(data, k=5, now=NOW, tz=ZoneInfo("UTC"))
+    assert insights.headline.meeting_rate is None and insights.headline.match_rate is None
+
+
+async def test_raw_facts_of_the_seeded_programme(seeded: tuple[Insights, Seeded]) -> None:
+    repo, ids = seeded
+    data = await repo.gather(today=TODAY, answer_by=ANSWER_BY)
+
+    assert len(data.participants) == 16
+    departments = sorted({p.department for p in data.participants})
+    assert departments == ["Engineering", "Finance", "Legal", "Sales"]
+    assert data.matched_people == 16
+    assert data.pair_statuses == {"active": 7, "ended": 1, "proposed": 1}
+    assert sorted(data.cycles, key=lambda c: c.cycle or 0) == [
+        CycleSessions(1, due=13, held=11, missed=1, unanswered=1),
+        CycleSessions(2, due=1, held=0, missed=0, unanswered=1),
+    ]
+    assert len(data.pulses) == 11
+    tracks = sorted((p.track or "-", p.session_number) for p in data.pulses)
+    assert tracks.count(("technology", 1)) == 8 and tracks.count(("inclusion", 2)) == 2
+    assert ("-", 1) in tracks  # the ended pair got no prompt
+    assert sum(1 for p in data.pulses if p.respondent is None) == 1
+
+    health = {h.pair_id: h for h in data.pairs}
+    assert set(health) == {ids.pairs[k] for k in ("P1", "P2", "P3", "P4", "P5", "P6", "P8", "P9")}
+    assert health[ids.pairs["P2"]].mentor == SCRIPT_NAME
+    assert health[ids.pairs["P2"]].mentee == RTL_NAME
+    assert (health[ids.pairs["P2"]].missed, health[ids.pairs["P2"]].unanswered) == (1, 0)
+    assert (health[ids.pairs["P3"]].missed, health[ids.pairs["P3"]].unanswered) == (0, 1)
+    assert health[ids.pairs["P8"]].unanswered == 0  # due 29 March: not overdue by 25 March
+    assert health[ids.pairs["P1"]].held == 2
+
+    sides = sorted((p.person_id, p.side, p.cycle, p.enrolled_now) for p in data.participation)
+    assert (ids.people["gone"], "mentor", 1, False) in sides
+    assert (ids.people["l2"], "mentee", 2, True) in sides
+    assert not any(p.person_id == ids.people["e4"] for p in data.participation)  # proposed only
+
+    assert {p.text[:4]: p.deliveries for p in data.prompts} == {"Show": 6, "When": 6, "What": 0}
+    assert data.queue == {"pending": 1, "leased": 0, "done": 10, "failed": 1}
+    assert data.retrying == 1 and data.messages_sent == 10
+    assert [(f.kind, f.error, f.attempts) for f in data.failed] == [
+        ("deliver", "channel_not_found", 8)
+    ]
+    assert sorted(u.name for u in data.unreachable) == ["Senior F1", "Una Reachable"]
+    assert sorted(data.consented_comments) == sorted(CONSENTED_COMMENTS)
+    assert PRIVATE_COMMENT not in data.consented_comments
+
+
+async def test_dashboard_figures_of_the_seeded_programme(seeded: tuple[Insights, Seeded]) -> None:
+    repo, ids = seeded
+    data = await repo.gather(today=TODAY, answer_by=ANSWER_BY)
+    insights = build_insights(data, k=5, now=NOW, tz=ZoneInfo("Europe/London"))
+
+    head = insights.headline
+    assert (head.participants, head.sessions_due, head.meetings_held) == (16, 14, 11)
+    assert head.meeting_rate == pytest.approx(11 / 14)
+    assert head.by_role == {"mentor": 8, "mentee": 8}
+    assert head.average_rating == pytest.approx((6 * 4 + 2 * 5 + 2 + 3 + 1) / 11)
+    assert [g.label for g in insights.departments.groups] == ["Engineering", "Sales"]
+    assert insights.departments.suppressed and insights.departments.merged == 2
+    assert [g.label for g in insights.by_track.groups] == ["technology"]
+    assert [g.label for g in insights.by_side.groups] == ["junior mentors"]
+    assert insights.period == "week"
+    assert [(p.start, p.average is not None) for p in insights.trend] == [
+        (date(2027, 2, 8), True),
+        (date(2027, 3, 8), False),
+    ]
+    at_risk = {p.pair_id: p.reason for p in insights.at_risk}
+    assert set(at_risk) == {ids.pairs["P2"], ids.pairs["P3"], ids.pairs["P9"]}
+    assert "waiting for consent for 31 days" in at_risk[ids.pairs["P9"]]
+    assert insights.retention.mentors == 8 and insights.retention.mentors_retained == 7
+    assert insights.retention.seniors == 7 and insights.retention.seniors_again == 1
+    assert insights.prompts.unused == 1 and insights.prompts.by_track == {
+        "inclusion": 6,
+        "technology": 6,
+    }
+    assert len(insights.comments) == 5
+
+
+async def test_export_rows_leave_out_private_and_forgotten_data(
+    seeded: tuple[Insights, Seeded],
+) -> None:
+    repo, ids = seeded
+    people = {row["id"]: row for row in await repo.people_rows()}
+    assert people[ids.people["gone"]] == {"id": ids.people["gone"], "status": "forgotten"}
+    assert "paused_until" not in people[ids.people["e1"]]
+    assert people[ids.people["e2"]]["name"] == SCRIPT_NAME
+    pairs = await repo.pair_rows()
+    assert len(pairs) == 9 and {p["cycle"] for p in pairs} == {1, 2}
+    sessions = await repo.session_rows()
+    assert len(sessions) == 22
+    assert FORGOTTEN_NAME == "(forgotten)"
