@@ -6,10 +6,13 @@ and pass it down, so tests can build as many as they like side by side.
 
 from __future__ import annotations
 
+import os
 import random
+import socket
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -66,9 +69,11 @@ async def build_app(
     rng: random.Random | None = None,
     senders: Mapping[str, Sender] | None = None,
     migrate: bool = True,
-    worker: str = "main",
+    worker: str = "",
 ) -> AsyncIterator[Mentorbot]:
     """Open the database (migrating it to the latest schema) and wire everything."""
+    # Each process leases work under its own name, so the queue shows who did what.
+    worker = worker or f"{socket.gethostname()}-{os.getpid()}"
     url = normalize_url(settings.secrets.database_url)
     if migrate:
         await upgrade(url)
@@ -86,6 +91,7 @@ async def build_app(
             rng,
             worker=f"{worker}-delivery",
             on_unreachable=partial(unreachable, engine),
+            lease=timedelta(seconds=settings.secrets.lease_seconds),
         )
         yield Mentorbot(settings, db, store, engine, deliverer, clock, dict(senders or {}))
     finally:

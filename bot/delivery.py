@@ -66,6 +66,7 @@ class Deliverer:
         worker: str = "delivery",
         batch: int = 100,
         on_unreachable: Unreachable | None = None,
+        lease: timedelta = LEASE,
     ) -> None:
         self.store = store
         self.senders = dict(senders)
@@ -74,6 +75,7 @@ class Deliverer:
         self.worker = worker
         self.batch = batch
         self.on_unreachable = on_unreachable
+        self.lease = lease
 
     async def deliver_due(self, now: datetime | None = None) -> DeliveryStats:
         """Send everything due by `now`, batch after batch, until nothing is left."""
@@ -83,14 +85,32 @@ class Deliverer:
             rows = await self.store.claim(
                 now,
                 limit=self.batch,
-                lease_until=now + LEASE,
+                # From the clock, not `now`: a long pass must not hand out leases already over.
+                lease_until=self.clock.now() + self.lease,
                 worker=self.worker,
                 kinds=[DELIVER],
             )
             if not rows:  # not `< batch`: fanned-out rows are due now and must go too
                 return stats
-            for row in rows:
-                await self._deliver(row, now, stats)
+            await self._deliver_batch(rows, now, stats)
+
+    async def _deliver_batch(
+        self, rows: list[DueWork], now: datetime, stats: DeliveryStats
+    ) -> None:
+        renewed = self.clock.now()
+        pending = list(rows)
+        while pending:
+            if self.clock.now() - renewed >= self.lease / 3:
+                # A slow batch (rate limits, Retry-After) must not outlive its leases: another
+                # process would take the rest over and send them a second time.
+                renewed = self.clock.now()
+                held = await self.store.renew(
+                    [r.id for r in pending], worker=self.worker, lease_until=renewed + self.lease
+                )
+                pending = [r for r in pending if r.id in held]
+                if not pending:
+                    return
+            await self._deliver(pending.pop(0), now, stats)
 
     async def _deliver(self, row: DueWork, now: datetime, stats: DeliveryStats) -> None:
         target: Target | None = None

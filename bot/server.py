@@ -79,7 +79,7 @@ async def serve(
     bot: Mentorbot, *, host: str, port: int, plugins: Sequence[PlatformPlugin] = ()
 ) -> int:
     """Serve until SIGINT/SIGTERM; ticks the scheduler meanwhile."""
-    ticker = Ticker(bot.tick)
+    ticker = Ticker(bot.tick, interval=bot.settings.secrets.tick_seconds)
     # Work queued while answering someone (an intro after a consent tap) goes out now, not at
     # the next interval.
     bot.kick = ticker.poke
@@ -104,9 +104,10 @@ async def serve(
     try:
         await stop.wait()
     finally:
+        # The tick first (it may be sending through a platform), then the platforms.
+        await ticker.stop()
         for plugin in plugins:
             if plugin.stop is not None:
                 await plugin.stop()
-        ticker.stop()
         await runner.cleanup()
     return 0

@@ -33,6 +33,24 @@ class ConfigError(Exception):
     """app.yaml or the environment is wrong; the message says what to fix."""
 
 
+def _seconds(
+    env: Mapping[str, str], name: str, default: float, *, low: float, high: float
+) -> float:
+    """A duration in seconds from the environment, within [low, high]."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not low <= value <= high:
+        raise ConfigError(
+            f"{name}: must be a number of seconds from {low:g} to {high:g}, got {text!r}"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class Secrets:
     """Everything that comes from the environment."""
@@ -51,6 +69,8 @@ class Secrets:
     public_url: str = ""  # where admins reach `serve` (https://…): for the links sent in chat
     host: str = "0.0.0.0"
     port: int = 3000
+    tick_seconds: float = 15.0  # how often `serve` looks for due work (answers go out at once)
+    lease_seconds: float = 120.0  # a crashed process's deliveries are retried after this
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Secrets:
@@ -62,7 +82,11 @@ class Secrets:
                 raise ValueError
         except ValueError:
             raise ConfigError(f"PORT: must be a port number 0-65535, got {port_text!r}") from None
+        tick = _seconds(env, "MENTORBOT_TICK_SECONDS", 15.0, low=0.05, high=3600)
+        lease = _seconds(env, "MENTORBOT_LEASE_SECONDS", 120.0, low=1, high=3600)
         return cls(
+            tick_seconds=tick,
+            lease_seconds=lease,
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             slack_bot_token=env.get("SLACK_BOT_TOKEN", ""),
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET", ""),

@@ -160,6 +160,12 @@ class WorkQueue(Protocol):
         """
         ...
 
+    async def renew(
+        self, work_ids: Sequence[int], *, worker: str, lease_until: datetime
+    ) -> set[int]:
+        """Extend `worker`'s leases on these rows; returns the ids it still holds."""
+        ...
+
     async def complete(self, work_id: int, *, at: datetime, result: str = "") -> None:
         """Mark a claimed row done."""
         ...

@@ -93,6 +93,30 @@ class WorkQueue(Repository):
             rows.sort(key=lambda row: (row.due_at, row.id))
             return [to_due_work(row) for row in rows]
 
+    async def renew(
+        self, work_ids: Sequence[int], *, worker: str, lease_until: datetime
+    ) -> set[int]:
+        """Extend this worker's leases on these rows; the ids it still holds.
+
+        A row whose lease ran out may have been claimed by another worker meanwhile: it is
+        theirs now, and the caller must not send it.
+        """
+        if not work_ids:
+            return set()
+        statement = (
+            update(DueWorkRow)
+            .where(
+                DueWorkRow.id.in_(list(work_ids)),
+                DueWorkRow.status == LEASED,
+                DueWorkRow.leased_by == worker,
+            )
+            .values(lease_until=lease_until)
+            .returning(DueWorkRow.id)
+            .execution_options(synchronize_session=False)
+        )
+        async with self._sessions.begin() as session:
+            return set(await session.scalars(statement))
+
     async def complete(self, work_id: int, *, at: datetime, result: str = "") -> None:
         """Mark a claimed row done."""
         async with self._sessions.begin() as session:

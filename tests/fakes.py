@@ -60,6 +60,7 @@ class _Work:
     status: str = "pending"
     attempts: int = 0
     lease_until: datetime | None = None
+    leased_by: str = ""
     last_error: str = ""
 
 
@@ -253,8 +254,20 @@ class FakeStore:
         claimed = []
         for w in due[:limit]:
             w.status, w.lease_until, w.attempts = "leased", lease_until, w.attempts + 1
+            w.leased_by = worker
             claimed.append(DueWork(w.id, w.kind, w.payload, w.due_at, w.key, w.attempts))
         return claimed
+
+    async def renew(
+        self, work_ids: Sequence[int], *, worker: str, lease_until: datetime
+    ) -> set[int]:
+        held = set()
+        for work_id in work_ids:
+            w = self.work[work_id]
+            if w.status == "leased" and w.leased_by == worker:
+                w.lease_until = lease_until
+                held.add(work_id)
+        return held
 
     async def complete(self, work_id: int, *, at: datetime, result: str = "") -> None:
         self.work[work_id].status = "done"

@@ -154,3 +154,41 @@ async def test_a_malformed_row_fails_at_once(store: SqlStore) -> None:
     assert stats.failed == 1
     (failed,) = await store.failed_work()
     assert failed.extra["last_error"].startswith("malformed message")
+
+
+class SlowPlatform(ChatPlatform):
+    """Every send takes a minute of (simulated) time: a batch outlives its first leases."""
+
+    async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
+        self.clock.advance(minutes=1)
+        return await super().send(message, address)
+
+
+async def test_a_slow_batch_keeps_its_leases_and_never_sends_what_another_took(
+    store: SqlStore,
+) -> None:
+    ana, _, _ = await setup(store)
+    clock = FakeClock(NOW)
+    chat = SlowPlatform(clock)
+    for n in range(6):
+        await queue(store, message(ToPerson(ana), f"note:{n}"))
+    worker = Deliverer(store, {"slack": chat}, clock, random.Random(1), worker="a")
+    original = store.renew
+    taken_by_b: list[str] = []
+
+    async def renew_watched(ids, *, worker, lease_until):  # type: ignore[no-untyped-def]
+        # Process b looks for expired leases at every renewal: while a renews in time (every
+        # 40 s of a 2-minute lease, with 1-minute sends) there is nothing for it to take.
+        assert await store.claim(clock.now(), limit=10, lease_until=clock.now(), worker="b") == []
+        if len(chat.posted) == 3 and not taken_by_b:
+            # Now a stalls past its lease (a long pause): b takes a row over.
+            later = clock.now() + timedelta(minutes=5)
+            rows = await store.claim(later, limit=1, lease_until=later, worker="b")
+            taken_by_b.extend(r.idempotency_key for r in rows)
+        return await original(ids, worker=worker, lease_until=lease_until)
+
+    store.renew = renew_watched  # type: ignore[method-assign]
+    stats = await worker.deliver_due(NOW)
+    assert len(taken_by_b) == 1 and stats.sent == 5
+    sent_keys = [key for _, key in chat.posted]
+    assert taken_by_b[0] not in sent_keys and len(sent_keys) == len(set(sent_keys))

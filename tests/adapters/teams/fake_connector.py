@@ -78,6 +78,7 @@ class FakeConnector:
     _failures: list[_Failure] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     _chats: dict[str, int] = field(default_factory=dict)
+    latency: float = 0.0  # seconds each send takes to answer
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     def fail_next(
@@ -152,6 +153,8 @@ class FakeConnector:
         return await self._record(request, "create", ok)
 
     async def send(self, request: web.Request) -> web.Response:
+        if self.latency:  # a slow service, so a batch is still going when a test kills the bot
+            await asyncio.sleep(self.latency)
         ok = web.json_response({"id": f"activity-{next(self._ids)}"}, status=201)
         return await self._record(request, "send", ok)
 

@@ -1,0 +1,110 @@
+"""Who is this Slack user in our directory? Link Slack accounts to roster people.
+
+The roster may carry `slack_id` (then an identity exists already, tenant unknown); otherwise
+the person is found by the email on their Slack profile (`users.info`, scope users:read.email),
+or, for outbound messages to people nobody has heard from on Slack yet, by
+`users.lookupByEmail`. Links are stored with the workspace id and the DM channel, so the
+delivery worker can reach them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+import aiohttp
+from slack_sdk.errors import SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.sender import OPEN_INTERVAL, Pacer
+from conversations.domain import Identity, Person
+from conversations.types import UserRef
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+PROFILE_CACHE = 1000  # users.info answers kept in memory (Tier 4; they rarely change)
+
+
+class PeopleDirectory(Protocol):
+    """The part of the store identity linking needs (`conversations.ports.Directory`)."""
+
+    async def person_by_identity(self, user: UserRef) -> Person | None:
+        """The person linked to this platform account, or None."""
+        ...
+
+    async def person_by_email(self, email: str) -> Person | None:
+        """The person with this email (case-insensitive), or None."""
+        ...
+
+    async def link_identity(self, identity: Identity) -> None:
+        """Create or update how a person is reached on a platform."""
+        ...
+
+
+class IdentityLinker:
+    """Resolves Slack users to people, linking them on first sight."""
+
+    def __init__(self, directory: PeopleDirectory, client: AsyncWebClient) -> None:
+        self.directory = directory
+        self.client = client
+        self._linked: set[tuple[str, str, str]] = set()  # (team, user, dm) stored this process
+        self._profiles: dict[str, dict[str, Any]] = {}
+        self._lookup_pacer = Pacer(OPEN_INTERVAL)  # users.lookupByEmail is Tier 3 too
+
+    async def resolve(self, user: UserRef, dm_channel: str = "") -> Person | None:
+        """The person behind `user`, linking the account (and its DM) when first seen."""
+        person = await self.directory.person_by_identity(user)
+        if person is None:
+            email = (await self.profile(user.user_id)).get("email", "")
+            if email:
+                person = await self.directory.person_by_email(email)
+            if person is None:
+                return None
+        key = (user.tenant_id, user.user_id, dm_channel)
+        if key not in self._linked:
+            # Also adopts a roster identity (tenant '') into this workspace.
+            await self.directory.link_identity(
+                Identity(person.id, PLATFORM, user.tenant_id, user.user_id, dm_channel)
+            )
+            self._linked.add(key)
+        return person
+
+    async def profile(self, user_id: str) -> dict[str, Any]:
+        """`{"email", "tz", "name"}` from users.info; empty when Slack will not say."""
+        if user_id in self._profiles:
+            return self._profiles[user_id]
+        try:
+            response = await self.client.users_info(user=user_id)
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
+            log.warning("users.info %s failed: %r", user_id, error)
+            return {}
+        account = response.get("user") or {}
+        profile = account.get("profile") or {}
+        found = {
+            "email": str(profile.get("email") or ""),
+            "tz": str(account.get("tz") or ""),
+            "name": str(profile.get("real_name") or account.get("real_name") or ""),
+        }
+        if len(self._profiles) >= PROFILE_CACHE:
+            self._profiles.clear()
+        self._profiles[user_id] = found
+        return found
+
+    async def link_by_email(self, person: Person) -> Identity | None:
+        """Find a roster person on Slack by email (users.lookupByEmail) and link them."""
+        await self._lookup_pacer.wait()
+        try:
+            response = await self.client.users_lookupByEmail(email=person.email)
+        except SlackClientError as error:
+            log.info("no Slack account for %s: %s", person.email, error)
+            return None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            log.warning("users.lookupByEmail failed: %r", error)
+            return None
+        account = response.get("user") or {}
+        if not account.get("id") or account.get("deleted") or account.get("is_bot"):
+            return None
+        identity = Identity(person.id, PLATFORM, str(account.get("team_id", "")), account["id"])
+        await self.directory.link_identity(identity)
+        return identity

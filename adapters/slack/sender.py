@@ -1,0 +1,288 @@
+"""SlackSender: the `conversations.ports.Sender` for Slack, on slack_sdk's AsyncWebClient.
+
+Every posted message carries its idempotency key in Slack message metadata, so `find_sent` can
+tell from the conversation's history whether a send that crashed half-way reached Slack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack.render import render_message
+from conversations.ports import SendFailed
+from conversations.types import Address, Delivery, OutgoingMessage
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+METADATA_EVENT = "mentorbot_message"
+DEFAULT_API_URL = "https://slack.com/api/"
+# The recipient is gone or the bot may not write there: retrying cannot help, and the person
+# should be marked unreachable.
+UNREACHABLE = frozenset(
+    {
+        "account_inactive",
+        "user_not_found",
+        "users_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "messages_tab_disabled",
+        "user_is_restricted",
+    }
+)
+# The message itself is malformed: the same request will fail the same way.
+PERMANENT = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "msg_too_long",
+        "no_text",
+        "too_many_attachments",
+        "invalid_arguments",
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+    }
+)
+# conversations.open is Tier 3: "50+ per minute" (docs.slack.dev/apis/web-api/rate-limits).
+OPEN_INTERVAL = 60.0 / 50
+HISTORY_PAGE = 100  # one page of conversations.history: where a just-sent message is
+RETRIES_ON_429 = 1  # one short wait in-process; after that the delivery queue reschedules
+
+
+def make_client(token: str, api_url: str = "", *, retries: int = RETRIES_ON_429) -> AsyncWebClient:
+    """An AsyncWebClient on `api_url` (slack_sdk reads no environment variable for it).
+
+    A 429 is retried `retries` times after its Retry-After (slack_sdk's handler); then it
+    surfaces as SendFailed(retry_after=…) and the delivery queue reschedules the message.
+    """
+    base = api_url or DEFAULT_API_URL
+    if not base.endswith("/"):
+        base += "/"
+    return AsyncWebClient(
+        token=token,
+        base_url=base,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=retries)],
+    )
+
+
+class Pacer:
+    """At most one call per `interval` seconds (Slack's tiers are per method, per workspace)."""
+
+    def __init__(
+        self,
+        interval: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._sleep = sleep
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        """Return when the next call may go out."""
+        async with self._lock:
+            delay = self._next - self._clock()
+            if delay > 0:
+                await self._sleep(delay)
+            self._next = max(self._clock(), self._next) + self.interval
+
+
+def failure(error: Exception, what: str) -> SendFailed:
+    """A SendFailed for a slack_sdk or network error, classified for the delivery worker."""
+    if isinstance(error, SlackApiError):
+        response = error.response
+        code = str(response.get("error", "")) if response is not None else ""
+        if response is not None and response.status_code == 429:
+            retry_after = _retry_after(response.headers)
+            return SendFailed(f"{what}: rate limited", retry_after=retry_after)
+        reason = f"{what}: {code or 'error'}"
+        if code in UNREACHABLE:
+            return SendFailed(reason, unreachable=True)
+        return SendFailed(reason, permanent=code in PERMANENT)
+    return SendFailed(f"{what}: {error!r}")  # network trouble: retry with backoff
+
+
+def _retry_after(headers: Mapping[str, Any]) -> float:
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list | tuple) else value
+            try:
+                return max(float(raw), 1.0)
+            except (TypeError, ValueError):
+                break
+    return 1.0
+
+
+class SlackSender:
+    """Posts, updates and finds messages; opens group DMs for pairs."""
+
+    platform = PLATFORM
+
+    def __init__(self, client: AsyncWebClient, clock: Callable[[], datetime]) -> None:
+        self.client = client
+        self.clock = clock
+        self._open_pacer = Pacer(OPEN_INTERVAL)
+        self._opened: dict[tuple[str, ...], str] = {}  # users → channel id (in memory)
+
+    # --- the Sender protocol -----------------------------------------------------------------
+
+    async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
+        """Post `message` to the conversation (or update it, with `message.replaces`)."""
+        body = render_message(message)
+        try:
+            if message.replaces:
+                response = await self.client.chat_update(
+                    channel=address.conversation_id, ts=message.replaces, **body
+                )
+            else:
+                response = await self.client.chat_postMessage(
+                    channel=address.conversation_id,
+                    thread_ts=address.thread_id,
+                    metadata=self._metadata(message),
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    **body,
+                )
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
+            raise failure(
+                error, "chat.update" if message.replaces else "chat.postMessage"
+            ) from error
+        channel = str(response.get("channel") or address.conversation_id)
+        if address.conversation_id.startswith(("U", "W")) and channel.startswith("D"):
+            # Posting to a user id lands in their DM; remember which, for find_sent.
+            self._opened[(address.conversation_id,)] = channel
+        return Delivery(PLATFORM, str(response["ts"]), address, self.clock())
+
+    async def find_sent(self, message: OutgoingMessage, address: Address) -> Delivery | None:
+        """The message with this idempotency key among the conversation's latest, or None."""
+        if not message.idempotency_key:
+            return None
+        try:
+            channel = await self._channel_of(address)
+            if address.thread_id:
+                response = await self.client.conversations_replies(
+                    channel=channel,
+                    ts=address.thread_id,
+                    limit=HISTORY_PAGE,
+                    include_all_metadata=True,
+                )
+            else:
+                response = await self.client.conversations_history(
+                    channel=channel, limit=HISTORY_PAGE, include_all_metadata=True
+                )
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
+            raise failure(error, "conversations.history") from error
+        for posted in response.get("messages") or []:
+            metadata = posted.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if (
+                metadata.get("event_type") == METADATA_EVENT
+                and payload.get("key") == message.idempotency_key
+            ):
+                return Delivery(PLATFORM, str(posted["ts"]), address, self.clock())
+        return None
+
+    async def open_group(self, tenant_id: str, user_ids: Sequence[str]) -> str | None:
+        """A group DM with these users and the bot (conversations.open), paced for Tier 3."""
+        del tenant_id  # one token serves one workspace
+        users = tuple(sorted(set(user_ids)))
+        if users in self._opened:
+            return self._opened[users]
+        await self._open_pacer.wait()
+        try:
+            response = await self.client.conversations_open(users=",".join(users))
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
+            raise failure(error, "conversations.open") from error
+        channel = str(response["channel"]["id"])
+        self._opened[users] = channel
+        return channel
+
+    # --- answers that only exist on Slack ----------------------------------------------------
+
+    async def send_ephemeral(
+        self, message: OutgoingMessage, address: Address, user_id: str
+    ) -> None:
+        """Show `message` to one person only, in a conversation others can see."""
+        try:
+            await self.client.chat_postEphemeral(
+                channel=address.conversation_id,
+                user=user_id,
+                thread_ts=address.thread_id,
+                **render_message(message),
+            )
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
+            raise failure(error, "chat.postEphemeral") from error
+
+    async def respond(
+        self, message: OutgoingMessage, response_url: str, *, replace_original: bool = False
+    ) -> None:
+        """Answer through a response_url (slash commands, clicks on ephemeral messages).
+
+        A response_url takes up to five answers within 30 minutes, in any channel, even ones
+        the bot is not in; answers are ephemeral.
+        """
+        webhook = AsyncWebhookClient(
+            response_url,
+            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES_ON_429)],
+        )
+        try:
+            response = await webhook.send(
+                response_type="ephemeral",
+                replace_original=replace_original,
+                **render_message(message),
+            )
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise SendFailed(f"response_url: {error!r}") from error
+        if response.status_code >= 400:
+            raise SendFailed(f"response_url: HTTP {response.status_code} {response.body}")
+
+    async def open_view(self, trigger_id: str, view: Mapping[str, Any]) -> None:
+        """Open a modal (views.open); the trigger_id is valid for 3 seconds."""
+        try:
+            await self.client.views_open(trigger_id=trigger_id, view=dict(view))
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
+            raise failure(error, "views.open") from error
+
+    async def publish_home(self, user_id: str, view: Mapping[str, Any]) -> None:
+        """Draw one person's Home tab (views.publish)."""
+        try:
+            await self.client.views_publish(user_id=user_id, view=dict(view))
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
+            raise failure(error, "views.publish") from error
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _metadata(self, message: OutgoingMessage) -> dict[str, Any] | None:
+        if not message.idempotency_key:
+            return None
+        return {"event_type": METADATA_EVENT, "event_payload": {"key": message.idempotency_key}}
+
+    async def _channel_of(self, address: Address) -> str:
+        """The channel id to read history from: a user id is resolved to their DM."""
+        conversation = address.conversation_id
+        if not conversation.startswith(("U", "W")):
+            return conversation
+        if (conversation,) not in self._opened:
+            await self._open_pacer.wait()
+            response = await self.client.conversations_open(users=conversation)
+            self._opened[(conversation,)] = str(response["channel"]["id"])
+        return self._opened[(conversation,)]

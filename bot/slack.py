@@ -1,0 +1,58 @@
+"""Wire the Slack adapter into the bot: `slack_plugin(bot)` for `configured_platforms`.
+
+The only module that knows both `adapters.slack` and the rest of the bot (DESIGN §1): it hands
+the adapter the engine, the store and the clock as plain callables.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from adapters.slack.answer import Backend
+from adapters.slack.app import SlackRuntime
+from bot.platforms import PlatformPlugin
+from bot.settings import ConfigError
+
+if TYPE_CHECKING:
+    from bot.app import Mentorbot
+
+
+def slack_runtime(bot: Mentorbot) -> SlackRuntime:
+    """The Slack runtime for this bot's settings (no network until it starts or sends)."""
+    secrets = bot.settings.secrets
+    if not secrets.slack_app_token and not secrets.slack_signing_secret:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET is not set: copy it from your Slack app's Basic Information "
+            "page, or set SLACK_APP_TOKEN to use Socket Mode instead of a public URL."
+        )
+    engine = bot.engine
+    backend = Backend(
+        directory=bot.store,
+        handle=engine.handle,
+        record_event=bot.store.record_event,
+        now=bot.clock.now,
+        # Look `kick` up at call time: `serve` points it at the ticker after plugins are built.
+        after_event=lambda: bot.kick(),
+        home=engine.home,
+    )
+    return SlackRuntime(
+        backend,
+        bot_token=secrets.slack_bot_token,
+        signing_secret=secrets.slack_signing_secret,
+        app_token=secrets.slack_app_token,
+        api_url=secrets.slack_api_url,
+        command=bot.settings.config.slack.command,
+    )
+
+
+def slack_plugin(bot: Mentorbot) -> PlatformPlugin:
+    """Slack as a platform plug-in: its sender, its Request URL route, Socket Mode hooks."""
+    runtime = slack_runtime(bot)
+    return PlatformPlugin(
+        name="slack",
+        sender=runtime.sender,
+        routes=runtime.routes(),
+        start=runtime.start,
+        stop=runtime.stop,
+        extra={"runtime": runtime, "socket_mode": runtime.socket_mode},
+    )

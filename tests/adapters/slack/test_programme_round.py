@@ -1,0 +1,131 @@
+"""A whole programme round through Slack alone: join, pair, consent by button, intro, the
+did-you-meet question, "We met" (which updates the clicked message) and the pulse."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from tests.adapters.slack.conftest import SlackDriver, run_cli, slack_env
+from tests.adapters.slack.fake_slack import TEAM, FakeSlack
+from tests.fakes import start_server
+
+
+def buttons(call_args: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every button element of a posted message."""
+    return [
+        e
+        for b in call_args.get("blocks", [])
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["type"] == "button"
+    ]
+
+
+def find_button(fake: FakeSlack, prefix: str) -> tuple[str, str, dict[str, Any]] | None:
+    """(channel, ts, button) of the latest posted message with a button whose id starts so."""
+    for channel, messages in fake.history.items():
+        for message in messages:
+            for button in buttons(message):
+                if button["action_id"].startswith(prefix):
+                    return channel, message["ts"], button
+    return None
+
+
+def click(user: str, channel: str, ts: str, button: dict[str, Any]) -> dict[str, Any]:
+    """A block_actions payload for pressing `button` on message `ts`, as Slack sends it."""
+    return {
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "acme"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
+        "api_app_id": "A0APP",
+        "token": "legacy-verification-token",
+        "container": {
+            "type": "message",
+            "message_ts": ts,
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
+        "trigger_id": f"{time.time_ns()}.click",
+        "channel": {"id": channel, "name": "directmessage"},
+        "message": {"type": "message", "ts": ts, "text": "", "bot_id": "B0BOT"},
+        "response_url": f"https://hooks.slack.invalid/actions/{ts}",
+        "actions": [
+            {
+                "action_id": button["action_id"],
+                "block_id": "b1",
+                "text": button["text"],
+                "value": button.get("value", ""),
+                "type": "button",
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+
+
+async def test_a_round_from_join_to_pulse_runs_in_slack(
+    tmp_path: Path, db_url: str, fake_slack: FakeSlack
+) -> None:
+    # Started last week, so intros go out at once rather than on the start date.
+    start = (datetime.now(UTC) - timedelta(days=7)).date()
+    (tmp_path / "app.yaml").write_text(
+        f"programme:\n  name: Test Programme\n  start_date: {start}\nadmins: [ceo@example.com]\n"
+    )
+    (tmp_path / "people.csv").write_text(
+        "email,name,title,level,department,timezone,role,slack_id\n"
+        "ceo@example.com,Maya Okafor,CEO,8,Operations,Europe/London,,U0CEO\n"
+        "sam@example.com,Sam Lee,Analyst,2,Finance,Europe/London,,U0SAM\n"
+    )
+    await run_cli(tmp_path, db_url, "roster", "import", "people.csv")
+    env = slack_env(fake_slack)
+    async with start_server(tmp_path, db_url, env) as base, aiohttp.ClientSession() as http:
+        slack = SlackDriver(base, fake_slack, http)
+        await slack.command("U0SAM", "join mentor", channel="D0SAM")
+        await slack.command("U0CEO", "join mentee", channel="D0CEO")
+        await fake_slack.wait_for(lambda: len(fake_slack.responses) >= 2, what="both joined")
+
+        await slack.command("U0CEO", "pair sam@example.com with ceo@example.com")
+        # The senior's consent preview is queued and delivered at once, to their DM.
+        channel, ts, accept = await fake_slack.wait_for(
+            lambda: find_button(fake_slack, "consent.accept"), what="consent preview"
+        )
+        assert channel == "D0CEO"
+        await slack.interaction(click("U0CEO", channel, ts, accept))
+
+        # The intro reaches the pair (the delivery worker decides where: group DM or DMs).
+        await fake_slack.wait_for(
+            lambda: any(
+                "Maya" in m["text"]
+                for ch, msgs in fake_slack.history.items()
+                if ch != "D0CEO"
+                for m in msgs
+            ),
+            what="intro",
+        )
+
+    # A month on, the scheduler asks the pair whether they met (sent through Slack).
+    later = (datetime.now(UTC) + timedelta(days=45)).isoformat()
+    await run_cli(tmp_path, db_url, "tick", "--now", later, env=env)
+    channel, ts, met = await fake_slack.wait_for(
+        lambda: find_button(fake_slack, "meeting.met"), what="did-you-meet"
+    )
+
+    async with start_server(tmp_path, db_url, env) as base, aiohttp.ClientSession() as http:
+        slack = SlackDriver(base, fake_slack, http)
+        await slack.interaction(click("U0SAM", channel, ts, met))
+        # The answer replaces the clicked message, so it is clear it was taken…
+        [update] = await fake_slack.wait_for_call("chat.update", ts=ts)
+        assert update.args["channel"] == channel
+        assert not any(b["action_id"].startswith("meeting.") for b in buttons(update.args))
+        # …and the person who answered gets the 1–5 pulse, privately.
+        await fake_slack.wait_for(
+            lambda: (
+                find_button(fake_slack, "pulse.rate")
+                or [c for c in fake_slack.calls_to("chat.postEphemeral") if buttons(c.args)]
+            ),
+            what="pulse",
+        )

@@ -1,0 +1,144 @@
+"""SlackSender against the fake Web API: posts carry their key, lost sends are found, group
+DMs are opened once, and Slack's errors become the right SendFailed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from adapters.slack.sender import Pacer, SlackSender, make_client
+from conversations.ports import SendFailed
+from conversations.types import Address, Button, Buttons, OutgoingMessage, Text
+from tests.adapters.slack.fake_slack import FakeSlack
+
+NOW = datetime(2027, 1, 11, 10, 0, tzinfo=UTC)
+SAM_DM = Address("slack", "T0ACME", "D0SAM")
+
+
+def message(key: str = "intro:7", **kwargs: object) -> OutgoingMessage:
+    return OutgoingMessage(
+        SAM_DM,
+        "intro",
+        "Meet Maya",
+        (Text("Meet *Maya*"), Buttons((Button("Say hi", "help.command", "status"),))),
+        idempotency_key=key,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    slack = FakeSlack()
+    for user in ("U0SAM", "U0CEO"):
+        slack.add_user(user, f"{user.lower()}@example.com")
+    await slack.start()
+    try:
+        yield slack
+    finally:
+        await slack.stop()
+
+
+def sender(fake: FakeSlack, retries: int = 0) -> SlackSender:
+    return SlackSender(make_client("xoxb-test", fake.api_url, retries=retries), lambda: NOW)
+
+
+async def test_a_post_carries_its_key_and_find_sent_finds_it(fake: FakeSlack) -> None:
+    slack = sender(fake)
+    delivery = await slack.send(message(), SAM_DM)
+    [call] = fake.calls_to("chat.postMessage")
+    assert call.args["metadata"] == {
+        "event_type": "mentorbot_message",
+        "event_payload": {"key": "intro:7"},
+    }
+    assert call.args["blocks"][0]["text"]["text"] == "Meet *Maya*"
+    found = await slack.find_sent(message(), SAM_DM)
+    assert found is not None and found.message_id == delivery.message_id
+    assert fake.calls_to("conversations.history")[0].args["include_all_metadata"] in ("1", "true")
+    assert await slack.find_sent(message("intro:8"), SAM_DM) is None
+
+
+async def test_find_sent_reads_the_dm_behind_a_user_id(fake: FakeSlack) -> None:
+    # Roster identities carry only the user id; a post to it lands in the DM.
+    slack = sender(fake)
+    by_user = Address("slack", "T0ACME", "U0SAM")
+    await sender(fake).send(message(), by_user)  # another process sent it
+    found = await slack.find_sent(message(), by_user)
+    assert found is not None
+    assert fake.calls_to("conversations.open", users="U0SAM")
+    assert fake.calls_to("conversations.history", channel="D0SAM")
+
+
+async def test_replaces_updates_the_message_in_place(fake: FakeSlack) -> None:
+    slack = sender(fake)
+    posted = await slack.send(message(), SAM_DM)
+    update = OutgoingMessage(SAM_DM, "answer", "Thanks!", replaces=posted.message_id)
+    updated = await slack.send(update, SAM_DM)
+    assert updated.message_id == posted.message_id
+    [call] = fake.calls_to("chat.update")
+    assert call.args["ts"] == posted.message_id and call.args["text"] == "Thanks!"
+    assert len(fake.calls_to("chat.postMessage")) == 1
+
+
+async def test_open_group_opens_one_group_dm_per_pair_and_remembers_it(fake: FakeSlack) -> None:
+    slack = sender(fake)
+    first = await slack.open_group("T0ACME", ["U0SAM", "U0CEO"])
+    again = await slack.open_group("T0ACME", ["U0CEO", "U0SAM"])
+    assert first == again and first is not None and first.startswith("G")
+    [call] = fake.calls_to("conversations.open")
+    assert call.args["users"] == "U0CEO,U0SAM"
+
+
+async def test_a_429_becomes_retry_after_once_the_in_process_retries_are_spent(
+    fake: FakeSlack,
+) -> None:
+    fake.rate_limit("chat.postMessage", times=1, retry_after=30)
+    with pytest.raises(SendFailed) as raised:
+        await sender(fake, retries=0).send(message(), SAM_DM)
+    assert raised.value.retry_after == 30.0
+    assert not raised.value.permanent and not raised.value.unreachable
+    assert "D0SAM" not in fake.history  # nothing was posted
+
+
+@pytest.mark.parametrize(
+    ("error", "permanent", "unreachable"),
+    [
+        ("invalid_blocks", True, False),
+        ("msg_too_long", True, False),
+        ("channel_not_found", False, True),
+        ("account_inactive", False, True),
+        ("cannot_dm_bot", False, True),
+        ("not_in_channel", False, True),
+        ("internal_error", False, False),
+    ],
+)
+async def test_slack_errors_are_classified(
+    fake: FakeSlack, error: str, permanent: bool, unreachable: bool
+) -> None:
+    fake.fail("chat.postMessage", error)
+    with pytest.raises(SendFailed) as raised:
+        await sender(fake).send(message(), SAM_DM)
+    assert error in raised.value.reason
+    assert (raised.value.permanent, raised.value.unreachable) == (permanent, unreachable)
+
+
+async def test_network_failure_is_retryable(fake: FakeSlack) -> None:
+    await fake.stop()
+    with pytest.raises(SendFailed) as raised:
+        await sender(fake).send(message(), SAM_DM)
+    assert not raised.value.permanent and raised.value.retry_after is None
+
+
+async def test_the_pacer_spaces_calls_by_its_interval() -> None:
+    now = [100.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = Pacer(1.2, clock=lambda: now[0], sleep=sleep)
+    for _ in range(3):
+        await pacer.wait()
+    assert slept == pytest.approx([1.2, 1.2])
