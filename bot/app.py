@@ -6,10 +6,11 @@ and pass it down, so tests can build as many as they like side by side.
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import socket
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -27,6 +28,8 @@ from conversations.ports import Clock, Sender
 from storage.db import create_engine, make_sessionmaker, normalize_url, upgrade
 from storage.store import SqlStore
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Mentorbot:
@@ -42,6 +45,7 @@ class Mentorbot:
     # Called after an answer queued work for "now"; `serve` points it at the ticker so the
     # work goes out at once. A no-op elsewhere (the CLI ticks explicitly).
     kick: Callable[[], None] = field(default=lambda: None)
+    housekeeping: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def add_sender(self, sender: Sender) -> None:
         """Register a platform's sender with the delivery worker."""
@@ -56,6 +60,11 @@ class Mentorbot:
         """
         now = self.clock.now()
         await self.engine.run_due(now)
+        for job in self.housekeeping:
+            try:
+                await job()
+            except Exception:  # housekeeping must never stop delivery
+                log.exception("housekeeping failed")
         if not self.senders:
             return None
         return await self.deliverer.deliver_due(now)

@@ -30,6 +30,8 @@ class PlatformPlugin:
     routes: Sequence[Route] = ()  # (method, path, handler)
     start: Callable[[], Awaitable[None]] | None = None  # e.g. connect Socket Mode
     stop: Callable[[], Awaitable[None]] | None = None
+    # Housekeeping run at every tick before delivery (e.g. finding roster people on Slack).
+    tick: Callable[[], Awaitable[None]] | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -53,4 +55,6 @@ def attach_platforms(bot: Mentorbot) -> list[PlatformPlugin]:
     plugins = configured_platforms(bot)
     for plugin in plugins:
         bot.add_sender(plugin.sender)
+        if plugin.tick is not None:
+            bot.housekeeping.append(plugin.tick)
     return plugins

@@ -6,6 +6,7 @@ the adapter the engine, the store and the clock as plain callables.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from adapters.slack.answer import Backend
@@ -54,5 +55,38 @@ def slack_plugin(bot: Mentorbot) -> PlatformPlugin:
         routes=runtime.routes(),
         start=runtime.start,
         stop=runtime.stop,
+        tick=EmailLinking(bot, runtime).run,
         extra={"runtime": runtime, "socket_mode": runtime.socket_mode},
     )
+
+
+class EmailLinking:
+    """Find enrolled roster people on Slack by email before they ever write to the bot, so
+    their welcome and intro can reach them (users.lookupByEmail, paced by the linker).
+
+    Walks the people without a Slack identity a page per tick; after a full pass it waits
+    `RESCAN` before looking again at those it could not find (they may join Slack later).
+    """
+
+    PER_TICK = 20  # users.lookupByEmail is Tier 3 (~50/min): a few per tick keeps well under
+    RESCAN = timedelta(hours=6)
+
+    def __init__(self, bot: Mentorbot, runtime: SlackRuntime) -> None:
+        self.bot = bot
+        self.runtime = runtime
+        self.cursor = 0  # the last person id looked at in this pass
+        self.pass_started: datetime | None = None
+
+    async def run(self) -> None:
+        """Link up to PER_TICK people who have no Slack identity yet."""
+        now = self.bot.clock.now()
+        if self.cursor == 0:
+            if self.pass_started is not None and now - self.pass_started < self.RESCAN:
+                return
+            self.pass_started = now
+        people = await self.bot.store.people_without_identity(
+            "slack", limit=self.PER_TICK, after_id=self.cursor
+        )
+        for person in people:
+            await self.runtime.linker.link_by_email(person)
+        self.cursor = people[-1].id if len(people) == self.PER_TICK else 0

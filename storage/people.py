@@ -196,3 +196,22 @@ class People(Repository):
                 .where(PersonRow.id.in_(list(person_ids)))
                 .values(first_in_line=flag)
             )
+
+    async def people_without_identity(
+        self, platform: str, *, limit: int, after_id: int = 0
+    ) -> list[Person]:
+        """Enrolled people with no identity on `platform` yet (to look up by email), in id
+        order from `after_id` (a cursor, so a long list is walked a page at a time)."""
+        linked = select(IdentityRow.person_id).where(IdentityRow.platform == platform)
+        query = (
+            select(PersonRow)
+            .where(
+                PersonRow.status.in_([Status.ENROLLED.value, Status.PAUSED.value]),
+                PersonRow.id.not_in(linked),
+                PersonRow.id > after_id,
+            )
+            .order_by(PersonRow.id)
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            return [to_person(row) for row in await session.scalars(query)]
