@@ -59,23 +59,35 @@ def prep_prompt(
     )
 
 
+def _meeting_answers(pair: Pair, session: Session, moves: tuple[int, ...]) -> Buttons:
+    """We met / Moved it (by each of `moves` days) / We couldn't meet."""
+    ref = _ref(pair, session.number)
+    moved = {7: "Moved it a week", 14: "Moved it two weeks"}
+    return Buttons(
+        (
+            Button("We met ✅", actions.MEETING_MET, ref, "primary"),
+            *(
+                Button(
+                    moved.get(days, f"Moved it {days} days"),
+                    actions.MEETING_RESCHEDULED,
+                    f"{ref}:{days}",
+                )
+                for days in moves
+            ),
+            Button("We couldn't meet", actions.MEETING_MISSED, ref),
+        )
+    )
+
+
 def did_you_meet(
     to: Recipient, pair: Pair, session: Session, config: AppConfig, *, key: str
 ) -> OutgoingMessage:
     """Asked in the pair's conversation on the due date; either answer counts for the pair."""
-    ref = _ref(pair, session.number)
     return compose(
         to,
         "did_you_meet",
         Text(f"*{session_label(session.number, config)}* was planned for today. Did you meet?"),
-        Buttons(
-            (
-                Button("We met ✅", actions.MEETING_MET, ref, "primary"),
-                Button("Moved it a week", actions.MEETING_RESCHEDULED, f"{ref}:7"),
-                Button("Moved it two weeks", actions.MEETING_RESCHEDULED, f"{ref}:14"),
-                Button("We couldn't meet", actions.MEETING_MISSED, ref),
-            )
-        ),
+        _meeting_answers(pair, session, RESCHEDULE_DAYS),
         key=key,
     )
 
@@ -84,7 +96,6 @@ def nudge(
     to: Recipient, pair: Pair, session: Session, config: AppConfig, *, key: str
 ) -> OutgoingMessage:
     """The one friendly reminder for a session nobody reported as held."""
-    ref = _ref(pair, session.number)
     return compose(
         to,
         "nudge",
@@ -93,13 +104,7 @@ def nudge(
             f"(planned for {fmt_date(session.due_date)}). Calendars get full — did you manage "
             "to meet? Thirty minutes is enough."
         ),
-        Buttons(
-            (
-                Button("We met ✅", actions.MEETING_MET, ref, "primary"),
-                Button("Moved it a week", actions.MEETING_RESCHEDULED, f"{ref}:7"),
-                Button("We couldn't meet", actions.MEETING_MISSED, ref),
-            )
-        ),
+        _meeting_answers(pair, session, RESCHEDULE_DAYS[:1]),
         key=key,
     )
 
