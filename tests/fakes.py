@@ -337,3 +337,24 @@ async def start_server(
             process.send_signal(signal.SIGTERM)
             _, err = await asyncio.wait_for(process.communicate(), timeout=30)
             assert process.returncode == 0, err.decode()
+
+
+async def run_cli(
+    workdir: Path, db_url: str, *args: str, env: Mapping[str, str] | None = None
+) -> str:
+    """Run `mentorbot ARGS` as a subprocess; returns stdout, fails the test on exit != 0."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "--config",
+        str(workdir / "app.yaml"),
+        *args,
+        cwd=workdir,
+        env={**os.environ, "DATABASE_URL": db_url, **(env or {})},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    return out.decode()

@@ -3,12 +3,9 @@ calls to a fake Web API out."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
-import os
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
@@ -21,7 +18,7 @@ import aiohttp
 import pytest
 
 from tests.adapters.slack.fake_slack import TEAM, FakeSlack
-from tests.fakes import start_server
+from tests.fakes import run_cli, start_server
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-test-token"
@@ -131,27 +128,6 @@ class SlackDriver:
         """An interactivity request: form field `payload` holding JSON."""
         body = urlencode({"payload": json.dumps(payload)})
         return await self.post(body, "application/x-www-form-urlencoded")
-
-
-async def run_cli(
-    workdir: Path, db_url: str, *args: str, env: Mapping[str, str] | None = None
-) -> str:
-    """Run `mentorbot ARGS` as a subprocess; returns stdout, fails the test on exit != 0."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "--config",
-        str(workdir / "app.yaml"),
-        *args,
-        cwd=workdir,
-        env={**os.environ, "DATABASE_URL": db_url, **(env or {})},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    assert process.returncode == 0, err.decode()
-    return out.decode()
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from typing import Any
 
 import aiohttp
 
-from tests.adapters.slack.conftest import SlackDriver, run_cli, slack_env
+from tests.adapters.slack.conftest import SlackDriver, slack_env
 from tests.adapters.slack.fake_slack import TEAM, FakeSlack
-from tests.fakes import start_server
+from tests.fakes import run_cli, start_server
 
 
 def buttons(call_args: dict[str, Any]) -> list[dict[str, Any]]:

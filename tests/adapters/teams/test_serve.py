@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,34 @@ from storage.store import SqlStore
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.fake_connector import FakeConnector
 from tests.adapters.teams.serve import serve
+from tests.fakes import run_cli
 
 MAYA = a.user("aad-maya", "Maya Okafor")  # roster teams_id: matched by AAD object id
 KIM = a.user("aad-kim", "Kim Park")  # no teams_id in the roster: matched by email
 DEV = {"TEAMS_DEV_MODE": "1"}
+
+
+def card_button(call: Any, title: str) -> dict[str, Any]:
+    """The card action with this title (buttons sit in ActionSets inside the card body)."""
+    found = [
+        action
+        for element in _elements(call.card["body"])
+        if element.get("type") == "ActionSet"
+        for action in element["actions"]
+        if action.get("title") == title
+    ]
+    assert found, f"no {title!r} button in {call.text!r}"
+    return dict(found[0])
+
+
+def _elements(items: list[Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, dict):
+            out.append(item)
+            for key in ("items", "columns", "body"):
+                out += _elements(item.get(key, []))
+    return out
 
 
 async def post(http: aiohttp.ClientSession, base: str, activity: dict[str, Any]) -> Any:
@@ -168,8 +193,37 @@ async def test_a_whole_round_through_teams(
             return bool(to_sam) and bool(to_maya)
 
         await connector.wait_for(intros_sent)
+
+        # A month on (simulated with `tick --now`), the pair is asked whether they met.
+        maya = await people.person_by_email("maya@example.com")
+        assert maya is not None
+        (pair,) = await people.pairs_of(maya.id)
+        first = (await people.sessions_of(pair.id))[0]
+        later = f"{first.due_date + timedelta(days=1)}T12:00:00Z"
+        await run_cli(tmp_path, db_url, "tick", "--now", later, env=DEV)
+        asked = next(c for c in connector.sent(maya_chat) if "Did you meet" in c.text)
+        met = card_button(asked, "We met ✅")
+        answer = await post(http, server.url, a.execute(MAYA, met["data"], connector.url))
+        assert answer["statusCode"] == 200
+
+        def pulse_card(fake: FakeConnector) -> bool:
+            return any("how valuable" in c.text for c in fake.sent(maya_chat))
+
+        await connector.wait_for(pulse_card)  # private, at once, to whoever reported
+        pulse = next(c for c in connector.sent(maya_chat) if "how valuable" in c.text)
+        four = card_button(pulse, "4")
+        # This time as an Action.Submit (a message whose `value` carries the data).
+        await post(http, server.url, a.submit(MAYA, four["data"], connector.url))
+        answer_row = await people.get_pulse(maya.id, pair.id, 1)
+        assert answer_row is not None and answer_row.rating == 4
+        assert any(
+            "4/5 noted" in c.text
+            for c in connector.calls
+            if c.path.startswith(f"/v3/conversations/{maya_chat}")
+        )
     (create,) = [c for c in connector.calls if c.path == "/v3/conversations"]
     assert create.body["members"] == [{"id": "aad-sam"}]
     to_sam = [c for c in connector.calls if "/a:created-" in c.path]
-    assert [c.status for c in to_sam] == [429, 201]  # throttled once, then delivered once
-    assert "Meet your reverse-mentoring partner" in to_sam[-1].text
+    intro_calls = [c for c in to_sam if "Meet your reverse-mentoring partner" in c.text]
+    # Throttled once, then delivered once.
+    assert [c.status for c in intro_calls] == [429, 201]
