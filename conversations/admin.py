@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from conversations import commands as cmd
 from conversations import messages
 from conversations.domain import Person, Status
-from conversations.types import Link, OutgoingMessage, Text, UserRef
+from conversations.types import Image, Link, OutgoingMessage, Text, UserRef
 
 if TYPE_CHECKING:
     from conversations.engine import CommandHandler, Engine, Turn
@@ -45,7 +45,12 @@ async def report(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
     """The headline figures, as text."""
     figures = (await engine.store.figures()).private(engine.config.privacy.min_group_size)
     await audit(engine, turn, "report", "")
-    return [messages.reply(turn.reply_to, "report", messages.report_text(figures, engine.config))]
+    text = messages.report_text(figures, engine.config)
+    chart = engine.links.chart(turn.now) if engine.links is not None else None
+    if chart is None:
+        return [messages.reply(turn.reply_to, "report", text)]
+    image = Image(chart, "Meeting rate by round and average pulse over time")
+    return [messages.compose(turn.reply_to, "report", Text(text), image, private=True)]
 
 
 async def health(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:

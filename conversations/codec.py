@@ -15,6 +15,7 @@ from conversations.types import (
     Buttons,
     Choice,
     Facts,
+    Image,
     Link,
     Option,
     OutgoingMessage,
@@ -72,6 +73,8 @@ def _block_to_dict(block: Block) -> dict[str, Any]:
             "options": [{"label": o.label, "value": o.value} for o in block.options],
             "multiple": block.multiple,
         }
+    if isinstance(block, Image):
+        return {"type": "image", "url": block.url, "alt": block.alt}
     return {"type": "link", "label": block.label, "url": block.url}
 
 
@@ -92,6 +95,8 @@ def _block_from_dict(data: dict[str, Any]) -> Block:
         )
     if kind == "link":
         return Link(label=data["label"], url=data["url"])
+    if kind == "image":
+        return Image(url=data["url"], alt=data["alt"])
     raise ValueError(f"unknown block type {kind!r}")
 
 

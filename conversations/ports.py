@@ -359,6 +359,10 @@ class AdminLinks(Protocol):
         """A link to download the CSV export, or None when not configured."""
         ...
 
+    def chart(self, now: datetime) -> str | None:
+        """A link to the meeting-rate and pulse chart (an image), or None."""
+        ...
+
 
 class Store(Directory, AuditLog, WorkQueue, Pairs, Lifecycle, Reports, Protocol):
     """Everything the engine needs from storage."""

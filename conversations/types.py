@@ -140,7 +140,15 @@ class Link:
     url: str
 
 
-Block = Text | Facts | Buttons | Choice | Link
+@dataclass(frozen=True)
+class Image:
+    """A picture by URL (a chart); `alt` says what it shows for those who cannot see it."""
+
+    url: str
+    alt: str
+
+
+Block = Text | Facts | Buttons | Choice | Link | Image
 
 
 @dataclass(frozen=True)

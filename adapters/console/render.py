@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from conversations.types import Button, Choice, Link, OutgoingMessage
+from conversations.types import Button, Choice, Image, Link, OutgoingMessage
 
 WIDTH = 88
 _BOLD = re.compile(r"\*([^*\n]+)\*")  # the neutral *bold* reads as plain words in a terminal
@@ -20,6 +20,8 @@ def render(message: OutgoingMessage, *, first_number: int = 1, indent: str = "  
     for block in message.blocks:
         if isinstance(block, Link):
             lines.append(f"{indent}↗ {block.label}: {block.url}")
+        elif isinstance(block, Image):
+            lines.append(f"{indent}🖼 {block.alt}: {block.url}")
         elif isinstance(block, Choice):
             options = ", ".join(o.label for o in block.options)
             lines.append(f"{indent}{block.label}: {options}")

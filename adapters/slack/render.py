@@ -12,7 +12,17 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from conversations.types import Block, Button, Buttons, Choice, Facts, Link, OutgoingMessage, Text
+from conversations.types import (
+    Block,
+    Button,
+    Buttons,
+    Choice,
+    Facts,
+    Image,
+    Link,
+    OutgoingMessage,
+    Text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +217,11 @@ def blocks(neutral: Iterable[Block], *, limit: int = MESSAGE_BLOCKS) -> list[dic
         elif isinstance(block, Choice):
             out.extend(_actions([select(block, index)]))
             index += 1
+        elif isinstance(block, Image):
+            # Slack fetches image_url itself (max 3000 characters; alt_text max 2000).
+            out.append(
+                {"type": "image", "image_url": block.url[:3000], "alt_text": block.alt[:2000]}
+            )
     flush_links()
     if len(out) > limit:
         # Keep the first blocks (the text people read first) and say something was cut; the

@@ -26,6 +26,7 @@ from conversations.types import (
     Buttons,
     Choice,
     Facts,
+    Image,
     Link,
     OutgoingMessage,
     Text,
@@ -131,6 +132,8 @@ def block_elements(block: Block) -> list[dict[str, Any]]:
         return [{"type": "ActionSet", "actions": [button_action(b) for b in block.buttons]}]
     if isinstance(block, Choice):
         return _choice_elements(block)
+    if isinstance(block, Image):
+        return [{"type": "Image", "url": block.url, "altText": block.alt, "size": "Stretch"}]
     return []
 
 

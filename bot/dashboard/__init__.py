@@ -29,3 +29,4 @@ def add_dashboard_routes(app: web.Application, bot: Mentorbot) -> None:
     app.router.add_get("/admin/logout", dashboard.logout)
     app.router.add_get("/admin/dashboard.css", dashboard.stylesheet)
     app.router.add_get("/admin/export.zip", dashboard.export_zip)
+    app.router.add_get("/admin/chart.png", dashboard.chart_png)

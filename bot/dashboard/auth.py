@@ -20,6 +20,12 @@ SESSION_LIFETIME = timedelta(hours=12)
 COOKIE_NAME = "mentorbot_admin"
 _LINK = "admin-link"
 _EXPORT = "admin-export"
+_CHART = "admin-chart"
+CHART = _CHART
+CHART_PATH = "/admin/chart.png"
+# Chat clients fetch an image whenever they show the message (Teams) or once (Slack): a chart
+# link lives long. It shows only the dashboard's k-anonymous aggregates, drawn when fetched.
+CHART_LINK_LIFETIME = timedelta(days=30)
 EXPORT = _EXPORT  # the purpose to check an export link with
 EXPORT_PATH = "/admin/export.zip"
 _SESSION = "admin-session"
@@ -58,14 +64,32 @@ def export_link(secret: str, base_url: str, now: datetime) -> str:
     return _link(secret, base_url, EXPORT_PATH, _EXPORT, now)
 
 
-def _link(secret: str, base_url: str, path: str, purpose: str, now: datetime) -> str:
-    expires = int((now + LINK_LIFETIME).timestamp())
+def chart_link(secret: str, base_url: str, now: datetime) -> str:
+    """A 30-day link to the meeting-rate and pulse chart (PNG), for reports in chat."""
+    return _link(secret, base_url, CHART_PATH, _CHART, now, CHART_LINK_LIFETIME)
+
+
+def _link(
+    secret: str,
+    base_url: str,
+    path: str,
+    purpose: str,
+    now: datetime,
+    lifetime: timedelta = LINK_LIFETIME,
+) -> str:
+    expires = int((now + lifetime).timestamp())
     query = urlencode({"exp": expires, "sig": _sign(secret, purpose, str(expires))})
     return f"{base_url.rstrip('/')}{path}?{query}"
 
 
 def link_ok(
-    secret: str, expires: str, signature: str, now: datetime, *, purpose: str = _LINK
+    secret: str,
+    expires: str,
+    signature: str,
+    now: datetime,
+    *,
+    purpose: str = _LINK,
+    lifetime: timedelta = LINK_LIFETIME,
 ) -> bool:
     """True for an unexpired link made by `dashboard_link` (or, with `purpose=EXPORT`,
     `export_link`) with this secret: a dashboard link cannot download the export.
@@ -78,7 +102,7 @@ def link_ok(
     if not hmac.compare_digest(expected.encode(), signature.encode()):
         return False
     moment = now.timestamp()
-    return moment < int(expires) <= moment + LINK_LIFETIME.total_seconds() + 60
+    return moment < int(expires) <= moment + lifetime.total_seconds() + 60
 
 
 def new_session(secret: str, now: datetime) -> str:
@@ -118,3 +142,9 @@ class SignedLinks:
         if not (self.secret and self.base_url):
             return None
         return export_link(self.secret, self.base_url, now)
+
+    def chart(self, now: datetime) -> str | None:
+        """A link to the programme chart image, for the report in chat."""
+        if not (self.secret and self.base_url):
+            return None
+        return chart_link(self.secret, self.base_url, now)

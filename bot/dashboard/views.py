@@ -15,6 +15,8 @@ import jinja2
 from aiohttp import web
 
 from bot.dashboard.auth import (
+    CHART,
+    CHART_LINK_LIFETIME,
     COOKIE_NAME,
     EXPORT,
     SESSION_LIFETIME,
@@ -26,6 +28,7 @@ from bot.dashboard.auth import (
 )
 from bot.dashboard.data import load_insights
 from bot.dashboard.page import page_context
+from bot.dashboard.png import programme_chart
 from bot.export import export_archive
 from conversations.insights import Period
 
@@ -199,6 +202,29 @@ class Dashboard:
                 **SECURITY_HEADERS,
                 "Content-Disposition": f'attachment; filename="mentorbot-export-{stamp}.zip"',
             },
+        )
+
+    async def chart_png(self, request: web.Request) -> web.StreamResponse:
+        """GET /admin/chart.png: meeting rate and pulse as an image for chat reports."""
+        if not self.secret:
+            return self.notice(503, "Dashboard not configured", OFF)
+        by_link = link_ok(
+            self.secret,
+            request.query.get("exp", ""),
+            request.query.get("sig", ""),
+            self.now(),
+            purpose=CHART,
+            lifetime=CHART_LINK_LIFETIME,
+        )
+        if not by_link and not self.allowed(request):
+            return self.notice(401, "Log in to see the chart", "This link is not valid.")
+        insights = await load_insights(self.bot, None)
+        rates = [(c.label, c.held / c.due if c.due else None) for c in insights.cycles]
+        pulse = [(p.label, p.average) for p in insights.trend]
+        return web.Response(
+            body=programme_chart(rates, pulse),
+            content_type="image/png",
+            headers={"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"},
         )
 
     async def stylesheet(self, request: web.Request) -> web.StreamResponse:

@@ -16,7 +16,7 @@ from bot.simulation import Simulation, button
 from conversations import actions
 from conversations.domain import Identity, Pair, PairStatus, Status
 from conversations.ports import SendFailed
-from conversations.types import Address, Button, Delivery, Link, OutgoingMessage
+from conversations.types import Address, Button, Delivery, Image, Link, OutgoingMessage
 from tests.scenarios.test_matching_round import PEOPLE
 from tests.scenarios.test_programme import PUBLISH, settings
 
@@ -188,6 +188,9 @@ class Links:
     def export(self, now: datetime) -> str | None:
         return None
 
+    def chart(self, now: datetime) -> str | None:
+        return "https://mentorbot.example/admin/chart.png?exp=1&sig=abc"
+
 
 async def test_admins_get_a_private_dashboard_link(db_url: str) -> None:
     async with harness(db_url) as h:
@@ -199,4 +202,12 @@ async def test_admins_get_a_private_dashboard_link(db_url: str) -> None:
         assert link.url.startswith("https://mentorbot.example/admin?exp=") and on.private
         (export,) = await h.sim.say("ceo@x.com", "export")
         assert "mentorbot export DIR" in export.fallback_text
-        assert [e.action for e in await h.app.store.recent(2)] == ["dashboard", "match publish"]
+        # The report in chat carries the chart as an image where the platform shows one.
+        (report,) = await h.sim.say("ceo@x.com", "report")
+        (image,) = [b for b in report.blocks if isinstance(b, Image)]
+        assert image.url.endswith("sig=abc") and "Meeting rate" in image.alt
+        assert [e.action for e in await h.app.store.recent(3)] == [
+            "report",
+            "dashboard",
+            "match publish",
+        ]
