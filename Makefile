@@ -29,6 +29,7 @@ typecheck: $(STAMP)
 test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Default sizes take a few minutes; the big ones: make bench BENCH_ARGS="--full --pairs 10000 --big"
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 

@@ -8,12 +8,22 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = {"matching": "benchmarks.matching"}
+BENCHMARKS = {
+    "matching": "benchmarks.matching",
+    "inbound": "benchmarks.inbound",
+    "fanout": "benchmarks.fanout",
+}
 
 
 def main(argv: list[str]) -> int:
-    names = [a for a in argv if not a.startswith("-") and a in BENCHMARKS]
-    unknown = [a for a in argv if not a.startswith("-") and a not in BENCHMARKS and not a.isdigit()]
+    names = [a for a in argv if a in BENCHMARKS]
+    # A word right after an option is its value (`--platform teams`, `--sizes 1000,2000`).
+    values = {i + 1 for i, a in enumerate(argv) if a.startswith("-") and "=" not in a}
+    unknown = [
+        a
+        for i, a in enumerate(argv)
+        if not a.startswith("-") and a not in BENCHMARKS and i not in values
+    ]
     if unknown:
         print(f"unknown benchmark {unknown[0]!r}; choose from: {', '.join(BENCHMARKS)}")
         return 1

@@ -3,14 +3,22 @@
 Rows of kind `deliver` in `due_work` hold one `OutgoingMessage` each. A batch is leased, each
 message is sent outside any transaction, and the row is marked done with the platform's message
 id. A crash leaves the lease to expire, so another process (or the restart) sends it.
+
+Up to `concurrency` recipients are served at once: a send waits a network round trip (and the
+platform's pacing), and sending strictly one after another kept a 10,000-pair round far above
+the platforms' rate-limit floor (benchmarks/README.md, fan-out). Rows stay independent: each is
+completed or failed on its own. Rows for one recipient go one after another, in queue order, so
+a conversation never sees its messages reordered.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from conversations.codec import message_from_dict, message_to_dict
@@ -25,6 +33,12 @@ LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 BASE_BACKOFF = 5.0  # seconds; doubles per attempt, with jitter, capped at an hour
 PLATFORM_PREFERENCE = ("slack", "teams", "console")
+# Recipients served at once. The platform senders pace themselves (Teams per tenant and per
+# conversation, Slack's Tier 3 opens) or answer 429, so this only has to cover the round trip:
+# 8 × a 250 ms send is 32 sends a second, above Teams' 30 per tenant. It also bounds how many
+# database connections delivery holds at once (SQLAlchemy's pool has 5 + 10 overflow), so
+# requests being acked by the same process still find one.
+CONCURRENCY = 8
 
 
 @dataclass
@@ -53,6 +67,15 @@ class Target:
 Unreachable = Callable[[int, datetime], Awaitable[None]]
 
 
+@dataclass
+class _Batch:
+    """A leased batch in progress: each recipient's rows not yet sent, and the last renewal."""
+
+    queues: dict[str, list[DueWork]]
+    renewed: datetime
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
 class Deliverer:
     """Claims due `deliver` rows and sends them through the platform senders."""
 
@@ -67,6 +90,7 @@ class Deliverer:
         batch: int = 100,
         on_unreachable: Unreachable | None = None,
         lease: timedelta = LEASE,
+        concurrency: int = CONCURRENCY,
     ) -> None:
         self.store = store
         self.senders = dict(senders)
@@ -76,6 +100,7 @@ class Deliverer:
         self.batch = batch
         self.on_unreachable = on_unreachable
         self.lease = lease
+        self.concurrency = max(1, concurrency)
 
     async def deliver_due(self, now: datetime | None = None) -> DeliveryStats:
         """Send everything due by `now`, batch after batch, until nothing is left."""
@@ -97,20 +122,63 @@ class Deliverer:
     async def _deliver_batch(
         self, rows: list[DueWork], now: datetime, stats: DeliveryStats
     ) -> None:
-        renewed = self.clock.now()
-        pending = list(rows)
-        while pending:
-            if self.clock.now() - renewed >= self.lease / 3:
-                # A slow batch (rate limits, Retry-After) must not outlive its leases: another
-                # process would take the rest over and send them a second time.
-                renewed = self.clock.now()
-                held = await self.store.renew(
-                    [r.id for r in pending], worker=self.worker, lease_until=renewed + self.lease
-                )
-                pending = [r for r in pending if r.id in held]
-                if not pending:
-                    return
-            await self._deliver(pending.pop(0), now, stats)
+        """Send a leased batch, up to `concurrency` recipients at once."""
+        batch = _Batch(_by_recipient(rows), self.clock.now())
+        waiting = list(batch.queues)  # recipients not started yet, in queue order
+        running: set[asyncio.Task[None]] = set()
+        error: BaseException | None = None
+        try:
+            while waiting or running:
+                while waiting and len(running) < self.concurrency and error is None:
+                    queue = batch.queues[waiting.pop(0)]
+                    send = self._deliver_in_order(batch, queue, now, stats)
+                    running.add(asyncio.create_task(send))
+                if not running:
+                    break
+                done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    failed = task.exception()  # read every one, or asyncio logs it as lost
+                    if error is None and failed is not None:
+                        # Unexpected (a database outage…): start nothing more, let the sends
+                        # in flight finish and record their outcome, then fail the tick. Rows
+                        # not sent keep their lease and are retried once it expires.
+                        error = failed
+                        for queue in batch.queues.values():
+                            queue.clear()
+        except asyncio.CancelledError:
+            # Shutdown: the rows in flight are left to their leases, as a serial worker's was.
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+            raise
+        if error is not None:
+            raise error
+
+    async def _deliver_in_order(
+        self, batch: _Batch, queue: list[DueWork], now: datetime, stats: DeliveryStats
+    ) -> None:
+        """One recipient's rows, one after another, each under a lease still ours."""
+        while queue:
+            await self._renew_if_due(batch)
+            if queue:  # the renewal drops rows whose lease another worker took over
+                await self._deliver(queue.pop(0), now, stats)
+
+    async def _renew_if_due(self, batch: _Batch) -> None:
+        """Extend the leases of every row not yet sent, every third of a lease.
+
+        A slow batch (rate limits, Retry-After) must not outlive its leases: another process
+        would take the rest over and send them a second time.
+        """
+        async with batch.lock:  # one renewal at a time; the others see it done
+            if self.clock.now() - batch.renewed < self.lease / 3:
+                return
+            batch.renewed = self.clock.now()
+            ids = [r.id for queue in batch.queues.values() for r in queue]
+            held = await self.store.renew(
+                ids, worker=self.worker, lease_until=batch.renewed + self.lease
+            )
+            for queue in batch.queues.values():
+                queue[:] = [r for r in queue if r.id in held]
 
     async def _deliver(self, row: DueWork, now: datetime, stats: DeliveryStats) -> None:
         target: Target | None = None
@@ -135,7 +203,12 @@ class Deliverer:
             if error.unreachable and target is not None and target.person_id is not None:
                 await self._unreachable(row, now, stats, target.person_id, error.reason)
                 return
-            await self._failed(row, now, stats, error.reason, error.retry_after, error.permanent)
+            # The platform said when to come back (429, Retry-After): waiting as told is not a
+            # failed attempt, or a long rate-limit storm would use up MAX_ATTEMPTS.
+            told = error.retry_after is not None
+            await self._failed(
+                row, now, stats, error.reason, error.retry_after, error.permanent, counts=not told
+            )
         except NoRoute as error:
             await self._failed(row, now, stats, str(error), 3600.0, False)
         except (KeyError, ValueError, TypeError) as error:  # a malformed row: never retry
@@ -174,8 +247,10 @@ class Deliverer:
         reason: str,
         retry_after: float | None,
         permanent: bool,
+        *,
+        counts: bool = True,
     ) -> None:
-        if permanent or row.attempts >= MAX_ATTEMPTS:
+        if permanent or (counts and row.attempts >= MAX_ATTEMPTS):
             log.warning(
                 "giving up on %s after %d attempts: %s", row.idempotency_key, row.attempts, reason
             )
@@ -186,7 +261,11 @@ class Deliverer:
             # Exponential backoff with full jitter, so many failed rows don't retry in lockstep.
             retry_after = self.rng.uniform(0, min(BASE_BACKOFF * 2**row.attempts, 3600.0))
         await self.store.fail(
-            row.id, error=reason, at=now, retry_at=now + timedelta(seconds=retry_after)
+            row.id,
+            error=reason,
+            at=now,
+            retry_at=now + timedelta(seconds=retry_after),
+            count_attempt=counts,
         )
         stats.retried += 1
 
@@ -240,3 +319,14 @@ class Deliverer:
                 conversation = identity.dm_conversation_id or identity.user_id
                 return Target(Address(platform, identity.tenant_id, conversation), person_id)
         raise NoRoute(f"person {person_id} has no identity on {sorted(self.senders)}")
+
+
+def _by_recipient(rows: Sequence[DueWork]) -> dict[str, list[DueWork]]:
+    """The rows grouped by the recipient named in their payload, groups in queue order."""
+    groups: dict[str, list[DueWork]] = {}
+    for row in rows:
+        to = row.payload.get("to") if isinstance(row.payload, Mapping) else None
+        # A malformed payload gets a group of its own; `_deliver` fails it for good.
+        key = json.dumps(to, sort_keys=True, default=str) if to else f"row:{row.id}"
+        groups.setdefault(key, []).append(row)
+    return groups

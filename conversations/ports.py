@@ -171,9 +171,18 @@ class WorkQueue(Protocol):
         ...
 
     async def fail(
-        self, work_id: int, *, error: str, at: datetime, retry_at: datetime | None
+        self,
+        work_id: int,
+        *,
+        error: str,
+        at: datetime,
+        retry_at: datetime | None,
+        count_attempt: bool = True,
     ) -> None:
-        """Record a failure: retry at `retry_at`, or mark the row failed for good when None."""
+        """Record a failure: retry at `retry_at`, or mark the row failed for good when None.
+
+        `count_attempt=False`: the platform asked to wait (rate limit); not a failed attempt.
+        """
         ...
 
 

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+ID_CHUNK = 10_000  # ids per IN (…) list: asyncpg allows 32,767 parameters a statement
+
+
+def chunks(ids: Iterable[int], size: int = ID_CHUNK) -> Iterator[list[int]]:
+    """Sorted ids in lists of at most `size`, for IN (…) clauses on big rounds."""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
 
 
 class PersonNotFound(LookupError):

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.domain import NewPair, Pair, PairStatus
 from conversations.ports import PairConflict
-from storage.base import PersonNotFound, Repository
+from storage.base import ID_CHUNK, PersonNotFound, Repository, chunks
 from storage.mapping import to_pair
 from storage.models import CycleRow, PairRow, PersonRow, ProgrammeRow
 
@@ -55,18 +55,24 @@ async def _serialise_pair_writes(session: AsyncSession) -> None:
 
 async def _require_people(session: AsyncSession, person_ids: set[int]) -> None:
     """Raise PersonNotFound unless every id is a person (rather than an IntegrityError)."""
-    found = set(await session.scalars(select(PersonRow.id).where(PersonRow.id.in_(person_ids))))
+    found: set[int] = set()
+    for chunk in chunks(person_ids):
+        found |= set(await session.scalars(select(PersonRow.id).where(PersonRow.id.in_(chunk))))
     if missing := sorted(person_ids - found):
         raise PersonNotFound(f"no person with id {', '.join(map(str, missing))}")
 
 
 async def _open_pairs_of(session: AsyncSession, person_ids: set[int]) -> list[tuple[int, int]]:
     """(mentor_id, mentee_id) of the open pairs that hold any of these people."""
-    query = select(PairRow.mentor_id, PairRow.mentee_id).where(
-        PairRow.status.in_(_OPEN),
-        or_(PairRow.mentor_id.in_(person_ids), PairRow.mentee_id.in_(person_ids)),
-    )
-    return [(mentor, mentee) for mentor, mentee in await session.execute(query)]
+    found: list[tuple[int, int]] = []
+    # Each id is used twice: a round of 10,000 pairs (20,000 people) is checked in chunks.
+    for chunk in chunks(person_ids, ID_CHUNK // 2):
+        query = select(PairRow.mentor_id, PairRow.mentee_id).where(
+            PairRow.status.in_(_OPEN),
+            or_(PairRow.mentor_id.in_(chunk), PairRow.mentee_id.in_(chunk)),
+        )
+        found += [(mentor, mentee) for mentor, mentee in await session.execute(query)]
+    return list(dict.fromkeys(found))
 
 
 def _batch_conflicts(pairs: Sequence[NewPair]) -> set[int]:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.domain import Identity, Person, Role, Status
 from conversations.types import UserRef
-from storage.base import PersonNotFound, Repository
+from storage.base import PersonNotFound, Repository, chunks
 from storage.mapping import forgotten_email, to_identity, to_person
 from storage.models import (
     IdentityRow,
@@ -191,11 +191,10 @@ class People(Repository):
         if not person_ids:
             return
         async with self._sessions.begin() as session:
-            await session.execute(
-                update(PersonRow)
-                .where(PersonRow.id.in_(list(person_ids)))
-                .values(first_in_line=flag)
-            )
+            for chunk in chunks(person_ids):
+                await session.execute(
+                    update(PersonRow).where(PersonRow.id.in_(chunk)).values(first_in_line=flag)
+                )
 
     async def people_without_identity(
         self, platform: str, *, limit: int, after_id: int = 0

@@ -127,10 +127,22 @@ class WorkQueue(Repository):
             )
 
     async def fail(
-        self, work_id: int, *, error: str, at: datetime, retry_at: datetime | None
+        self,
+        work_id: int,
+        *,
+        error: str,
+        at: datetime,
+        retry_at: datetime | None,
+        count_attempt: bool = True,
     ) -> None:
-        """Record a failure: pending again at `retry_at`, or failed for good when None."""
+        """Record a failure: pending again at `retry_at`, or failed for good when None.
+
+        `count_attempt=False` gives back the attempt the claim counted (a platform's "come back
+        later" is not a failed try).
+        """
         values: dict[str, Any] = {"last_error": error, "lease_until": None}
+        if not count_attempt:
+            values["attempts"] = DueWorkRow.attempts - 1
         if retry_at is None:
             values.update(status=FAILED, done_at=at)
         else:

@@ -273,10 +273,18 @@ class FakeStore:
         self.work[work_id].status = "done"
 
     async def fail(
-        self, work_id: int, *, error: str, at: datetime, retry_at: datetime | None
+        self,
+        work_id: int,
+        *,
+        error: str,
+        at: datetime,
+        retry_at: datetime | None,
+        count_attempt: bool = True,
     ) -> None:
         w = self.work[work_id]
         w.last_error = error
+        if not count_attempt:
+            w.attempts -= 1
         if retry_at is None:
             w.status = "failed"
         else:

@@ -110,7 +110,9 @@ def failure(error: Exception, what: str) -> SendFailed:
     """A SendFailed for a slack_sdk or network error, classified for the delivery worker."""
     if isinstance(error, SlackApiError):
         response = error.response
-        code = str(response.get("error", "")) if response is not None else ""
+        # A proxy or an outage can answer with plain text, not Slack's JSON: no error code then.
+        data = response.data if response is not None and isinstance(response.data, dict) else {}
+        code = str(data.get("error", ""))
         if response is not None and response.status_code == 429:
             retry_after = _retry_after(response.headers)
             return SendFailed(f"{what}: rate limited", retry_after=retry_after)

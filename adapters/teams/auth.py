@@ -14,6 +14,7 @@ from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
+from msrest.universal_http.requests import ClientRetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +71,21 @@ class _Configuration:
         self.APP_TENANTID = credentials.tenant_id or None
 
 
+def _speed_up_retry_policy() -> None:
+    """botbuilder builds a connector client, and so an msrest retry policy, for every send;
+    the policy's constructor tests 999 codes against a 502-item *list* (about 3 ms a send,
+    measured in benchmarks/fanout.py). The same values as a frozenset: same policy, O(1)."""
+    codes = ClientRetryPolicy.safe_codes
+    if not isinstance(codes, frozenset):
+        ClientRetryPolicy.safe_codes = frozenset(codes)
+
+
 def build_adapter(
     credentials: TeamsCredentials,
 ) -> tuple[CloudAdapter, ConfigurationBotFrameworkAuthentication]:
     """The adapter and its authentication for these credentials (checked first)."""
     credentials.check()
+    _speed_up_retry_policy()
     if credentials.dev_mode and credentials.app_id:
         log.warning("TEAMS_DEV_MODE is ignored: MICROSOFT_APP_ID is set, so tokens are required")
     elif credentials.dev_mode:

@@ -290,3 +290,17 @@ async def test_reports_count_active_pairs(store: SqlStore) -> None:
     assert (await store.figures()).active_pairs == 1
     await store.set_pair_status(active.id, ENDED, at=T0 + DAY)
     assert (await store.figures()).active_pairs == 0
+
+
+async def test_a_round_bigger_than_a_drivers_parameter_limit_publishes(store: SqlStore) -> None:
+    """20,000 people in one round: more ids than asyncpg allows in one statement (32,767
+    parameters, each id checked twice), so the checks must go in chunks."""
+    entries = [RosterEntry(i + 2, f"p{i}@x.com", "", 2 + 5 * (i % 2)) for i in range(20_000)]
+    await store.import_roster(entries, deactivate_missing=False, dry_run=False, at=T0)
+    people = await store.all_people()
+    mentors, mentees = people[0::2], people[1::2]
+    pairs = [NewPair(m.id, s.id, 1.0) for m, s in zip(mentors, mentees, strict=True)]
+    stored = await store.publish_round(pairs, status=PairStatus.ACTIVE, at=T0)
+    assert len(stored) == 10_000
+    await store.set_first_in_line([p.id for p in people], True)
+    assert all(p.first_in_line for p in await store.all_people())

@@ -142,3 +142,22 @@ async def test_the_pacer_spaces_calls_by_its_interval() -> None:
     for _ in range(3):
         await pacer.wait()
     assert slept == pytest.approx([1.2, 1.2])
+
+
+def test_a_plain_text_error_page_is_a_retryable_failure_not_a_crash() -> None:
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+    from adapters.slack.sender import failure
+
+    response = AsyncSlackResponse(
+        client=None,  # type: ignore[arg-type]
+        http_verb="POST",
+        api_url="https://slack.com/api/chat.postMessage",
+        req_args={},
+        data="<html>502 Bad Gateway</html>",  # type: ignore[arg-type]
+        headers={},
+        status_code=502,
+    )
+    result = failure(SlackApiError("bad gateway", response), "chat.postMessage")
+    assert not result.permanent and not result.unreachable and result.retry_after is None
