@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -14,6 +15,31 @@ if TYPE_CHECKING:
     from bot.app import Mentorbot
 
 MAX_NAMES_SHOWN = 10
+# Parsing and importing hold every row in memory (~1.7 KB a row: a million rows took 1.75 GB
+# for a dry run), so a file past this is refused up front. Generous for one programme's
+# directory; MENTORBOT_MAX_ROSTER_ROWS raises (or lowers) it.
+MAX_ROWS = 200_000
+MAX_ROWS_ENV = "MENTORBOT_MAX_ROSTER_ROWS"
+MAX_ROW_BYTES = 8 * 1024  # longer than any valid row (the column limits add up to ~5.4 KB)
+
+
+def max_rows() -> int:
+    """The row limit: MENTORBOT_MAX_ROSTER_ROWS when set to a positive number, else MAX_ROWS."""
+    raw = os.environ.get(MAX_ROWS_ENV, "").strip()
+    if not raw:
+        return MAX_ROWS
+    if not raw.isdigit() or int(raw) < 1:
+        raise UserError(f"{MAX_ROWS_ENV} must be a positive whole number, not {raw!r}")
+    return int(raw)
+
+
+def _too_big(path: Path, size: int, lines: int | None, limit: int) -> UserError:
+    what = f"{lines:,} lines" if lines is not None else f"{size / 2**20:,.0f} MB"
+    return UserError(
+        f"{path} was not imported: it has {what}, and at most {limit:,} rows can be imported "
+        f"at once (nothing was changed). Split the file, or set {MAX_ROWS_ENV} to raise the "
+        "limit if this machine has the memory for it."
+    )
 
 
 def _names(emails: tuple[str, ...]) -> str:
@@ -49,12 +75,19 @@ async def import_roster_file(
     app: Mentorbot, path: Path, *, dry_run: bool, deactivate_missing: bool, out: TextIO
 ) -> int:
     """Import `path`; print problems (exit 1, nothing written) or the summary (exit 0)."""
+    limit = max_rows()
     try:
+        size = (await asyncio.to_thread(path.stat)).st_size
+        if size > (limit + 1) * MAX_ROW_BYTES:  # refuse before reading it all into memory
+            raise _too_big(path, size, None, limit)
         data = await asyncio.to_thread(path.read_bytes)
     except FileNotFoundError:
         raise UserError(f"{path}: no such file") from None
     except OSError as error:
         raise UserError(f"{path}: cannot be read ({error.strerror})") from None
+    lines = data.count(b"\n")  # physical lines: at least the number of rows (header aside)
+    if lines > limit + 1:
+        raise _too_big(path, size, lines, limit)
     people = await app.store.all_people()
     by_id = {p.id: p.email for p in people}
     known = {p.email: by_id.get(p.manager_id) if p.manager_id else None for p in people}

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import case, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.domain import Identity, Person, Role, Status
@@ -118,8 +119,16 @@ class People(Repository):
         """Create or update the identity keyed by (platform, tenant, user id).
 
         A roster-made identity with tenant '' is adopted and given the real tenant. Empty
-        optional fields (DM id, service URL, reference) keep what is stored.
+        optional fields (DM id, service URL, reference) keep what is stored. Two processes
+        linking the same new account at once (two first messages) race on the unique key: the
+        loser finds the winner's row on its second try and updates it.
         """
+        try:
+            await self._link_identity(identity)
+        except IntegrityError:
+            await self._link_identity(identity)
+
+    async def _link_identity(self, identity: Identity) -> None:
         query = select(IdentityRow).where(
             IdentityRow.platform == identity.platform,
             IdentityRow.user_id == identity.user_id,

@@ -11,15 +11,18 @@ or more than five minutes old request) but does not de-duplicate Slack's retries
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.request import payload_utils
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -36,6 +39,62 @@ INBOUND = "mentorbot_inbound"  # Bolt context key: the translated request
 DUPLICATE_HEADER = "X-Mentorbot-Duplicate"
 STOP_GRACE = 10.0  # seconds to finish acked work on shutdown
 Ack = Callable[..., Awaitable[None]]
+
+
+# Events arrive as JSON; slash commands and interactivity as form fields (Slack's docs).
+SLACK_CONTENT_TYPES = ("application/json", "application/x-www-form-urlencoded")
+
+
+_OBJECTS = ("event", "view", "user", "team", "channel", "container", "message", "enterprise")
+_BOLT_READERS = (
+    payload_utils.to_options,
+    payload_utils.to_shortcut,
+    payload_utils.to_action,
+    payload_utils.to_view,
+    payload_utils.to_command,
+    payload_utils.to_event,
+    payload_utils.to_message,
+    payload_utils.to_step,
+)
+
+
+def _problem(status: int, detail: str) -> web.Response:
+    return web.json_response({"error": detail}, status=status)
+
+
+def _readable(body: Any) -> bool:
+    """True when Bolt can read the body without raising (it would answer 500) and every
+    string in it can be stored (JSON's "\\ud800", a lone surrogate, cannot)."""
+    if not isinstance(body, dict):
+        return False
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+        # Bolt runs these on every request and indexes nested parts without checking them.
+        for read in _BOLT_READERS:
+            read(body)
+    except (UnicodeEncodeError, KeyError, TypeError, AttributeError, IndexError):
+        return False
+    return _ids_are_strings(body)
+
+
+def _ids_are_strings(body: dict[str, Any]) -> bool:
+    """Bolt's middleware and listener matchers read these unchecked (a TypeError is a 500)."""
+    event, view, pressed = body.get("event"), body.get("view"), body.get("actions")
+    ids = [body.get("callback_id"), body.get("command"), body.get("action_id")]
+    # Slack sends these as objects (or null); Bolt calls .get() on them without checking.
+    if any(not isinstance(body.get(k), dict | None) for k in _OBJECTS) or (
+        event is None and "event" in body
+    ):
+        return False
+    if isinstance(event, dict):
+        ids.append(event.get("type"))
+    if isinstance(view, dict):
+        ids.append(view.get("callback_id"))
+    if body.get("type") == "block_actions" and "actions" in body:  # matched on actions[0]
+        first = pressed[0] if isinstance(pressed, list) and pressed else None
+        if not isinstance(first, dict) or not isinstance(first.get("action_id"), str):
+            return False
+    return all(i is None or isinstance(i, str) for i in ids)
 
 
 class SlackRuntime:
@@ -123,8 +182,23 @@ class SlackRuntime:
                 self._in_flight.discard(task)
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        """`POST /slack/events`: convert to Bolt and back (Bolt's aiohttp adapter)."""
-        bolt_response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        """`POST /slack/events`: convert to Bolt and back (Bolt's aiohttp adapter).
+
+        Bolt parses the body before it checks the signature and lets a parse error escape as
+        a 500; a body Slack would never send is refused here with a 4xx instead.
+        """
+        if request.content_type not in SLACK_CONTENT_TYPES:
+            return _problem(415, "expected application/json or application/x-www-form-urlencoded")
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, LookupError, AttributeError, TypeError):  # bad UTF-8, JSON or shape
+            return _problem(400, "body is not a Slack request")
+        stamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        if not (stamp.isascii() and stamp.isdigit()):  # Bolt's int(stamp) would raise: a 500
+            return _problem(401, "missing or malformed X-Slack-Request-Timestamp")
+        if not _readable(bolt_request.body):
+            return _problem(400, "body is not a Slack request")
+        bolt_response = await self.bolt.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
     def routes(self) -> list[tuple[str, str, Callable[[web.Request], Awaitable[web.Response]]]]:
@@ -134,7 +208,12 @@ class SlackRuntime:
         return [("POST", EVENTS_PATH, self.handle_http)]
 
     async def start(self) -> None:
-        """Connect Socket Mode, when configured (the HTTP route needs no start)."""
+        """Open one HTTP connection pool for the Web API; connect Socket Mode if configured."""
+        # slack_sdk opens (and closes) a session per call unless given one: a new TCP and TLS
+        # handshake per message, which dominated our CPU per message under load.
+        self.client.session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=self.client.timeout)
+        )
         if not self.socket_mode:
             return
         self._socket = AsyncSocketModeHandler(
@@ -151,3 +230,5 @@ class SlackRuntime:
             self._socket = None
         if self._in_flight:
             await asyncio.wait(set(self._in_flight), timeout=STOP_GRACE)
+        if self.client.session is not None:
+            await self.client.session.close()

@@ -70,7 +70,9 @@ def kind_of(body: Mapping[str, Any]) -> str:
     if "command" in body:
         return "command"
     if body.get("type") == "event_callback":
-        return f"event:{(body.get('event') or {}).get('type', '')}"
+        event = body.get("event")
+        # Hostile or broken bodies carry anything here; only a mapping has a type to read.
+        return f"event:{event.get('type', '') if isinstance(event, Mapping) else ''}"
     return str(body.get("type", ""))
 
 

@@ -60,6 +60,8 @@ class MessagesEndpoint:
             return _problem(400, "body is not valid JSON")
         if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
             return _problem(400, "body is not a Bot Framework activity")
+        if not _encodable(raw):  # a lone surrogate ("\\ud800") fails every later encode
+            return _problem(400, "body holds text that is not valid Unicode")
         header = request.headers.get("Authorization", "")
         if self.require_token and not looks_like_bearer_token(header):
             return _problem(401, "a Bot Framework bearer token is required")
@@ -95,6 +97,14 @@ async def _read_at_most(request: web.Request, limit: int) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _encodable(raw: Any) -> bool:
+    try:
+        json.dumps(raw, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _problem(status: int, detail: str) -> web.Response:

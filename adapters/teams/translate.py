@@ -118,6 +118,11 @@ def action_from_data(data: Any) -> tuple[str, str] | None:
     return action_id, value
 
 
+def _reply_to(activity: Mapping[str, Any]) -> str | None:
+    # The card to update: an id string, or nothing (a hostile body may send any JSON here).
+    return _text(activity.get("replyToId")) or None
+
+
 def _message(activity: Mapping[str, Any], base: Inbound, at: datetime) -> Inbound:
     assert base.user is not None and base.address is not None
     value = activity.get("value")
@@ -125,7 +130,7 @@ def _message(activity: Mapping[str, Any], base: Inbound, at: datetime) -> Inboun
         pressed = action_from_data(value)
         if pressed is None:
             return _ignored(base, "card submit without an action id we know")
-        action = Action(base.user, base.address, *pressed, at, activity.get("replyToId"))
+        action = Action(base.user, base.address, *pressed, at, _reply_to(activity))
         return _with(base, action)
     text = strip_mentions(_text(activity.get("text")))
     if not text:
@@ -145,7 +150,7 @@ def _invoke(activity: Mapping[str, Any], base: Inbound, at: datetime) -> Inbound
         return _ignored(base, "Action.Execute without an action id we know")
     user, address = base.user, base.address
     assert user is not None and address is not None
-    return _with(base, Action(user, address, *pressed, at, activity.get("replyToId")))
+    return _with(base, Action(user, address, *pressed, at, _reply_to(activity)))
 
 
 def _members_added(activity: Mapping[str, Any], base: Inbound, at: datetime) -> Inbound:

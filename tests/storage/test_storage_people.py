@@ -155,3 +155,21 @@ async def test_forget_erases_personal_data_and_keeps_counts(store: SqlStore) -> 
     lin_only = [RosterEntry(line=2, email="lin@example.com", name="Lin", level=8)]
     summary = await store.import_roster(lin_only, deactivate_missing=False, dry_run=True, at=T0)
     assert summary.missing == ()
+
+
+async def test_two_first_messages_at_once_link_one_identity(store: SqlStore) -> None:
+    """Two events from a new Slack user handled at the same moment both link, without an
+    IntegrityError for the one that loses the race on the unique key."""
+    import asyncio
+
+    from conversations.domain import Identity, RosterEntry
+
+    at = datetime(2027, 1, 4, tzinfo=UTC)
+    await store.import_roster(
+        [RosterEntry(2, "race@x.com", "Race", 3)], deactivate_missing=False, dry_run=False, at=at
+    )
+    person = await store.person_by_email("race@x.com")
+    assert person is not None
+    identity = Identity(person.id, "slack", "T1", "U0RACE", dm_conversation_id="D0RACE")
+    await asyncio.gather(*(store.link_identity(identity) for _ in range(5)))
+    assert [i.user_id for i in await store.identities_of(person.id)] == ["U0RACE"]
