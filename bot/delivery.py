@@ -281,6 +281,12 @@ class Deliverer:
             pair = await self.store.get_pair(to.pair_id)
             if pair is None:
                 raise ValueError(f"pair {to.pair_id} does not exist")
+            for platform in PLATFORM_PREFERENCE:
+                known = pair.conversation_ids.get(platform)
+                if known and platform in self.senders:
+                    # Opened for both partners before: no need to look them up again (two
+                    # queries saved on every message to a pair). The tenant is the token's.
+                    return [Target(Address(platform, "", known))]
             targets = [await self._person_target(p) for p in (pair.mentor_id, pair.mentee_id)]
             group = await self._group(pair, targets)
             return [group] if group is not None else targets
