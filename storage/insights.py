@@ -40,12 +40,11 @@ from storage.models import (
     PulseResponseRow,
     SessionRow,
 )
-from storage.work_queue import DONE, FAILED, PENDING, STATUSES
+from storage.work_queue import DELIVER_KIND, DONE, FAILED, PENDING, STATUSES
 
 PARTICIPATING = (Status.ENROLLED.value, Status.PAUSED.value)
 OPEN_PAIRS = ("proposed", "active")
 STARTED_PAIRS = ("active", "ended")
-DELIVER_KIND = "deliver"
 FORGOTTEN_NAME = "(forgotten)"
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,12 +15,15 @@ from conversations.types import UserRef
 from storage.base import PersonNotFound, Repository, chunks
 from storage.mapping import forgotten_email, to_identity, to_person
 from storage.models import (
+    AuditRow,
+    DueWorkRow,
     IdentityRow,
     PendingInputRow,
     PersonRow,
     PulseResponseRow,
     SurveyAnswerRow,
 )
+from storage.work_queue import DELIVER_KIND, PENDING
 
 
 async def _load(session: AsyncSession, person_id: int) -> PersonRow:
@@ -169,10 +173,35 @@ class People(Repository):
 
         Email becomes `forgotten-{id}@invalid`, names and profile fields are cleared, identities
         are deleted, and their pulse answers lose their comment and their link to the person.
+        Messages still waiting to be sent to them are dropped, and the audit log names them
+        only by the placeholder.
         """
         async with self._sessions.begin() as session:
             row = await _load(session, person_id)
-            row.email = forgotten_email(person_id)
+            email, placeholder = row.email, forgotten_email(person_id)
+            # The whole address only: "ana@x.com" must not eat into "diana@x.com".
+            exact = re.compile(rf"(?<![\w.+-]){re.escape(email)}(?![\w.-])", re.IGNORECASE)
+            mentions = await session.scalars(
+                select(AuditRow).where(
+                    or_(AuditRow.actor.contains(email), AuditRow.detail.contains(email))
+                )
+            )
+            for entry in mentions:
+                entry.actor = exact.sub(placeholder, entry.actor)
+                entry.detail = exact.sub(placeholder, entry.detail)
+            waiting = await session.execute(
+                select(DueWorkRow.id, DueWorkRow.payload).where(
+                    DueWorkRow.kind == DELIVER_KIND, DueWorkRow.status == PENDING
+                )
+            )
+            mine = [
+                work_id
+                for work_id, payload in waiting
+                if (payload or {}).get("to") == {"type": "person", "person_id": person_id}
+            ]
+            for chunk in chunks(mine):
+                await session.execute(delete(DueWorkRow).where(DueWorkRow.id.in_(chunk)))
+            row.email = placeholder
             row.name = row.title = row.department = row.timezone = ""
             row.teaches, row.learns = [], []
             row.manager_id = None

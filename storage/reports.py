@@ -7,11 +7,10 @@ from sqlalchemy import func, select
 from conversations.domain import ReportFigures, Status
 from storage.base import Repository
 from storage.models import DueWorkRow, PairRow, PersonRow, PulseResponseRow, SessionRow
-from storage.work_queue import DONE, STATUSES
+from storage.work_queue import DELIVER_KIND, DONE, STATUSES
 
 _PARTICIPATING = (Status.ENROLLED.value, Status.PAUSED.value)
 # Outgoing messages are queued as due_work of this kind; a sent message is a row done.
-DELIVER_KIND = "deliver"
 
 
 class Reports(Repository):

@@ -20,6 +20,7 @@ from storage.mapping import to_due_work
 from storage.models import DueWorkRow
 
 PENDING, LEASED, DONE, FAILED = "pending", "leased", "done", "failed"
+DELIVER_KIND = "deliver"  # conversations.engine.DELIVER: a queued message
 STATUSES = (PENDING, LEASED, DONE, FAILED)
 
 

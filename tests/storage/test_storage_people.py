@@ -173,3 +173,30 @@ async def test_two_first_messages_at_once_link_one_identity(store: SqlStore) -> 
     identity = Identity(person.id, "slack", "T1", "U0RACE", dm_conversation_id="D0RACE")
     await asyncio.gather(*(store.link_identity(identity) for _ in range(5)))
     assert [i.user_id for i in await store.identities_of(person.id)] == ["U0RACE"]
+
+
+async def test_forgetting_drops_waiting_messages_and_the_email_from_the_audit_log(
+    store: SqlStore,
+) -> None:
+    from conversations.codec import message_to_dict
+    from conversations.domain import RosterEntry
+    from conversations.types import OutgoingMessage, ToPerson
+
+    at = datetime(2027, 1, 4, tzinfo=UTC)
+    entries = [RosterEntry(2, "gone@x.com", "Gone", 3), RosterEntry(3, "stay@x.com", "Stay", 3)]
+    await store.import_roster(entries, deactivate_missing=False, dry_run=False, at=at)
+    gone = await store.person_by_email("gone@x.com")
+    stay = await store.person_by_email("stay@x.com")
+    assert gone is not None and stay is not None
+    for person, key in ((gone, "nudge:gone"), (stay, "nudge:stay")):
+        message = OutgoingMessage(ToPerson(person.id), "nudge", "hi", idempotency_key=key)
+        await store.schedule("deliver", message_to_dict(message), at, key)
+    await store.record("admin@x.com", "pause", "gone@x.com until 2027-02-01", at=at)
+    await store.record("gone@x.com", "refused", "match", at=at)
+    await store.record("admin@x.com", "pause", "agone@x.com until 2027-03-01", at=at)
+    await store.forget(gone.id, at=at)
+    waiting = await store.claim(at, limit=10, lease_until=at, worker="t", kinds=["deliver"])
+    assert [w.idempotency_key for w in waiting] == ["nudge:stay"]
+    audit = " ".join(f"{e.actor} {e.detail}" for e in await store.recent())
+    assert " gone@x.com" not in audit and f"forgotten-{gone.id}@invalid" in audit
+    assert "agone@x.com until" in audit  # someone else's address is left alone
