@@ -11,7 +11,6 @@ import contextlib
 import dataclasses
 import itertools
 import os
-import signal
 import sys
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -311,40 +310,11 @@ def utc(*args: int) -> datetime:
 async def start_server(
     workdir: Path, db_url: str, env: Mapping[str, str] | None = None
 ) -> AsyncIterator[str]:
-    """Run the real `mentorbot serve` on a free port; yields its base URL, then SIGTERMs it."""
-    environment = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "HOST": "127.0.0.1",
-        "PORT": "0",
-        **(env or {}),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "--config",
-        str(workdir / "app.yaml"),
-        "serve",
-        cwd=workdir,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert process.stdout is not None
-        line = b""
-        while b"listening on" not in line:
-            line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
-            if not line:
-                _, err = await process.communicate()
-                raise AssertionError(f"serve exited early: {err.decode()}")
-        yield line.decode().rsplit(" ", 1)[1].strip()
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            _, err = await asyncio.wait_for(process.communicate(), timeout=30)
-            assert process.returncode == 0, err.decode()
+    """Run the real `mentorbot serve` (`tests.serving`); yields its base URL."""
+    from tests.serving import serve
+
+    async with serve(workdir, db_url, env) as served:
+        yield served.url
 
 
 async def run_cli(

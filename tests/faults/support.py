@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime
@@ -28,18 +26,12 @@ from conversations.types import OutgoingMessage, Text, ToPerson
 from storage.db import create_engine, upgrade
 from storage.store import SqlStore
 from tests.adapters.slack.fake_slack import TEAM, Call, FakeSlack
+from tests.serving import CLEARED, Served
+from tests.serving import serve as serve_process
 
 DEADLINE = 90.0  # seconds; a loaded CI machine is slow, a hang is still caught
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 APP_YAML = "programme:\n  name: Faults\n  start_date: 2027-01-11\n"
-# Keys the test sets that must not leak in from the developer's shell.
-CLEARED = (
-    "MICROSOFT_APP_ID",
-    "MICROSOFT_APP_PASSWORD",
-    "TEAMS_DEV_MODE",
-    "SLACK_APP_TOKEN",
-    "MENTORBOT_CONFIG",
-)
 
 # Decides the answer to one Web API call during a storm: None (answer normally), or
 # (HTTP status, Retry-After seconds or None).
@@ -156,46 +148,21 @@ def slack_env(fake: FakeSlack, db_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-class Served:
-    """A running `mentorbot serve`: its process and base URL."""
-
-    def __init__(self, process: asyncio.subprocess.Process, url: str) -> None:
-        self.process = process
-        self.url = url
-
-
 @contextlib.asynccontextmanager
 async def serve(
     workdir: Path, env: Mapping[str, str], *, tick: float = 0.1, lease: float = 3
 ) -> AsyncIterator[Served]:
-    """A real `mentorbot serve` (ticking fast, short leases); SIGTERMed at the end."""
-    workdir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (a tiny local file)
+    """A real `mentorbot serve` (`tests.serving`) ticking fast with short leases."""
+    workdir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (a tiny local folder)
     if not (workdir / "app.yaml").exists():
         (workdir / "app.yaml").write_text(APP_YAML)
-    environment = dict(env)
-    environment.update(
-        HOST="127.0.0.1",
-        PORT="0",
-        MENTORBOT_TICK_SECONDS=str(tick),
-        MENTORBOT_LEASE_SECONDS=str(lease),
-    )
-    log = (workdir / "serve.log").open("ab")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "--config", str(workdir / "app.yaml"), "serve",
-        cwd=workdir, env=environment, stdout=asyncio.subprocess.PIPE, stderr=log,
-    )  # fmt: skip
-    assert process.stdout is not None
-    line = b""
-    try:
-        while b"listening on" not in line:
-            line = await asyncio.wait_for(process.stdout.readline(), timeout=DEADLINE)
-            assert line, f"serve exited before listening; see {workdir / 'serve.log'}"
-        yield Served(process, line.decode().rsplit(" ", 1)[1].strip())
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(process.wait(), timeout=30)
-        log.close()
+    environment = {
+        **env,
+        "MENTORBOT_TICK_SECONDS": str(tick),
+        "MENTORBOT_LEASE_SECONDS": str(lease),
+    }
+    async with serve_process(workdir, environment["DATABASE_URL"], environment) as served:
+        yield served
 
 
 async def until(

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -29,7 +27,7 @@ from conversations.types import OutgoingMessage, Text, ToPerson
 from storage.db import create_engine, upgrade
 from storage.store import SqlStore
 from tests.adapters.teams.fake_connector import FakeConnector, fake_connector
-from tests.adapters.teams.serve import CLEARED
+from tests.serving import serve as serve_process
 
 pytestmark = pytest.mark.parametrize("db_backend", ["postgresql"], indirect=True)
 
@@ -84,32 +82,13 @@ def delivered(connector: FakeConnector) -> Counter[str]:
 async def serve(workdir: Path, db_url: str) -> AsyncIterator[asyncio.subprocess.Process]:
     """A real `mentorbot serve` on Teams (dev mode), ticking fast with short leases."""
     (workdir / "app.yaml").write_text(APP_YAML)
-    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    env.update(
-        DATABASE_URL=db_url,
-        HOST="127.0.0.1",
-        PORT="0",
-        TEAMS_DEV_MODE="1",
-        MENTORBOT_TICK_SECONDS="0.1",
-        MENTORBOT_LEASE_SECONDS="3",
-        NO_PROXY="127.0.0.1,localhost",
-        no_proxy="127.0.0.1,localhost",
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "--config", str(workdir / "app.yaml"), "serve",
-        cwd=workdir, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    assert process.stdout is not None
-    line = b""
-    while b"listening on" not in line:
-        line = await asyncio.wait_for(process.stdout.readline(), timeout=DEADLINE)
-        assert line, "serve exited before listening"
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(process.wait(), timeout=30)
+    env = {
+        "TEAMS_DEV_MODE": "1",
+        "MENTORBOT_TICK_SECONDS": "0.1",
+        "MENTORBOT_LEASE_SECONDS": "3",
+    }
+    async with serve_process(workdir, db_url, env) as served:
+        yield served.process
 
 
 async def until(condition, what: str) -> None:  # type: ignore[no-untyped-def]
