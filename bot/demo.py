@@ -24,7 +24,8 @@ from bot.settings import Secrets, Settings, parse_config
 from bot.simulation import Received, Simulation, button
 from conversations import actions
 from conversations.domain import Identity, Pair, PairStatus, Person, Role, Status
-from conversations.types import Address, Button, Delivery, OutgoingMessage
+from conversations.pairing_messages import consent_buttons
+from conversations.types import Address, Delivery, OutgoingMessage
 
 DEMO_START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # a Monday, a week before the programme
 PROGRAMME_END = datetime(2027, 9, 1, tzinfo=UTC)  # past graduation and the 30-day follow-ups
@@ -100,14 +101,6 @@ class DemoSender(ConsoleSender):
         for kind, count in sorted(self.hidden.items()):
             print(f"\n  … and {count} more `{kind}` messages.", file=self.out)
         self.hidden.clear()
-
-
-def _consent_buttons(pair_id: int) -> tuple[Button, ...]:
-    """The buttons of a consent preview, as the senior would see them."""
-    return (
-        Button("Accept", actions.CONSENT_ACCEPT, str(pair_id)),
-        Button("Ask for someone else", actions.CONSENT_DECLINE, str(pair_id)),
-    )
 
 
 def _heading(out: TextIO, text: str) -> None:
@@ -225,7 +218,7 @@ async def _tour(
         if n == 0:
             print(f"\n{mentee.display_name} taps: 1 (Accept)", file=out)
         session = ConsoleSession(mentee.email, app.engine.handle, sender, clock.now)
-        session.sender.buttons[mentee.email] = _consent_buttons(pair.id)
+        session.sender.buttons[mentee.email] = consent_buttons(pair.id).buttons
         sender.quiet = n > 0  # one answer in full is enough; the rest accept quietly
         await session.say("1")
     sender.quiet = False

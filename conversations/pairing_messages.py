@@ -27,6 +27,16 @@ def _why(reasons: tuple[str, ...]) -> str:
     return "; ".join(reasons) if reasons else "your profiles fit the programme's rules"
 
 
+def consent_buttons(pair_id: int) -> Buttons:
+    """Accept / Ask for someone else: the senior's answer to a proposed pairing."""
+    return Buttons(
+        (
+            Button("Accept", actions.CONSENT_ACCEPT, str(pair_id), "primary"),
+            Button("Ask for someone else", actions.CONSENT_DECLINE, str(pair_id)),
+        )
+    )
+
+
 def consent_preview(
     pair: Pair, mentor: Person, mentee: Person, config: AppConfig, *, key: str
 ) -> OutgoingMessage:
@@ -40,12 +50,7 @@ def consent_preview(
         ),
         Text(f"Why you two: {_why(pair.reasons)}."),
         Text("Happy with this pairing? Nothing is shared until you say yes."),
-        Buttons(
-            (
-                Button("Accept", actions.CONSENT_ACCEPT, str(pair.id), "primary"),
-                Button("Ask for someone else", actions.CONSENT_DECLINE, str(pair.id)),
-            )
-        ),
+        consent_buttons(pair.id),
         key=key,
     )
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from conversations import programme_messages as pm
 from conversations.catalogue import Prompt, PromptKind, pick_prompt
-from conversations.domain import Pair, PairStatus, Person, Session, SessionStatus
+from conversations.domain import Pair, PairStatus, Person, Session, SessionStatus, Status
 from conversations.ports import DueWork
 from conversations.timing import local_today, next_working_day, slot_before, slot_on, zone
 from conversations.types import OutgoingMessage, ToPair, ToPerson
@@ -145,7 +145,7 @@ async def session_step(engine: Engine, work: DueWork, now: datetime) -> list[Out
     mentor, mentee = people
     if not (mentor.status.enrolled and mentee.status.enrolled):
         return []  # someone left: their departure ended the pair, or is about to
-    if any(p.status.value == "paused" for p in people):
+    if any(p.status is Status.PAUSED for p in people):
         return []  # resuming shifts the sessions and plans them again
     key = f"{work.idempotency_key}:message"
     step = str(payload["step"])

@@ -20,6 +20,7 @@ from conversations.programme import (
     FOLLOWUP,
     FOLLOWUP_DAYS,
     escalation,
+    notify_admins,
     partners,
     plan_session,
 )
@@ -267,8 +268,6 @@ async def survey_answer(engine: Engine, turn: Turn, action: Action) -> list[Outg
         me.id, pair.id, question[:32], answer[:32], _side(pair, me), at=turn.now
     )
     if question == "checkin" and answer == "stuck":
-        from conversations.programme import notify_admins
-
         mentor, mentee = (me, partner) if me.id == pair.mentor_id else (partner, me)
         text = (
             f"At the midpoint, the pair of {mentor.display_name} (mentor) and "

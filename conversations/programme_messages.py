@@ -11,6 +11,7 @@ from conversations import actions
 from conversations.config import AppConfig
 from conversations.domain import Pair, Person, Session
 from conversations.messages import compose, fmt_date
+from conversations.pairing_messages import consent_buttons
 from conversations.types import Button, Buttons, Facts, OutgoingMessage, Recipient, Text
 
 RESCHEDULE_DAYS = (7, 14)
@@ -314,12 +315,7 @@ def consent_reminder(
             f"A quick reminder: I'd like to pair you with *{mentor.display_name}* as your "
             f"reverse mentor in {config.programme.name}. Happy with that?"
         ),
-        Buttons(
-            (
-                Button("Accept", actions.CONSENT_ACCEPT, str(pair.id), "primary"),
-                Button("Ask for someone else", actions.CONSENT_DECLINE, str(pair.id)),
-            )
-        ),
+        consent_buttons(pair.id),
         key=key,
     )
 
