@@ -9,6 +9,14 @@ platform's pacing), and sending strictly one after another kept a 10,000-pair ro
 the platforms' rate-limit floor (benchmarks/README.md, fan-out). Rows stay independent: each is
 completed or failed on its own. Rows for one recipient go one after another, in queue order, so
 a conversation never sees its messages reordered.
+
+A batch costs few queries, not several a row: the pairs and identities its messages go to are
+read together up front, and where the sender can find what it already sent (Slack, by the key in
+each message's metadata) the rows sent are marked done together, every `FLUSH_EVERY` sends and
+at the end of the batch. A crash before that write is harmless there: the rows are claimed
+again and the look-up finds them posted. Where it cannot (Teams), each row is marked done
+before that recipient's next send, so a crash repeats at most the messages in flight. Rows
+split into one row per conversation are written together at the end of the batch too.
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from datetime import datetime, timedelta
 from conversations.codec import message_from_dict, message_to_dict
 from conversations.domain import Identity, Pair
 from conversations.engine import DELIVER
-from conversations.ports import Clock, DueWork, Sender, SendFailed, Store
+from conversations.ports import Clock, DueWork, NewWork, Sender, SendFailed, Store
 from conversations.types import Address, OutgoingMessage, ToPair, ToPerson
 
 log = logging.getLogger(__name__)
@@ -39,6 +47,9 @@ PLATFORM_PREFERENCE = ("slack", "teams", "console")
 # database connections delivery holds at once (SQLAlchemy's pool has 5 + 10 overflow), so
 # requests being acked by the same process still find one.
 CONCURRENCY = 8
+# Sends marked done in one write (senders that find what they sent). A crash makes the sender
+# look up at most this many (Slack: one conversations.history call each, Tier 3).
+FLUSH_EVERY = 50
 
 
 @dataclass
@@ -67,12 +78,50 @@ class Target:
 Unreachable = Callable[[int, datetime], Awaitable[None]]
 
 
+class _Lookups:
+    """The pairs and identities a batch's messages go to: read for the whole batch in two
+    queries up front, then from memory (with a query for anything not preloaded)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.pairs: dict[int, Pair] = {}
+        self.identities: dict[int, list[Identity]] = {}
+
+    async def preload(self, pair_ids: set[int], person_ids: set[int]) -> None:
+        """Read these pairs, and the identities of these people and of the pairs' partners."""
+        if pair_ids:
+            self.pairs.update(await self.store.pairs_by_id(pair_ids))
+        for pair in self.pairs.values():
+            person_ids |= {pair.mentor_id, pair.mentee_id}
+        if person_ids:
+            self.identities.update(await self.store.identities_of_people(person_ids))
+
+    async def pair(self, pair_id: int) -> Pair | None:
+        if pair_id not in self.pairs:
+            found = await self.store.get_pair(pair_id)
+            if found is None:
+                return None
+            self.pairs[pair_id] = found
+        return self.pairs[pair_id]
+
+    async def identities_of(self, person_id: int) -> list[Identity]:
+        if person_id not in self.identities:
+            self.identities[person_id] = await self.store.identities_of(person_id)
+        return self.identities[person_id]
+
+
 @dataclass
 class _Batch:
-    """A leased batch in progress: each recipient's rows not yet sent, and the last renewal."""
+    """A leased batch in progress: each recipient's rows not yet sent, the last renewal, and
+    the rows sent but not yet marked done (row id → platform message id)."""
 
     queues: dict[str, list[DueWork]]
     renewed: datetime
+    lookups: _Lookups
+    messages: dict[int, OutgoingMessage] = field(default_factory=dict)  # decoded, by row id
+    sent: dict[int, str] = field(default_factory=dict)
+    split: dict[int, str] = field(default_factory=dict)  # rows fanned out → their result
+    children: list[NewWork] = field(default_factory=list)  # the rows they were split into
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -123,7 +172,8 @@ class Deliverer:
         self, rows: list[DueWork], now: datetime, stats: DeliveryStats
     ) -> None:
         """Send a leased batch, up to `concurrency` recipients at once."""
-        batch = _Batch(_by_recipient(rows), self.clock.now())
+        batch = _Batch(_by_recipient(rows), self.clock.now(), _Lookups(self.store))
+        await self._preload(batch, rows)
         waiting = list(batch.queues)  # recipients not started yet, in queue order
         running: set[asyncio.Task[None]] = set()
         error: BaseException | None = None
@@ -150,9 +200,48 @@ class Deliverer:
             for task in running:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
+            await self._flush(batch, quietly=True)
             raise
+        await self._flush(batch, quietly=error is not None)
         if error is not None:
             raise error
+
+    async def _preload(self, batch: _Batch, rows: Sequence[DueWork]) -> None:
+        """Decode the batch's messages and read what they need in two queries (`_Lookups`)."""
+        pair_ids: set[int] = set()
+        person_ids: set[int] = set()
+        for row in rows:
+            try:
+                message = message_from_dict(dict(row.payload))
+            except (KeyError, ValueError, TypeError):
+                continue  # malformed: `_deliver` fails it
+            batch.messages[row.id] = message
+            if isinstance(message.to, ToPair):
+                pair_ids.add(message.to.pair_id)
+            elif isinstance(message.to, ToPerson):
+                person_ids.add(message.to.person_id)
+        await batch.lookups.preload(pair_ids, person_ids)
+
+    async def _flush(self, batch: _Batch, *, quietly: bool = False) -> None:
+        """Write what the batch did so far: the rows sent marked done, the rows split into
+        their new rows (each in one write).
+
+        `quietly`: the batch is already failing or stopping; a failed write is only logged
+        (the rows keep their lease, are claimed again, and `find_sent` finds them posted).
+        """
+        sent, batch.sent = batch.sent, {}
+        split, batch.split = batch.split, {}
+        children, batch.children = batch.children, []
+        try:
+            if split:
+                # Redone harmlessly after a crash: the children's keys are already queued.
+                await self.store.fan_out(split, children, at=self.clock.now())
+            if sent:
+                await self.store.complete_many(sent, at=self.clock.now())
+        except Exception:
+            if not quietly:
+                raise
+            log.warning("could not mark %d rows done; they will be redone", len(sent) + len(split))
 
     async def _deliver_in_order(
         self, batch: _Batch, queue: list[DueWork], now: datetime, stats: DeliveryStats
@@ -161,7 +250,7 @@ class Deliverer:
         while queue:
             await self._renew_if_due(batch)
             if queue:  # the renewal drops rows whose lease another worker took over
-                await self._deliver(queue.pop(0), now, stats)
+                await self._deliver(batch, queue.pop(0), now, stats)
 
     async def _renew_if_due(self, batch: _Batch) -> None:
         """Extend the leases of every row not yet sent, every third of a lease.
@@ -173,6 +262,7 @@ class Deliverer:
             if self.clock.now() - batch.renewed < self.lease / 3:
                 return
             batch.renewed = self.clock.now()
+            await self._flush(batch)  # nor must sends wait longer than this to be marked done
             ids = [r.id for queue in batch.queues.values() for r in queue]
             held = await self.store.renew(
                 ids, worker=self.worker, lease_until=batch.renewed + self.lease
@@ -180,13 +270,15 @@ class Deliverer:
             for queue in batch.queues.values():
                 queue[:] = [r for r in queue if r.id in held]
 
-    async def _deliver(self, row: DueWork, now: datetime, stats: DeliveryStats) -> None:
+    async def _deliver(
+        self, batch: _Batch, row: DueWork, now: datetime, stats: DeliveryStats
+    ) -> None:
         target: Target | None = None
         try:
-            message = message_from_dict(dict(row.payload))
-            targets = await self.resolve(message)
+            message = batch.messages.get(row.id) or message_from_dict(dict(row.payload))
+            targets = await self.resolve(message, batch.lookups)
             if len(targets) > 1:
-                await self._fan_out(row, message, targets, now)
+                self._fan_out(batch, row, message, targets, now)
                 stats.fanned_out += 1
                 return
             target = targets[0]
@@ -195,7 +287,7 @@ class Deliverer:
                 # Leased before: the platform may have taken the send just before a crash.
                 found = await sender.find_sent(message, target.address)
                 if found is not None:
-                    await self.store.complete(row.id, at=now, result=found.message_id)
+                    await self._done(batch, sender, row, found.message_id, now)
                     stats.recovered += 1
                     return
             delivery = await sender.send(message, target.address)
@@ -214,13 +306,34 @@ class Deliverer:
         except (KeyError, ValueError, TypeError) as error:  # a malformed row: never retry
             await self._failed(row, now, stats, f"malformed message: {error!r}", None, True)
         else:
-            await self.store.complete(row.id, at=now, result=delivery.message_id)
             stats.sent += 1
+            await self._done(batch, sender, row, delivery.message_id, now)
 
-    async def _fan_out(
-        self, row: DueWork, message: OutgoingMessage, targets: list[Target], now: datetime
+    async def _done(
+        self, batch: _Batch, sender: Sender, row: DueWork, message_id: str, now: datetime
     ) -> None:
-        """One row per conversation, so a failure on one side never resends to the other."""
+        """Mark a sent row done: with the batch's others where `sender` can find what it
+        sent, else at once (see the module docstring)."""
+        if not sender.finds_sent:
+            await self.store.complete(row.id, at=now, result=message_id)
+            return
+        batch.sent[row.id] = message_id
+        if len(batch.sent) >= FLUSH_EVERY:
+            await self._flush(batch)
+
+    def _fan_out(
+        self,
+        batch: _Batch,
+        row: DueWork,
+        message: OutgoingMessage,
+        targets: list[Target],
+        now: datetime,
+    ) -> None:
+        """One row per conversation, so a failure on one side never resends to the other.
+
+        Written with the batch's other splits when the batch ends (`_flush`), in one
+        transaction; the new rows are claimed by the next batch.
+        """
         for target in targets:
             address = target.address
             key = f"{message.idempotency_key}@{address.platform}:{address.conversation_id}"
@@ -228,8 +341,8 @@ class Deliverer:
             if target.person_id is not None:
                 metadata["person_id"] = str(target.person_id)
             child = replace(message, to=address, idempotency_key=key, metadata=metadata)
-            await self.store.schedule(DELIVER, message_to_dict(child), now, key)
-        await self.store.complete(row.id, at=now, result=f"fanned out to {len(targets)}")
+            batch.children.append(NewWork(DELIVER, message_to_dict(child), now, key))
+        batch.split[row.id] = f"fanned out to {len(targets)}"
 
     async def _unreachable(
         self, row: DueWork, now: datetime, stats: DeliveryStats, person_id: int, reason: str
@@ -269,30 +382,36 @@ class Deliverer:
         )
         stats.retried += 1
 
-    async def resolve(self, message: OutgoingMessage) -> list[Target]:
-        """The platform conversations a message goes to."""
+    async def resolve(
+        self, message: OutgoingMessage, lookups: _Lookups | None = None
+    ) -> list[Target]:
+        """The platform conversations a message goes to (`lookups`: a batch's preloaded
+        pairs and identities; without it, the store is asked)."""
+        lookups = lookups or _Lookups(self.store)
         to = message.to
         if isinstance(to, Address):
             person = message.metadata.get("person_id", "")
             return [Target(to, int(person) if person.isdigit() else None)]
         if isinstance(to, ToPerson):
-            return [await self._person_target(to.person_id)]
+            return [await self._person_target(lookups, to.person_id)]
         if isinstance(to, ToPair):
-            pair = await self.store.get_pair(to.pair_id)
+            pair = await lookups.pair(to.pair_id)
             if pair is None:
                 raise ValueError(f"pair {to.pair_id} does not exist")
             for platform in PLATFORM_PREFERENCE:
                 known = pair.conversation_ids.get(platform)
                 if known and platform in self.senders:
-                    # Opened for both partners before: no need to look them up again (two
-                    # queries saved on every message to a pair). The tenant is the token's.
+                    # Opened for both partners before: no need to look them up again. The
+                    # tenant is the token's.
                     return [Target(Address(platform, "", known))]
-            targets = [await self._person_target(p) for p in (pair.mentor_id, pair.mentee_id)]
-            group = await self._group(pair, targets)
+            targets = [
+                await self._person_target(lookups, p) for p in (pair.mentor_id, pair.mentee_id)
+            ]
+            group = await self._group(lookups, pair, targets)
             return [group] if group is not None else targets
         raise TypeError(f"unknown recipient {to!r}")
 
-    async def _group(self, pair: Pair, targets: list[Target]) -> Target | None:
+    async def _group(self, lookups: _Lookups, pair: Pair, targets: list[Target]) -> Target | None:
         """The pair's shared conversation, when both are on one platform that has them
         (Slack group DMs; Teams bots cannot create group chats, DESIGN §5)."""
         first, second = (t.address for t in targets)
@@ -303,7 +422,8 @@ class Deliverer:
             return Target(Address(first.platform, first.tenant_id, known))
         users = []
         for target in targets:
-            identity = await self._identity(target.person_id or 0, first.platform)
+            identities = await lookups.identities_of(target.person_id or 0)
+            identity = next((i for i in identities if i.platform == first.platform), None)
             users.append(identity.user_id if identity else "")
         if not all(users):
             return None
@@ -311,14 +431,13 @@ class Deliverer:
         if opened is None:
             return None
         await self.store.set_pair_conversation(pair.id, first.platform, opened)
+        # The pair's next rows in this batch go straight to it.
+        conversations = {**pair.conversation_ids, first.platform: opened}
+        lookups.pairs[pair.id] = replace(pair, conversation_ids=conversations)
         return Target(Address(first.platform, first.tenant_id, opened))
 
-    async def _identity(self, person_id: int, platform: str) -> Identity | None:
-        identities = await self.store.identities_of(person_id)
-        return next((i for i in identities if i.platform == platform), None)
-
-    async def _person_target(self, person_id: int) -> Target:
-        identities = {i.platform: i for i in await self.store.identities_of(person_id)}
+    async def _person_target(self, lookups: _Lookups, person_id: int) -> Target:
+        identities = {i.platform: i for i in await lookups.identities_of(person_id)}
         for platform in PLATFORM_PREFERENCE:
             identity = identities.get(platform)
             if identity is not None and platform in self.senders:

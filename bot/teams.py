@@ -33,8 +33,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # botbuilder sends through `requests` in the event loop's default thread pool (msrest's
-# `run_in_executor(None, …)`), which holds min(32, CPUs + 4) threads: 6 on two cores. Teams
-# allows ~30 requests/s per tenant and a send takes a few hundred ms, so size the pool for that
+# `run_in_executor(None, …)`), which holds min(32, CPUs + 4) threads: 6 on two cores. Queued
+# messages go over our own aiohttp connector, but turn replies and new chats are botbuilder's,
+# and Teams allows ~30 requests/s per tenant at a few hundred ms a send: size the pool for that
 # rate rather than let it cap throughput (DESIGN §5).
 SEND_THREADS = 32
 DEFAULT_PACKAGE = Path("mentorbot-teams.zip")
@@ -81,6 +82,7 @@ def teams_plugin(bot: Mentorbot) -> PlatformPlugin:
         asyncio.get_running_loop().set_default_executor(executor)
 
     async def stop() -> None:
+        await sender.close()
         executor.shutdown(wait=False, cancel_futures=True)
 
     return PlatformPlugin(

@@ -6,7 +6,7 @@ the frozen dataclasses of `conversations.domain` and `conversations.types`, neve
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -85,6 +85,11 @@ class Directory(Protocol):
         """Every platform identity of one person."""
         ...
 
+    async def identities_of_people(self, person_ids: Collection[int]) -> dict[int, list[Identity]]:
+        """`identities_of` for many people in one look-up (the delivery worker's batches);
+        everyone asked for is a key, with [] when they have no identity."""
+        ...
+
     async def forget(self, person_id: int, *, at: datetime) -> None:
         """Erase a person's personal data, keeping only anonymous counts."""
         ...
@@ -135,6 +140,16 @@ class DueWork:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class NewWork:
+    """A row to queue (`WorkQueue.schedule`'s arguments, for queueing several at once)."""
+
+    kind: str
+    payload: Mapping[str, Any]
+    due_at: datetime
+    idempotency_key: str
+
+
 class WorkQueue(Protocol):
     """The `due_work` table: durable, leased, exactly-once work (DESIGN §4)."""
 
@@ -168,6 +183,17 @@ class WorkQueue(Protocol):
 
     async def complete(self, work_id: int, *, at: datetime, result: str = "") -> None:
         """Mark a claimed row done."""
+        ...
+
+    async def complete_many(self, results: Mapping[int, str], *, at: datetime) -> None:
+        """Mark claimed rows done in one write: row id → result (the platform's message id)."""
+        ...
+
+    async def fan_out(
+        self, parents: Mapping[int, str], children: Sequence[NewWork], *, at: datetime
+    ) -> None:
+        """In one transaction, queue `children` (keys already queued are skipped) and mark the
+        claimed `parents` done (row id → result): rows split into one row per conversation."""
         ...
 
     async def fail(
@@ -218,6 +244,10 @@ class Pairs(Protocol):
 
     async def get_pair(self, pair_id: int) -> Pair | None:
         """The pair with this id, or None."""
+        ...
+
+    async def pairs_by_id(self, pair_ids: Collection[int]) -> dict[int, Pair]:
+        """The pairs with these ids, in one look-up; ids with no pair are left out."""
         ...
 
     async def pairs_of(self, person_id: int) -> list[Pair]:
@@ -404,6 +434,10 @@ class Sender(Protocol):
     """One platform's way of sending a message to a conversation."""
 
     platform: str
+    # True when `find_sent` really looks (Slack, the console). The delivery worker then marks
+    # sends done in groups: a crash before a group is written is recovered by the look-up, not
+    # repeated. False (Teams): every send is marked done before the next one starts.
+    finds_sent: bool
 
     async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
         """Post (or, with `message.replaces`, update) a message; raise SendFailed on failure."""

@@ -12,7 +12,7 @@ first INSERT, after both writers have read the same state.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -217,6 +217,14 @@ class Pairs(Repository):
         async with self._sessions() as session:
             found = await _pairs(session, PairRow.id == pair_id)
             return found[0] if found else None
+
+    async def pairs_by_id(self, pair_ids: Collection[int]) -> dict[int, Pair]:
+        """The pairs with these ids (one query per 10,000 ids); unknown ids are left out."""
+        found: dict[int, Pair] = {}
+        async with self._sessions() as session:
+            for ids in chunks(set(pair_ids)):
+                found.update((p.id, p) for p in await _pairs(session, PairRow.id.in_(ids)))
+        return found
 
     async def pairs_of(self, person_id: int) -> list[Pair]:
         """Every pair the person was ever in, on either side, newest first."""

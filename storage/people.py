@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import case, delete, or_, select, update
@@ -167,6 +167,20 @@ class People(Repository):
         )
         async with self._sessions() as session:
             return [to_identity(row) for row in await session.scalars(query)]
+
+    async def identities_of_people(self, person_ids: Collection[int]) -> dict[int, list[Identity]]:
+        """`identities_of` for many people at once (one query per 10,000 ids)."""
+        found: dict[int, list[Identity]] = {person_id: [] for person_id in person_ids}
+        async with self._sessions() as session:
+            for ids in chunks(found):
+                query = (
+                    select(IdentityRow)
+                    .where(IdentityRow.person_id.in_(ids))
+                    .order_by(IdentityRow.platform, IdentityRow.id)
+                )
+                for row in await session.scalars(query):
+                    found[row.person_id].append(to_identity(row))
+        return found
 
     async def forget(self, person_id: int, *, at: datetime) -> None:
         """Erase a person's personal data, keeping the row for anonymous counts and pair history.

@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 from conversations.domain import Identity
 from storage.base import Repository
 from storage.mapping import to_identity
-from storage.models import IdentityRow
+from storage.models import IdentityRow, PersonRow
 
 PLATFORM = "teams"
 
@@ -15,14 +15,18 @@ PLATFORM = "teams"
 class TeamsIdentities(Repository):
     """Find a Teams identity by chat or user id, and a tenant's known service URL."""
 
-    async def teams_identity(self, tenant_id: str, conversation_or_user_id: str) -> Identity | None:
-        """The identity whose personal chat id or AAD object id is the one given.
+    async def teams_recipient(
+        self, tenant_id: str, conversation_or_user_id: str
+    ) -> tuple[Identity, str] | None:
+        """The identity whose personal chat id or AAD object id is the one given, with its
+        person's email (one query: it is read for every message sent).
 
         Identities from the roster have tenant '' until the person first talks to the bot;
         they match any tenant, an exact tenant match first.
         """
         query = (
-            select(IdentityRow)
+            select(IdentityRow, PersonRow.email)
+            .join(PersonRow, PersonRow.id == IdentityRow.person_id)
             .where(
                 IdentityRow.platform == PLATFORM,
                 IdentityRow.tenant_id.in_((tenant_id, "")),
@@ -35,8 +39,8 @@ class TeamsIdentities(Repository):
             .limit(1)
         )
         async with self._sessions() as session:
-            row = (await session.scalars(query)).first()
-            return to_identity(row) if row else None
+            found = (await session.execute(query)).first()
+            return (to_identity(found[0]), str(found[1])) if found else None
 
     async def teams_route(self, tenant_id: str) -> tuple[str, str] | None:
         """(tenant, service URL) of the tenant's newest identity with a service URL, or None.

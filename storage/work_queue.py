@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, true, update
+from sqlalchemy import Table, Update, and_, bindparam, func, or_, select, true, update
 
-from conversations.ports import DueWork
+from conversations.ports import DueWork, NewWork
 from storage.base import Repository, insert_ignoring_duplicates
 from storage.mapping import to_due_work
 from storage.models import DueWorkRow
@@ -22,6 +22,26 @@ from storage.models import DueWorkRow
 PENDING, LEASED, DONE, FAILED = "pending", "leased", "done", "failed"
 DELIVER_KIND = "deliver"  # conversations.engine.DELIVER: a queued message
 STATUSES = (PENDING, LEASED, DONE, FAILED)
+
+
+INSERT_CHUNK = 1000  # rows per multi-row INSERT: 7 parameters each, far below 32,767
+
+
+def _completion(at: datetime) -> Update:
+    """UPDATE marking one row done, to run once per row (an executemany).
+
+    Core, not the ORM's bulk UPDATE by primary key: the same statement at a fraction of the CPU.
+    """
+    table = cast(Table, DueWorkRow.__table__)
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(status=DONE, result=bindparam("row_result"), done_at=at, lease_until=None)
+    )
+
+
+def _completion_values(results: Mapping[int, str]) -> list[dict[str, Any]]:
+    return [{"row_id": key, "row_result": result} for key, result in results.items()]
 
 
 class WorkQueue(Repository):
@@ -120,12 +140,44 @@ class WorkQueue(Repository):
 
     async def complete(self, work_id: int, *, at: datetime, result: str = "") -> None:
         """Mark a claimed row done."""
+        await self.complete_many({work_id: result}, at=at)
+
+    async def complete_many(self, results: Mapping[int, str], *, at: datetime) -> None:
+        """Mark claimed rows done in one transaction: row id → result.
+
+        One UPDATE by primary key for all of them (an executemany): the delivery worker
+        completes a batch's sends together instead of paying a transaction for each.
+        """
+        if not results:
+            return
         async with self._sessions.begin() as session:
-            await session.execute(
-                update(DueWorkRow)
-                .where(DueWorkRow.id == work_id)
-                .values(status=DONE, result=result, done_at=at, lease_until=None)
-            )
+            await session.execute(_completion(at), _completion_values(results))
+
+    async def fan_out(
+        self, parents: Mapping[int, str], children: Sequence[NewWork], *, at: datetime
+    ) -> None:
+        """Queue `children` and mark `parents` done, in one transaction (one INSERT … ON
+        CONFLICT DO NOTHING for all the children, one executemany for the parents)."""
+        created = datetime.now(UTC)  # bookkeeping only, as in `schedule`
+        async with self._sessions.begin() as session:
+            if children:
+                rows = [
+                    {
+                        "kind": child.kind,
+                        "payload": dict(child.payload),
+                        "due_at": child.due_at,
+                        "idempotency_key": child.idempotency_key,
+                        "status": PENDING,
+                        "attempts": 0,
+                        "created_at": created,
+                    }
+                    for child in children
+                ]
+                insert = insert_ignoring_duplicates(session, DueWorkRow, ["idempotency_key"])
+                for chunk in range(0, len(rows), INSERT_CHUNK):
+                    await session.execute(insert.values(rows[chunk : chunk + INSERT_CHUNK]))
+            if parents:
+                await session.execute(_completion(at), _completion_values(parents))
 
     async def fail(
         self,

@@ -12,7 +12,7 @@ import dataclasses
 import itertools
 import os
 import sys
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from conversations.domain import (
     RosterEntry,
     Status,
 )
-from conversations.ports import DueWork
+from conversations.ports import DueWork, NewWork
 from conversations.types import UserRef
 
 
@@ -187,6 +187,9 @@ class FakeStore:
     async def identities_of(self, person_id: int) -> list[Identity]:
         return [i for i in self.identities if i.person_id == person_id]
 
+    async def identities_of_people(self, person_ids: Collection[int]) -> dict[int, list[Identity]]:
+        return {person_id: await self.identities_of(person_id) for person_id in person_ids}
+
     async def forget(self, person_id: int, *, at: datetime) -> None:
         person = self.people[person_id]
         self.people[person_id] = dataclasses.replace(
@@ -270,6 +273,17 @@ class FakeStore:
 
     async def complete(self, work_id: int, *, at: datetime, result: str = "") -> None:
         self.work[work_id].status = "done"
+
+    async def complete_many(self, results: Mapping[int, str], *, at: datetime) -> None:
+        for work_id, result in results.items():
+            await self.complete(work_id, at=at, result=result)
+
+    async def fan_out(
+        self, parents: Mapping[int, str], children: Sequence[NewWork], *, at: datetime
+    ) -> None:
+        for child in children:
+            await self.schedule(child.kind, child.payload, child.due_at, child.idempotency_key)
+        await self.complete_many(parents, at=at)
 
     async def fail(
         self,

@@ -138,6 +138,7 @@ class SlackSender:
     """Posts, updates and finds messages; opens group DMs for pairs."""
 
     platform = PLATFORM
+    finds_sent = True  # by the idempotency key in each message's metadata
 
     def __init__(self, client: AsyncWebClient, clock: Callable[[], datetime]) -> None:
         self.client = client

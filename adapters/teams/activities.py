@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import (
     Activity,
     ActivityTypes,
-    Attachment,
     ChannelAccount,
     ConversationAccount,
     ConversationReference,
@@ -36,7 +36,20 @@ def message_activity(
     tenant_id: str = "",
     drop_links_to: str = "",
 ) -> Activity:
-    """The Teams activity for a message: markdown text, or an Adaptive Card with a summary.
+    """`activity_json` as a botbuilder `Activity`, for replies within a turn."""
+    data = activity_json(message, topics=topics, tenant_id=tenant_id, drop_links_to=drop_links_to)
+    return Activity().deserialize(data)
+
+
+def activity_json(
+    message: OutgoingMessage,
+    *,
+    topics: Sequence[str] = (),
+    tenant_id: str = "",
+    drop_links_to: str = "",
+) -> dict[str, Any]:
+    """The Teams activity for a message, as the Bot Connector API's JSON: markdown text, or an
+    Adaptive Card with a summary.
 
     `drop_links_to` removes Link blocks whose URL names that email: an intro sent to each
     partner carries a "Chat with …" link for both, and nobody needs a chat with themselves.
@@ -54,22 +67,30 @@ def message_activity(
             )
         )
         message = dataclasses.replace(message, blocks=kept)
-    channel_data = {"tenant": {"id": tenant_id}} if tenant_id else None
+    data: dict[str, Any] = {"type": ActivityTypes.message.value}
+    if tenant_id:
+        data["channelData"] = {"tenant": {"id": tenant_id}}
     if is_plain(message):
-        return Activity(
-            type=ActivityTypes.message,
-            text=markdown(message.fallback_text),
-            text_format="markdown",
-            channel_data=channel_data,
-        )
-    card = render_card(message, topics=topics)
-    summary = message.fallback_text.split("\n", 1)[0][:MAX_SUMMARY]
-    return Activity(
-        type=ActivityTypes.message,
-        summary=summary,
-        attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=card)],
-        channel_data=channel_data,
-    )
+        data.update(text=markdown(message.fallback_text), textFormat="markdown")
+    else:
+        card = render_card(message, topics=topics)
+        data["summary"] = message.fallback_text.split("\n", 1)[0][:MAX_SUMMARY]
+        data["attachments"] = [{"contentType": CARD_CONTENT_TYPE, "content": card}]
+    return data
+
+
+def addressed(activity: Mapping[str, Any], reference: Mapping[str, Any]) -> dict[str, Any]:
+    """A proactive activity addressed by a conversation reference (`reference_json`), as
+    botbuilder's `TurnContext.apply_conversation_reference` does: the conversation, the bot
+    as sender, the person as recipient."""
+    fields = {
+        "channelId": reference.get("channelId"),
+        "serviceUrl": reference.get("serviceUrl"),
+        "conversation": reference.get("conversation"),
+        "from": reference.get("bot"),
+        "recipient": reference.get("user"),
+    }
+    return {**activity, **{key: value for key, value in fields.items() if value}}
 
 
 def reference_of(activity: Activity, tenant_id: str) -> ConversationReference:
@@ -85,18 +106,25 @@ def reference_to_json(reference: ConversationReference) -> str:
     return json.dumps(reference.serialize(), sort_keys=True)
 
 
-def reference_from_json(text: str) -> ConversationReference | None:
-    """The stored reference, or None when the text is empty or not a reference."""
+def reference_json(text: str) -> dict[str, Any] | None:
+    """A stored reference as the API's JSON, or None when the text is empty or not a reference
+    (one with a conversation id and a service URL)."""
     try:
         data = json.loads(text) if text else None
     except ValueError:
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not data.get("serviceUrl"):
         return None
-    reference = ConversationReference().deserialize(data)
-    if reference.conversation is None or not reference.service_url:
+    conversation = data.get("conversation")
+    if not isinstance(conversation, dict) or not conversation.get("id"):
         return None
-    return reference
+    return data
+
+
+def reference_from_json(text: str) -> ConversationReference | None:
+    """The stored reference as botbuilder's object, or None (see `reference_json`)."""
+    data = reference_json(text)
+    return ConversationReference().deserialize(data) if data is not None else None
 
 
 def bare_reference(

@@ -8,7 +8,9 @@ disabled — the Bot Framework Emulator's mode — which we allow only with TEAM
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
@@ -103,3 +105,18 @@ def looks_like_bearer_token(header: str) -> bool:
     scheme, _, token = header.partition(" ")
     parts = token.strip().split(".")
     return scheme == "Bearer" and len(parts) == 3 and all(parts)
+
+
+def credentials_source(adapter: CloudAdapter, app_id: str) -> Callable[[str], Awaitable[Any]]:
+    """How our own Bot Connector requests get botbuilder's app credentials for a service URL:
+    the ones its connector factory would give its own client (token scope, login endpoint and
+    tenant as configured), so authentication stays entirely botbuilder's."""
+
+    async def credentials_for(service_url: str) -> Any:
+        factory = adapter.bot_framework_authentication.create_connector_factory(
+            adapter.create_claims_identity(app_id)
+        )
+        client = await factory.create(service_url, None)
+        return client.config.credentials
+
+    return credentials_for

@@ -12,6 +12,7 @@ import email.utils
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from conversations.ports import SendFailed
@@ -19,6 +20,15 @@ from conversations.ports import SendFailed
 RETRYABLE = frozenset({408, 412, 429, 500, 502, 503, 504})
 UNREACHABLE = frozenset({403, 404})
 CREDENTIALS_RETRY = 600.0  # 401: our app id/password is wrong; an admin fixes it, then it goes
+
+
+class ConnectorError(Exception):
+    """The Bot Connector answered our own request (`adapters.teams.connector`) with an error."""
+
+    def __init__(self, status: int, retry_after: float | None, body: str) -> None:
+        super().__init__(f"HTTP {status}: {body[:200]}")
+        self.status = status
+        self.retry_after = retry_after
 
 
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -56,19 +66,27 @@ def send_failed(error: BaseException) -> SendFailed:
         return error
     if isinstance(error, HttpOperationError):
         status, retry_after = status_of(error)
-        reason = f"Teams answered {status}: {error}"
-        if status in RETRYABLE:
-            return SendFailed(reason, retry_after=retry_after)
-        if status in UNREACHABLE:
-            return SendFailed(reason, unreachable=True, permanent=True)
-        if status == 401:
-            return SendFailed(
-                f"{reason} (check MICROSOFT_APP_ID/PASSWORD)", retry_after=CREDENTIALS_RETRY
-            )
-        return SendFailed(reason, permanent=True)
-    if isinstance(error, ClientRequestError | ConnectionError | TimeoutError | OSError):
-        return SendFailed(f"could not reach Teams: {error}")
+        return answered(status, retry_after, f"Teams answered {status}: {error}")
+    if isinstance(error, ConnectorError):
+        return answered(error.status, error.retry_after, f"Teams answered {error}")
+    if isinstance(
+        error, ClientRequestError | aiohttp.ClientError | ConnectionError | TimeoutError | OSError
+    ):
+        return SendFailed(f"could not reach Teams: {error!r}")
     return SendFailed(f"Teams send failed: {error!r}")
+
+
+def answered(status: int | None, retry_after: float | None, reason: str) -> SendFailed:
+    """The SendFailed for an HTTP error status from the Bot Connector."""
+    if status in RETRYABLE:
+        return SendFailed(reason, retry_after=retry_after)
+    if status in UNREACHABLE:
+        return SendFailed(reason, unreachable=True, permanent=True)
+    if status == 401:
+        return SendFailed(
+            f"{reason} (check MICROSOFT_APP_ID/PASSWORD)", retry_after=CREDENTIALS_RETRY
+        )
+    return SendFailed(reason, permanent=True)
 
 
 def is_retryable(failure: SendFailed) -> bool:

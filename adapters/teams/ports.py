@@ -15,9 +15,12 @@ from conversations.types import Event, OutgoingMessage, UserRef
 class TeamsDirectory(Protocol):
     """The two lookups the Teams sender needs beyond the engine's `Directory`."""
 
-    async def teams_identity(self, tenant_id: str, conversation_or_user_id: str) -> Identity | None:
+    async def teams_recipient(
+        self, tenant_id: str, conversation_or_user_id: str
+    ) -> tuple[Identity, str] | None:
         """The Teams identity whose personal chat id or user id is the one given, in `tenant_id`
-        (or with no tenant yet, as the roster stores them); None when nobody has it."""
+        (or with no tenant yet, as the roster stores them), and its person's email; None when
+        nobody has it."""
         ...
 
     async def teams_route(self, tenant_id: str) -> tuple[str, str] | None:
@@ -35,10 +38,6 @@ class TeamsPeople(Protocol):
 
     async def record_event(self, platform: str, event_id: str, at: datetime) -> bool:
         """Remember an activity; False when it was processed already."""
-        ...
-
-    async def get_person(self, person_id: int) -> Person | None:
-        """The person with this id, or None."""
         ...
 
     async def person_by_identity(self, user: UserRef) -> Person | None:

@@ -1,9 +1,12 @@
-"""The Teams `Sender`: proactive messages through botbuilder's CloudAdapter.
+"""The Teams `Sender`: proactive messages into people's personal chats with the bot.
 
-A bot can only message a person through a stored ConversationReference (`continue_conversation`)
-or by creating the 1:1 chat itself with the tenant id and a service URL (`create_conversation`,
-DESIGN §5). Teams offers no way to list what a bot posted, so `find_sent` cannot look: a crash
-between Teams accepting a message and our marking it done repeats that one message at most.
+A bot can only message a person through a stored ConversationReference, or by creating the 1:1
+chat itself with the tenant id and a service URL (botbuilder's `create_conversation`, DESIGN §5).
+Messages into a chat that exists are one Bot Connector request each (`adapters.teams.connector`:
+botbuilder's own proactive path costs eight times our CPU budget per message).
+
+Teams offers no way to list what a bot posted, so `find_sent` cannot look: a crash between Teams
+accepting a message and our marking it done repeats that one message at most.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -24,11 +28,14 @@ from botbuilder.schema import (
 )
 
 from adapters.teams.activities import (
+    activity_json,
+    addressed,
     bare_reference,
-    message_activity,
-    reference_from_json,
+    reference_json,
     reference_to_json,
 )
+from adapters.teams.auth import credentials_source
+from adapters.teams.connector import BotConnector, TokenCache
 from adapters.teams.errors import is_retryable, send_failed
 from adapters.teams.limits import PER_CONVERSATION, PER_TENANT, RateLimiter
 from adapters.teams.ports import TeamsDeps
@@ -49,6 +56,7 @@ class TeamsSender:
     """Sends neutral messages to Teams personal chats (Sender protocol)."""
 
     platform = PLATFORM
+    finds_sent = False  # Teams cannot list what a bot posted
 
     def __init__(
         self,
@@ -57,34 +65,34 @@ class TeamsSender:
         *,
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        connector: BotConnector | None = None,
     ) -> None:
         self.adapter = adapter
         self.deps = deps
         self.rng = rng or random.Random()
         self.sleep = sleep
+        self.connector = connector or BotConnector(
+            TokenCache(credentials_source(adapter, deps.app_id))
+        )
         self.per_conversation = RateLimiter(PER_CONVERSATION)
         self.per_tenant = RateLimiter(PER_TENANT)
 
     async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
         """Post (or, with `message.replaces`, update) a message in a person's chat with the bot."""
-        identity = await self.deps.directory.teams_identity(
+        recipient = await self.deps.directory.teams_recipient(
             address.tenant_id, address.conversation_id
         )
+        identity, email = recipient if recipient is not None else (None, "")
         tenant_id = address.tenant_id or (identity.tenant_id if identity else "")
-        reference = reference_from_json(identity.reference) if identity else None
+        reference = reference_json(identity.reference) if identity else None
         create = False
         if reference is None:
             tenant_id, service_url = await self._route(identity, tenant_id, address)
             # Only the roster's AAD object id is known: the chat must be created first.
             create = identity is not None and address.conversation_id == identity.user_id
-            reference = bare_reference(
-                address.conversation_id, tenant_id, service_url, self.deps.app_id
-            )
-        email = ""
-        if identity is not None:
-            person = await self.deps.people.get_person(identity.person_id)
-            email = person.email if person else ""
-        activity = message_activity(
+            bare = bare_reference(address.conversation_id, tenant_id, service_url, self.deps.app_id)
+            reference = bare.serialize()
+        activity = activity_json(
             message, topics=self.deps.topics, tenant_id=tenant_id, drop_links_to=email
         )
 
@@ -93,21 +101,32 @@ class TeamsSender:
             assert reference is not None
             await self.per_tenant.wait(tenant_id)
             if create:
-                assert identity is not None and reference.service_url
-                created: list[ConversationReference] = []
+                assert identity is not None
+                created: list[dict[str, Any]] = []
                 try:
                     return await self._create_and_send(
-                        identity, tenant_id, reference.service_url, activity, created
+                        identity, tenant_id, reference["serviceUrl"], activity, created
                     )
                 finally:
                     if created:  # a retry continues the new chat instead of creating another
                         create, reference = False, created[0]
-            assert reference.conversation is not None
-            await self.per_conversation.wait(reference.conversation.id)
-            return await self._continue(reference, activity, message.replaces)
+            conversation = str(reference["conversation"]["id"])
+            await self.per_conversation.wait(conversation)
+            service_url = str(reference["serviceUrl"])
+            proactive = addressed(activity, reference)
+            if message.replaces:
+                proactive["id"] = message.replaces
+                return await self.connector.update(
+                    service_url, conversation, message.replaces, proactive
+                )
+            return await self.connector.send(service_url, conversation, proactive)
 
         message_id = await self.with_retries(attempt)
         return Delivery(PLATFORM, message_id, address, self.deps.clock.now())
+
+    async def close(self) -> None:
+        """Close the connector's HTTP session."""
+        await self.connector.close()
 
     async def find_sent(self, message: OutgoingMessage, address: Address) -> Delivery | None:
         """Teams cannot list a bot's messages: always None (see the module docstring)."""
@@ -156,31 +175,13 @@ class TeamsSender:
             retry_after=NO_SERVICE_URL_RETRY,
         )
 
-    async def _continue(
-        self, reference: ConversationReference, activity: Activity, replaces: str | None
-    ) -> str:
-        sent: list[str] = []
-
-        async def callback(context: TurnContext) -> None:
-            if replaces:
-                activity.id = replaces
-                activity.conversation = context.activity.conversation
-                await context.update_activity(activity)
-                sent.append(replaces)
-            else:
-                response = await context.send_activity(activity)
-                sent.append(response.id if response and response.id else "")
-
-        await self.adapter.continue_conversation(reference, callback, self.deps.app_id)
-        return sent[0] if sent else ""
-
     async def _create_and_send(
         self,
         identity: Identity,
         tenant_id: str,
         service_url: str,
-        activity: Activity,
-        created: list[ConversationReference],
+        activity: dict[str, Any],
+        created: list[dict[str, Any]],
     ) -> str:
         app_id = self.deps.app_id
         parameters = ConversationParameters(
@@ -194,12 +195,11 @@ class TeamsSender:
 
         async def callback(context: TurnContext) -> None:
             # Remembered before sending: if the send fails, the retry continues this chat.
-            created.append(
-                await self._remember(
-                    identity, tenant_id, service_url, context.activity.conversation.id
-                )
+            remembered = await self._remember(
+                identity, tenant_id, service_url, context.activity.conversation.id
             )
-            response = await context.send_activity(activity)
+            created.append(remembered.serialize())
+            response = await context.send_activity(Activity().deserialize(activity))
             sent.append(response.id if response and response.id else "")
 
         await self.adapter.create_conversation(

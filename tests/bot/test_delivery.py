@@ -23,6 +23,7 @@ class ChatPlatform:
     """A platform with group conversations that can fail on demand, recording what arrived."""
 
     platform = "slack"
+    finds_sent = True
 
     def __init__(self, clock: FakeClock, *, groups: bool = True) -> None:
         self.clock = clock
@@ -192,3 +193,98 @@ async def test_a_slow_batch_keeps_its_leases_and_never_sends_what_another_took(
     assert len(taken_by_b) == 1 and stats.sent == 5
     sent_keys = [key for _, key in chat.posted]
     assert taken_by_b[0] not in sent_keys and len(sent_keys) == len(set(sent_keys))
+
+
+class NoLookupPlatform(ChatPlatform):
+    """Teams-like: cannot find what it sent. Records how many rows were done at each send."""
+
+    finds_sent = False
+
+    def __init__(self, clock: FakeClock, store: SqlStore) -> None:
+        super().__init__(clock)
+        self.store = store
+        self.done_at_send: list[int] = []
+
+    async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
+        self.done_at_send.append((await self.store.queue_counts())["done"])
+        return await super().send(message, address)
+
+
+async def test_without_a_look_up_each_send_is_marked_done_before_the_next(
+    store: SqlStore,
+) -> None:
+    ana, _, _ = await setup(store)
+    clock = FakeClock(NOW)
+    chat = NoLookupPlatform(clock, store)
+    for n in range(3):
+        await queue(store, message(ToPerson(ana), f"note:{n}"))
+    stats = await Deliverer(store, {"slack": chat}, clock, random.Random(1)).deliver_due(NOW)
+    assert stats.sent == 3
+    # A crash can only repeat the message in flight: the ones before it are already done.
+    assert chat.done_at_send == [0, 1, 2]
+
+
+async def test_sends_marked_done_together_survive_a_crash_before_the_write(
+    store: SqlStore,
+) -> None:
+    """Where the platform can find what it sent, a batch's sends are marked done in one write;
+    when that write never happens, the rows come back and the look-up finds them posted."""
+    ana, femi, _ = await setup(store)
+    clock = FakeClock(NOW)
+    chat = ChatPlatform(clock)
+    for n in range(3):
+        await queue(store, message(ToPerson(ana), f"note:{n}"))
+        await queue(store, message(ToPerson(femi), f"memo:{n}"))
+    real_complete_many = store.complete_many
+    writes: list[int] = []
+
+    async def crash(results: object, *, at: object) -> None:
+        raise ConnectionError("the database went away")
+
+    store.complete_many = crash  # type: ignore[method-assign]
+    worker = Deliverer(store, {"slack": chat}, clock, random.Random(1))
+    try:
+        await worker.deliver_due(NOW)
+    except ConnectionError:
+        pass
+    else:
+        raise AssertionError("the failed write must fail the pass")
+
+    async def counting(results: dict[int, str], *, at: object) -> None:
+        writes.append(len(results))
+        await real_complete_many(results, at=at)  # type: ignore[arg-type]
+
+    store.complete_many = counting  # type: ignore[method-assign]
+    assert len(chat.posted) == 6 and (await store.queue_counts())["done"] == 0
+    clock.advance(minutes=3)  # the leases run out; the rows are claimed again
+    stats = await worker.deliver_due(clock.now())
+    assert (stats.sent, stats.recovered) == (0, 6)
+    assert len(chat.posted) == 6  # nothing sent twice
+    assert writes == [6]  # one write for the whole batch
+    assert (await store.queue_counts())["done"] == 6
+
+
+async def test_a_batch_reads_its_pairs_and_people_once_not_per_row(store: SqlStore) -> None:
+    ana, femi, pair_id = await setup(store)
+    clock = FakeClock(NOW)
+    chat = ChatPlatform(clock)
+    await queue(store, message(ToPair(pair_id), "intro:1"))
+    for n in range(3):
+        await queue(store, message(ToPerson(ana), f"note:{n}"))
+        await queue(store, message(ToPerson(femi), f"memo:{n}"))
+    one_by_one: list[str] = []
+    real_get_pair, real_identities_of = store.get_pair, store.identities_of
+
+    async def get_pair(pair_id: int) -> object:
+        one_by_one.append("get_pair")
+        return await real_get_pair(pair_id)
+
+    async def identities_of(person_id: int) -> object:
+        one_by_one.append("identities_of")
+        return await real_identities_of(person_id)
+
+    store.get_pair = get_pair  # type: ignore[assignment,method-assign]
+    store.identities_of = identities_of  # type: ignore[assignment,method-assign]
+    stats = await Deliverer(store, {"slack": chat}, clock, random.Random(1)).deliver_due(NOW)
+    assert stats.sent == 7
+    assert one_by_one == []  # all from the batch's two look-ups

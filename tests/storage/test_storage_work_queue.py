@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from conversations.ports import NewWork
 from storage.models import DueWorkRow
 from storage.store import SqlStore
 
@@ -62,6 +63,27 @@ async def test_complete_and_fail_with_and_without_retry(store: SqlStore) -> None
     [failed] = await store.failed_work()
     assert failed.id == dead.id and failed.extra["last_error"] == "channel_not_found"
     assert failed.extra["done_at"] == T0
+
+
+async def test_rows_are_completed_and_split_in_one_write_each(store: SqlStore) -> None:
+    for key in ("a", "b", "pair"):
+        await store.schedule("deliver", {"to": key}, T0, key)
+    claimed = {w.idempotency_key: w.id for w in await store.claim(
+        T0, limit=10, lease_until=T0 + MIN, worker="w1"
+    )}  # fmt: skip
+    await store.complete_many({claimed["a"]: "ts-1", claimed["b"]: "ts-2"}, at=T0)
+    children = [NewWork("deliver", {"to": side}, T0, f"pair@{side}") for side in ("x", "y")]
+    await store.fan_out({claimed["pair"]: "fanned out to 2"}, children, at=T0)
+    # Redone after a crash: the children exist already and are not queued twice.
+    await store.fan_out({claimed["pair"]: "fanned out to 2"}, children, at=T0)
+    assert await store.queue_counts() == {"pending": 2, "leased": 0, "done": 3, "failed": 0}
+    async with store._sessions() as session:
+        results = dict(
+            (await session.execute(select(DueWorkRow.idempotency_key, DueWorkRow.result))).all()
+        )
+    assert results["a"] == "ts-1" and results["pair"] == "fanned out to 2"
+    ready = await store.claim(T0, limit=10, lease_until=T0 + MIN, worker="w1")
+    assert sorted(w.idempotency_key for w in ready) == ["pair@x", "pair@y"]
 
 
 async def test_concurrent_claimers_never_share_a_row(store: SqlStore) -> None:
