@@ -87,12 +87,16 @@ class _Lookups:
         self.pairs: dict[int, Pair] = {}
         self.identities: dict[int, list[Identity]] = {}
 
-    async def preload(self, pair_ids: set[int], person_ids: set[int]) -> None:
-        """Read these pairs, and the identities of these people and of the pairs' partners."""
+    async def preload(
+        self, pair_ids: set[int], person_ids: set[int], known: Callable[[Pair], bool]
+    ) -> None:
+        """Read these pairs, then the identities of these people and of the partners of every
+        pair not `known` (one whose conversation is stored needs no look-up)."""
         if pair_ids:
             self.pairs.update(await self.store.pairs_by_id(pair_ids))
         for pair in self.pairs.values():
-            person_ids |= {pair.mentor_id, pair.mentee_id}
+            if not known(pair):
+                person_ids |= {pair.mentor_id, pair.mentee_id}
         if person_ids:
             self.identities.update(await self.store.identities_of_people(person_ids))
 
@@ -220,7 +224,22 @@ class Deliverer:
                 pair_ids.add(message.to.pair_id)
             elif isinstance(message.to, ToPerson):
                 person_ids.add(message.to.person_id)
-        await batch.lookups.preload(pair_ids, person_ids)
+        await batch.lookups.preload(
+            pair_ids, person_ids, known=lambda pair: self._known_conversation(pair) is not None
+        )
+        # Then the senders look up what they need for the batch's known addresses together.
+        addresses: dict[str, list[Address]] = {}
+        for message in batch.messages.values():
+            to = message.to
+            if isinstance(to, ToPerson):
+                try:
+                    to = (await self._person_target(batch.lookups, to.person_id)).address
+                except NoRoute:
+                    continue  # `_deliver` records it
+            if isinstance(to, Address) and to.platform in self.senders:
+                addresses.setdefault(to.platform, []).append(to)
+        for platform, known in addresses.items():
+            await self.senders[platform].prepare(known)
 
     async def _flush(self, batch: _Batch, *, quietly: bool = False) -> None:
         """Write what the batch did so far: the rows sent marked done, the rows split into
@@ -398,18 +417,24 @@ class Deliverer:
             pair = await lookups.pair(to.pair_id)
             if pair is None:
                 raise ValueError(f"pair {to.pair_id} does not exist")
-            for platform in PLATFORM_PREFERENCE:
-                known = pair.conversation_ids.get(platform)
-                if known and platform in self.senders:
-                    # Opened for both partners before: no need to look them up again. The
-                    # tenant is the token's.
-                    return [Target(Address(platform, "", known))]
+            known = self._known_conversation(pair)
+            if known is not None:
+                return [Target(known)]
             targets = [
                 await self._person_target(lookups, p) for p in (pair.mentor_id, pair.mentee_id)
             ]
             group = await self._group(lookups, pair, targets)
             return [group] if group is not None else targets
         raise TypeError(f"unknown recipient {to!r}")
+
+    def _known_conversation(self, pair: Pair) -> Address | None:
+        """The pair's stored shared conversation on a platform we send to, if any: opened for
+        both partners before, so neither needs looking up. The tenant is the token's."""
+        for platform in PLATFORM_PREFERENCE:
+            known = pair.conversation_ids.get(platform)
+            if known and platform in self.senders:
+                return Address(platform, "", known)
+        return None
 
     async def _group(self, lookups: _Lookups, pair: Pair, targets: list[Target]) -> Target | None:
         """The pair's shared conversation, when both are on one platform that has them

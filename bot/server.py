@@ -4,6 +4,7 @@ and the scheduler tick, in one process. Routes only hand off (Bolt's adapter sty
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from typing import TYPE_CHECKING
@@ -75,6 +76,18 @@ def create_web_app(
     return app
 
 
+def settle_heap() -> None:
+    """Exempt everything built at start-up from the garbage collector's full passes.
+
+    Modules, SQLAlchemy's mappers and compiled statements, and the SDKs' tables live as long as
+    the process; without this, every full collection walks all of them again. It was a fifth of
+    the CPU per message in the fan-out benchmark (`gc.freeze`, as long-running CPython services
+    do after start-up). Objects made later are collected as usual.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 async def serve(
     bot: Mentorbot, *, host: str, port: int, plugins: Sequence[PlatformPlugin] = ()
 ) -> int:
@@ -93,6 +106,7 @@ async def serve(
     for plugin in plugins:
         if plugin.start is not None:
             await plugin.start()
+    settle_heap()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     # Before announcing the port: a supervisor may signal us as soon as it reads the line.

@@ -452,6 +452,12 @@ class Sender(Protocol):
         """
         ...
 
+    async def prepare(self, addresses: Sequence[Address]) -> None:
+        """Look up together what sending to these addresses will need (the delivery worker
+        calls it with each batch's addresses before sending them); a no-op where a send
+        looks nothing up."""
+        ...
+
     async def open_group(self, tenant_id: str, user_ids: Sequence[str]) -> str | None:
         """Open (or find) one conversation with all these users and the bot; its id.
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import or_, select
 
 from conversations.domain import Identity
-from storage.base import Repository
+from storage.base import ID_CHUNK, Repository
 from storage.mapping import to_identity
 from storage.models import IdentityRow, PersonRow
 
@@ -19,28 +21,49 @@ class TeamsIdentities(Repository):
         self, tenant_id: str, conversation_or_user_id: str
     ) -> tuple[Identity, str] | None:
         """The identity whose personal chat id or AAD object id is the one given, with its
-        person's email (one query: it is read for every message sent).
+        person's email.
 
         Identities from the roster have tenant '' until the person first talks to the bot;
         they match any tenant, an exact tenant match first.
         """
-        query = (
-            select(IdentityRow, PersonRow.email)
-            .join(PersonRow, PersonRow.id == IdentityRow.person_id)
-            .where(
-                IdentityRow.platform == PLATFORM,
-                IdentityRow.tenant_id.in_((tenant_id, "")),
-                or_(
-                    IdentityRow.dm_conversation_id == conversation_or_user_id,
-                    IdentityRow.user_id == conversation_or_user_id,
-                ),
-            )
-            .order_by((IdentityRow.tenant_id == tenant_id).desc(), IdentityRow.id)
-            .limit(1)
-        )
+        key = (tenant_id, conversation_or_user_id)
+        return (await self.teams_recipients([key])).get(key)
+
+    async def teams_recipients(
+        self, keys: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[Identity, str]]:
+        """`teams_recipient` for many (tenant, chat or user id) at once: one query per 5,000
+        ids; keys nobody matches are left out."""
+        wanted = sorted({ident for _, ident in keys})
+        tenants = {tenant for tenant, _ in keys} | {""}
+        by_id: dict[str, list[tuple[Identity, str]]] = {}
         async with self._sessions() as session:
-            found = (await session.execute(query)).first()
-            return (to_identity(found[0]), str(found[1])) if found else None
+            for start in range(0, len(wanted), ID_CHUNK // 2):  # two IN lists per query
+                chunk = wanted[start : start + ID_CHUNK // 2]
+                query = (
+                    select(IdentityRow, PersonRow.email)
+                    .join(PersonRow, PersonRow.id == IdentityRow.person_id)
+                    .where(
+                        IdentityRow.platform == PLATFORM,
+                        IdentityRow.tenant_id.in_(tenants),
+                        or_(
+                            IdentityRow.dm_conversation_id.in_(chunk),
+                            IdentityRow.user_id.in_(chunk),
+                        ),
+                    )
+                    .order_by(IdentityRow.id)
+                )
+                for row, email in await session.execute(query):
+                    identity = to_identity(row)
+                    for ident in {identity.dm_conversation_id, identity.user_id} - {""}:
+                        by_id.setdefault(ident, []).append((identity, str(email)))
+        found: dict[tuple[str, str], tuple[Identity, str]] = {}
+        for tenant_id, ident in keys:
+            matches = [m for m in by_id.get(ident, []) if m[0].tenant_id in (tenant_id, "")]
+            if matches:  # an exact tenant match first, then the oldest identity
+                exact = [m for m in matches if m[0].tenant_id == tenant_id]
+                found[(tenant_id, ident)] = (exact or matches)[0]
+        return found
 
     async def teams_route(self, tenant_id: str) -> tuple[str, str] | None:
         """(tenant, service URL) of the tenant's newest identity with a service URL, or None.

@@ -56,6 +56,10 @@ class ConsoleSender:
                 return Delivery(PLATFORM, f"console-{index}", address, self.clock())
         return None
 
+    async def prepare(self, addresses: Sequence[Address]) -> None:
+        """Nothing to look up: the console prints to whoever is named."""
+        del addresses
+
     async def open_group(self, tenant_id: str, user_ids: Sequence[str]) -> str | None:
         """The console has no group conversations: each partner reads their own."""
         del tenant_id, user_ids

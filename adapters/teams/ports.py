@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -21,6 +21,13 @@ class TeamsDirectory(Protocol):
         """The Teams identity whose personal chat id or user id is the one given, in `tenant_id`
         (or with no tenant yet, as the roster stores them), and its person's email; None when
         nobody has it."""
+        ...
+
+    async def teams_recipients(
+        self, keys: Collection[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[Identity, str]]:
+        """`teams_recipient` for many (tenant id, chat or user id) at once; keys nobody
+        matches are left out."""
         ...
 
     async def teams_route(self, tenant_id: str) -> tuple[str, str] | None:

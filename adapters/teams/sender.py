@@ -76,12 +76,23 @@ class TeamsSender:
         )
         self.per_conversation = RateLimiter(PER_CONVERSATION)
         self.per_tenant = RateLimiter(PER_TENANT)
+        # Recipients looked up for the current batch (`prepare`), each used once: a second
+        # message to the same chat reads it again (its first send may have created the chat).
+        self._prepared: dict[tuple[str, str], tuple[Identity, str] | None] = {}
+
+    async def prepare(self, addresses: Sequence[Address]) -> None:
+        """Look up the batch's recipients (and their emails) in one query."""
+        keys = {(a.tenant_id, a.conversation_id) for a in addresses if a.platform == PLATFORM}
+        found = await self.deps.directory.teams_recipients(keys) if keys else {}
+        self._prepared = {key: found.get(key) for key in keys}
 
     async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
         """Post (or, with `message.replaces`, update) a message in a person's chat with the bot."""
-        recipient = await self.deps.directory.teams_recipient(
-            address.tenant_id, address.conversation_id
-        )
+        key = (address.tenant_id, address.conversation_id)
+        if key in self._prepared:
+            recipient = self._prepared.pop(key)
+        else:
+            recipient = await self.deps.directory.teams_recipient(*key)
         identity, email = recipient if recipient is not None else (None, "")
         tenant_id = address.tenant_id or (identity.tenant_id if identity else "")
         reference = reference_json(identity.reference) if identity else None

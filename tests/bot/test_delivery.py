@@ -31,6 +31,7 @@ class ChatPlatform:
         self.posted: list[tuple[str, str]] = []  # (conversation, key)
         self.failures: dict[str, list[SendFailed]] = {}  # conversation -> errors to raise
         self.opened: list[tuple[str, ...]] = []
+        self.prepared: list[list[Address]] = []  # the addresses of each batch
 
     async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
         queue = self.failures.get(address.conversation_id)
@@ -44,6 +45,9 @@ class ChatPlatform:
             if (conversation, key) == (address.conversation_id, message.idempotency_key):
                 return Delivery("slack", f"ts-{n}", address, self.clock.now())
         return None
+
+    async def prepare(self, addresses: Sequence[Address]) -> None:
+        self.prepared.append(list(addresses))
 
     async def open_group(self, tenant_id: str, user_ids: Sequence[str]) -> str | None:
         if not self.groups:
@@ -288,3 +292,15 @@ async def test_a_batch_reads_its_pairs_and_people_once_not_per_row(store: SqlSto
     stats = await Deliverer(store, {"slack": chat}, clock, random.Random(1)).deliver_due(NOW)
     assert stats.sent == 7
     assert one_by_one == []  # all from the batch's two look-ups
+
+
+async def test_senders_are_given_each_batchs_addresses_before_sending(store: SqlStore) -> None:
+    ana, femi, _ = await setup(store)
+    clock = FakeClock(NOW)
+    chat = ChatPlatform(clock)
+    await queue(store, message(ToPerson(ana), "note:1"))
+    await queue(store, message(Address("slack", "T1", "DFE"), "note:2"))
+    await Deliverer(store, {"slack": chat}, clock, random.Random(1)).deliver_due(NOW)
+    (prepared,) = chat.prepared
+    assert sorted(a.conversation_id for a in prepared) == ["DANA", "DFE"]
+    assert femi  # reached by the address in the message itself

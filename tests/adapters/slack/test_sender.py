@@ -3,6 +3,7 @@ DMs are opened once, and Slack's errors become the right SendFailed."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -161,3 +162,12 @@ def test_a_plain_text_error_page_is_a_retryable_failure_not_a_crash() -> None:
     )
     result = failure(SlackApiError("bad gateway", response), "chat.postMessage")
     assert not result.permanent and not result.unreachable and result.retry_after is None
+
+
+def test_the_client_logger_has_its_own_level_so_no_debug_line_is_built_per_call() -> None:
+    # slack_sdk builds its debug line (the whole request body) whenever `logger.level` <= DEBUG,
+    # and NOTSET is 0: an unset level cost a tenth of our CPU per message.
+    client = make_client("xoxb-test", "http://127.0.0.1:9/api/")
+    assert client.logger.level != logging.NOTSET
+    debugging = logging.getLogger().isEnabledFor(logging.DEBUG)
+    assert client.logger.level > logging.DEBUG or debugging

@@ -160,3 +160,43 @@ async def test_teams_cannot_list_sent_messages_or_open_group_chats(people: SqlSt
     sender, _ = make_sender(people)
     assert await sender.find_sent(note(), Address("teams", "t", "c")) is None
     assert await sender.open_group("t", ["a", "b"]) is None
+
+
+async def test_a_prepared_batch_is_sent_without_a_look_up_per_message(
+    people: SqlStore, connector: FakeConnector
+) -> None:
+    address = await maya_has_a_chat(people, connector)
+    sender, _ = make_sender(people)
+    directory = sender.deps.directory
+    single: list[tuple[str, str]] = []
+    real = directory.teams_recipient
+
+    async def counted(tenant_id: str, conversation_id: str) -> object:
+        single.append((tenant_id, conversation_id))
+        return await real(tenant_id, conversation_id)
+
+    directory.teams_recipient = counted  # type: ignore[method-assign]
+    await sender.prepare([address, Address("teams", a.TENANT, "a:nobody")])
+    await sender.send(note("One"), address)
+    assert single == []  # looked up with the batch
+    await sender.send(note("Two"), address)  # used once: a second message reads it again
+    assert single == [(a.TENANT, MAYA_CHAT)]
+    assert [c.body["text"] for c in connector.sent(MAYA_CHAT)] == ["One", "Two"]
+    await sender.close()
+
+
+async def test_recipients_match_an_exact_tenant_first_then_a_roster_identity(
+    people: SqlStore, connector: FakeConnector
+) -> None:
+    await maya_has_a_chat(people, connector)
+    directory = make_sender(people)[0].deps.directory
+    found = await directory.teams_recipients(
+        [(a.TENANT, MAYA_CHAT), ("", "aad-sam"), ("other-tenant", "aad-sam"), ("", "aad-nobody")]
+    )
+    identity, email = found[(a.TENANT, MAYA_CHAT)]
+    assert email == "maya@example.com" and identity.tenant_id == a.TENANT
+    # Sam is only on the roster (tenant ''): any tenant's request finds him.
+    assert found[("", "aad-sam")][1] == "sam@example.com"
+    assert found[("other-tenant", "aad-sam")][1] == "sam@example.com"
+    assert ("", "aad-nobody") not in found
+    assert await directory.teams_recipient("", "aad-sam") == found[("", "aad-sam")]
