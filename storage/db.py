@@ -7,6 +7,7 @@ working directory.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+PING_AFTER_IDLE = 1.0  # seconds a pooled connection may sit unused before it is checked
 
 _ACCEPTED = (
     "accepted forms: sqlite+aiosqlite:///PATH, sqlite:///PATH, "
@@ -65,9 +67,10 @@ def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     """An async engine for `url` (normalised first); extra kwargs go to SQLAlchemy."""
     parsed = make_url(normalize_url(url))
     if parsed.get_backend_name() != "sqlite":
-        # Replicas sit behind load balancers that drop idle connections; check before use.
-        kwargs.setdefault("pool_pre_ping", True)
-        return _create_async_engine(parsed, **kwargs)
+        engine = _create_async_engine(parsed, **kwargs)
+        if not kwargs.get("pool_pre_ping"):
+            _ping_idle_connections(engine)
+        return engine
 
     engine = _create_async_engine(parsed, **kwargs)
     wal = _is_sqlite_file(parsed)
@@ -84,6 +87,34 @@ def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
         cursor.close()
 
     return engine
+
+
+def _ping_idle_connections(engine: AsyncEngine) -> None:
+    """Check a pooled connection before use when it sat idle for `PING_AFTER_IDLE` or more.
+
+    Replicas sit behind load balancers that drop idle connections, and a restarted database
+    leaves the pool's connections dead: SQLAlchemy's `pool_pre_ping` catches both, but pings
+    every checkout, and asyncpg's ping is three round trips (BEGIN, `;`, ROLLBACK) — more than
+    the statement itself for the delivery worker's one-row writes. A connection handed back
+    less than a second ago was working then; any other is pinged, and a dead one is replaced
+    (SQLAlchemy retries the checkout when the event raises DisconnectionError).
+    """
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("checked_in")  # absent: a new connection, good as it is
+        if returned is None or time.monotonic() - returned < PING_AFTER_IDLE:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError(f"pooled connection is dead: {error}") from error
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

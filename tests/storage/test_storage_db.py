@@ -82,3 +82,26 @@ async def test_sqlite_enforces_foreign_keys_and_uses_wal(tmp_path) -> None:
             assert await connection.scalar(text("PRAGMA journal_mode")) == "wal"
     finally:
         await engine.dispose()
+
+
+async def test_a_dead_pooled_connection_is_replaced_once_it_was_idle(
+    db_url: str, db_backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a database restart or a load balancer dropping idle connections leaves in the
+    pool: the next checkout pings the idle connection, finds it dead and opens a new one."""
+    if db_backend != "postgresql":
+        pytest.skip("SQLite has no server to drop the connection")
+    engine = create_engine(db_url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as connection:
+            first = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        killer = create_engine(db_url)
+        async with killer.connect() as connection:
+            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        await killer.dispose()
+        monkeypatch.setattr("storage.db.PING_AFTER_IDLE", 0.0)  # it has been idle long enough
+        async with engine.connect() as connection:
+            second = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        assert second != first
+    finally:
+        await engine.dispose()
