@@ -6,9 +6,9 @@ id. A crash leaves the lease to expire, so another process (or the restart) send
 
 Up to `concurrency` recipients are served at once: a send waits a network round trip (and the
 platform's pacing), and sending strictly one after another kept a 10,000-pair round far above
-the platforms' rate-limit floor (benchmarks/README.md, fan-out). Rows stay independent: each is
-completed or failed on its own. Rows for one recipient go one after another, in queue order, so
-a conversation never sees its messages reordered.
+the platforms' rate-limit floor (benchmarks/README.md, fan-out). Rows stay independent: each
+row's outcome is its own, and a failure never holds another back. Rows for one recipient go one
+after another, in queue order, so a conversation never sees its messages reordered.
 
 A batch costs few queries, not several a row: the pairs and identities its messages go to are
 read together up front, and where the sender can find what it already sent (Slack, by the key in

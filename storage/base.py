@@ -39,12 +39,14 @@ class Repository:
             yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
-def insert_ignoring_duplicates(session: AsyncSession, entity: Any, key: list[str]) -> Any:
-    """INSERT … ON CONFLICT (key) DO NOTHING for the session's dialect.
+def insert_ignoring_duplicates(
+    db: AsyncSession | AsyncConnection, entity: Any, key: list[str]
+) -> Any:
+    """INSERT … ON CONFLICT (key) DO NOTHING for the session's (or connection's) dialect.
 
     Both supported databases have the clause, but SQLAlchemy builds it per dialect.
     """
-    dialect = session.get_bind().dialect.name
+    dialect = (db.dialect if isinstance(db, AsyncConnection) else db.get_bind().dialect).name
     if dialect == "postgresql":
         return postgresql.insert(entity).on_conflict_do_nothing(index_elements=key)
     if dialect == "sqlite":

@@ -6,7 +6,7 @@ import re
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy import bindparam, case, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,20 @@ from storage.models import (
     SurveyAnswerRow,
 )
 from storage.work_queue import DELIVER_KIND, PENDING
+
+# Built once: every inbound request looks its sender up (twice), and building the statement
+# cost SQLAlchemy more CPU than running it.
+_BY_IDENTITY = (
+    select(PersonRow)
+    .join(IdentityRow, IdentityRow.person_id == PersonRow.id)
+    .where(
+        IdentityRow.platform == bindparam("platform"),
+        IdentityRow.user_id == bindparam("user_id"),
+        or_(IdentityRow.tenant_id == bindparam("tenant_id"), IdentityRow.tenant_id == ""),
+    )
+    .order_by(case((IdentityRow.tenant_id == bindparam("tenant_id"), 0), else_=1))
+    .limit(1)
+)
 
 
 async def _load(session: AsyncSession, person_id: int) -> PersonRow:
@@ -56,19 +70,9 @@ class People(Repository):
         An identity stored with tenant '' (from the roster, which knows no tenants) matches any
         tenant; an exact tenant match wins.
         """
-        query = (
-            select(PersonRow)
-            .join(IdentityRow, IdentityRow.person_id == PersonRow.id)
-            .where(
-                IdentityRow.platform == user.platform,
-                IdentityRow.user_id == user.user_id,
-                IdentityRow.tenant_id.in_((user.tenant_id, "")),
-            )
-            .order_by(case((IdentityRow.tenant_id == user.tenant_id, 0), else_=1))
-            .limit(1)
-        )
+        values = {"platform": user.platform, "user_id": user.user_id, "tenant_id": user.tenant_id}
         async with self._sessions() as session:
-            row = (await session.scalars(query)).first()
+            row = (await session.scalars(_BY_IDENTITY, values)).first()
             return to_person(row) if row else None
 
     async def all_people(self) -> list[Person]:
