@@ -31,9 +31,6 @@ TOKEN_REUSE = 300.0  # seconds a bearer token is reused before asking the creden
 TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
-Signer = Callable[[str], Awaitable[str]]  # service URL → "Bearer …" (or "" when unauthenticated)
-
-
 class TokenCache:
     """The Authorization header botbuilder's credentials produce, reused for `TOKEN_REUSE`.
 
@@ -75,8 +72,8 @@ class TokenCache:
 class BotConnector:
     """Posts and updates activities in existing conversations (Bot Connector API v3)."""
 
-    def __init__(self, sign: Signer) -> None:
-        self._sign = sign
+    def __init__(self, tokens: TokenCache) -> None:
+        self._tokens = tokens
         self._session: aiohttp.ClientSession | None = None
 
     async def send(
@@ -113,15 +110,15 @@ class BotConnector:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=TIMEOUT)
         headers = {"Content-Type": "application/json"}
-        authorization = await self._sign(service_url)
+        authorization = await self._tokens(service_url)
         if authorization:
             headers["Authorization"] = authorization
         url = service_url.rstrip("/") + "/" + path
         async with self._session.request(method, url, json=activity, headers=headers) as response:
             text = await response.text()
             if response.status >= 400:
-                if response.status == 401 and isinstance(self._sign, TokenCache):
-                    self._sign.forget(service_url)
+                if response.status == 401:
+                    self._tokens.forget(service_url)
                 retry_after = retry_after_seconds(response.headers.get("Retry-After"))
                 raise ConnectorError(response.status, retry_after, text)
             try:
