@@ -121,12 +121,6 @@ def reference_json(text: str) -> dict[str, Any] | None:
     return data
 
 
-def reference_from_json(text: str) -> ConversationReference | None:
-    """The stored reference as botbuilder's object, or None (see `reference_json`)."""
-    data = reference_json(text)
-    return ConversationReference().deserialize(data) if data is not None else None
-
-
 def bare_reference(
     conversation_id: str, tenant_id: str, service_url: str, app_id: str = ""
 ) -> ConversationReference:
