@@ -15,8 +15,9 @@ read together up front, and where the sender can find what it already sent (Slac
 each message's metadata) the rows sent are marked done together, every `FLUSH_EVERY` sends and
 at the end of the batch. A crash before that write is harmless there: the rows are claimed
 again and the look-up finds them posted. Where it cannot (Teams), each row is marked done
-before that recipient's next send, so a crash repeats at most the messages in flight. Rows
-split into one row per conversation are written together at the end of the batch too.
+before that recipient's next send, so a crash repeats at most the messages in flight; the sends
+that finish while one such write runs share the next (`_GroupCommit`). Rows split into one row
+per conversation are written together at the end of the batch.
 """
 
 from __future__ import annotations
@@ -127,6 +128,45 @@ class _Batch:
     split: dict[int, str] = field(default_factory=dict)  # rows fanned out → their result
     children: list[NewWork] = field(default_factory=list)  # the rows they were split into
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    commits: _GroupCommit | None = None  # rows marked done at once (senders that cannot look)
+
+
+class _GroupCommit:
+    """Marks sent rows done durably before their senders go on, one write for many.
+
+    A send that finishes while the previous write runs joins the next, which covers every row
+    waiting by then: a burst of sends (Teams lets a tenant's go together) costs one or two
+    writes instead of one each. Each send still waits until its own row is written, so a
+    crash repeats only messages in flight, as when each wrote alone.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._waiting: dict[int, str] = {}  # row id → platform message id, for the next write
+        self._next: asyncio.Future[None] | None = None  # settles when the next write is done
+        self._writing = asyncio.Lock()
+
+    async def complete(self, row_id: int, result: str, at: datetime) -> None:
+        """Return once `row_id` is marked done; raise what its write raised."""
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+        written = self._next
+        self._waiting[row_id] = result
+        async with self._writing:
+            if not written.done():  # nobody wrote our row while we queued for the lock
+                rows, self._waiting, self._next = self._waiting, {}, None
+                try:
+                    await self._store.complete_many(rows, at=at)
+                except BaseException as error:
+                    # Every row of this write fails with it (each sender's own outcome). A
+                    # cancelled write is a failure too: those rows are left to their leases.
+                    written.set_exception(
+                        error if isinstance(error, Exception) else RuntimeError(repr(error))
+                    )
+                    written.exception()  # ours is raised here; the others raise it below
+                    raise
+                written.set_result(None)
+        await written
 
 
 class Deliverer:
@@ -334,7 +374,9 @@ class Deliverer:
         """Mark a sent row done: with the batch's others where `sender` can find what it
         sent, else at once (see the module docstring)."""
         if not sender.finds_sent:
-            await self.store.complete(row.id, at=now, result=message_id)
+            if batch.commits is None:
+                batch.commits = _GroupCommit(self.store)
+            await batch.commits.complete(row.id, message_id, now)
             return
         batch.sent[row.id] = message_id
         if len(batch.sent) >= FLUSH_EVERY:

@@ -37,7 +37,7 @@ from adapters.teams.activities import (
 from adapters.teams.auth import credentials_source
 from adapters.teams.connector import BotConnector, TokenCache
 from adapters.teams.errors import is_retryable, send_failed
-from adapters.teams.limits import PER_CONVERSATION, PER_TENANT, RateLimiter
+from adapters.teams.limits import PER_CONVERSATION, PER_TENANT, TENANT_BURST, RateLimiter
 from adapters.teams.ports import TeamsDeps
 from conversations.domain import Identity
 from conversations.ports import SendFailed
@@ -75,7 +75,7 @@ class TeamsSender:
             TokenCache(credentials_source(adapter, deps.app_id))
         )
         self.per_conversation = RateLimiter(PER_CONVERSATION)
-        self.per_tenant = RateLimiter(PER_TENANT)
+        self.per_tenant = RateLimiter(PER_TENANT, burst=TENANT_BURST)
         # Recipients looked up for the current batch (`prepare`), each used once: a second
         # message to the same chat reads it again (its first send may have created the chat).
         self._prepared: dict[tuple[str, str], tuple[Identity, str] | None] = {}
