@@ -26,6 +26,7 @@ import asyncio
 import json
 import logging
 import random
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -218,37 +219,39 @@ class Deliverer:
         """Send a leased batch, up to `concurrency` recipients at once."""
         batch = _Batch(_by_recipient(rows), self.clock.now(), _Lookups(self.store))
         await self._preload(batch, rows)
-        waiting = list(batch.queues)  # recipients not started yet, in queue order
-        running: set[asyncio.Task[None]] = set()
-        error: BaseException | None = None
+        waiting = deque(batch.queues.values())  # recipients not started yet, in queue order
+        errors: list[Exception] = []
+
+        async def serve() -> None:
+            """Take the next recipient not started yet, until none is left (or one failed)."""
+            while waiting:
+                try:
+                    await self._deliver_in_order(batch, waiting.popleft(), now, stats)
+                except Exception as error:
+                    # Unexpected (a database outage…): start nothing more, let the sends in
+                    # flight finish and record their outcome, then fail the tick. Rows not
+                    # sent keep their lease and are retried once it expires.
+                    errors.append(error)
+                    waiting.clear()
+                    for queue in batch.queues.values():
+                        queue.clear()
+
+        # A few long-lived servers rather than a task per recipient: most recipients of a big
+        # round get one message, and a task each (plus waking this loop for each) cost more
+        # than the send's own bookkeeping.
+        servers = [asyncio.create_task(serve()) for _ in range(min(self.concurrency, len(waiting)))]
         try:
-            while waiting or running:
-                while waiting and len(running) < self.concurrency and error is None:
-                    queue = batch.queues[waiting.pop(0)]
-                    send = self._deliver_in_order(batch, queue, now, stats)
-                    running.add(asyncio.create_task(send))
-                if not running:
-                    break
-                done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    failed = task.exception()  # read every one, or asyncio logs it as lost
-                    if error is None and failed is not None:
-                        # Unexpected (a database outage…): start nothing more, let the sends
-                        # in flight finish and record their outcome, then fail the tick. Rows
-                        # not sent keep their lease and are retried once it expires.
-                        error = failed
-                        for queue in batch.queues.values():
-                            queue.clear()
+            await asyncio.gather(*servers)
         except asyncio.CancelledError:
             # Shutdown: the rows in flight are left to their leases, as a serial worker's was.
-            for task in running:
-                task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
+            for server in servers:
+                server.cancel()
+            await asyncio.gather(*servers, return_exceptions=True)
             await self._flush(batch, quietly=True)
             raise
-        await self._flush(batch, quietly=error is not None)
-        if error is not None:
-            raise error
+        await self._flush(batch, quietly=bool(errors))
+        if errors:
+            raise errors[0]
 
     async def _preload(self, batch: _Batch, rows: Sequence[DueWork]) -> None:
         """Decode the batch's messages and read what they need in two queries (`_Lookups`)."""

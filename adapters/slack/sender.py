@@ -10,12 +10,16 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -64,13 +68,92 @@ PERMANENT = frozenset(
 OPEN_INTERVAL = 60.0 / 50
 HISTORY_PAGE = 100  # one page of conversations.history: where a just-sent message is
 RETRIES_ON_429 = 1  # one short wait in-process; after that the delivery queue reschedules
+MAX_INLINE_WAIT = (
+    5.0  # seconds a send waits for a hold in place; a longer one goes back to the queue
+)
 
 
-def make_client(token: str, api_url: str = "", *, retries: int = RETRIES_ON_429) -> AsyncWebClient:
+class RateLimits(AsyncRetryHandler):
+    """Slack's 429s for one client (one workspace): each retried after its Retry-After, and
+    every other call of the same method held until then.
+
+    Slack limits each method per workspace (chat.postMessage also per channel; the answer does
+    not say which). Once one call is told to wait, the others in flight would only collect 429s
+    of their own, each a wasted request, and slack_sdk's own handler retries each after a
+    random extra second, one wake-up per call. Here the calls held wake together when the wait
+    is over, as one burst. A per-channel 429 holds the whole method for its Retry-After too
+    (usually a second): rare, as one conversation's messages go one after another.
+
+    `clock` is the sender's (`SlackSender` sets it), so holds pass in simulated time too.
+    """
+
+    def __init__(
+        self,
+        max_retry_count: int = RETRIES_ON_429,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.clock = clock
+        self.sleep = sleep
+        self._resume_at: dict[str, datetime] = {}  # API method → when calls may go again
+
+    def hold(self, method: str, seconds: float) -> None:
+        """Hold calls of `method` for `seconds` (a 429's Retry-After)."""
+        until = self.clock() + timedelta(seconds=seconds)
+        self._resume_at[method] = max(self._resume_at.get(method, until), until)
+
+    def remaining(self, method: str) -> float:
+        """Seconds until `method` may be called again (0: now)."""
+        until = self._resume_at.get(method)
+        return 0.0 if until is None else max(0.0, (until - self.clock()).total_seconds())
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code == 429
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        """Hold the method for the Retry-After, wait it out, then let the call go again."""
+        if response is None:  # pragma: no cover - only 429 responses are retried
+            raise error or RuntimeError("nothing to retry")
+        state.next_attempt_requested = True
+        method = _method_of(request.url)
+        self.hold(method, _retry_after(response.headers))
+        await self.sleep(self.remaining(method))
+        state.increment_current_attempt()
+
+
+def _method_of(url: str) -> str:
+    """The Web API method a request URL calls (`…/api/chat.postMessage` → chat.postMessage)."""
+    return url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+def make_client(
+    token: str,
+    api_url: str = "",
+    *,
+    retries: int = RETRIES_ON_429,
+    limits: RateLimits | None = None,
+) -> AsyncWebClient:
     """An AsyncWebClient on `api_url` (slack_sdk reads no environment variable for it).
 
-    A 429 is retried `retries` times after its Retry-After (slack_sdk's handler); then it
-    surfaces as SendFailed(retry_after=…) and the delivery queue reschedules the message.
+    A 429 is retried `retries` times after its Retry-After, holding the method's other calls
+    meanwhile (`limits`, by default a `RateLimits` on the real clock); then it surfaces as
+    SendFailed(retry_after=…) and the delivery queue reschedules the message.
     """
     base = api_url or DEFAULT_API_URL
     if not base.endswith("/"):
@@ -78,9 +161,19 @@ def make_client(token: str, api_url: str = "", *, retries: int = RETRIES_ON_429)
     return AsyncWebClient(
         token=token,
         base_url=base,
-        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=retries)],
+        retry_handlers=[limits or RateLimits(max_retry_count=retries)],
         logger=_client_logger(),
     )
+
+
+def rate_limits_of(client: AsyncWebClient) -> RateLimits:
+    """The client's `RateLimits` (one is added when it has none: a client made elsewhere)."""
+    for handler in client.retry_handlers:
+        if isinstance(handler, RateLimits):
+            return handler
+    limits = RateLimits(max_retry_count=0)
+    client.retry_handlers.append(limits)
+    return limits
 
 
 def _client_logger() -> logging.Logger:
@@ -159,6 +252,8 @@ class SlackSender:
     def __init__(self, client: AsyncWebClient, clock: Callable[[], datetime]) -> None:
         self.client = client
         self.clock = clock
+        self.rate_limits = rate_limits_of(client)
+        self.rate_limits.clock = clock  # holds pass in the bot's time (simulated in tests)
         self._open_pacer = Pacer(OPEN_INTERVAL)
         self._opened: dict[tuple[str, ...], str] = {}  # users → channel id (in memory)
 
@@ -167,6 +262,12 @@ class SlackSender:
     async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
         """Post `message` to the conversation (or update it, with `message.replaces`)."""
         body = render_message(message)
+        method = "chat.update" if message.replaces else "chat.postMessage"
+        held = self.rate_limits.remaining(method)  # not into a 429 another send was given
+        if held > MAX_INLINE_WAIT:
+            raise SendFailed(f"{method}: rate limited", retry_after=held)
+        if held > 0:
+            await self.rate_limits.sleep(held)
         try:
             if message.replaces:
                 response = await self.client.chat_update(
@@ -182,9 +283,10 @@ class SlackSender:
                     **body,
                 )
         except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
-            raise failure(
-                error, "chat.update" if message.replaces else "chat.postMessage"
-            ) from error
+            failed = failure(error, method)
+            if failed.retry_after is not None:  # the in-process retries are spent
+                self.rate_limits.hold(method, failed.retry_after)
+            raise failed from error
         channel = str(response.get("channel") or address.conversation_id)
         if address.conversation_id.startswith(("U", "W")) and channel.startswith("D"):
             # Posting to a user id lands in their DM; remember which, for find_sent.

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.slack.sender import Pacer, SlackSender, make_client
+from adapters.slack.sender import Pacer, RateLimits, SlackSender, make_client
 from conversations.ports import SendFailed
 from conversations.types import Address, Button, Buttons, OutgoingMessage, Text
 from tests.adapters.slack.fake_slack import FakeSlack
@@ -100,6 +100,74 @@ async def test_a_429_becomes_retry_after_once_the_in_process_retries_are_spent(
     assert raised.value.retry_after == 30.0
     assert not raised.value.permanent and not raised.value.unreachable
     assert "D0SAM" not in fake.history  # nothing was posted
+
+
+class FakeTime:
+    """The bot's clock, whose sleeps pass at once and are recorded."""
+
+    def __init__(self) -> None:
+        self.now = NOW
+        self.slept: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += timedelta(seconds=seconds)
+
+
+def posts(fake: FakeSlack) -> list[int]:
+    """The status of each chat.postMessage call, in order."""
+    return [c.status for c in fake.calls if c.method == "chat.postMessage"]
+
+
+def limited_sender(fake: FakeSlack, time: FakeTime, retries: int) -> SlackSender:
+    limits = RateLimits(retries, sleep=time.sleep)
+    client = make_client("xoxb-test", fake.api_url, limits=limits)
+    return SlackSender(client, lambda: time.now)
+
+
+async def test_a_429_is_retried_after_its_retry_after_without_jitter(fake: FakeSlack) -> None:
+    time = FakeTime()
+    slack = limited_sender(fake, time, retries=1)
+    fake.rate_limit("chat.postMessage", times=1, retry_after=3)
+    await slack.send(message(), SAM_DM)
+    assert time.slept == [3.0]  # slack_sdk's own handler adds up to a random second
+    assert posts(fake) == [429, 200]
+    await slack.send(message("intro:8"), SAM_DM)
+    assert time.slept == [3.0]  # the wait is over: the next post goes at once
+
+
+async def test_once_slack_says_wait_the_next_posts_wait_too_and_other_methods_do_not(
+    fake: FakeSlack,
+) -> None:
+    time = FakeTime()
+    slack = limited_sender(fake, time, retries=0)
+    fake.rate_limit("chat.postMessage", times=1, retry_after=3)
+    with pytest.raises(SendFailed) as raised:
+        await slack.send(message(), SAM_DM)
+    assert raised.value.retry_after == 3.0  # back to the queue
+    assert await slack.find_sent(message(), SAM_DM) is None  # another method: no wait
+    assert time.slept == []
+    await slack.send(message("intro:8"), SAM_DM)  # a short hold is waited out in place
+    assert time.slept == [3.0]
+    assert posts(fake) == [429, 200]
+
+
+async def test_a_long_hold_sends_the_message_back_to_the_queue_without_calling_slack(
+    fake: FakeSlack,
+) -> None:
+    time = FakeTime()
+    slack = limited_sender(fake, time, retries=0)
+    fake.rate_limit("chat.postMessage", times=1, retry_after=30)
+    with pytest.raises(SendFailed):
+        await slack.send(message(), SAM_DM)
+    time.now += timedelta(seconds=10)
+    with pytest.raises(SendFailed) as raised:
+        await slack.send(message("intro:8"), SAM_DM)
+    assert raised.value.retry_after == 20.0  # what is left of the 30 s
+    assert posts(fake) == [429] and time.slept == []  # no request into the wall, no sleep
+    time.now += timedelta(seconds=20)
+    await slack.send(message("intro:8"), SAM_DM)
+    assert posts(fake) == [429, 200]
 
 
 @pytest.mark.parametrize(
