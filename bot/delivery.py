@@ -236,9 +236,8 @@ class Deliverer:
                     for queue in batch.queues.values():
                         queue.clear()
 
-        # A few long-lived servers rather than a task per recipient: most recipients of a big
-        # round get one message, and a task each (plus waking this loop for each) cost more
-        # than the send's own bookkeeping.
+        # `concurrency` long-lived servers taking recipients in turn: no task per recipient
+        # (most in a big round get one message) and no waiting on the whole running set.
         servers = [asyncio.create_task(serve()) for _ in range(min(self.concurrency, len(waiting)))]
         try:
             await asyncio.gather(*servers)

@@ -101,9 +101,14 @@ class Engine:
 
     # --- events ------------------------------------------------------------------------------
 
-    async def handle(self, event: Event) -> list[OutgoingMessage]:
-        """Answer one event; returns the replies for the event's conversation."""
-        person = await self.store.person_by_identity(event.user)
+    async def handle(self, event: Event, *, person: Person | None = None) -> list[OutgoingMessage]:
+        """Answer one event; returns the replies for the event's conversation.
+
+        `person`: the sender, when the adapter has just looked them up (linking their account
+        does); otherwise they are looked up here.
+        """
+        if person is None:
+            person = await self.store.person_by_identity(event.user)
         turn = Turn(
             person=person,
             reply_to=event.address,

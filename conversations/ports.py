@@ -29,7 +29,7 @@ from conversations.domain import (
     SessionStatus,
     Status,
 )
-from conversations.types import Address, Delivery, OutgoingMessage, UserRef
+from conversations.types import Address, Delivery, Event, OutgoingMessage, UserRef
 
 
 class Clock(Protocol):
@@ -428,6 +428,16 @@ class SendFailed(Exception):
         self.retry_after = retry_after
         self.permanent = permanent
         self.unreachable = unreachable
+
+
+class HandleEvent(Protocol):
+    """`Engine.handle`, as the adapters call it."""
+
+    async def __call__(
+        self, event: Event, *, person: Person | None = None
+    ) -> list[OutgoingMessage]:
+        """Answer one event (`person`: the sender, when the adapter already looked them up)."""
+        ...
 
 
 class Sender(Protocol):

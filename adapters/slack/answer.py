@@ -21,17 +21,15 @@ from adapters.slack.modal import enrol_modal
 from adapters.slack.render import render_home
 from adapters.slack.sender import SlackSender
 from conversations.domain import Person
-from conversations.ports import SendFailed
+from conversations.ports import HandleEvent, SendFailed
 from conversations.types import (
     Address,
-    Event,
     OutgoingMessage,
     UserRef,
 )
 
 log = logging.getLogger(__name__)
 
-Handle = Callable[[Event], Awaitable[list[OutgoingMessage]]]
 Home = Callable[[UserRef], Awaitable[OutgoingMessage]]
 
 
@@ -40,7 +38,7 @@ class Backend:
     """What the Slack adapter needs from the rest of the bot (wired in `bot/slack.py`)."""
 
     directory: PeopleDirectory
-    handle: Handle  # Engine.handle
+    handle: HandleEvent  # Engine.handle
     record_event: Callable[[str, str, datetime], Awaitable[bool]]  # False: seen before
     now: Callable[[], datetime]
     home: Home  # Engine.home: the App Home view
@@ -74,7 +72,7 @@ class Responder:
             return
         if inbound.event is None:
             return
-        for reply in await self.backend.handle(inbound.event):
+        for reply in await self.backend.handle(inbound.event, person=person):
             await self._deliver(inbound, reply)
         if inbound.via == "view":
             await self.publish_home(inbound.user)  # the Home tab shows the new status

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Protocol
 
 from conversations.domain import Identity, Person
-from conversations.ports import Clock
-from conversations.types import Event, OutgoingMessage, UserRef
+from conversations.ports import Clock, HandleEvent
+from conversations.types import OutgoingMessage, UserRef
 
 
 class TeamsDirectory(Protocol):
@@ -70,7 +70,7 @@ class TeamsDeps:
 
     people: TeamsPeople
     directory: TeamsDirectory
-    handle: Callable[[Event], Awaitable[list[OutgoingMessage]]]  # Engine.handle
+    handle: HandleEvent  # Engine.handle
     # Engine.queue: a reply Teams refused during the turn goes to the delivery queue instead.
     queue: Callable[[Sequence[OutgoingMessage], datetime], Awaitable[int]]
     clock: Clock

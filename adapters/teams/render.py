@@ -74,10 +74,15 @@ def template_for(kind: str) -> str:
 
 def markdown(text: str) -> str:
     """The neutral markup (*bold*, `command`, <url|label>) in Adaptive Card markdown."""
-    text = _SLACK_LINK.sub(lambda m: f"[{m.group(2)}]({m.group(1)})", text)
-    text = _BOLD.sub(r"**\1**", text)
-    # TextBlock has no inline code; commands read best in bold ("type **status**").
-    return _CODE.sub(r"**\1**", text)
+    # Each pattern only where its marker occurs: most texts have none, and a card has a dozen.
+    if "<" in text:
+        text = _SLACK_LINK.sub(lambda m: f"[{m.group(2)}]({m.group(1)})", text)
+    if "*" in text:
+        text = _BOLD.sub(r"**\1**", text)
+    if "`" in text:
+        # TextBlock has no inline code; commands read best in bold ("type **status**").
+        text = _CODE.sub(r"**\1**", text)
+    return text
 
 
 def button_data(button: Button) -> dict[str, str]:

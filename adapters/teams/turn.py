@@ -81,15 +81,16 @@ class TeamsTurn:
             self.deps.kick()
 
     async def _run(self, context: TurnContext, raw: Mapping[str, Any], inbound: Inbound) -> None:
+        person = None
         if inbound.user is not None and inbound.address is not None:
-            await self.link(context, raw, inbound)
+            person = await self.link(context, raw, inbound)
         if inbound.event is None:
             if inbound.reason:
                 log.info("Teams activity %s ignored: %s", raw.get("id"), inbound.reason)
             if inbound.invoke:
                 await self._invoke_answer(context, None)
             return
-        replies = await self.deps.handle(inbound.event)
+        replies = await self.deps.handle(inbound.event, person=person)
         card_id = inbound.event.message_id if isinstance(inbound.event, Action) else None
         in_place: OutgoingMessage | None = None
         for reply in replies:
@@ -100,8 +101,11 @@ class TeamsTurn:
         if inbound.invoke:
             await self._invoke_answer(context, in_place)
 
-    async def link(self, context: TurnContext, raw: Mapping[str, Any], inbound: Inbound) -> None:
-        """Store the person's conversation reference, service URL and tenant (DESIGN §5).
+    async def link(
+        self, context: TurnContext, raw: Mapping[str, Any], inbound: Inbound
+    ) -> Person | None:
+        """Store the person's conversation reference, service URL and tenant (DESIGN §5); the
+        person, or None for someone not on the roster.
 
         Teams users are matched to roster people by Azure AD object id (the roster's
         `teams_id`), else by the email Teams reports for them (`TeamsInfo.get_member`).
@@ -111,7 +115,7 @@ class TeamsTurn:
         if person is None:
             person = await self._by_email(context, inbound.user)
         if person is None:
-            return
+            return None
         personal = inbound.personal
         identity = Identity(
             person.id,
@@ -133,6 +137,7 @@ class TeamsTurn:
         ]
         if not any(_covers(stored, identity) for stored in known):  # write only on a change
             await self.deps.people.link_identity(identity)
+        return person
 
     async def _by_email(self, context: TurnContext, user: UserRef) -> Person | None:
         sender = context.activity.from_property

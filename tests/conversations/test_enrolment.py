@@ -211,3 +211,21 @@ async def test_a_bad_form_changes_nothing_and_says_what_to_fix(flow: Flow) -> No
     assert "Your role can be" in answer and "Time zone" in answer and "teaches" in answer
     assert flow.store.people[1].status is Status.DIRECTORY
     assert "unreadable" in text_of(await flow.tap(dana, actions.ENROL_FORM, "{not json"))
+
+
+async def test_a_sender_the_adapter_already_looked_up_is_not_looked_up_again(flow: Flow) -> None:
+    dana = await flow.person("dana@example.com", name="Dana")
+    looked_up: list[UserRef] = []
+    real = flow.store.person_by_identity
+
+    async def counting(user: UserRef) -> object:
+        looked_up.append(user)
+        return await real(user)
+
+    flow.store.person_by_identity = counting  # type: ignore[assignment,method-assign]
+    person = flow.store.people[1]
+    message = IncomingMessage(dana, ADDRESS, "join as mentor", flow.clock.now())
+    replies = await flow.engine.handle(message, person=person)
+    assert "Welcome to *RM 2027*" in text_of(replies) and looked_up == []
+    await flow.say(dana, "status")  # without it, the engine looks the sender up itself
+    assert looked_up == [dana]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
 import pytest
 
 from adapters.teams.auth import TeamsCredentials, build_adapter
 from adapters.teams.ports import TeamsDeps
-from conversations.domain import Identity, Role, RosterEntry
+from conversations.domain import Identity, Person, Role, RosterEntry
+from conversations.ports import HandleEvent
 from conversations.types import Event, OutgoingMessage
 from storage.store import SqlStore
 from storage.teams_identities import TeamsIdentities
@@ -43,13 +44,13 @@ async def people(store: SqlStore) -> SqlStore:
 
 def deps_for(
     store: SqlStore,
-    handle: Callable[[Event], Awaitable[list[OutgoingMessage]]] | None = None,
+    handle: HandleEvent | None = None,
     queued: list[OutgoingMessage] | None = None,
 ) -> TeamsDeps:
     """TeamsDeps on a real store, with a stub engine."""
 
-    async def no_replies(event: Event) -> list[OutgoingMessage]:
-        del event
+    async def no_replies(event: Event, *, person: Person | None = None) -> list[OutgoingMessage]:
+        del event, person
         return []
 
     async def queue(messages: Sequence[OutgoingMessage], due: datetime) -> int:

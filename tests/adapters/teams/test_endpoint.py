@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from adapters.teams.endpoint import MessagesEndpoint
 from adapters.teams.turn import TeamsTurn
 from conversations import messages
+from conversations.domain import Person
 from conversations.types import Action, Button, Event, OutgoingMessage
 from storage.store import SqlStore
 from tests.adapters.teams import activities as a
@@ -21,8 +22,9 @@ MAYA = a.user("aad-maya", "Maya Okafor")
 pytestmark = pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
 
 
-async def engine_stub(event: Event) -> list[OutgoingMessage]:
+async def engine_stub(event: Event, *, person: Person | None = None) -> list[OutgoingMessage]:
     """Answers a button by replacing its card and adding one more message."""
+    del person
     if not isinstance(event, Action):
         return [messages.reply(event.address, "status", "You're enrolled.")]
     done = messages.reply(
