@@ -3,13 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from conversations.domain import AuditEntry
 from storage.base import Repository, insert_ignoring_duplicates
 from storage.mapping import to_audit
 from storage.models import AuditRow, ProcessedEventRow
+
+_RECORD_EVENT: dict[str, Any] = {}  # dialect name → the statement, built once (see below)
+
+
+def _record_event(connection: AsyncConnection) -> Any:
+    """The INSERT … ON CONFLICT DO NOTHING RETURNING id of `record_event`, built once per
+    dialect: every inbound request runs it, and building it cost SQLAlchemy more CPU than
+    running it."""
+    dialect = connection.dialect.name
+    if dialect not in _RECORD_EVENT:
+        table = ProcessedEventRow.__table__
+        _RECORD_EVENT[dialect] = (
+            insert_ignoring_duplicates(connection, table, ["platform", "event_id"])
+            .values(
+                platform=bindparam("platform"),
+                event_id=bindparam("event_id"),
+                received_at=bindparam("received_at"),
+            )
+            .returning(table.c.id)
+        )
+    return _RECORD_EVENT[dialect]
 
 
 class Events(Repository):
@@ -24,13 +47,8 @@ class Events(Repository):
         # One statement, atomic on its own: no transaction around it (two round trips saved
         # on every inbound request).
         async with self._autocommit() as connection:
-            table = ProcessedEventRow.__table__
-            statement = (
-                insert_ignoring_duplicates(connection, table, ["platform", "event_id"])
-                .values(platform=platform, event_id=event_id, received_at=at)
-                .returning(table.c.id)
-            )
-            return (await connection.scalar(statement)) is not None
+            values = {"platform": platform, "event_id": event_id, "received_at": at}
+            return (await connection.scalar(_record_event(connection), values)) is not None
 
     async def record(self, actor: str, action: str, detail: str, *, at: datetime) -> None:
         """Append one audit entry."""

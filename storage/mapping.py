@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Row
+
 from conversations.domain import AuditEntry, Identity, Pair, PairStatus, Person, Role, Status
 from conversations.ports import DueWork
 from storage.models import AuditRow, DueWorkRow, IdentityRow, PairRow, PersonRow
@@ -19,8 +23,8 @@ def is_forgotten(email: str) -> bool:
     return email.startswith("forgotten-") and email.endswith(FORGOTTEN_DOMAIN)
 
 
-def to_person(row: PersonRow) -> Person:
-    """The domain view of a people row."""
+def to_person(row: PersonRow | Row[Any]) -> Person:
+    """The domain view of a people row (an ORM object, or a Core row of the people table)."""
     return Person(
         id=row.id,
         email=row.email,

@@ -367,6 +367,9 @@ class SlackSender:
         """
         webhook = AsyncWebhookClient(
             response_url,
+            # The Web API client's session: its connections are reused (one per answer cost a
+            # TCP connect, and the answer to every slash command comes this way).
+            session=self.client.session,
             retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES_ON_429)],
         )
         try:
