@@ -8,6 +8,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
 from adapters.slack.sender import Pacer, RateLimits, SlackSender, make_client
 from conversations.ports import SendFailed
@@ -134,6 +137,24 @@ async def test_a_429_is_retried_after_its_retry_after_without_jitter(fake: FakeS
     assert posts(fake) == [429, 200]
     await slack.send(message("intro:8"), SAM_DM)
     assert time.slept == [3.0]  # the wait is over: the next post goes at once
+
+
+async def test_a_429_holds_the_method_it_answered_and_no_other() -> None:
+    time = FakeTime()
+    held: list[tuple[float, float]] = []
+
+    async def sleep(seconds: float) -> None:
+        held.append((limits.remaining("chat.postMessage"), limits.remaining("users.info")))
+        await time.sleep(seconds)
+
+    limits = RateLimits(1, clock=lambda: time.now, sleep=sleep)
+    request = HttpRequest(method="POST", url="https://slack.com/api/chat.postMessage", headers={})
+    response = HttpResponse(status_code=429, headers={"Retry-After": ["2"]})
+    state = RetryState()
+    assert await limits.can_retry_async(state=state, request=request, response=response)
+    await limits.prepare_for_next_attempt_async(state=state, request=request, response=response)
+    assert held == [(2.0, 0.0)] and time.slept == [2.0]
+    assert state.next_attempt_requested and limits.remaining("chat.postMessage") == 0.0
 
 
 async def test_once_slack_says_wait_the_next_posts_wait_too_and_other_methods_do_not(
