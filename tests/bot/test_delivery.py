@@ -8,6 +8,8 @@ import random
 from collections.abc import Sequence
 from datetime import timedelta
 
+import pytest
+
 from bot.delivery import MAX_ATTEMPTS, Deliverer
 from conversations.codec import message_to_dict
 from conversations.domain import Identity, NewPair, PairStatus, RosterEntry
@@ -292,12 +294,8 @@ async def test_a_failed_shared_write_fails_every_send_in_it_and_loses_none(
         await queue(store, message(Address("slack", "T1", f"D{c}"), f"note:{c}"))
     recording_writes(store, chat, fail=True)
     worker = Deliverer(store, {"slack": chat}, clock, random.Random(1), concurrency=4)
-    try:
+    with pytest.raises(ConnectionError):  # the failed write fails the pass
         await worker.deliver_due(NOW)
-    except ConnectionError:
-        pass
-    else:
-        raise AssertionError("the failed write must fail the pass")
     assert (await store.queue_counts())["done"] == 0  # none marked done without its write
     del store.complete_many  # the database is back
     clock.advance(minutes=3)  # the leases run out
