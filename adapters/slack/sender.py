@@ -68,9 +68,8 @@ PERMANENT = frozenset(
 OPEN_INTERVAL = 60.0 / 50
 HISTORY_PAGE = 100  # one page of conversations.history: where a just-sent message is
 RETRIES_ON_429 = 1  # one short wait in-process; after that the delivery queue reschedules
-MAX_INLINE_WAIT = (
-    5.0  # seconds a send waits for a hold in place; a longer one goes back to the queue
-)
+# Seconds a send waits out a 429's hold in place; a longer hold sends it back to the queue.
+MAX_INLINE_WAIT = 5.0
 
 
 class RateLimits(AsyncRetryHandler):

@@ -81,7 +81,7 @@ class TeamsTurn:
             self.deps.kick()
 
     async def _run(self, context: TurnContext, raw: Mapping[str, Any], inbound: Inbound) -> None:
-        person = None
+        person: Person | None = None  # linked below: the engine need not look them up again
         if inbound.user is not None and inbound.address is not None:
             person = await self.link(context, raw, inbound)
         if inbound.event is None:
