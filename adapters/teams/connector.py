@@ -24,11 +24,13 @@ from typing import Any
 from urllib.parse import quote
 
 import aiohttp
+from yarl import URL
 
 from adapters.teams.errors import ConnectorError, retry_after_seconds
 
 TOKEN_REUSE = 300.0  # seconds a bearer token is reused before asking the credentials again
 TIMEOUT = aiohttp.ClientTimeout(total=30)
+MAX_URLS = 10_000  # conversation URLs kept built; a fan-out reaches each chat once or twice
 
 
 class TokenCache:
@@ -75,13 +77,21 @@ class BotConnector:
     def __init__(self, tokens: TokenCache) -> None:
         self._tokens = tokens
         self._session: aiohttp.ClientSession | None = None
+        self._urls: dict[tuple[str, str], URL] = {}  # (service URL, conversation) → its URL
 
     async def send(
         self, service_url: str, conversation_id: str, activity: Mapping[str, Any]
     ) -> str:
         """Post an activity to a conversation; the id Teams gave it."""
-        path = f"v3/conversations/{quote(conversation_id, safe='')}/activities"
-        return await self._request("POST", service_url, path, activity)
+        key = (service_url, conversation_id)
+        url = self._urls.get(key)
+        if url is None:
+            # Built and quoted once per chat (`encoded`: aiohttp need not parse it again).
+            if len(self._urls) >= MAX_URLS:
+                self._urls.clear()
+            path = f"v3/conversations/{quote(conversation_id, safe='')}/activities"
+            url = self._urls[key] = _url(service_url, path)
+        return await self._request("POST", service_url, url, activity)
 
     async def update(
         self,
@@ -95,7 +105,7 @@ class BotConnector:
             f"v3/conversations/{quote(conversation_id, safe='')}"
             f"/activities/{quote(activity_id, safe='')}"
         )
-        await self._request("PUT", service_url, path, activity)
+        await self._request("PUT", service_url, _url(service_url, path), activity)
         return activity_id
 
     async def close(self) -> None:
@@ -105,7 +115,7 @@ class BotConnector:
             self._session = None
 
     async def _request(
-        self, method: str, service_url: str, path: str, activity: Mapping[str, Any]
+        self, method: str, service_url: str, url: URL, activity: Mapping[str, Any]
     ) -> str:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=TIMEOUT)
@@ -113,16 +123,21 @@ class BotConnector:
         authorization = await self._tokens(service_url)
         if authorization:
             headers["Authorization"] = authorization
-        url = service_url.rstrip("/") + "/" + path
-        async with self._session.request(method, url, json=activity, headers=headers) as response:
-            text = await response.text()
+        body = json.dumps(activity, ensure_ascii=False).encode()
+        async with self._session.request(method, url, data=body, headers=headers) as response:
+            raw = await response.read()  # the API answers JSON in UTF-8: no charset sniffing
             if response.status >= 400:
                 if response.status == 401:
                     self._tokens.forget(service_url)
                 retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-                raise ConnectorError(response.status, retry_after, text)
+                raise ConnectorError(response.status, retry_after, raw.decode(errors="replace"))
             try:
-                answer = json.loads(text) if text else {}
+                answer = json.loads(raw) if raw else {}
             except ValueError:
                 answer = {}
         return str(answer.get("id") or "") if isinstance(answer, dict) else ""
+
+
+def _url(service_url: str, path: str) -> URL:
+    """`path` under the service URL, already quoted."""
+    return URL(service_url.rstrip("/") + "/" + path, encoded=True)
