@@ -16,8 +16,14 @@ each message's metadata) the rows sent are marked done together, every `FLUSH_EV
 at the end of the batch. A crash before that write is harmless there: the rows are claimed
 again and the look-up finds them posted. Where it cannot (Teams), each row is marked done
 before that recipient's next send, so a crash repeats at most the messages in flight; the sends
-that finish while one such write runs share the next (`_GroupCommit`). Rows split into one row
-per conversation are written together at the end of the batch.
+that finish while one such write runs share the next (`_GroupCommit`).
+
+A message to a pair whose partners each get their own copy (Teams has no group chats; partners
+on two platforms) becomes one row per conversation, so a failure on one side never resends to
+the other. Where that is known before sending, the batch's pair messages are split up front in
+one write, the new rows leased to this batch and sent in it (`_split_up_front`); a split found
+while sending (a Slack group DM that could not be opened) is written at the end of the batch
+and its rows go out in the next.
 """
 
 from __future__ import annotations
@@ -67,6 +73,10 @@ class DeliveryStats:
 
 class NoRoute(Exception):
     """The recipient has no identity on any platform this deployment sends to."""
+
+
+class _WouldOpen(Exception):
+    """Resolving needs a group conversation opened (a platform call): left to the send."""
 
 
 @dataclass(frozen=True)
@@ -218,7 +228,7 @@ class Deliverer:
     ) -> None:
         """Send a leased batch, up to `concurrency` recipients at once."""
         batch = _Batch(_by_recipient(rows), self.clock.now(), _Lookups(self.store))
-        await self._preload(batch, rows)
+        await self._preload(batch, rows, now, stats)
         waiting = deque(batch.queues.values())  # recipients not started yet, in queue order
         errors: list[Exception] = []
 
@@ -252,8 +262,12 @@ class Deliverer:
         if errors:
             raise errors[0]
 
-    async def _preload(self, batch: _Batch, rows: Sequence[DueWork]) -> None:
-        """Decode the batch's messages and read what they need in two queries (`_Lookups`)."""
+    async def _preload(
+        self, batch: _Batch, rows: Sequence[DueWork], now: datetime, stats: DeliveryStats
+    ) -> None:
+        """Decode the batch's messages, read what they need in two queries (`_Lookups`), split
+        the pair messages that go to each partner's own chat (`_split_up_front`), and let the
+        senders look up the addresses."""
         pair_ids: set[int] = set()
         person_ids: set[int] = set()
         for row in rows:
@@ -269,6 +283,8 @@ class Deliverer:
         await batch.lookups.preload(
             pair_ids, person_ids, known=lambda pair: self._known_conversation(pair) is not None
         )
+        if pair_ids:
+            await self._split_up_front(batch, rows, now, stats)
         # Then the senders look up what they need for the batch's known addresses together.
         addresses: dict[str, list[Address]] = {}
         for message in batch.messages.values():
@@ -282,6 +298,51 @@ class Deliverer:
                 addresses.setdefault(to.platform, []).append(to)
         for platform, known in addresses.items():
             await self.senders[platform].prepare(known)
+
+    async def _split_up_front(
+        self, batch: _Batch, rows: Sequence[DueWork], now: datetime, stats: DeliveryStats
+    ) -> None:
+        """Split the batch's pair messages that go to each partner's own chat (Teams has no
+        group chats; partners on two platforms) before sending, in one write.
+
+        The new rows are queued leased to this worker and sent in this batch: split while
+        sending (`_fan_out`), they waited for the next claim, which read, decoded and looked
+        up each again. A pair message that needs a group opened first is left to its send.
+        """
+        parents: dict[int, str] = {}
+        children: list[tuple[NewWork, OutgoingMessage]] = []
+        for row in rows:
+            message = batch.messages.get(row.id)
+            if message is None or not isinstance(message.to, ToPair):
+                continue
+            try:
+                targets = await self.resolve(message, batch.lookups, may_open=False)
+            except (_WouldOpen, NoRoute, ValueError):
+                continue  # opened, or failed, when it is sent
+            if len(targets) < 2:
+                continue
+            children += self._children(message, targets, now)
+            parents[row.id] = f"fanned out to {len(targets)}"
+        if not parents:
+            return
+        lease_until = self.clock.now() + self.lease
+        inserted = await self.store.fan_out(
+            parents,
+            [work for work, _ in children],
+            at=self.clock.now(),
+            leased_by=self.worker,
+            lease_until=lease_until,
+        )
+        stats.fanned_out += len(parents)
+        for queue in batch.queues.values():
+            queue[:] = [r for r in queue if r.id not in parents]
+        for work, message in children:
+            row_id = inserted.get(work.idempotency_key)
+            if row_id is None:
+                continue  # queued before (a split redone): that row goes out on its own lease
+            row = DueWork(row_id, work.kind, work.payload, work.due_at, work.idempotency_key, 1)
+            batch.messages[row_id] = message
+            batch.queues.setdefault(_recipient_key(row), []).append(row)
 
     async def _flush(self, batch: _Batch, *, quietly: bool = False) -> None:
         """Write what the batch did so far: the rows sent marked done, the rows split into
@@ -397,6 +458,15 @@ class Deliverer:
         Written with the batch's other splits when the batch ends (`_flush`), in one
         transaction; the new rows are claimed by the next batch.
         """
+        batch.children += [work for work, _ in self._children(message, targets, now)]
+        batch.split[row.id] = f"fanned out to {len(targets)}"
+
+    @staticmethod
+    def _children(
+        message: OutgoingMessage, targets: list[Target], now: datetime
+    ) -> list[tuple[NewWork, OutgoingMessage]]:
+        """The rows a message splits into, one per conversation, with their messages."""
+        children = []
         for target in targets:
             address = target.address
             key = f"{message.idempotency_key}@{address.platform}:{address.conversation_id}"
@@ -404,8 +474,8 @@ class Deliverer:
             if target.person_id is not None:
                 metadata["person_id"] = str(target.person_id)
             child = replace(message, to=address, idempotency_key=key, metadata=metadata)
-            batch.children.append(NewWork(DELIVER, message_to_dict(child), now, key))
-        batch.split[row.id] = f"fanned out to {len(targets)}"
+            children.append((NewWork(DELIVER, message_to_dict(child), now, key), child))
+        return children
 
     async def _unreachable(
         self, row: DueWork, now: datetime, stats: DeliveryStats, person_id: int, reason: str
@@ -446,10 +516,11 @@ class Deliverer:
         stats.retried += 1
 
     async def resolve(
-        self, message: OutgoingMessage, lookups: _Lookups | None = None
+        self, message: OutgoingMessage, lookups: _Lookups | None = None, *, may_open: bool = True
     ) -> list[Target]:
         """The platform conversations a message goes to (`lookups`: a batch's preloaded
-        pairs and identities; without it, the store is asked)."""
+        pairs and identities; without it, the store is asked). Without `may_open`, a pair
+        needing a group conversation opened raises `_WouldOpen` instead of opening it."""
         lookups = lookups or _Lookups(self.store)
         to = message.to
         if isinstance(to, Address):
@@ -467,7 +538,7 @@ class Deliverer:
             targets = [
                 await self._person_target(lookups, p) for p in (pair.mentor_id, pair.mentee_id)
             ]
-            group = await self._group(lookups, pair, targets)
+            group = await self._group(lookups, pair, targets, may_open)
             return [group] if group is not None else targets
         raise TypeError(f"unknown recipient {to!r}")
 
@@ -480,7 +551,9 @@ class Deliverer:
                 return Address(platform, "", known)
         return None
 
-    async def _group(self, lookups: _Lookups, pair: Pair, targets: list[Target]) -> Target | None:
+    async def _group(
+        self, lookups: _Lookups, pair: Pair, targets: list[Target], may_open: bool = True
+    ) -> Target | None:
         """The pair's shared conversation, when both are on one platform that has them
         (Slack group DMs; Teams bots cannot create group chats, DESIGN §5)."""
         first, second = (t.address for t in targets)
@@ -489,6 +562,10 @@ class Deliverer:
         known = pair.conversation_ids.get(first.platform)
         if known:
             return Target(Address(first.platform, first.tenant_id, known))
+        if not self.senders[first.platform].opens_groups:
+            return None
+        if not may_open:
+            raise _WouldOpen(f"pair {pair.id} needs a group opened on {first.platform}")
         users = []
         for target in targets:
             identities = await lookups.identities_of(target.person_id or 0)
@@ -519,8 +596,12 @@ def _by_recipient(rows: Sequence[DueWork]) -> dict[str, list[DueWork]]:
     """The rows grouped by the recipient named in their payload, groups in queue order."""
     groups: dict[str, list[DueWork]] = {}
     for row in rows:
-        to = row.payload.get("to") if isinstance(row.payload, Mapping) else None
-        # A malformed payload gets a group of its own; `_deliver` fails it for good.
-        key = json.dumps(to, sort_keys=True, default=str) if to else f"row:{row.id}"
-        groups.setdefault(key, []).append(row)
+        groups.setdefault(_recipient_key(row), []).append(row)
     return groups
+
+
+def _recipient_key(row: DueWork) -> str:
+    """Who a row is for, as text: the recipient in its payload."""
+    to = row.payload.get("to") if isinstance(row.payload, Mapping) else None
+    # A malformed payload gets a group of its own; `_deliver` fails it for good.
+    return json.dumps(to, sort_keys=True, default=str) if to else f"row:{row.id}"

@@ -190,10 +190,20 @@ class WorkQueue(Protocol):
         ...
 
     async def fan_out(
-        self, parents: Mapping[int, str], children: Sequence[NewWork], *, at: datetime
-    ) -> None:
+        self,
+        parents: Mapping[int, str],
+        children: Sequence[NewWork],
+        *,
+        at: datetime,
+        leased_by: str | None = None,
+        lease_until: datetime | None = None,
+    ) -> dict[str, int]:
         """In one transaction, queue `children` (keys already queued are skipped) and mark the
-        claimed `parents` done (row id → result): rows split into one row per conversation."""
+        claimed `parents` done (row id → result): rows split into one row per conversation.
+
+        With `leased_by` and `lease_until` the children are queued claimed by that worker (a
+        first attempt). Returns the children inserted: idempotency key → row id.
+        """
         ...
 
     async def fail(
@@ -448,6 +458,9 @@ class Sender(Protocol):
     # sends done in groups: a crash before a group is written is recovered by the look-up, not
     # repeated. False (Teams): every send is marked done before the next one starts.
     finds_sent: bool
+    # False where `open_group` always answers None (Teams, the console): the delivery worker
+    # then splits a pair's messages into one per partner up front, without asking.
+    opens_groups: bool
 
     async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
         """Post (or, with `message.replaces`, update) a message; raise SendFailed on failure."""

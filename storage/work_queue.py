@@ -42,6 +42,10 @@ def _completion() -> Update:
 
 
 COMPLETION = _completion()
+_TABLE = cast(Table, DueWorkRow.__table__)
+_CLAIMED = [
+    _TABLE.c[name] for name in ("id", "kind", "payload", "due_at", "idempotency_key", "attempts")
+]
 
 
 def _completion_values(results: Mapping[int, str], at: datetime) -> list[dict[str, Any]]:
@@ -89,36 +93,49 @@ class WorkQueue(Repository):
         """
         if limit <= 0:
             return []
+        table = _TABLE
         claimable = (
-            select(DueWorkRow.id)
+            select(table.c.id)
             .where(
                 or_(
-                    and_(DueWorkRow.status == PENDING, DueWorkRow.due_at <= now),
-                    and_(DueWorkRow.status == LEASED, DueWorkRow.lease_until < now),
+                    and_(table.c.status == PENDING, table.c.due_at <= now),
+                    and_(table.c.status == LEASED, table.c.lease_until < now),
                 )
             )
-            .where(DueWorkRow.kind.in_(list(kinds)) if kinds is not None else true())
-            .order_by(DueWorkRow.due_at, DueWorkRow.id)
+            .where(table.c.kind.in_(list(kinds)) if kinds is not None else true())
+            .order_by(table.c.due_at, table.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+        # Core, not the ORM: the rows become DueWork at once, not mapped objects first (a
+        # tenth of the delivery worker's CPU went on claiming). One statement is atomic on its
+        # own, row locks included, so no transaction around it either.
         statement = (
-            update(DueWorkRow)
-            .where(DueWorkRow.id.in_(claimable))
+            update(table)
+            .where(table.c.id.in_(claimable))
             .values(
                 status=LEASED,
                 lease_until=lease_until,
                 leased_by=worker,
-                attempts=DueWorkRow.attempts + 1,
+                attempts=table.c.attempts + 1,
             )
-            .returning(DueWorkRow)
-            .execution_options(synchronize_session=False)
+            .returning(*_CLAIMED)
         )
-        async with self._sessions.begin() as session:
-            rows = list(await session.scalars(statement))
-            # RETURNING gives no order guarantee.
-            rows.sort(key=lambda row: (row.due_at, row.id))
-            return [to_due_work(row) for row in rows]
+        async with self._autocommit() as connection:
+            rows = (await connection.execute(statement)).all()
+        # RETURNING gives no order guarantee.
+        rows.sort(key=lambda row: (row.due_at, row.id))
+        return [
+            DueWork(
+                id=row.id,
+                kind=row.kind,
+                payload=dict(row.payload or {}),
+                due_at=row.due_at,
+                idempotency_key=row.idempotency_key,
+                attempts=row.attempts,
+            )
+            for row in rows
+        ]
 
     async def renew(
         self, work_ids: Sequence[int], *, worker: str, lease_until: datetime
@@ -162,11 +179,24 @@ class WorkQueue(Repository):
             await connection.execute(COMPLETION, _completion_values(results, at))
 
     async def fan_out(
-        self, parents: Mapping[int, str], children: Sequence[NewWork], *, at: datetime
-    ) -> None:
+        self,
+        parents: Mapping[int, str],
+        children: Sequence[NewWork],
+        *,
+        at: datetime,
+        leased_by: str | None = None,
+        lease_until: datetime | None = None,
+    ) -> dict[str, int]:
         """Queue `children` and mark `parents` done, in one transaction (an INSERT … ON
-        CONFLICT DO NOTHING for the children, an UPDATE for the parents, each an executemany)."""
+        CONFLICT DO NOTHING for the children, an UPDATE for the parents, each an executemany).
+
+        With `leased_by` and `lease_until` the children are queued already claimed by that
+        worker (its first attempt), for it to send in the batch it is working on. Returns the
+        children inserted, idempotency key → row id (a key queued before is skipped).
+        """
         created = datetime.now(UTC)  # bookkeeping only, as in `schedule`
+        leased = leased_by is not None and lease_until is not None
+        inserted: dict[str, int] = {}
         async with self._sessions.begin() as session:
             if children:
                 rows = [
@@ -175,19 +205,23 @@ class WorkQueue(Repository):
                         "payload": dict(child.payload),
                         "due_at": child.due_at,
                         "idempotency_key": child.idempotency_key,
-                        "status": PENDING,
-                        "attempts": 0,
+                        "status": LEASED if leased else PENDING,
+                        "lease_until": lease_until if leased else None,
+                        "leased_by": leased_by if leased else None,
+                        "attempts": 1 if leased else 0,
                         "created_at": created,
                     }
                     for child in children
                 ]
                 # One statement for every row (SQLAlchemy batches it into multi-row INSERTs),
                 # compiled once for all batches.
-                table = DueWorkRow.__table__  # Core: the ORM's bulk INSERT costs more CPU
+                table = cast(Table, DueWorkRow.__table__)  # Core: the ORM's bulk INSERT costs more
                 insert = insert_ignoring_duplicates(session, table, ["idempotency_key"])
-                await session.execute(insert, rows)
+                returning = insert.returning(table.c.idempotency_key, table.c.id)
+                inserted = {key: row_id for key, row_id in await session.execute(returning, rows)}
             if parents:
                 await session.execute(COMPLETION, _completion_values(parents, at))
+        return inserted
 
     async def fail(
         self,

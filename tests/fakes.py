@@ -279,11 +279,29 @@ class FakeStore:
             await self.complete(work_id, at=at, result=result)
 
     async def fan_out(
-        self, parents: Mapping[int, str], children: Sequence[NewWork], *, at: datetime
-    ) -> None:
+        self,
+        parents: Mapping[int, str],
+        children: Sequence[NewWork],
+        *,
+        at: datetime,
+        leased_by: str | None = None,
+        lease_until: datetime | None = None,
+    ) -> dict[str, int]:
+        inserted = {}
         for child in children:
-            await self.schedule(child.kind, child.payload, child.due_at, child.idempotency_key)
+            if await self.schedule(child.kind, child.payload, child.due_at, child.idempotency_key):
+                work_id = max(self.work)
+                inserted[child.idempotency_key] = work_id
+                if leased_by is not None and lease_until is not None:
+                    w = self.work[work_id]
+                    w.status, w.lease_until, w.leased_by, w.attempts = (
+                        "leased",
+                        lease_until,
+                        leased_by,
+                        1,
+                    )
         await self.complete_many(parents, at=at)
+        return inserted
 
     async def fail(
         self,

@@ -27,6 +27,7 @@ class ConsoleSender:
 
     platform = PLATFORM
     finds_sent = True  # it keeps what it printed
+    opens_groups = False  # each partner reads their own
 
     def __init__(self, out: TextIO, names: Callable[[str], str], clock: Callable[[], datetime]):
         self.out = out

@@ -247,6 +247,7 @@ class SlackSender:
 
     platform = PLATFORM
     finds_sent = True  # by the idempotency key in each message's metadata
+    opens_groups = True  # group DMs (conversations.open)
 
     def __init__(self, client: AsyncWebClient, clock: Callable[[], datetime]) -> None:
         self.client = client

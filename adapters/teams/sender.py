@@ -57,6 +57,7 @@ class TeamsSender:
 
     platform = PLATFORM
     finds_sent = False  # Teams cannot list what a bot posted
+    opens_groups = False  # bots cannot create group chats (DESIGN §5)
 
     def __init__(
         self,

@@ -14,7 +14,7 @@ from bot.delivery import MAX_ATTEMPTS, Deliverer
 from conversations.codec import message_to_dict
 from conversations.domain import Identity, NewPair, PairStatus, RosterEntry
 from conversations.engine import DELIVER
-from conversations.ports import SendFailed
+from conversations.ports import NewWork, SendFailed
 from conversations.types import Address, Delivery, OutgoingMessage, Text, ToPair, ToPerson
 from storage.store import SqlStore
 from tests.fakes import FakeClock, utc
@@ -27,6 +27,7 @@ class ChatPlatform:
 
     platform = "slack"
     finds_sent = True
+    opens_groups = True  # with `groups=False`, opening answers None as a failed open would
 
     def __init__(self, clock: FakeClock, *, groups: bool = True) -> None:
         self.clock = clock
@@ -118,6 +119,64 @@ async def test_without_groups_each_partner_gets_a_row_of_their_own(store: SqlSto
     again = await worker.deliver_due(NOW + timedelta(seconds=31))
     assert again.sent == 1
     assert sorted(chat.posted) == [("DANA", "nudge:1@slack:DANA"), ("DFE", "nudge:1@slack:DFE")]
+
+
+async def test_where_groups_cannot_exist_a_pair_is_split_and_sent_in_the_same_batch(
+    store: SqlStore,
+) -> None:
+    _, _, pair_id = await setup(store)
+    clock = FakeClock(NOW)
+    chat = ChatPlatform(clock)
+    chat.opens_groups = False  # as Teams: the split needs no platform call
+    chat.failures["DFE"] = [SendFailed("ratelimited", retry_after=30)]
+    worker = Deliverer(store, {"slack": chat}, clock, random.Random(1))
+    await queue(store, message(ToPair(pair_id), "nudge:1"))
+    first = await worker.deliver_due(NOW)
+    # One pass: split, then both sides tried (one claim, not a second for the new rows).
+    assert (first.fanned_out, first.sent, first.retried) == (1, 1, 1)
+    assert chat.opened == [] and chat.prepared[-1] == [
+        Address("slack", "T1", "DANA"),
+        Address("slack", "T1", "DFE"),
+    ]
+    assert await store.queue_counts() == {"pending": 1, "leased": 0, "done": 2, "failed": 0}
+    again = await worker.deliver_due(NOW + timedelta(seconds=31))
+    assert again.sent == 1 and again.fanned_out == 0
+    assert sorted(chat.posted) == [("DANA", "nudge:1@slack:DANA"), ("DFE", "nudge:1@slack:DFE")]
+
+
+async def test_rows_split_up_front_and_left_by_a_crash_are_sent_once_their_lease_ends(
+    store: SqlStore,
+) -> None:
+    _, _, pair_id = await setup(store)
+    clock = FakeClock(NOW)
+    await queue(store, message(ToPair(pair_id), "nudge:1"))
+    (row,) = await store.claim(NOW, limit=10, lease_until=NOW + timedelta(minutes=2), worker="a")
+    children = [
+        NewWork(
+            DELIVER,
+            message_to_dict(message(Address("slack", "T1", d), f"nudge:1@{d}")),
+            NOW,
+            f"nudge:1@{d}",
+        )
+        for d in ("DANA", "DFE")
+    ]
+    inserted = await store.fan_out(
+        {row.id: "fanned out to 2"},
+        children,
+        at=NOW,
+        leased_by="a",
+        lease_until=NOW + timedelta(minutes=2),
+    )
+    assert sorted(inserted) == ["nudge:1@DANA", "nudge:1@DFE"]
+    # Worker "a" dies here. Nobody else may take the new rows while its lease lasts…
+    chat = ChatPlatform(clock)
+    worker = Deliverer(store, {"slack": chat}, clock, random.Random(1), worker="b")
+    assert (await worker.deliver_due(NOW + timedelta(minutes=1))).sent == 0
+    # …and then they go, each once, looked for first (their first attempt was "a"'s).
+    stats = await worker.deliver_due(NOW + timedelta(minutes=3))
+    assert stats.sent == 2 and sorted(k for _, k in chat.posted) == ["nudge:1@DANA", "nudge:1@DFE"]
+    # Splitting again (a parent redone) queues nothing twice.
+    assert await store.fan_out({row.id: "fanned out to 2"}, children, at=NOW) == {}
 
 
 async def test_a_send_accepted_before_a_crash_is_found_not_repeated(store: SqlStore) -> None:
