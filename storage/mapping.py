@@ -58,8 +58,9 @@ def to_identity(row: IdentityRow) -> Identity:
     )
 
 
-def to_due_work(row: DueWorkRow, *, with_outcome: bool = False) -> DueWork:
-    """The queue's view of a due_work row; `with_outcome` adds status and error in `extra`."""
+def to_due_work(row: DueWorkRow | Row[Any], *, with_outcome: bool = False) -> DueWork:
+    """The queue's view of a due_work row (an ORM object, or a Core row of the due_work table);
+    `with_outcome` adds status and error in `extra`."""
     extra = {}
     if with_outcome:
         extra = {
