@@ -40,7 +40,7 @@ import aiohttp
 import asyncpg
 
 from adapters.teams.activities import bare_reference, reference_to_json
-from benchmarks.harness import asyncpg_dsn, child, scratch_database, verdict
+from benchmarks.harness import asyncpg_dsn, checkpoint, child, scratch_database, verdict
 from bot.settings import load_settings
 from conversations.codec import message_to_dict
 from conversations.domain import NewPair, PairStatus, Role, RosterEntry
@@ -187,6 +187,7 @@ async def scenario(platform: str, args: argparse.Namespace) -> dict[str, object]
         async with scratch_database(f"fanout_{platform}") as url:
             async with child(["-m", "benchmarks.fakes", *limits]) as (_, base):
                 expected = await seed(url, workdir, platform, args.pairs, new_groups, base)
+                await checkpoint(url)
                 env = {
                     "DATABASE_URL": url,
                     "SLACK_BOT_TOKEN": TOKEN if platform == "slack" else "",
