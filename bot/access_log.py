@@ -20,17 +20,21 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
         """Write one line for a finished request."""
         if not self.logger.isEnabledFor(logging.INFO):
             return
-        version = f"HTTP/{request.version.major}.{request.version.minor}"
-        self.logger.info(
-            '%s "%s %s %s" %s %s %.3fs',
-            request.remote or "-",
-            request.method,
-            request.url.raw_path,  # the path as sent, without `?…`
-            version,
-            response.status,
-            response.body_length,
-            time,
-        )
+        try:
+            version = f"HTTP/{request.version.major}.{request.version.minor}"
+            self.logger.info(
+                '%s "%s %s %s" %s %s %.3fs',
+                request.remote or "-",
+                request.method,
+                # The path as sent, without `?…`; `rel_url` needs no Host header to build.
+                request.rel_url.raw_path,
+                version,
+                response.status,
+                response.body_length,
+                time,
+            )
+        except Exception:  # a log line must never break a request (aiohttp's logger agrees)
+            self.logger.exception("access log: could not write a line")
 
     @property
     def enabled(self) -> bool:

@@ -10,7 +10,7 @@ address; logins, links used, exports downloaded and refusals go to the audit log
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -178,6 +178,8 @@ class Dashboard:
         it), SameSite=Strict (another site's request does not carry it)."""
         token = new_token()
         now = self.now()
+        # Sign-ins are rare: a good moment to drop what expired a day ago.
+        await self.bot.store.purge_admin_web(now - timedelta(days=1))
         await self.bot.store.start_session(
             session_hash(self.secret, token), who, at=now, expires_at=now + SESSION_LIFETIME
         )
