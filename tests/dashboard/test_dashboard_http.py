@@ -61,6 +61,7 @@ async def test_token_login_cookie_and_logout(workdir: Path, db_url: str) -> None
             assert "default-src 'none'" in response.headers["Content-Security-Policy"]
             assert response.headers["Referrer-Policy"] == "no-referrer"
         assert 'data-chart="meeting-rate"' in html and 'data-chart="pulse-trend"' in html
+        assert 'action="/admin/logout"' not in html  # a Bearer script has no session to end
         assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html and "<script" not in html
         assert "Zoë &#34;Zed&#34; O&#39;Neil" in html and f"<bdi>{RTL_NAME}</bdi>" in html
         async with http.get(f"{base}/admin/dashboard.css") as response:
