@@ -19,7 +19,7 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import SystemClock
-from bot.dashboard.auth import SignedLinks
+from bot.dashboard.auth import ChatLinks
 from bot.delivery import Deliverer, DeliveryStats
 from bot.settings import Settings
 from conversations.departures import unreachable
@@ -91,7 +91,7 @@ async def build_app(
         clock = clock or SystemClock()
         rng = rng or random.Random()
         store = SqlStore(make_sessionmaker(db))
-        links = SignedLinks(settings.secrets.admin_token, settings.secrets.public_url)
+        links = ChatLinks(settings.secrets.admin_token, settings.secrets.public_url, store)
         engine = Engine(store, settings.config, clock, rng, worker=f"{worker}-engine", links=links)
         deliverer = Deliverer(
             store,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from sqlalchemy import text
 
+from bot.access_log import PathOnlyAccessLogger
 from bot.dashboard import add_dashboard_routes
 from bot.ticker import Ticker
 
@@ -30,7 +31,8 @@ TICKER_KEY = web.AppKey("ticker", Ticker)
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the database answers, 503 (degraded) when it does not."""
+    """200 when the database answers and takes writes; 503 (degraded) when it does not answer
+    ("unavailable") or refuses to write ("read-only": the bot could read but not work)."""
     bot: Mentorbot = request.app[BOT_KEY]  # type: ignore[assignment]
     try:
         async with bot.db.connect() as connection:
@@ -38,6 +40,12 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception as error:  # any database failure means degraded, never a 500
         log.warning("health check: database unavailable: %s", error)
         return web.json_response({"status": "degraded", "database": "unavailable"}, status=503)
+    try:
+        # One row rewritten in place: cheap on every poll, safe with several replicas.
+        await bot.store.write_heartbeat(bot.clock.now())
+    except Exception as error:  # the reason goes to the log only: /healthz is public
+        log.warning("health check: database cannot be written: %s", error)
+        return web.json_response({"status": "degraded", "database": "read-only"}, status=503)
     counts = await bot.store.queue_counts()
     return web.json_response({"status": "ok", "database": "ok", "queue": counts})
 
@@ -98,7 +106,12 @@ async def serve(
     bot.kick = ticker.poke
     # Platforms answer within seconds (Slack retries after 3 s): no request deserves the
     # default minute of grace at shutdown.
-    runner = web.AppRunner(create_web_app(bot, ticker, plugins), shutdown_timeout=SHUTDOWN_GRACE)
+    # The access log names paths only: link tokens and signatures travel in query strings.
+    runner = web.AppRunner(
+        create_web_app(bot, ticker, plugins),
+        shutdown_timeout=SHUTDOWN_GRACE,
+        access_log_class=PathOnlyAccessLogger,
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -29,8 +29,23 @@ SECRET_KEYS = (
 )
 
 
+ADMIN_TOKEN_MIN_LENGTH = 32  # a guess at the admin web must be hopeless, throttle or not
+
+
 class ConfigError(Exception):
     """app.yaml or the environment is wrong; the message says what to fix."""
+
+
+def _admin_token(env: Mapping[str, str]) -> str:
+    """MENTORBOT_ADMIN_TOKEN, refused when set but too short to resist guessing."""
+    token = env.get("MENTORBOT_ADMIN_TOKEN", "")
+    if token and len(token) < ADMIN_TOKEN_MIN_LENGTH:
+        # Never echo the value: it is a secret, even when a bad one.
+        raise ConfigError(
+            f"MENTORBOT_ADMIN_TOKEN: must be at least {ADMIN_TOKEN_MIN_LENGTH} characters, got "
+            f"{len(token)}; make one with `openssl rand -hex 32`"
+        )
+    return token
 
 
 def _seconds(
@@ -97,7 +112,7 @@ class Secrets:
             microsoft_app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", ""),
             microsoft_app_type=env.get("MICROSOFT_APP_TYPE", ""),
             teams_dev_mode=env.get("TEAMS_DEV_MODE", "") in ("1", "true", "yes"),
-            admin_token=env.get("MENTORBOT_ADMIN_TOKEN", ""),
+            admin_token=_admin_token(env),
             public_url=env.get("MENTORBOT_PUBLIC_URL", "").strip(),
             host=env.get("HOST", "0.0.0.0"),
             port=port,

@@ -78,12 +78,15 @@ async def health(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
 
 
 async def admin_link(engine: Engine, turn: Turn, command: object) -> list[OutgoingMessage]:
-    """`dashboard` / `export`: a private, short-lived link."""
+    """`dashboard` / `export`: a private, single-use, short-lived link."""
     links = engine.links
     is_export = isinstance(command, cmd.Export)
     url = None
     if links is not None:
-        url = links.export(turn.now) if is_export else links.dashboard(turn.now)
+        # The link remembers whom it was sent to: using it is audited under their name.
+        admin = turn.person.email if turn.person else "unknown"
+        make = links.export if is_export else links.dashboard
+        url = await make(turn.now, admin)
     if url is None:
         return [
             messages.reply(
@@ -100,7 +103,7 @@ async def admin_link(engine: Engine, turn: Turn, command: object) -> list[Outgoi
         messages.compose(
             turn.reply_to,
             "link",
-            Text(f"Here's {what}. The link works for 15 minutes; please don't forward it."),
+            Text(f"Here's {what}. The link works once, for 15 minutes; please don't forward it."),
             Link("Download the export" if is_export else "Open the dashboard", url),
             private=True,
         )

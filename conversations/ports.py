@@ -398,18 +398,19 @@ class Reports(Protocol):
 
 
 class AdminLinks(Protocol):
-    """Short-lived signed links an admin receives in chat (the web side signs them)."""
+    """Links an admin receives in chat (the web side makes and checks them)."""
 
-    def dashboard(self, now: datetime) -> str | None:
-        """A link to the dashboard, or None when the dashboard is not configured."""
+    async def dashboard(self, now: datetime, admin: str) -> str | None:
+        """A single-use, short-lived link to the dashboard for the admin `admin` (their email,
+        kept with the link for the audit log), or None when the dashboard is not configured."""
         ...
 
-    def export(self, now: datetime) -> str | None:
-        """A link to download the CSV export, or None when not configured."""
+    async def export(self, now: datetime, admin: str) -> str | None:
+        """A single-use, short-lived link to download the CSV export, or None."""
         ...
 
     def chart(self, now: datetime) -> str | None:
-        """A link to the meeting-rate and pulse chart (an image), or None."""
+        """A reusable link to the meeting-rate and pulse chart (an image), or None."""
         ...
 
 

@@ -309,3 +309,47 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AdminLinkRow(Base):
+    """A single-use link to the admin web sent in chat (docs/dashboard.md).
+
+    Only a keyed hash of the link's random token is kept, so a copy of the database opens
+    nothing. `used_at` is set by the one request that used it, in the same UPDATE that checks it
+    was unused: several `serve` processes sharing the database still let it work once.
+    """
+
+    __tablename__ = "admin_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # "dashboard" or "export"
+    issued_to: Mapped[str] = mapped_column(String(320))  # the admin's email when it was sent
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AdminSessionRow(Base):
+    """A browser signed in to the admin web; the cookie holds the token, this row its hash.
+
+    Logging out sets `revoked_at`, so the cookie stops working on every process at once.
+    """
+
+    __tablename__ = "admin_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    who: Mapped[str] = mapped_column(String(320))  # an admin's email or how the token was given
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class HealthCheckRow(Base):
+    """One row `/healthz` rewrites: proof that the database still takes writes."""
+
+    __tablename__ = "health_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from storage.admin_web import AdminWeb
 from storage.db import create_engine, make_sessionmaker
 from storage.events import Events
 from storage.pairs import Pairs
@@ -15,11 +16,12 @@ from storage.roster import Roster
 from storage.work_queue import WorkQueue
 
 
-class SqlStore(People, Roster, WorkQueue, Events, Pairs, ProgrammeStore, Reports):
+class SqlStore(People, Roster, WorkQueue, Events, Pairs, ProgrammeStore, Reports, AdminWeb):
     """`conversations.ports.Store` on SQLAlchemy (SQLite or PostgreSQL).
 
-    Beyond the Protocol: `record_event`, `queue_counts`, `failed_work`, and `open`/`close` for
-    callers that want the store to own its engine.
+    Beyond the Protocol: `record_event`, `queue_counts`, `failed_work`, the admin web's links,
+    sessions and health write (`AdminWeb`), and `open`/`close` for callers that want the store
+    to own its engine.
     """
 
     def __init__(

@@ -1,13 +1,16 @@
 """The dashboard's HTTP handlers: they check access, load the figures and render a template.
 
-Access (DESIGN §6, issue 7): `Authorization: Bearer <MENTORBOT_ADMIN_TOKEN>`, the session
-cookie set by the login form, or a signed 15-minute link; anything else gets 401. Without a
-token configured the dashboard is off (503, saying which variable to set).
+Access (docs/dashboard.md): `Authorization: Bearer <MENTORBOT_ADMIN_TOKEN>`, the session
+cookie set by the login form or by a dashboard link, or a single-use link; anything else gets
+401. Without a token configured the dashboard is off (503, saying which variable to set).
+Attempts that present a credential (the form, a Bearer header, a link) are throttled per
+address; logins, links used, exports downloaded and refusals go to the audit log.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -15,20 +18,24 @@ import jinja2
 from aiohttp import web
 
 from bot.dashboard.auth import (
-    CHART,
-    CHART_LINK_LIFETIME,
     COOKIE_NAME,
+    DASHBOARD,
     EXPORT,
+    LINK_PARAM,
     SESSION_LIFETIME,
     bearer_ok,
-    link_ok,
-    new_session,
-    session_ok,
+    chart_link_ok,
+    link_hash,
+    logout_ok,
+    logout_token,
+    new_token,
+    session_hash,
     token_matches,
 )
 from bot.dashboard.data import load_insights
 from bot.dashboard.page import page_context
 from bot.dashboard.png import programme_chart
+from bot.dashboard.throttle import FAILURE_LIMIT, WINDOW, LoginThrottle
 from bot.export import export_archive
 from conversations.insights import Period
 
@@ -44,13 +51,14 @@ SECURITY_HEADERS = {
     ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    # A signed link carries its signature in the URL: never pass it on to another site.
+    # A link carries its token in the URL: never pass it on to another site.
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
 OFF = (
     "The dashboard is off because no admin token is set. Set MENTORBOT_ADMIN_TOKEN in the "
-    "server's environment (a long random value) and restart `mentorbot serve`."
+    "server's environment (at least 32 random characters, e.g. `openssl rand -hex 32`) and "
+    "restart `mentorbot serve`."
 )
 
 
@@ -69,12 +77,30 @@ def template_environment() -> jinja2.Environment:
     )
 
 
+BEARER = "admin token (bearer)"
+LOGIN_FORM = "admin token (login form)"
+USED = (
+    "Links from the bot work once, for 15 minutes. Send the bot `{command}` for a new one, or "
+    "log in with the admin token."
+)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: an admin's email or how the token was given, and the session's cookie
+    token when they came with one (it can be logged out)."""
+
+    who: str
+    session_token: str | None = None
+
+
 class Dashboard:
     """The /admin routes of one bot."""
 
     def __init__(self, bot: Mentorbot) -> None:
         self.bot = bot
         self.templates = template_environment()
+        self.throttle = LoginThrottle(bot.clock)
 
     @property
     def secret(self) -> str:
@@ -99,44 +125,114 @@ class Dashboard:
             response.headers["WWW-Authenticate"] = 'Bearer realm="mentorbot admin"'
         return response
 
-    def allowed(self, request: web.Request) -> bool:
-        """Bearer token or a valid session cookie."""
-        if bearer_ok(self.secret, request.headers.get("Authorization", "")):
-            return True
-        return session_ok(self.secret, request.cookies.get(COOKIE_NAME, ""), self.now())
+    async def audit(self, who: str, action: str, detail: str) -> None:
+        """One audit log entry (never with a token or link in it)."""
+        await self.bot.store.record(who, action, detail, at=self.now())
 
-    def signed_in(self, request: web.Request, response: web.StreamResponse) -> None:
-        """Set the session cookie: HttpOnly (no script reads it), SameSite=Strict (no CSRF)."""
+    def throttled(self, request: web.Request) -> web.Response | None:
+        """429 with Retry-After when this address failed too often in the last minute."""
+        wait = self.throttle.retry_after(_client(request))
+        if wait is None:
+            return None
+        response = self.notice(
+            429,
+            "Too many attempts",
+            f"Too many failed attempts from your address. Try again in {wait} seconds.",
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
+
+    async def refused(self, request: web.Request, action: str, detail: str) -> None:
+        """Count a failed attempt against the address and write it to the audit log.
+
+        The throttle bounds these writes: a refused address is answered 429 unwritten.
+        """
+        client = _client(request)
+        await self.audit("unknown", action, f"{detail}, from {client}")
+        if self.throttle.failed(client):
+            await self.audit(
+                "unknown",
+                "login throttled",
+                f"{FAILURE_LIMIT} failures in {int(WINDOW.total_seconds())} s from {client}",
+            )
+
+    async def viewer(self, request: web.Request) -> Viewer | web.Response | None:
+        """Who the request comes from: a Bearer token or a live session; a 429 response when
+        a Bearer header comes from a throttled address; None for nobody."""
+        authorization = request.headers.get("Authorization")
+        if authorization is not None:
+            if (wait := self.throttled(request)) is not None:
+                return wait
+            if bearer_ok(self.secret, authorization):
+                return Viewer(BEARER)
+            await self.refused(request, "login refused", "wrong Authorization header")
+            return None
+        token = request.cookies.get(COOKIE_NAME, "")
+        if not token or len(token) > 128:
+            return None
+        who = await self.bot.store.session_of(session_hash(self.secret, token), self.now())
+        return Viewer(who, token) if who is not None else None
+
+    async def signed_in(self, request: web.Request, who: str) -> web.Response:
+        """A 303 to the dashboard that sets a new session's cookie: HttpOnly (no script reads
+        it), SameSite=Strict (another site's request does not carry it)."""
+        token = new_token()
+        now = self.now()
+        # Sign-ins are rare: a good moment to drop what expired a day ago.
+        await self.bot.store.purge_admin_web(now - timedelta(days=1))
+        await self.bot.store.start_session(
+            session_hash(self.secret, token), who, at=now, expires_at=now + SESSION_LIFETIME
+        )
+        response = _see_other("/admin")
         response.set_cookie(
             COOKIE_NAME,
-            new_session(self.secret, self.now()),
+            token,
             max_age=int(SESSION_LIFETIME.total_seconds()),
             path="/admin",
             httponly=True,
             samesite="Strict",
             secure=_https(request),
         )
+        return response
+
+    async def use_link(self, request: web.Request, purpose: str) -> str | web.Response:
+        """Spend the request's single-use link for `purpose`: the admin it was sent to, or
+        the response refusing it (401, or 429 for a throttled address)."""
+        if (wait := self.throttled(request)) is not None:
+            return wait
+        token = request.query.get(LINK_PARAM, "")
+        admin = None
+        if 0 < len(token) <= 128:
+            admin = await self.bot.store.use_link(
+                link_hash(self.secret, token), purpose, self.now()
+            )
+        if admin is None:
+            await self.refused(request, "link refused", f"{purpose} link unknown, used or expired")
+            return self.notice(
+                401,
+                "This link has expired or was used already",
+                USED.format(command=purpose),
+                login=True,
+            )
+        await self.audit(admin, "link used", f"{purpose} link, from {_client(request)}")
+        return admin
 
     async def page(self, request: web.Request) -> web.StreamResponse:
-        """GET /admin: the dashboard, or a signed link's landing (cookie, then redirect)."""
+        """GET /admin: the dashboard, or a link's landing (session cookie, then redirect)."""
         if not self.secret:
             return self.notice(503, "Dashboard not configured", OFF)
-        if "sig" in request.query or "exp" in request.query:
-            if not link_ok(
-                self.secret, request.query.get("exp", ""), request.query.get("sig", ""), self.now()
-            ):
-                return self.notice(
-                    401,
-                    "This link has expired",
-                    "Dashboard links work for 15 minutes. Send the bot `dashboard` for a new "
-                    "one, or log in with the admin token.",
-                    login=True,
-                )
-            # Swap the link for a cookie and drop the signature from the address bar.
-            response = _see_other("/admin")
-            self.signed_in(request, response)
-            return response
-        if not self.allowed(request):
+        # `sig`/`exp`: links from before links became single-use; refused like a used one.
+        if LINK_PARAM in request.query or "sig" in request.query or "exp" in request.query:
+            admin = await self.use_link(request, DASHBOARD)
+            if isinstance(admin, web.Response):
+                return admin
+            await self.audit(admin, "dashboard login", f"via link issued to {admin}")
+            # Swap the link for a cookie and drop the token from the address bar.
+            return await self.signed_in(request, admin)
+        viewer = await self.viewer(request)
+        if isinstance(viewer, web.Response):
+            return viewer
+        if viewer is None:
             return self.notice(
                 401,
                 "Log in to see the dashboard",
@@ -149,7 +245,9 @@ class Dashboard:
         )
         insights = await load_insights(self.bot, period)
         as_of = self.now().strftime("%d %b %Y %H:%M %Z")
-        return self.render("dashboard.html", as_of=as_of, **page_context(insights))
+        # Only a browser session can log out; a Bearer script has nothing to end.
+        logout = logout_token(self.secret, viewer.session_token) if viewer.session_token else ""
+        return self.render("dashboard.html", as_of=as_of, logout=logout, **page_context(insights))
 
     async def login_form(self, request: web.Request) -> web.StreamResponse:
         """GET /admin/login: the token form (public)."""
@@ -158,42 +256,67 @@ class Dashboard:
         return self.render("login.html", error="")
 
     async def login(self, request: web.Request) -> web.StreamResponse:
-        """POST /admin/login: a right token sets the session cookie; a wrong one is a 401."""
+        """POST /admin/login: a right token starts a session; a wrong one is a 401, and a
+        handful of wrong ones in a minute make the address wait (429)."""
         if not self.secret:
             return self.notice(503, "Dashboard not configured", OFF)
+        if (wait := self.throttled(request)) is not None:
+            return wait
         form = await request.post()
         token = form.get("token")
         if not isinstance(token, str) or not token_matches(self.secret, token.strip()):
+            await self.refused(request, "login refused", "wrong admin token (login form)")
             return self.render("login.html", 401, error="That is not the admin token.")
-        response = _see_other("/admin")
-        self.signed_in(request, response)
-        return response
+        await self.audit(LOGIN_FORM, "dashboard login", f"from {_client(request)}")
+        return await self.signed_in(request, LOGIN_FORM)
 
     async def logout(self, request: web.Request) -> web.StreamResponse:
-        """GET /admin/logout: forget the cookie in this browser."""
+        """POST /admin/logout: revoke the session in the database (the cookie stops working
+        everywhere), then forget the cookie in this browser.
+
+        The form carries a field derived from the session (`logout_token`); a post without
+        it came from somewhere else and is refused (403).
+        """
         response = _see_other("/admin/login")
         response.del_cookie(COOKIE_NAME, path="/admin")
+        token = request.cookies.get(COOKIE_NAME, "")
+        if not self.secret or not token or len(token) > 128:
+            return response
+        form = await request.post()
+        given = form.get("logout")
+        if not isinstance(given, str) or not logout_ok(self.secret, token, given):
+            return self.notice(
+                403, "Log out from the dashboard", "Use the Log out button on the dashboard."
+            )
+        who = await self.bot.store.revoke_session(session_hash(self.secret, token), self.now())
+        if who is not None:
+            await self.audit(who, "dashboard logout", f"from {_client(request)}")
         return response
 
     async def export_zip(self, request: web.Request) -> web.StreamResponse:
-        """GET /admin/export.zip: the CSV export (token, cookie, or a signed export link)."""
+        """GET /admin/export.zip: the CSV export (token, session, or a single-use link)."""
         if not self.secret:
             return self.notice(503, "Dashboard not configured", OFF)
-        by_link = link_ok(
-            self.secret,
-            request.query.get("exp", ""),
-            request.query.get("sig", ""),
-            self.now(),
-            purpose=EXPORT,
-        )
-        if not by_link and not self.allowed(request):
-            return self.notice(
-                401,
-                "This link has expired",
-                "Export links work for 15 minutes. Send the bot `export` for a new one.",
-                login=True,
-            )
+        who: str
+        if LINK_PARAM in request.query or "sig" in request.query or "exp" in request.query:
+            admin = await self.use_link(request, EXPORT)
+            if isinstance(admin, web.Response):
+                return admin
+            who = admin
+        else:
+            viewer = await self.viewer(request)
+            if isinstance(viewer, web.Response):
+                return viewer
+            if viewer is None:
+                return self.notice(
+                    401,
+                    "Log in to download the export",
+                    "Send the bot `export` for a download link, or log in with the admin token.",
+                    login=True,
+                )
+            who = viewer.who
         body = await export_archive(self.bot)
+        await self.audit(who, "export downloaded", f"from {_client(request)}")
         stamp = self.now().strftime("%Y%m%d")
         return web.Response(
             body=body,
@@ -205,19 +328,23 @@ class Dashboard:
         )
 
     async def chart_png(self, request: web.Request) -> web.StreamResponse:
-        """GET /admin/chart.png: meeting rate and pulse as an image for chat reports."""
+        """GET /admin/chart.png: meeting rate and pulse as an image for chat reports.
+
+        Its link is reusable (chat clients fetch the image again) and is not audited on every
+        fetch; a wrong one is not counted against the address either: an HMAC-SHA256 cannot be
+        guessed, and an old chart in a chat must not lock out an admin behind the same proxy.
+        """
         if not self.secret:
             return self.notice(503, "Dashboard not configured", OFF)
-        by_link = link_ok(
-            self.secret,
-            request.query.get("exp", ""),
-            request.query.get("sig", ""),
-            self.now(),
-            purpose=CHART,
-            lifetime=CHART_LINK_LIFETIME,
+        by_link = chart_link_ok(
+            self.secret, request.query.get("exp", ""), request.query.get("sig", ""), self.now()
         )
-        if not by_link and not self.allowed(request):
-            return self.notice(401, "Log in to see the chart", "This link is not valid.")
+        if not by_link:
+            viewer = await self.viewer(request)
+            if isinstance(viewer, web.Response):
+                return viewer
+            if viewer is None:
+                return self.notice(401, "Log in to see the chart", "This link is not valid.")
         insights = await load_insights(self.bot, None)
         rates = [(c.label, c.held / c.due if c.due else None) for c in insights.cycles]
         pulse = [(p.label, p.average) for p in insights.trend]
@@ -235,6 +362,11 @@ class Dashboard:
             content_type="text/css",
             headers={"Cache-Control": "max-age=3600", "X-Content-Type-Options": "nosniff"},
         )
+
+
+def _client(request: web.Request) -> str:
+    """The connection's address (what the throttle counts by and the audit log names)."""
+    return request.remote or "unknown"
 
 
 def _see_other(location: str) -> web.Response:

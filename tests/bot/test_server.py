@@ -50,3 +50,20 @@ async def test_healthz_reports_degraded_when_the_database_is_gone(tmp_path: Path
             response = await client.get("/healthz")
             assert response.status == 503
             assert (await response.json())["status"] == "degraded"
+
+
+async def test_healthz_is_503_when_the_database_can_be_read_but_not_written(
+    tmp_path: Path,
+) -> None:
+    """`SELECT 1` works on a read-only database, yet the bot cannot do its job there: the real
+    `serve` on SQLite opened read-only must not report itself healthy."""
+    from tests.fakes import run_cli
+
+    (tmp_path / "app.yaml").write_text("programme:\n  start_date: 2027-01-11\n")
+    path = tmp_path / "mentorbot.db"
+    await run_cli(tmp_path, f"sqlite+aiosqlite:///{path}", "db", "upgrade")
+    read_only = f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true"
+    async with start_server(tmp_path, read_only) as base, aiohttp.ClientSession() as http:
+        async with http.get(f"{base}/healthz") as response:
+            assert response.status == 503
+            assert await response.json() == {"status": "degraded", "database": "read-only"}

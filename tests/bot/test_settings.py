@@ -69,3 +69,52 @@ def test_environment_is_read_and_checked() -> None:
     assert Secrets.from_env({}).database_url.startswith("sqlite+aiosqlite")
     with pytest.raises(ConfigError, match="PORT: must be a port number"):
         Secrets.from_env({"PORT": "eighty"})
+
+
+def test_an_admin_token_under_32_characters_is_refused() -> None:
+    with pytest.raises(ConfigError) as refused:
+        Secrets.from_env({"MENTORBOT_ADMIN_TOKEN": "s" * 31})
+    message = str(refused.value)
+    assert message.startswith("MENTORBOT_ADMIN_TOKEN: must be at least 32 characters, got 31")
+    assert "s" * 31 not in message and "\n" not in message  # one line, never the secret
+    assert Secrets.from_env({"MENTORBOT_ADMIN_TOKEN": "s" * 32}).admin_token == "s" * 32
+    assert Secrets.from_env({}).admin_token == ""  # unset: the dashboard is simply off
+
+
+async def test_serve_and_every_other_command_refuse_a_short_admin_token(tmp_path: Path) -> None:
+    """The real `mentorbot serve` (and `report`, which reads the same settings) exits 1 with
+    one line naming the variable, before opening the database or a port."""
+    import asyncio
+    import os
+    import sys
+
+    (tmp_path / "app.yaml").write_text("programme:\n  start_date: 2027-01-11\n")
+    short = "short-admin-token-0123456789"  # 28 characters
+    env = {
+        **os.environ,
+        "MENTORBOT_ADMIN_TOKEN": short,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'never.db'}",
+        "HOST": "127.0.0.1",
+        "PORT": "0",
+    }
+    for command in (["serve"], ["report"]):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "--config",
+            str(tmp_path / "app.yaml"),
+            *command,
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+        assert process.returncode == 1, command
+        assert err.decode().splitlines() == [
+            "mentorbot: MENTORBOT_ADMIN_TOKEN: must be at least 32 characters, got 28; make "
+            "one with `openssl rand -hex 32`"
+        ]
+        assert b"listening" not in out and short.encode() not in out + err
+    assert not (tmp_path / "never.db").exists()

@@ -1,5 +1,5 @@
 """The chart image for chat: a valid PNG drawn without any imaging library, served behind a
-signed link, and rendered as an image on every platform."""
+signed, reusable link, and rendered as an image on every platform."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ import aiohttp
 from adapters.console.render import render as console_render
 from adapters.slack.render import blocks as slack_blocks
 from adapters.teams.render import render_card
-from bot.dashboard.auth import chart_link, dashboard_link
+from bot.dashboard.auth import ChatLinks, chart_link
 from bot.dashboard.png import programme_chart
 from conversations.codec import message_from_dict, message_to_dict
 from conversations.types import Image, OutgoingMessage, Text, ToPerson
+from storage.store import SqlStore
 from tests.dashboard.seed import seed_programme
 from tests.dashboard.test_dashboard_http import TOKEN, client
 from tests.fakes import start_server
@@ -62,7 +63,7 @@ def test_every_platform_shows_the_image() -> None:
 
 
 async def test_the_chart_link_serves_the_image_and_nothing_else(
-    tmp_path: Path, db_url: str
+    tmp_path: Path, db_url: str, store: SqlStore
 ) -> None:
     (tmp_path / "app.yaml").write_text("programme:\n  name: Pilot\n  start_date: 2027-01-11\n")
     await seed_programme(db_url, datetime.now(UTC))
@@ -71,10 +72,9 @@ async def test_the_chart_link_serves_the_image_and_nothing_else(
         async with http.get(chart_link(TOKEN, base, datetime.now(UTC))) as response:
             assert response.status == 200 and response.content_type == "image/png"
             read_png(await response.read())
-        wrong = dashboard_link(TOKEN, base, datetime.now(UTC)).replace(
-            "/admin?", "/admin/chart.png?"
-        )
-        async with http.get(wrong) as response:
+        wrong = await ChatLinks(TOKEN, base, store).dashboard(datetime.now(UTC), "a@x.com")
+        assert wrong is not None
+        async with http.get(wrong.replace("/admin?", "/admin/chart.png?")) as response:
             assert response.status == 401
         old = chart_link(TOKEN, base, datetime.now(UTC) - timedelta(days=31))
         async with http.get(old) as response:

@@ -21,7 +21,7 @@ from tests.fakes import start_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-TOKEN = "browser-test-admin-token-42"
+TOKEN = "browser-test-admin-token-0123456789abcdef"  # the minimum is 32 characters
 CHARTS = ("departments", "pairs", "meeting-rate", "pulse-trend", "pulse-by-track", "prompt-usage")
 
 
@@ -92,6 +92,13 @@ async def test_admin_logs_in_and_sees_charts_without_small_departments(tmp_path:
             )
             assert overflow <= 0  # nothing sticks out sideways on a phone
             await page.screenshot(path=str(tmp_path / "dashboard-phone.png"), full_page=True)
+
+            # Log out is a form posted to the server (CSP form-action 'self' lets it through);
+            # the session is revoked, so going back to the dashboard asks to log in again.
+            await page.click("text=Log out")
+            await page.wait_for_url(f"{base}/admin/login")
+            response = await page.goto(f"{base}/admin")
+            assert response is not None and response.status == 401
         finally:
             await browser.close()
     assert (tmp_path / "dashboard-laptop.png").stat().st_size > 10_000

@@ -7,8 +7,17 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
-from bot.dashboard import dashboard_link
-from bot.dashboard.auth import bearer_ok, link_ok, new_session, session_ok, token_matches
+from bot.dashboard.auth import (
+    bearer_ok,
+    chart_link,
+    chart_link_ok,
+    link_hash,
+    logout_ok,
+    logout_token,
+    new_token,
+    session_hash,
+    token_matches,
+)
 from bot.dashboard.charts import Bar, Segment, bar_chart, line_chart
 from bot.dashboard.page import page_context
 from bot.dashboard.views import template_environment
@@ -27,7 +36,7 @@ SCRIPT = '<script>alert("x")</script>'
 QUOTES = 'Zoë "Zed" O\'Neil'
 RTL = "מרים כהן"
 EVIL_DEPT = "<b onmouseover=alert(1)>Ops</b>"
-SECRET = "s3cret-admin-token"
+SECRET = "s3cret-admin-token-0123456789abcdef"
 
 
 def render_dashboard(programme: str = "Reverse <i>Mentoring</i>") -> str:
@@ -80,31 +89,36 @@ def test_charts_carry_their_values_and_escape_labels() -> None:
     assert "<polyline" not in line  # a hidden week breaks the line instead of bridging it
 
 
-def test_signed_link_works_for_15_minutes_only() -> None:
-    link = dashboard_link(SECRET, "https://bot.example.com/", NOW)
+def test_the_chart_link_works_for_30_days_only() -> None:
+    link = chart_link(SECRET, "https://bot.example.com/", NOW)
     parts = urlsplit(link)
-    assert (parts.scheme, parts.netloc, parts.path) == ("https", "bot.example.com", "/admin")
+    assert (parts.scheme, parts.netloc, parts.path) == (
+        "https",
+        "bot.example.com",
+        "/admin/chart.png",
+    )
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
     assert SECRET not in link
-    assert link_ok(SECRET, query["exp"], query["sig"], NOW + timedelta(minutes=14))
-    assert not link_ok(SECRET, query["exp"], query["sig"], NOW + timedelta(minutes=15))
-    assert not link_ok("another-token", query["exp"], query["sig"], NOW)
+    assert chart_link_ok(SECRET, query["exp"], query["sig"], NOW + timedelta(days=29))
+    assert not chart_link_ok(SECRET, query["exp"], query["sig"], NOW + timedelta(days=30))
+    assert not chart_link_ok("another-token", query["exp"], query["sig"], NOW)
     later = str(int(query["exp"]) + 3600)
-    assert not link_ok(SECRET, later, query["sig"], NOW)  # a changed expiry breaks the signature
-    assert not link_ok("", query["exp"], query["sig"], NOW)
+    assert not chart_link_ok(SECRET, later, query["sig"], NOW)  # the expiry is signed
+    assert not chart_link_ok("", query["exp"], query["sig"], NOW)
 
 
-def test_session_cookie_is_signed_expires_and_holds_no_token() -> None:
-    value = new_session(SECRET, NOW)
-    assert SECRET not in value
-    assert session_ok(SECRET, value, NOW + timedelta(hours=11))
-    assert not session_ok(SECRET, value, NOW + timedelta(hours=12))
-    assert not session_ok("rotated-token", value, NOW)
-    assert not session_ok(SECRET, value[:-1] + ("0" if value[-1] != "0" else "1"), NOW)
-    assert not session_ok(SECRET, "", NOW) and not session_ok(SECRET, "1.2.3", NOW)
-    # A link's signature is not a session: each use has its own key.
-    query = parse_qs(urlsplit(dashboard_link(SECRET, "http://x", NOW)).query)
-    assert not session_ok(SECRET, f"{query['exp'][0]}.n.{query['sig'][0]}", NOW)
+def test_stored_hashes_are_keyed_by_the_token_and_by_use() -> None:
+    token = new_token()
+    assert len(token) >= 43 and token != new_token()
+    # The database keeps hashes only; rotating the admin token changes every one of them.
+    assert token not in link_hash(SECRET, token)
+    assert link_hash(SECRET, token) != link_hash(SECRET + "x", token)
+    # A link's token can never pass as a session's, nor a session's as its logout field.
+    assert link_hash(SECRET, token) != session_hash(SECRET, token)
+    assert logout_token(SECRET, token) not in (session_hash(SECRET, token), token)
+    assert logout_ok(SECRET, token, logout_token(SECRET, token))
+    assert not logout_ok(SECRET, token, logout_token(SECRET, new_token()))
+    assert not logout_ok(SECRET, token, "")
 
 
 def test_token_checks() -> None:

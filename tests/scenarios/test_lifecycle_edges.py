@@ -182,10 +182,16 @@ async def test_the_pulse_is_private_and_a_comment_waits_for_consent(db_url: str)
 
 
 class Links:
-    def dashboard(self, now: datetime) -> str | None:
-        return f"https://mentorbot.example/admin?exp={int(now.timestamp()) + 900}&sig=abc"
+    """An `AdminLinks` that remembers whom each link was made for."""
 
-    def export(self, now: datetime) -> str | None:
+    def __init__(self) -> None:
+        self.issued_to: list[str] = []
+
+    async def dashboard(self, now: datetime, admin: str) -> str | None:
+        self.issued_to.append(admin)
+        return f"https://mentorbot.example/admin?link=one-{len(self.issued_to)}"
+
+    async def export(self, now: datetime, admin: str) -> str | None:
         return None
 
     def chart(self, now: datetime) -> str | None:
@@ -196,10 +202,11 @@ async def test_admins_get_a_private_dashboard_link(db_url: str) -> None:
     async with harness(db_url) as h:
         (off,) = await h.sim.say("ceo@x.com", "dashboard")
         assert "MENTORBOT_ADMIN_TOKEN" in off.fallback_text
-        h.app.engine.links = Links()
+        h.app.engine.links = links = Links()
         (on,) = await h.sim.say("ceo@x.com", "dashboard")
         (link,) = [b for b in on.blocks if isinstance(b, Link)]
-        assert link.url.startswith("https://mentorbot.example/admin?exp=") and on.private
+        assert link.url == "https://mentorbot.example/admin?link=one-1" and on.private
+        assert links.issued_to == ["ceo@x.com"] and "works once" in on.fallback_text
         (export,) = await h.sim.say("ceo@x.com", "export")
         assert "mentorbot export DIR" in export.fallback_text
         # The report in chat carries the chart as an image where the platform shows one.
