@@ -113,6 +113,7 @@ async def test_export_answer_one_pulse_export_again_changes_no_published_figure(
     assert "1 late answer not included" in page_after
     assert "3.9 / 5" in pulse_section(page_before)
     assert "not enough answers" in page_before  # round 1's session 2: two people
+    assert "2.5" not in page_before  # ...whose average (2 and 3) is never shown
     assert chart_after == chart_before
 
 
