@@ -37,7 +37,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from conversations.config import AppConfig
-from conversations.insights import NO_TRACK, OTHER, SIDES, k_anonymous, rating_breakdown
+from conversations.insights import NO_TRACK, OTHER, SIDES, rating_breakdown
 from conversations.insights_facts import PulseFact, RoundSession
 
 SESSION = "session"
@@ -306,7 +306,6 @@ __all__ = [
     "PublishedWindow",
     "WindowKey",
     "closed",
-    "k_anonymous",
     "late_answers",
     "order_windows",
     "window_figures",
