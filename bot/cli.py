@@ -22,6 +22,7 @@ from bot.dashboard.data import headline_lines
 from bot.errors import UserError
 from bot.roster_import import import_roster_file
 from bot.settings import ConfigError, Settings, load_settings
+from conversations.insights_windows import PublishRules
 from conversations.messages import report_text
 
 REPORT_KEYS = (
@@ -31,6 +32,7 @@ REPORT_KEYS = (
     "meetings_reported",
     "pulse_responses",
     "average_rating",
+    "late_answers",
 )
 
 
@@ -159,7 +161,8 @@ async def _match(args: argparse.Namespace) -> int:
 
 async def _report(args: argparse.Namespace) -> int:
     async with build_app(_settings(args)) as app:
-        figures = (await app.store.figures()).private(app.settings.config.privacy.min_group_size)
+        rules = PublishRules.from_config(app.settings.config, app.clock.now())
+        figures = (await app.store.figures(rules)).private(rules.k)
         extra = await headline_lines(app) if args.format == "text" else []
     if args.format == "json":
         data = asdict(figures)

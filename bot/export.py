@@ -4,9 +4,12 @@ What goes out follows the privacy rules of issue 7:
 
 - people.csv: the directory without private fields (no pause dates, no comments); a person who
   asked to be forgotten is a row with their id and `forgotten`, nothing else.
-- pairs.csv, sessions.csv: ids, dates and outcomes (names are in people.csv only).
-- pulse_aggregate.csv: average ratings per group (overall, side, track, session, month), only
-  for groups of at least `privacy.min_group_size` people; never one person's answer.
+- pairs.csv, sessions.csv: ids, dates and outcomes (names are in people.csv only). A pair's
+  reasons name no one ("the mentee"), and name a department only when the dashboard's
+  department breakdown shows it (k or more participants); otherwise "another department".
+- pulse_aggregate.csv: the published pulse windows (`conversations.insights_windows`): one row
+  per closed window with k or more respondents, and one per side group when the privacy rule
+  allows. Rows are stored when first published and never change; windows under k have no row.
 - comments.csv: comments whose authors agreed to share them, with no name, pair, date or
   order that could point back to them, and only once at least k people shared one.
 
@@ -21,23 +24,15 @@ import csv
 import io
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
-from bot.dashboard.data import repository
+from bot.dashboard.data import published_pulse, repository
 from bot.errors import UserError
-from conversations.insights import (
-    NO_TRACK,
-    OTHER,
-    SIDES,
-    Breakdown,
-    PulseFact,
-    rating_breakdown,
-    shareable_comments,
-)
+from conversations.insights import OTHER, department_breakdown, public_reason, shareable_comments
+from conversations.insights_windows import PublishedPulse, PublishRules
 
 if TYPE_CHECKING:
     from bot.app import Mentorbot
@@ -78,7 +73,16 @@ SESSION_COLUMNS = (
     "reported_by",
     "reported_at",
 )
-PULSE_COLUMNS = ("dimension", "group", "people", "answers", "average_rating")
+PULSE_COLUMNS = (
+    "dimension",
+    "window",
+    "group",
+    "track",
+    "people",
+    "answers",
+    "average_rating",
+    "published_at",
+)
 
 
 def safe_cell(value: Any) -> str:
@@ -103,27 +107,27 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, An
     return path
 
 
-def pulse_aggregate(pulses: Sequence[PulseFact], k: int, tz: ZoneInfo) -> list[dict[str, Any]]:
-    """Average ratings per group, each group k-anonymous (see `conversations.insights`)."""
-    dimensions: list[tuple[str, Callable[[PulseFact], str]]] = [
-        ("overall", lambda p: "all"),
-        ("side", lambda p: SIDES.get(p.side, p.side)),
-        ("track", lambda p: p.track or NO_TRACK),
-        ("session", lambda p: f"session {p.session_number}"),
-        ("month", lambda p: p.answered_at.astimezone(tz).strftime("%Y-%m")),
-    ]
+def pulse_aggregate(published: PublishedPulse) -> list[dict[str, Any]]:
+    """One row per published window with a value, and one per side group it shows.
+
+    Only stored figures go out, so a row present in two exports is the same in both; there is
+    no running total (it would move with every newly published window).
+    """
     rows = []
-    for dimension, label_of in dimensions:
-        breakdown: Breakdown = rating_breakdown(pulses, k, label_of)
-        for group in breakdown.groups:
-            average = group.average
+    for window in published.shown:
+        figures = [("window", window.overall), *(("side", f) for f in window.sides)]
+        for dimension, figure in figures:
+            average = figure.average
             rows.append(
                 {
                     "dimension": dimension,
-                    "group": group.label if group.label != OTHER else "other (small groups)",
-                    "people": group.size,
-                    "answers": len(group.ratings),
+                    "window": window.key.label,
+                    "group": "other (small groups)" if figure.label == OTHER else figure.label,
+                    "track": window.track,
+                    "people": figure.respondents,
+                    "answers": figure.answers,
                     "average_rating": None if average is None else round(average, 2),
+                    "published_at": window.published_at,
                 }
             )
     return rows
@@ -143,15 +147,19 @@ async def run_export(app: Mentorbot, directory: Path) -> list[Path]:
     _prepare(directory)
     repo = repository(app)
     config = app.settings.config
-    k = config.privacy.min_group_size
-    tz = ZoneInfo(config.programme.timezone)
-    today = app.clock.now().astimezone(tz).date()
-    data = await repo.gather(today=today, answer_by=today)
+    rules = PublishRules.from_config(config, app.clock.now())
+    k = rules.k
+    data = await repo.gather(today=rules.today, answer_by=rules.today)
+    shown = {g.label for g in department_breakdown(data.participants, k).groups}
+    pairs = [
+        {**row, "reasons": ";".join(public_reason(r, shown) for r in row["reasons"])}
+        for row in await repo.pair_rows()
+    ]
     tables: list[tuple[str, Sequence[str], Iterable[Mapping[str, Any]]]] = [
         ("people.csv", PEOPLE_COLUMNS, await repo.people_rows()),
-        ("pairs.csv", PAIR_COLUMNS, await repo.pair_rows()),
+        ("pairs.csv", PAIR_COLUMNS, pairs),
         ("sessions.csv", SESSION_COLUMNS, await repo.session_rows()),
-        ("pulse_aggregate.csv", PULSE_COLUMNS, pulse_aggregate(data.pulses, k, tz)),
+        ("pulse_aggregate.csv", PULSE_COLUMNS, pulse_aggregate(await published_pulse(app, rules))),
         # Consented comments, sorted so their order says nothing about who or when, and only
         # once k people shared one: authors were promised anonymity, which a lone comment lacks.
         (

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from conversations import commands as cmd
 from conversations import messages
 from conversations.domain import Person, Status
+from conversations.insights_windows import PublishRules
 from conversations.types import Image, Link, OutgoingMessage, Text, UserRef
 
 if TYPE_CHECKING:
@@ -43,7 +44,8 @@ async def find_person(engine: Engine, turn: Turn, ref: cmd.PersonRef) -> Person 
 
 async def report(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
     """The headline figures, as text."""
-    figures = (await engine.store.figures()).private(engine.config.privacy.min_group_size)
+    rules = PublishRules.from_config(engine.config, turn.now)
+    figures = (await engine.store.figures(rules)).private(rules.k)
     await audit(engine, turn, "report", "")
     text = messages.report_text(figures, engine.config)
     chart = engine.links.chart(turn.now) if engine.links is not None else None

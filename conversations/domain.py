@@ -116,11 +116,12 @@ class ReportFigures:
     active_pairs: int = 0
     messages_sent: int = 0
     meetings_reported: int = 0
-    pulse_responses: int = 0
-    average_rating: float | None = None
+    pulse_responses: int = 0  # answers behind `average_rating` (published windows only)
+    average_rating: float | None = None  # over published closed windows (docs/dashboard.md)
     by_role: dict[str, int] = field(default_factory=dict)
     delivery: dict[str, int] = field(default_factory=dict)
-    raters: int = 0  # distinct people behind `average_rating`
+    raters: int = 0  # respondents behind `average_rating`, counted once per window
+    late_answers: int = 0  # answers given or changed after their window was published
 
     def private(self, min_group_size: int) -> ReportFigures:
         """These figures as admins may see them: no average of fewer than `min_group_size`

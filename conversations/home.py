@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from conversations import actions, messages
 from conversations import programme_messages as pm
 from conversations.domain import PairStatus, Person, Status
+from conversations.insights_windows import PublishRules
 from conversations.timing import local_today, zone
 from conversations.types import (
     Address,
@@ -44,7 +45,8 @@ async def home_view(engine: Engine, user: UserRef) -> OutgoingMessage:
     blocks += await pair_summary(engine, person)
     blocks.append(Buttons(_buttons(person)))
     if engine.config.is_admin(person.email):
-        figures = (await engine.store.figures()).private(engine.config.privacy.min_group_size)
+        rules = PublishRules.from_config(engine.config, engine.clock.now())
+        figures = (await engine.store.figures(rules)).private(rules.k)
         blocks.append(Text("*Programme at a glance* (admins only)"))
         blocks.append(
             Facts(
@@ -54,7 +56,9 @@ async def home_view(engine: Engine, user: UserRef) -> OutgoingMessage:
                     ("Meetings reported", str(figures.meetings_reported)),
                     (
                         "Average pulse",
-                        f"{figures.average_rating:.1f}/5" if figures.average_rating else "—",
+                        f"{figures.average_rating:.1f}/5"
+                        if figures.average_rating is not None
+                        else "—",
                     ),
                 )
             )

@@ -4,22 +4,25 @@ Storage gathers raw facts (`InsightsData`); `build_insights` turns them into wha
 the export and the report show. Every privacy rule lives here, free of I/O, so it is tested on
 its own:
 
-- A figure broken down by a group (department, track, side, period) is shown only for groups
-  of at least `k` distinct people; smaller groups are merged into "other", and when "other"
-  itself has fewer than `k` people it is suppressed too.
+- A figure broken down by a group (department, side) is shown only for groups of at least `k`
+  distinct people; smaller groups are merged into "other", and while "other" is still under `k`
+  the smallest shown group joins it, so that the total minus the groups shown never isolates a
+  group of fewer than `k` people.
 - Departments appear only in such breakdowns; lists of individual pairs or people carry names
   and never departments, ratings or comments.
-- A pulse answer is never attributed: ratings reach admins only as averages over `k` or more
-  respondents, because an admin may be the senior whose junior answered (PROGRAMME.md: the
-  junior's feedback is never shown to the senior).
+- A pulse answer is never attributed: ratings reach admins only as figures of closed windows
+  with `k` or more respondents, published once and never recomputed
+  (`conversations.insights_windows`), because an admin may be the senior whose junior answered
+  (PROGRAMME.md: the junior's feedback is never shown to the senior).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
-from typing import Literal, TypeVar
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from conversations.insights_facts import (
     CycleSessions,
@@ -32,6 +35,9 @@ from conversations.insights_facts import (
     PulseFact,
     Unreachable,
 )
+
+if TYPE_CHECKING:
+    from conversations.insights_windows import Figure, PublishedPulse
 
 __all__ = [
     "OTHER",
@@ -95,15 +101,19 @@ class Breakdown:
     """A k-anonymous breakdown: the groups shown, largest first, "other" last."""
 
     groups: tuple[Tally, ...]
-    merged: int = 0  # how many small groups went into "other" (or were suppressed with it)
-    suppressed: bool = False  # "other" had fewer than k people and is not shown
+    merged: int = 0  # how many groups went into "other"
+    suppressed: bool = False  # everything together is under k: nothing is shown
 
 
 def k_anonymous(tallies: Iterable[Tally], k: int) -> Breakdown:
-    """Apply the privacy rule: groups under `k` people merge into "other"; a small "other" goes.
+    """Apply the privacy rule so that no group under `k` people is shown *or derivable*.
 
-    A group that is itself labelled "other" joins the merged group rather than standing beside
-    it, so one label never stands for two different sets of people.
+    Groups under `k` merge into "other". A small "other" is not simply hidden: the total (shown
+    elsewhere) minus the groups shown would give it away. Instead the smallest shown group joins
+    "other" until "other" reaches `k`; when every group has joined and the whole is still under
+    `k`, nothing is shown. A group that is itself labelled "other" joins the merged group, so
+    one label never stands for two different sets of people. A group of answers from forgotten
+    people only (no one to count) joins "other" too, for the same reason as a small one.
     """
     kept: list[Tally] = []
     other = Tally(OTHER)
@@ -111,15 +121,18 @@ def k_anonymous(tallies: Iterable[Tally], k: int) -> Breakdown:
     for tally in tallies:
         if tally.size >= k and tally.label != OTHER:
             kept.append(tally)
-        elif tally.size:
+        elif tally.size or tally.ratings:
             other = other.merged(tally, OTHER)
             merged += 1
     kept.sort(key=lambda t: (-t.size, t.label))
-    if not merged:
+    while (other.size or other.ratings) and other.size < k and kept:
+        other = other.merged(kept.pop(), OTHER)
+        merged += 1
+    if not (other.size or other.ratings):
         return Breakdown(tuple(kept))
     if other.size >= k:
         return Breakdown((*kept, other), merged)
-    return Breakdown(tuple(kept), merged, suppressed=True)
+    return Breakdown((), merged, suppressed=True)
 
 
 def _by(
@@ -165,8 +178,8 @@ class Headline:
     sessions_due: int
     meetings_held: int
     meeting_rate: float | None
-    pulse_responses: int
-    average_rating: float | None  # None too when fewer than k people answered
+    pulse_responses: int  # answers behind `average_rating`: those of published windows
+    average_rating: float | None  # over published windows; None before any has a value
     messages_sent: int
     at_risk: int
 
@@ -189,9 +202,8 @@ class CycleRate:
 
 @dataclass(frozen=True)
 class TrendPoint:
-    """The average rating of one week or month; None when fewer than k people answered."""
+    """The average rating of one published window; None when it had fewer than k respondents."""
 
-    start: date
     label: str
     average: float | None
 
@@ -235,10 +247,10 @@ class Insights:
     headline: Headline
     departments: Breakdown
     cycles: tuple[CycleRate, ...]
-    period: Period
-    trend: tuple[TrendPoint, ...]
-    by_track: Breakdown
-    by_side: Breakdown
+    trend: tuple[TrendPoint, ...]  # one point per published window, oldest first
+    by_track: tuple[Figure, ...]  # published windows added up by track
+    by_side: tuple[Figure, ...]  # published per-side figures added up
+    pulse: PublishedPulse
     at_risk: tuple[PairAtRisk, ...]
     retention: Retention
     prompts: PromptUsage
@@ -251,17 +263,16 @@ class Insights:
 
 def build_insights(
     data: InsightsData,
+    published: PublishedPulse,
     *,
     k: int,
     now: datetime,
-    tz: tzinfo,
-    period: Period | None = None,
     top_prompts: int = 10,
 ) -> Insights:
-    """Turn raw facts into the dashboard's figures; `period` None picks week or month by span."""
-    pulses = data.pulses
-    respondents = {p.respondent for p in pulses if p.rating is not None and p.respondent}
-    rated = [p.rating for p in pulses if p.rating is not None]
+    """Turn raw facts and the published pulse windows into the dashboard's figures.
+
+    Nothing here reads a pulse answer: every rating figure comes from `published`.
+    """
     at_risk = pairs_at_risk(data.pairs, now)
     due = sum(c.due for c in data.cycles)
     held = sum(c.held for c in data.cycles)
@@ -276,12 +287,11 @@ def build_insights(
         sessions_due=due,
         meetings_held=held,
         meeting_rate=held / due if due else None,
-        pulse_responses=len(pulses),
-        average_rating=sum(rated) / len(rated) if rated and len(respondents) >= k else None,
+        pulse_responses=published.answers,
+        average_rating=published.average,
         messages_sent=data.messages_sent,
         at_risk=len(at_risk),
     )
-    chosen = period or _pick_period(pulses, tz)
     return Insights(
         k=k,
         headline=headline,
@@ -290,10 +300,10 @@ def build_insights(
             CycleRate(_cycle_label(c.cycle), c.due, c.held, c.missed, c.unanswered)
             for c in sorted(data.cycles, key=lambda c: (c.cycle is None, c.cycle or 0))
         ),
-        period=chosen,
-        trend=rating_trend(pulses, k, tz, chosen),
-        by_track=rating_breakdown(pulses, k, lambda p: p.track or NO_TRACK),
-        by_side=rating_breakdown(pulses, k, lambda p: SIDES.get(p.side, p.side)),
+        trend=tuple(TrendPoint(w.key.short, w.overall.average) for w in published.windows),
+        by_track=published.by_track(),
+        by_side=published.by_side(),
+        pulse=published,
         at_risk=at_risk,
         retention=retention(data.participation),
         prompts=prompt_usage(data.prompts, top_prompts),
@@ -306,6 +316,29 @@ def build_insights(
         if len(data.consented_comments) >= k
         else (),
     )
+
+
+ANOTHER_DEPARTMENT = "another department"
+_WANTS = re.compile(r"^(teaches .+), which .+ wants to learn$")
+_CROSS = " ↔ "
+
+
+def public_reason(reason: str, departments: Collection[str]) -> str:
+    """A matching reason fit for an export: no first name, and a department named only when
+    it is in `departments` (those the k-anonymous department breakdown shows).
+
+    `conversations.matching_explain` writes "teaches X, which <first name> wants to learn" and
+    "<department> ↔ <department>"; other reasons name no one and pass through unchanged.
+    """
+    if wants := _WANTS.match(reason):
+        return f"{wants.group(1)}, which the mentee wants to learn"
+    if _CROSS in reason:
+        shown = {d.casefold() for d in departments}
+        named = (
+            d if d.strip().casefold() in shown else ANOTHER_DEPARTMENT for d in reason.split(_CROSS)
+        )
+        return _CROSS.join(named)
+    return reason
 
 
 def shareable_comments(comments: Sequence[str], k: int) -> tuple[str, ...]:
@@ -337,34 +370,6 @@ def department_breakdown(participants: Iterable[ParticipantFact], k: int) -> Bre
     return k_anonymous(
         (Tally(label, frozenset(ids), parts=parts[label]) for label, ids in people.items()), k
     )
-
-
-def _period_start(when: datetime, tz: tzinfo, period: Period) -> date:
-    day = when.astimezone(tz).date()
-    if period == "month":
-        return day.replace(day=1)
-    return day - timedelta(days=day.weekday())  # ISO weeks start on Monday
-
-
-def _pick_period(pulses: Sequence[PulseFact], tz: tzinfo) -> Period:
-    """Weeks for a short history, months once it spans more than about a quarter."""
-    if not pulses:
-        return "week"
-    days = [p.answered_at.astimezone(tz).date() for p in pulses]
-    return "month" if (max(days) - min(days)).days > 91 else "week"
-
-
-def rating_trend(
-    pulses: Iterable[PulseFact], k: int, tz: tzinfo, period: Period
-) -> tuple[TrendPoint, ...]:
-    """Average rating per week or month, oldest first; periods under k respondents stay blank."""
-    groups = _by(pulses, lambda p: _period_start(p.answered_at, tz, period))
-    points = []
-    for start, (who, ratings) in sorted(groups.items()):
-        label = start.strftime("%b %Y") if period == "month" else start.strftime("%d %b")
-        average = sum(ratings) / len(ratings) if len(who) >= k else None
-        points.append(TrendPoint(start, label, average))
-    return tuple(points)
 
 
 def pairs_at_risk(pairs: Iterable[PairHealth], now: datetime) -> tuple[PairAtRisk, ...]:

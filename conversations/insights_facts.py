@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,20 @@ class PulseFact:
     answered_at: datetime
     track: str | None
     session_number: int
+    cycle: int | None = None  # the pair's round; None when paired by hand or the pair is gone
+    changed_at: datetime | None = None  # when a second tap last changed the rating
+
+
+@dataclass(frozen=True)
+class RoundSession:
+    """One pair of a matching round and one of its sessions (`number` None: it has none)."""
+
+    pair_id: int
+    cycle: int
+    pair_status: str
+    number: int | None
+    status: str | None
+    due_date: date | None
 
 
 @dataclass(frozen=True)
@@ -108,7 +122,6 @@ class InsightsData:
     matched_people: int = 0  # enrolled people in a proposed or active pair
     pair_statuses: Mapping[str, int] = field(default_factory=dict)
     cycles: tuple[CycleSessions, ...] = ()
-    pulses: tuple[PulseFact, ...] = ()
     pairs: tuple[PairHealth, ...] = ()
     participation: tuple[Participation, ...] = ()
     prompts: tuple[PromptFact, ...] = ()

@@ -173,8 +173,10 @@ def report_text(figures: ReportFigures, config: AppConfig) -> str:
     rating = (
         f"{figures.average_rating:.1f} / 5"
         if figures.average_rating is not None
-        else "shown once enough people have answered"
+        else f"shown once a session or month closes with {config.privacy.min_group_size} "
+        "or more people answering"
     )
+    late = figures.late_answers
     roles = ", ".join(f"{n} {r}" for r, n in sorted(figures.by_role.items())) or "none yet"
     return "\n".join(
         [
@@ -182,7 +184,8 @@ def report_text(figures: ReportFigures, config: AppConfig) -> str:
             f"Participants: {figures.participants} ({roles})",
             f"Active pairs: {figures.active_pairs}",
             f"Meetings reported: {figures.meetings_reported}",
-            f"Pulse answers: {figures.pulse_responses} (average rating {rating})",
+            f"Pulse answers in closed windows: {figures.pulse_responses} (average rating {rating})"
+            + (f"; {late} late answer{'s' * (late != 1)} not included" if late else ""),
             f"Messages sent: {figures.messages_sent}",
         ]
     )

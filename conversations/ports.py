@@ -29,6 +29,7 @@ from conversations.domain import (
     SessionStatus,
     Status,
 )
+from conversations.insights_windows import PublishRules
 from conversations.types import Address, Delivery, Event, OutgoingMessage, UserRef
 
 
@@ -384,8 +385,9 @@ class Lifecycle(Protocol):
 class Reports(Protocol):
     """Aggregate figures for admins."""
 
-    async def figures(self) -> ReportFigures:
-        """The headline programme figures."""
+    async def figures(self, rules: PublishRules | None = None) -> ReportFigures:
+        """The headline programme figures; pulse figures only from windows published under
+        `rules` (none without), see `conversations.insights_windows`."""
         ...
 
     async def queue_counts(self) -> dict[str, int]:

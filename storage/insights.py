@@ -24,7 +24,6 @@ from conversations.insights_facts import (
     ParticipantFact,
     Participation,
     PromptFact,
-    PulseFact,
     Unreachable,
 )
 from storage.base import Repository
@@ -85,7 +84,6 @@ class Insights(Repository):
                 matched_people=await self._matched(session),
                 pair_statuses=await self._counts(session, PairRow.status),
                 cycles=await self._cycles(session, today),
-                pulses=await self._pulses(session),
                 pairs=await self._pair_health(session, answer_by),
                 participation=await self._participation(session),
                 prompts=await self._prompts(session),
@@ -166,35 +164,6 @@ class Insights(Repository):
         )
         rows = await session.execute(statement)
         return tuple(CycleSessions(c, int(d), int(h), int(m), int(u)) for c, d, h, m, u in rows)
-
-    @staticmethod
-    async def _pulses(session: AsyncSession) -> tuple[PulseFact, ...]:
-        # The track of the topic prompt the pair was given for that session (the first, if
-        # several); the junior's private prep prompt does not set the session's track.
-        track = (
-            select(PromptRow.track)
-            .join(PromptDeliveryRow, PromptDeliveryRow.prompt_id == PromptRow.id)
-            .where(
-                PromptDeliveryRow.pair_id == PulseResponseRow.pair_id,
-                PromptDeliveryRow.session == PulseResponseRow.session_number,
-                PromptDeliveryRow.kind == "topic",
-            )
-            .order_by(PromptDeliveryRow.delivered_at, PromptDeliveryRow.id)
-            .limit(1)
-            .scalar_subquery()
-        )
-        rows = await session.execute(
-            select(
-                PulseResponseRow.person_id,
-                PulseResponseRow.side,
-                PulseResponseRow.rating,
-                PulseResponseRow.met,
-                PulseResponseRow.created_at,
-                track,
-                PulseResponseRow.session_number,
-            ).order_by(PulseResponseRow.id)
-        )
-        return tuple(PulseFact(*row) for row in rows)
 
     @staticmethod
     async def _pair_health(session: AsyncSession, answer_by: date) -> tuple[PairHealth, ...]:
@@ -365,7 +334,11 @@ class Insights(Repository):
         return rows
 
     async def pair_rows(self) -> list[dict[str, Any]]:
-        """pairs.csv: every pair with its round and partners' ids (names are in people.csv)."""
+        """pairs.csv: every pair with its round and partners' ids (names are in people.csv).
+
+        `reasons` are the stored matching reasons, raw: they may name a first name and
+        departments, so the export passes each through `conversations.insights.public_reason`.
+        """
         statement = (
             select(PairRow, CycleRow.number)
             .outerjoin(CycleRow, CycleRow.id == PairRow.cycle_id)
@@ -381,7 +354,7 @@ class Insights(Repository):
                 "mentee_id": pair.mentee_id,
                 "status": pair.status,
                 "score": round(pair.score, 3),
-                "reasons": ";".join(pair.reasons or ()),
+                "reasons": tuple(pair.reasons or ()),
                 "created_at": pair.created_at,
                 "ended_at": pair.ended_at,
             }

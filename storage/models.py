@@ -234,6 +234,9 @@ class PulseResponseRow(Base):
     comment_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     side: Mapped[str] = mapped_column(String(8))  # 'mentor' | 'mentee'
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When a second tap last changed the rating: an answer changed after its window's figures
+    # were published is counted as late rather than silently left out (docs/dashboard.md).
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class SurveyAnswerRow(Base):
@@ -353,3 +356,27 @@ class HealthCheckRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PublishedAggregateRow(Base):
+    """One published pulse figure of a closed window: written once, never updated.
+
+    A window (`kind` 'session' with `period` 'ROUND:SESSION', or 'month' with 'YYYY-MM')
+    has one 'overall' row and, when the privacy rule allows, one row per side group. A window
+    published with fewer than k respondents has its 'overall' row with every figure NULL: its
+    value was never stored, so it can never be shown. See docs/dashboard.md.
+    """
+
+    __tablename__ = "published_aggregates"
+    __table_args__ = (UniqueConstraint("kind", "period", "breakdown", "label"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    period: Mapped[str] = mapped_column(String(32))
+    breakdown: Mapped[str] = mapped_column(String(16))  # 'overall' | 'side'
+    label: Mapped[str] = mapped_column(String(200))
+    track: Mapped[str] = mapped_column(String(64), default="")
+    respondents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    answers: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rating_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)

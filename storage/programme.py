@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 
 from conversations.catalogue import Prompt
 from conversations.domain import PendingInput, PulseAnswer, Session, SessionStatus
@@ -249,10 +249,18 @@ class ProgrammeStore(Repository):
                     created_at=at,
                 )
             )
+            # Only a real change is stamped: a rating changed after its window's figures were
+            # published is then counted as late instead of vanishing unnoticed.
             await session.execute(
                 update(PulseResponseRow)
-                .where(*self._pulse_key(answer.person_id, answer.pair_id, answer.session))
-                .values(rating=answer.rating)
+                .where(
+                    *self._pulse_key(answer.person_id, answer.pair_id, answer.session),
+                    or_(
+                        PulseResponseRow.rating.is_(None),
+                        PulseResponseRow.rating != answer.rating,
+                    ),
+                )
+                .values(rating=answer.rating, changed_at=at)
             )
 
     async def set_pulse_comment(

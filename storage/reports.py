@@ -1,12 +1,14 @@
-"""Headline figures for `mentorbot report` and the dashboard (DESIGN §6)."""
+"""Headline figures for `mentorbot report`, the chat report and the Slack home tab."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
 from conversations.domain import ReportFigures, Status
+from conversations.insights_windows import PublishRules
+from storage.aggregates import PublishedAggregates
 from storage.base import Repository
-from storage.models import DueWorkRow, PairRow, PersonRow, PulseResponseRow, SessionRow
+from storage.models import DueWorkRow, PairRow, PersonRow, SessionRow
 from storage.work_queue import DELIVER_KIND, DONE, STATUSES
 
 _PARTICIPATING = (Status.ENROLLED.value, Status.PAUSED.value)
@@ -16,11 +18,14 @@ _PARTICIPATING = (Status.ENROLLED.value, Status.PAUSED.value)
 class Reports(Repository):
     """`conversations.ports.Reports`."""
 
-    async def figures(self) -> ReportFigures:
+    async def figures(self, rules: PublishRules | None = None) -> ReportFigures:
         """The headline figures; zeros (and no average) before anything happened.
 
         `messages_sent` counts due_work rows of kind 'deliver' that are done;
-        `meetings_reported` counts sessions reported held, once each whoever reported.
+        `meetings_reported` counts sessions reported held, once each whoever reported. The
+        pulse figures (`pulse_responses`, `average_rating`, `raters`, `late_answers`) come only
+        from published windows (`storage.aggregates`), publishing what closed as of
+        `rules.now`; without `rules` they stay empty.
         """
         count = func.count
         scalars = select(
@@ -40,11 +45,6 @@ class Reports(Repository):
             .select_from(SessionRow)
             .where(SessionRow.met.is_(True))
             .scalar_subquery(),
-            select(count()).select_from(PulseResponseRow).scalar_subquery(),
-            select(func.avg(PulseResponseRow.rating)).scalar_subquery(),
-            select(func.count(func.distinct(PulseResponseRow.person_id)))
-            .where(PulseResponseRow.rating.is_not(None))
-            .scalar_subquery(),
         )
         by_role = (
             select(PersonRow.role, count())
@@ -54,19 +54,20 @@ class Reports(Repository):
         delivery = select(DueWorkRow.status, count()).group_by(DueWorkRow.status)
         async with self._sessions() as session:
             row = (await session.execute(scalars)).one()
-            participants, pairs, sent, met, pulses, average, raters = row
+            participants, pairs, sent, met = row
             roles = {role or "none": int(n) for role, n in await session.execute(by_role)}
             counts = dict.fromkeys(STATUSES, 0)
             counts.update({status: int(n) for status, n in await session.execute(delivery)})
+        pulse = await PublishedAggregates(self._sessions).publish(rules) if rules else None
         return ReportFigures(
             participants=int(participants),
             active_pairs=int(pairs),
             messages_sent=int(sent),
             meetings_reported=int(met),
-            pulse_responses=int(pulses),
-            # PostgreSQL's avg() of integers is a Decimal; the report wants a plain float.
-            average_rating=None if average is None else float(average),
-            raters=int(raters),
+            pulse_responses=pulse.answers if pulse else 0,
+            average_rating=pulse.average if pulse else None,
+            raters=(pulse.overall.respondents or 0) if pulse else 0,
+            late_answers=pulse.late if pulse else 0,
             by_role=roles,
             delivery=counts,
         )

@@ -28,6 +28,7 @@ from conversations.domain import (
     RosterEntry,
     Status,
 )
+from conversations.insights_windows import PublishRules
 from conversations.ports import DueWork, NewWork
 from conversations.types import UserRef
 
@@ -323,7 +324,7 @@ class FakeStore:
 
     # --- Reports -----------------------------------------------------------------------------
 
-    async def figures(self) -> ReportFigures:
+    async def figures(self, rules: PublishRules | None = None) -> ReportFigures:
         enrolled = [p for p in self.people.values() if p.status.enrolled]
         by_role: dict[str, int] = {}
         for p in enrolled:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from conversations.insights import Insights, Period, build_insights
+from conversations.insights_windows import PublishedPulse, PublishRules
+from storage.aggregates import PublishedAggregates
 from storage.db import make_sessionmaker
 from storage.insights import Insights as InsightsRepository
 
@@ -19,16 +20,28 @@ def repository(bot: Mentorbot) -> InsightsRepository:
     return InsightsRepository(make_sessionmaker(bot.db))
 
 
+async def published_pulse(bot: Mentorbot, rules: PublishRules | None = None) -> PublishedPulse:
+    """The pulse windows published as of the bot's clock (publishing any that just closed)."""
+    rules = rules or PublishRules.from_config(bot.settings.config, bot.clock.now())
+    return await PublishedAggregates(make_sessionmaker(bot.db)).publish(rules)
+
+
 async def load_insights(bot: Mentorbot, period: Period | None = None) -> Insights:
-    """The dashboard's figures as of the bot's clock, in the programme's time zone."""
+    """The dashboard's figures as of the bot's clock, in the programme's time zone.
+
+    `period` is accepted for old `?period=` links and ignored: the pulse trend is per published
+    window (a round's session, or a month for pairs made by hand), never per week.
+    """
+    del period
     config = bot.settings.config
-    tz = ZoneInfo(config.programme.timezone)
     now = bot.clock.now()
-    today = now.astimezone(tz).date()
+    rules = PublishRules.from_config(config, now)
+    today = rules.today
     # The did-you-meet goes out on the due date; a pair is late once the reminder is due too.
     answer_by = today - timedelta(days=config.programme.remind_after_days)
     data = await repository(bot).gather(today=today, answer_by=answer_by)
-    return build_insights(data, k=config.privacy.min_group_size, now=now, tz=tz, period=period)
+    published = await published_pulse(bot, rules)
+    return build_insights(data, published, k=rules.k, now=now)
 
 
 async def headline_lines(bot: Mentorbot) -> list[str]:

@@ -5,12 +5,14 @@ Only figures that passed the privacy rules reach here; this module lays them out
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from markupsafe import Markup
 
 from bot.dashboard.charts import Bar, Segment, bar_chart, line_chart
 from conversations.insights import Breakdown, Insights
+from conversations.insights_windows import Figure
 
 ROLE_SEGMENTS = (
     ("mentor", "junior mentors", "role-mentor"),
@@ -44,15 +46,17 @@ def _departments(breakdown: Breakdown) -> Markup:
     return bar_chart("departments", "Participants by department and role", bars, legend)
 
 
-def _ratings(chart: str, title: str, breakdown: Breakdown) -> Markup:
+def _ratings(chart: str, title: str, figures: Sequence[Figure]) -> Markup:
+    """Published figures added up over windows: answers, not people (a person answers in
+    several windows)."""
     bars = [
         Bar(
-            g.label,
-            (Segment("average rating", g.average or 0.0, "rating"),),
-            f"{rating(g.average)} · {g.size} people",
+            f.label,
+            (Segment("average rating", f.average or 0.0, "rating"),),
+            f"{rating(f.average)} · {f.answers} answers",
             total=5.0,
         )
-        for g in breakdown.groups
+        for f in figures
     ]
     return bar_chart(chart, title, bars)
 
@@ -88,7 +92,11 @@ def page_context(insights: Insights) -> dict[str, Any]:
             percent(head.meeting_rate),
             f"{head.meetings_held} of {head.sessions_due} sessions held",
         ),
-        ("Pulse", rating(head.average_rating), f"{head.pulse_responses} answers"),
+        (
+            "Pulse",
+            rating(head.average_rating),
+            f"{head.pulse_responses} answers in closed windows",
+        ),
         ("At risk", str(head.at_risk), "pairs that need a nudge"),
     ]
     return {
@@ -106,18 +114,20 @@ def page_context(insights: Insights) -> dict[str, Any]:
         if cycles
         else None,
         "trend_chart": line_chart(
-            "pulse-trend", f"Average pulse rating per {insights.period}", trend_points
+            "pulse-trend", "Average pulse rating per closed window", trend_points
         )
         if trend_points
         else None,
-        "trend_hidden": sum(1 for p in insights.trend if p.average is None),
+        "trend_hidden": insights.pulse.hidden,
+        "late_answers": insights.pulse.late,
+        "windows": insights.pulse.windows,
         "track_chart": _ratings(
             "pulse-by-track", "Average pulse rating by prompt track", insights.by_track
         )
-        if insights.by_track.groups
+        if insights.by_track
         else None,
         "side_chart": _ratings("pulse-by-side", "Average pulse rating by side", insights.by_side)
-        if insights.by_side.groups
+        if insights.by_side
         else None,
         "prompts_chart": bar_chart("prompt-usage", "Prompts given, by track", prompts)
         if prompts

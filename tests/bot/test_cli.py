@@ -44,6 +44,7 @@ def test_report_is_all_zeros_on_an_empty_database(
         "meetings_reported": 0,
         "pulse_responses": 0,
         "average_rating": None,
+        "late_answers": 0,
     }
 
 

@@ -3,14 +3,17 @@
 The lifecycle that fills sessions, prompt deliveries and pulses is built elsewhere; these tests
 seed the rows through the ORM so the figures below are known exactly (k = 5, today 2027-04-01):
 
-- Enrolled: Engineering 7, Sales 6, Legal 2, Finance 1 (16). Legal + Finance = 3 < k, so the
-  department breakdown shows Engineering and Sales only ("other" is suppressed).
+- Enrolled: Engineering 7, Sales 6, Legal 2, Finance 1 (16). Legal + Finance = 3 < k, and
+  hiding them would leave 16 − 7 − 6 = 3 derivable, so Sales joins them: the department
+  breakdown shows Engineering and "other" (9).
 - Round 1: six active pairs, one ended pair (its mentor was later forgotten); round 2: one
   active pair (the Legal senior, back again) and one proposed pair stuck for 31 days.
 - Sessions: round 1 has 13 due, 11 held, 1 missed (pair 2), 1 unanswered (pair 3); round 2 has
   1 due, unanswered but not yet overdue for the at-risk list.
 - Pulses: session 1 (technology prompt) rated by 6 junior mentors and 2 seniors; session 2
   (inclusion prompt) by 2 people only, so inclusion is hidden; a forgotten person's answer.
+  On 1 April round 1's sessions 1 and 2 have closed (due 8 Feb and 8 Mar, 14 days' grace):
+  session 1 is published with 8 respondents (average 35 / 9), session 2 as "not enough answers".
 - Comments: 5 consented (one a spreadsheet formula), 1 private.
 - Queue: 10 sent, 1 failed for good, 1 waiting to retry. One unreachable person, one enrolled
   person with no platform account.

@@ -14,7 +14,7 @@ from bot.cli import main
 from bot.export import safe_cell
 from bot.settings import Secrets, Settings, parse_config
 from storage.db import create_engine, make_sessionmaker, upgrade
-from storage.models import PersonRow
+from storage.models import PairRow, PersonRow
 from tests.dashboard.seed import (
     CONSENTED_COMMENTS,
     FORMULA_COMMENT,
@@ -91,12 +91,18 @@ async def test_export_writes_private_safe_csv_files(db_url: str, tmp_path: Path)
     sessions = read(written[2])
     assert len(sessions) == 22 and {"met", "true", "false", ""} >= {s["met"] for s in sessions}
 
+    # Round 1's session 1 is the only closed window with 5 or more respondents; session 2
+    # (2 people) has no row, and two seniors are too few for a per-side row.
     pulse = read(written[3])
     assert all(int(row["people"]) >= 5 for row in pulse)
-    groups = {(row["dimension"], row["group"]) for row in pulse}
-    assert ("side", "junior mentors") in groups and ("side", "senior leaders") not in groups
-    assert ("track", "technology") in groups and ("track", "inclusion") not in groups
-    assert ("overall", "all") in groups
+    assert [(row["dimension"], row["window"], row["group"]) for row in pulse] == [
+        ("window", "Round 1 · session 1", "all")
+    ]
+    assert (pulse[0]["people"], pulse[0]["answers"], pulse[0]["average_rating"]) == (
+        "8",
+        "9",
+        "3.89",
+    )
 
     comments = [row["comment"] for row in read(written[4])]
     assert list(read(written[4])[0]) == ["comment"]  # no name, pair, date or side column
@@ -134,3 +140,40 @@ def test_cli_export_into_a_file_is_a_user_error(
     assert _cli(tmp_path, monkeypatch, "export", str(tmp_path / "taken" / "sub")) == 1
     err = capsys.readouterr().err
     assert "cannot create" in err and "Traceback" not in err
+
+
+async def test_pairs_csv_reasons_name_no_one_and_no_small_department(
+    db_url: str, tmp_path: Path
+) -> None:
+    seeded = await seed_programme(db_url)
+    reasons = [
+        "teaches ai and excel, which Senior wants to learn",
+        "Engineering ↔ Legal",
+        "Finance ↔ Sales",
+        "level gap 6",
+    ]
+    engine = create_engine(db_url)
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            await session.execute(
+                update(PairRow).where(PairRow.id == seeded.pairs["P1"]).values(reasons=reasons)
+            )
+    finally:
+        await engine.dispose()
+    config = parse_config({"programme": {"start_date": "2027-01-11"}})
+    settings = Settings(config, Secrets(database_url=db_url))
+    from bot.export import run_export
+
+    async with build_app(settings, clock=FakeClock(NOW)) as app:
+        written = await run_export(app, tmp_path)
+    pairs = {int(row["id"]): row for row in read(written[1])}
+    # Engineering (7 people) is the only department the dashboard shows: Sales (6) joins Legal
+    # and Finance (3 together) in "other", or they would follow from the total.
+    assert pairs[seeded.pairs["P1"]]["reasons"] == (
+        "teaches ai and excel, which the mentee wants to learn;"
+        "Engineering ↔ another department;another department ↔ another department;level gap 6"
+    )
+    text = written[1].read_text(encoding="utf-8-sig")
+    names = {row["name"].split()[0] for row in read(written[0]) if row["name"]}
+    assert not any(name in text for name in names)
+    assert not any(dept in text for dept in ("Legal", "Finance", "Sales"))

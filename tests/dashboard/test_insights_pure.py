@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -18,18 +17,18 @@ from conversations.insights import (
     ParticipantFact,
     Participation,
     PromptFact,
-    PulseFact,
     Tally,
     build_insights,
     k_anonymous,
     pairs_at_risk,
-    rating_trend,
+    public_reason,
     retention,
     shareable_comments,
 )
+from conversations.insights_windows import PublishedPulse
 
 NOW = datetime(2027, 4, 1, 10, 0, tzinfo=UTC)
-UTC_ZONE = ZoneInfo("UTC")
+NOTHING_PUBLISHED = PublishedPulse(k=5)
 
 
 def tally(label: str, *people: int) -> Tally:
@@ -54,16 +53,37 @@ def test_small_groups_merge_into_other() -> None:
     assert result.groups[-1].size == 5 and result.merged == 2
 
 
-def test_a_small_other_is_suppressed() -> None:
-    result = k_anonymous([tally("Eng", *range(6)), tally("Legal", 10, 11), tally("HR", 20)], k=5)
-    assert labels(result) == ["Eng"]
-    assert result.suppressed and result.merged == 2
+def test_a_small_other_takes_in_the_smallest_group_rather_than_vanish() -> None:
+    # Hiding "other" (3 people) would leave it derivable: 15 in all, minus 6 and 6 shown.
+    result = k_anonymous(
+        [
+            tally("Eng", *range(6)),
+            tally("Sales", *range(30, 36)),
+            tally("Legal", 10, 11),
+            tally("HR", 20),
+        ],
+        k=5,
+    )
+    assert labels(result) == ["Eng", OTHER]
+    assert result.groups[-1].size == 9 and result.merged == 3 and not result.suppressed
+
+
+def test_when_everything_together_is_under_k_nothing_is_shown() -> None:
+    result = k_anonymous([tally("Eng", *range(3)), tally("Legal", 10)], k=5)
+    assert labels(result) == [] and result.suppressed
 
 
 def test_other_counts_a_person_in_two_small_groups_once() -> None:
-    # Tracks overlap: one person answers for both. Three people, not four, so "other" is hidden.
+    # Tracks overlap: one person answers for both. Three people, not four: nothing is shown.
     result = k_anonymous([tally("technology", 1, 2), tally("inclusion", 2, 3)], k=4)
     assert labels(result) == [] and result.suppressed
+
+
+def test_answers_of_forgotten_people_only_are_not_left_out_to_be_derived() -> None:
+    forgotten = Tally("inclusion", frozenset(), ratings=(1,))
+    result = k_anonymous([Tally("technology", frozenset(range(6)), (4,) * 6), forgotten], k=5)
+    # "other" would hold no one countable: it takes in technology, and nothing stands alone.
+    assert labels(result) == [OTHER] and result.groups[0].ratings.count(1) == 1
 
 
 def test_a_group_called_other_joins_the_merged_group() -> None:
@@ -90,6 +110,10 @@ def test_no_shown_group_ever_has_fewer_than_k_people(
     assert all(g.size >= k for g in result.groups)
     shown = {g.label for g in result.groups} - {OTHER}
     assert all(len(groups[label]) >= k for label in shown)
+    # Nothing is left to derive as "everyone minus the groups shown": all or nothing is shown.
+    everyone = frozenset().union(*groups.values())
+    covered = frozenset().union(*(g.people for g in result.groups))
+    assert covered == everyone or (result.groups == () and len(everyone) < k)
 
 
 def _data(**fields: object) -> InsightsData:
@@ -98,13 +122,27 @@ def _data(**fields: object) -> InsightsData:
 
 def test_small_departments_never_appear_anywhere_in_the_insights() -> None:
     participants = [ParticipantFact(i, "mentor", "Engineering") for i in range(6)]
+    participants += [ParticipantFact(i, "mentor", "Sales") for i in range(20, 27)]
     participants += [ParticipantFact(10, "mentee", "Legal"), ParticipantFact(11, "mentee", "HR")]
     pair = PairHealth(1, "Ann", "Bob", "active", 1, NOW, held=0, missed=2, unanswered=0)
     insights = build_insights(
-        _data(participants=tuple(participants), pairs=(pair,)), k=5, now=NOW, tz=UTC_ZONE
+        _data(participants=tuple(participants), pairs=(pair,)), NOTHING_PUBLISHED, k=5, now=NOW
     )
-    assert labels(insights.departments) == ["Engineering"]
+    # Legal + HR (2) would follow from 15 − 7 − 6; Engineering joins them instead.
+    assert labels(insights.departments) == ["Sales", OTHER]
+    assert insights.departments.groups[-1].size == 8
     assert "Legal" not in repr(insights) and "HR" not in repr(insights)
+
+
+def test_export_reasons_name_no_one_and_only_departments_that_are_shown() -> None:
+    shown = {"Engineering", "Sales"}
+    assert (
+        public_reason("teaches ai and excel, which Zoë wants to learn", shown)
+        == "teaches ai and excel, which the mentee wants to learn"
+    )
+    assert public_reason("Engineering ↔ Legal", shown) == "Engineering ↔ another department"
+    assert public_reason("legal ↔ sales", shown) == "another department ↔ sales"
+    assert public_reason("level gap 4", shown) == "level gap 4"
 
 
 def test_at_risk_lists_names_and_never_departments_ratings_or_comments() -> None:
@@ -123,44 +161,16 @@ def test_a_proposed_pair_is_at_risk_after_21_days_without_consent() -> None:
     assert [p.pair_id for p in pairs_at_risk([fresh, stuck, on_track], NOW)] == [2]
 
 
-def _pulse(
-    who: int | None, rating: int, *, side: str = "mentor", track: str = "technology", days: int = 0
-) -> PulseFact:
-    return PulseFact(who, side, rating, True, NOW - timedelta(days=days), track, 1)
-
-
-def test_the_juniors_pulse_is_never_attributed() -> None:
-    # One pair: the senior (an admin, say) must not learn the junior's rating of 1 anywhere.
-    pulses = (_pulse(1, 1, side="mentor"), _pulse(2, 5, side="mentee"))
+def test_no_rating_figure_is_built_from_anything_but_published_windows() -> None:
+    # One pair: the senior (an admin, say) must not learn the junior's rating anywhere. The
+    # raw facts carry no pulse answers at all; with nothing published there is no figure.
+    fields = {f.name for f in dataclasses.fields(InsightsData)}
+    assert not any("pulse" in name or "rating" in name for name in fields)
     pair = PairHealth(7, "Junior", "Senior", "active", 1, NOW, held=1, missed=1, unanswered=0)
-    insights = build_insights(_data(pulses=pulses, pairs=(pair,)), k=5, now=NOW, tz=UTC_ZONE)
-    assert insights.headline.average_rating is None
-    assert all(p.average is None for p in insights.trend)
-    assert insights.by_track.groups == () and insights.by_side.groups == ()
-    assert "rating" not in repr(insights.at_risk) and "1.0" not in repr(insights.at_risk)
-    assert insights.headline.pulse_responses == 2  # how many answered is fine to show
-
-
-def test_ratings_show_as_averages_once_k_people_answered() -> None:
-    pulses = tuple(_pulse(i, 4 if i % 2 else 2) for i in range(1, 7))
-    insights = build_insights(_data(pulses=pulses), k=5, now=NOW, tz=UTC_ZONE)
-    assert insights.headline.average_rating == pytest.approx(3.0)
-    assert labels(insights.by_track) == ["technology"]
-
-
-def test_forgotten_respondents_count_as_nobody() -> None:
-    pulses = tuple(_pulse(None, 3) for _ in range(10))
-    insights = build_insights(_data(pulses=pulses), k=5, now=NOW, tz=UTC_ZONE)
-    assert insights.headline.average_rating is None and insights.by_track.groups == ()
-
-
-def test_trend_is_weekly_for_a_short_history_and_blanks_small_weeks() -> None:
-    pulses = [_pulse(i, 4, days=14) for i in range(5)] + [_pulse(9, 1, days=0)]
-    points = rating_trend(pulses, 5, UTC_ZONE, "week")
-    assert [p.average for p in points] == [4.0, None]
-    assert points[0].start.weekday() == 0  # weeks start on Monday
-    long = [_pulse(i, 3, days=200) for i in range(5)] + [_pulse(i, 3) for i in range(5)]
-    assert build_insights(_data(pulses=tuple(long)), k=5, now=NOW, tz=UTC_ZONE).period == "month"
+    insights = build_insights(_data(pairs=(pair,)), NOTHING_PUBLISHED, k=5, now=NOW)
+    assert insights.headline.average_rating is None and insights.headline.pulse_responses == 0
+    assert insights.trend == () and insights.by_track == () and insights.by_side == ()
+    assert "rating" not in repr(insights.at_risk)
 
 
 def test_retention_counts_enrolled_mentors_and_returners() -> None:
@@ -195,7 +205,7 @@ def test_prompt_usage_and_headline() -> None:
         matched_people=3,
         pair_statuses={"active": 2},
     )
-    insights = build_insights(data, k=5, now=NOW, tz=UTC_ZONE)
+    insights = build_insights(data, NOTHING_PUBLISHED, k=5, now=NOW)
     assert insights.prompts.by_track == {"inclusion": 0, "technology": 3, "technology (prep)": 2}
     assert insights.prompts.unused == 1 and insights.prompts.top[0].prompt_id == 1
     assert insights.headline.match_rate == pytest.approx(0.75)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from conversations.insights import CycleSessions, build_insights
+from conversations.insights import OTHER, CycleSessions, build_insights
+from conversations.insights_windows import MIXED_TRACKS, PublishedPulse, PublishRules
+from storage.aggregates import PublishedAggregates, pulse_facts
 from storage.db import create_engine, make_sessionmaker
 from storage.insights import FORGOTTEN_NAME, Insights
 from tests.dashboard.seed import (
@@ -42,9 +44,9 @@ async def test_empty_database_gives_empty_facts(db_url: str) -> None:
         data = await Insights(make_sessionmaker(engine)).gather(today=TODAY, answer_by=ANSWER_BY)
     finally:
         await engine.dispose()
-    assert data.participants == () and data.pulses == () and data.cycles == ()
+    assert data.participants == () and data.cycles == ()
     assert data.queue == {"pending": 0, "leased": 0, "done": 0, "failed": 0}
-    insights = build_insights(data, k=5, now=NOW, tz=ZoneInfo("UTC"))
+    insights = build_insights(data, PublishedPulse(5), k=5, now=NOW)
     assert insights.headline.meeting_rate is None and insights.headline.match_rate is None
 
 
@@ -61,11 +63,13 @@ async def test_raw_facts_of_the_seeded_programme(seeded: tuple[Insights, Seeded]
         CycleSessions(1, due=13, held=11, missed=1, unanswered=1),
         CycleSessions(2, due=1, held=0, missed=0, unanswered=1),
     ]
-    assert len(data.pulses) == 11
-    tracks = sorted((p.track or "-", p.session_number) for p in data.pulses)
+    async with repo._sessions() as session:
+        pulses = await pulse_facts(session)
+    assert len(pulses) == 11 and {p.cycle for p in pulses} == {1}
+    tracks = sorted((p.track or "-", p.session_number) for p in pulses)
     assert tracks.count(("technology", 1)) == 8 and tracks.count(("inclusion", 2)) == 2
     assert ("-", 1) in tracks  # the ended pair got no prompt
-    assert sum(1 for p in data.pulses if p.respondent is None) == 1
+    assert sum(1 for p in pulses if p.respondent is None) == 1
 
     health = {h.pair_id: h for h in data.pairs}
     assert set(health) == {ids.pairs[k] for k in ("P1", "P2", "P3", "P4", "P5", "P6", "P8", "P9")}
@@ -95,22 +99,29 @@ async def test_raw_facts_of_the_seeded_programme(seeded: tuple[Insights, Seeded]
 async def test_dashboard_figures_of_the_seeded_programme(seeded: tuple[Insights, Seeded]) -> None:
     repo, ids = seeded
     data = await repo.gather(today=TODAY, answer_by=ANSWER_BY)
-    insights = build_insights(data, k=5, now=NOW, tz=ZoneInfo("Europe/London"))
+    rules = PublishRules(5, ZoneInfo("Europe/London"), NOW, timedelta(days=14))
+    published = await PublishedAggregates(repo._sessions).publish(rules)
+    insights = build_insights(data, published, k=5, now=NOW)
 
     head = insights.headline
     assert (head.participants, head.sessions_due, head.meetings_held) == (16, 14, 11)
     assert head.meeting_rate == pytest.approx(11 / 14)
     assert head.by_role == {"mentor": 8, "mentee": 8}
-    assert head.average_rating == pytest.approx((6 * 4 + 2 * 5 + 2 + 3 + 1) / 11)
-    assert [g.label for g in insights.departments.groups] == ["Engineering", "Sales"]
-    assert insights.departments.suppressed and insights.departments.merged == 2
-    assert [g.label for g in insights.by_track.groups] == ["technology"]
-    assert [g.label for g in insights.by_side.groups] == ["junior mentors"]
-    assert insights.period == "week"
-    assert [(p.start, p.average is not None) for p in insights.trend] == [
-        (date(2027, 2, 8), True),
-        (date(2027, 3, 8), False),
+    # Round 1's sessions 1 and 2 have closed (due 8 Feb and 8 Mar, 14 days' grace). Session 1
+    # has 8 respondents; session 2 only 2, so it shows nothing, for good.
+    assert head.average_rating == pytest.approx((6 * 4 + 2 * 5 + 1) / 9)
+    assert head.pulse_responses == 9
+    # Legal and Finance (3) would follow from 16 − 7 − 6: Sales joins them in "other".
+    assert [g.label for g in insights.departments.groups] == ["Engineering", OTHER]
+    assert not insights.departments.suppressed and insights.departments.merged == 3
+    # Two seniors answered: a per-side figure would leave them derivable, so none is shown.
+    assert insights.by_side == ()
+    assert [(f.label, f.answers) for f in insights.by_track] == [(MIXED_TRACKS, 9)]
+    assert [(p.label, p.average is not None) for p in insights.trend] == [
+        ("R1 S1", True),
+        ("R1 S2", False),
     ]
+    assert insights.pulse.hidden == 1 and insights.pulse.late == 0
     at_risk = {p.pair_id: p.reason for p in insights.at_risk}
     assert set(at_risk) == {ids.pairs["P2"], ids.pairs["P3"], ids.pairs["P9"]}
     assert "waiting for consent for 31 days" in at_risk[ids.pairs["P9"]]

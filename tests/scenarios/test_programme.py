@@ -22,6 +22,9 @@ from bot.settings import Secrets, Settings, parse_config
 from bot.simulation import Received, Simulation, button
 from conversations import actions
 from conversations.domain import Identity, PairStatus, SessionStatus
+from conversations.insights_windows import PublishRules
+from storage.aggregates import PublishedAggregates
+from storage.db import make_sessionmaker
 from tests.scenarios.test_matching_round import PEOPLE
 
 LONDON = ZoneInfo("Europe/London")
@@ -136,10 +139,15 @@ async def _check_storage(app: Mentorbot) -> None:
     assert pair_a.status is PairStatus.ENDED  # graduated, kept in history
     sessions = await app.store.sessions_of(pair_a.id)
     assert [s.status for s in sessions] == [SessionStatus.MET] * 6
-    figures = await app.store.figures()
+    rules = PublishRules.from_config(app.settings.config, app.clock.now())
+    figures = await app.store.figures(rules)
     assert figures.meetings_reported == 6 + 4  # pair B held 1, 4 (moved), 5, 6
     assert figures.active_pairs == 0
-    assert figures.average_rating == 4.0
+    # Both pairs have ended, so every session window has closed; four people are fewer than
+    # k, so each was published as "not enough answers" and no average reaches an admin.
+    assert figures.average_rating is None and figures.pulse_responses == 0
+    published = await PublishedAggregates(make_sessionmaker(app.db)).publish(rules)
+    assert len(published.windows) == 6 and published.hidden == 6
     again = await app.store.survey_answers(pair_a.id)
     assert set(again.values()) >= {"good", "yes"}
 
