@@ -62,13 +62,17 @@ class Identifiers:
 
         Emails and platform ids match in any case, names and titles as written (a name like
         "Will" must not match "will"). Boundaries keep "ana@x.com" out of "diana@x.com" and
-        "Ana" out of "Banana"; a full stop ending a sentence still ends the match.
+        "Ana" out of "Banana"; a full stop ending a sentence still ends the match. `weak` adds
+        the first name and title.
         """
         if weak not in self._patterns:
             parts = [rf"(?i:(?<![\w.+-]){re.escape(e)}(?![\w-]|\.\w))" for e in self.emails]
-            parts += [rf"(?i:(?<![\w:-]){re.escape(i)}(?![\w-]))" for i in self.platform_ids]
-            words = [*self.names, *(self.weak if weak else ())]
-            parts += [rf"(?<!\w){re.escape(w)}(?!\w)" for w in words]
+            parts += [rf"(?i:(?<![\w-]){re.escape(i)}(?![\w-]))" for i in self.platform_ids]
+            parts += [rf"(?<!\w){re.escape(n)}(?!\w)" for n in self.names]
+            # A first name followed by a capitalised word is someone else's full name
+            # ("Ana Diaz" when erasing Ana Lopez).
+            if weak:
+                parts += [rf"(?<!\w){re.escape(w)}(?!\w)(?!\s+[A-Z])" for w in self.weak]
             # Longest first: "Ana Lopez" is replaced whole rather than leaving "Lopez".
             parts.sort(key=len, reverse=True)
             self._patterns[weak] = re.compile("|".join(parts)) if parts else None
