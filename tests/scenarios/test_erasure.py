@@ -140,3 +140,53 @@ async def test_forget_me_leaves_no_trace_of_the_person_in_any_table(db_url: str)
         assert after.average_rating == before.average_rating
         # Still nothing after the ticks that followed.
         assert await _scan(app.db) == []
+
+
+async def test_an_admin_forgets_someone_after_confirming_and_only_an_admin_can(
+    db_url: str,
+) -> None:
+    clock = SimulatedClock(PUBLISH)
+    async with build_app(settings(db_url), clock=clock, rng=random.Random(5)) as app:
+        sender = ConsoleSender(io.StringIO(), names=str, clock=clock.now)
+        sender.silent = True
+        app.add_sender(sender)
+        sim = Simulation(app, clock, sender, People())
+        await app.store.import_roster(ROSTER, deactivate_missing=False, dry_run=False, at=PUBLISH)
+        for person in await app.store.all_people():
+            await app.store.link_identity(Identity(person.id, PLATFORM, TENANT, person.email))
+        await sim.say("ceo@x.com", "match publish")
+        await sim.run_until(PUBLISH + timedelta(days=10))  # Femi accepted; they were introduced
+        ana = await app.store.person_by_email(EMAIL)
+        assert ana is not None
+        assert [p.status for p in await app.store.pairs_of(ana.id)] == [PairStatus.ACTIVE]
+
+        assert "`forget EMAIL`" in (await sim.say("ceo@x.com", "help"))[0].fallback_text
+        [unknown] = await sim.say("ceo@x.com", "forget nobody@x.com")
+        assert "can't find nobody@x.com" in unknown.fallback_text
+        [asked] = await sim.say("ceo@x.com", "forget ana@x.com")
+        assert FULL_NAME in asked.fallback_text and "can't be undone" in asked.fallback_text
+        await sim.tap("ceo@x.com", button(asked, actions.PRIVACY_FORGET_PERSON, "cancel"))
+        # A non-admin replaying the admin's button is refused, and it is recorded.
+        [refused] = await sim.tap(
+            "bo@x.com", button(asked, actions.PRIVACY_FORGET_PERSON, f":{ana.id}")
+        )
+        assert "Only programme admins" in refused.fallback_text
+        assert await app.store.person_by_email(EMAIL) is not None  # nothing erased yet
+
+        [done] = await sim.tap(
+            "ceo@x.com", button(asked, actions.PRIVACY_FORGET_PERSON, f":{ana.id}")
+        )
+
+        pseudonym = f"forgotten-{ana.id}@invalid"
+        assert pseudonym in done.fallback_text
+        assert await app.store.person_by_email(EMAIL) is None
+        entries = [(e.actor, e.action, e.detail) for e in await app.store.recent(50)]
+        assert ("ceo@x.com", "forget", pseudonym) in entries
+        assert ("bo@x.com", "refused", "forget") in entries
+        assert await _scan(app.db) == []
+        # Femi hears the pairing ended, without her name.
+        told = len(sender.sent)
+        await sim.run_until(clock.now() + timedelta(days=3))
+        [gone] = [m for a, m in sender.sent[told:] if a.conversation_id == "cfo@x.com"]
+        assert gone.kind == "partner_left" and "your partner has stepped back" in gone.fallback_text
+        assert FIRST_NAME not in gone.fallback_text
