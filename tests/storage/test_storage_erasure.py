@@ -199,3 +199,57 @@ async def test_forget_cuts_their_answers_loose_and_keeps_the_partners(store: Sql
         today=date(2027, 3, 20), answer_by=date(2027, 3, 15)
     )
     assert sorted((p.side, p.rating) for p in insights.pulses) == [("mentee", 5), ("mentor", 4)]
+
+
+async def test_migration_0005_cuts_the_pair_from_answers_forgotten_before_it(
+    blank_db_url: str,
+) -> None:
+    """Answers of people forgotten under 0002 kept pair_id and a comment: the upgrade cuts
+    both, and leaves everyone else's answers alone."""
+    from sqlalchemy import text
+
+    from storage.db import create_engine, upgrade
+
+    await upgrade(blank_db_url, revision="0002")
+    engine = create_engine(blank_db_url)
+    statements = [
+        "INSERT INTO people (id, email, name, title, level, department, timezone, teaches, "
+        "learns, status, first_in_line, created_at, updated_at) VALUES "
+        "(1, 'forgotten-1@invalid', '', '', 2, '', '', '[]', '[]', 'left', false, :at, :at), "
+        "(2, 'femi@x.com', 'Femi', '', 7, '', '', '[]', '[]', 'enrolled', false, :at, :at)",
+        "INSERT INTO pairs (id, mentor_id, mentee_id, score, reasons, status, created_at) "
+        "VALUES (1, 1, 2, 1.0, '[]', 'ended', :at)",
+        "INSERT INTO pulse_responses (person_id, pair_id, session_number, rating, comment, "
+        "comment_consent, side, created_at) VALUES "
+        "(NULL, 1, 1, 4, 'said before', true, 'mentor', :at), "
+        "(2, 1, 1, 5, 'mine', true, 'mentee', :at)",
+        "INSERT INTO survey_answers (person_id, pair_id, question, answer, side, created_at) "
+        "VALUES (NULL, 1, 'again', 'yes', 'mentor', :at), (2, 1, 'again', 'no', 'mentee', :at)",
+    ]
+    try:
+        async with engine.begin() as connection:
+            for statement in statements:
+                await connection.execute(text(statement), {"at": T0})
+    finally:
+        await engine.dispose()
+
+    await upgrade(blank_db_url)
+
+    engine = create_engine(blank_db_url)
+    try:
+        async with engine.connect() as connection:
+            pulses = (
+                await connection.execute(
+                    text("SELECT person_id, pair_id, comment, rating FROM pulse_responses "
+                         "ORDER BY id")
+                )
+            ).all()  # fmt: skip
+            surveys = (
+                await connection.execute(
+                    text("SELECT person_id, pair_id, answer FROM survey_answers ORDER BY id")
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    assert [tuple(r) for r in pulses] == [(None, None, None, 4), (2, 1, "mine", 5)]
+    assert [tuple(r) for r in surveys] == [(None, None, "yes"), (2, 1, "no")]
