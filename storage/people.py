@@ -231,15 +231,14 @@ class People(Repository):
             await _erase_from_audit(session, found, pseudonym)
             await _erase_answers(session, found, pseudonym)
             await _erase_pending_inputs(session, found)
-            pairs = PairRow.__table__
+            pairs = _table(PairRow)
             mine = or_(pairs.c.mentor_id == person_id, pairs.c.mentee_id == person_id)
             await session.execute(
                 update(pairs).where(mine).values(reasons=[], conversation_ids=None)
             )
+            sessions = _table(SessionRow)
             await session.execute(
-                update(SessionRow.__table__)
-                .where(SessionRow.__table__.c.reported_by == person_id)
-                .values(reported_by=None)
+                update(sessions).where(sessions.c.reported_by == person_id).values(reported_by=None)
             )
             await session.execute(delete(IdentityRow).where(IdentityRow.person_id == person_id))
             row.email = pseudonym
@@ -310,8 +309,8 @@ async def _identifiers(session: AsyncSession, row: PersonRow) -> Identifiers:
 
 
 def _naming(columns: Sequence[Any], found: Identifiers) -> Any:
-    """SQL pre-filter: any of these text or JSON columns contains a strong identifier (case
-    aside). Python then checks whole words; this only spares reading every row."""
+    """SQL pre-filter: any of these text or JSON columns contains one of the identifiers (case
+    aside). Python then checks whole words and context; this only spares reading every row."""
     needles = found.like_needles()
     return or_(
         false(),
@@ -399,7 +398,8 @@ async def _erase_from_audit(session: AsyncSession, found: Identifiers, pseudonym
 async def _erase_answers(session: AsyncSession, found: Identifiers, pseudonym: str) -> None:
     """Their pulse and survey answers keep only what an anonymous figure needs: no person, no
     pair (the partner is known, so the pair would name them), no comment, a coarse date.
-    Partners' comments that name them get the pseudonym instead."""
+    Other people's comments that name them get the pseudonym instead (within their pairs a
+    first name is enough)."""
     pulses = _table(PulseResponseRow)
     surveys = _table(SurveyAnswerRow)
     for table, extra in ((pulses, {"comment": None, "comment_consent": False}), (surveys, {})):
@@ -414,17 +414,16 @@ async def _erase_answers(session: AsyncSession, found: Identifiers, pseudonym: s
                 .values(person_id=None, pair_id=None, created_at=bindparam("b_at"), **extra),
                 cut,
             )
-    if not found.pair_ids:
-        return
     comments = await session.execute(
-        select(pulses.c.id, pulses.c.comment).where(
-            pulses.c.pair_id.in_(sorted(found.pair_ids)), pulses.c.comment.is_not(None)
+        select(pulses.c.id, pulses.c.pair_id, pulses.c.comment).where(
+            pulses.c.comment.is_not(None),
+            or_(pulses.c.pair_id.in_(sorted(found.pair_ids)), _naming([pulses.c.comment], found)),
         )
     )
     scrubbed = [
         {"b_id": answer_id, "b_comment": found.scrub(comment, pseudonym)}
-        for answer_id, comment in comments
-        if found.mentions(comment, weak=True)
+        for answer_id, pair_id, comment in comments
+        if found.mentions(comment, weak=pair_id in found.pair_ids)
     ]
     if scrubbed:
         await session.execute(

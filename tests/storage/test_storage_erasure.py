@@ -142,8 +142,9 @@ async def test_forget_cancels_unsent_messages_about_them_and_strips_sent_ones(
 
 async def test_forget_cuts_their_answers_loose_and_keeps_the_partners(store: SqlStore) -> None:
     ids = await _people(store)
-    ana, femi = ids["ana"], ids["femi"]
+    ana, femi, diana, bo = ids["ana"], ids["femi"], ids["diana"], ids["bo"]
     pair = await _pair(store, ana, femi, [])
+    elsewhere = await _pair(store, bo, diana, [])
     async with store._sessions.begin() as session:
         session.add(SessionRow(pair_id=pair, number=1, due_date=date(2027, 3, 8), status="met",
                                met=True, reported_by=ana, reported_at=T0))  # fmt: skip
@@ -155,6 +156,11 @@ async def test_forget_cuts_their_answers_loose_and_keeps_the_partners(store: Sql
             )  # fmt: skip
             session.add(SurveyAnswerRow(person_id=person, pair_id=pair, question="again",
                                         answer="yes", side=side, created_at=T0))  # fmt: skip
+        session.add(
+            PulseResponseRow(person_id=bo, pair_id=elsewhere, session_number=1, met=True,
+                             rating=3, comment="Ana Lopez showed me SQL. Ana Diaz laughed",
+                             comment_consent=True, side="mentor", created_at=T0)
+        )  # fmt: skip
         session.add(PendingInputRow(person_id=ana, kind="pulse.comment",
                                     context={"pair": pair}, expires_at=T0))  # fmt: skip
     await store.record("ceo@x.com", "pause", "ana@x.com (Ana Lopez) until 2027-04-01", at=T0)
@@ -173,6 +179,15 @@ async def test_forget_cuts_their_answers_loose_and_keeps_the_partners(store: Sql
         (None, None, "mentor", 4, None, monday_noon),
         # The partner's answer stays theirs; their comment no longer names her.
         (femi, pair, "mentee", 5, f"forgotten-{ana}@invalid was great", T0),
+        # Elsewhere, a comment naming her in full loses her name; another Ana stays.
+        (
+            bo,
+            elsewhere,
+            "mentor",
+            3,
+            f"forgotten-{ana}@invalid showed me SQL. Ana Diaz laughed",
+            T0,
+        ),
     ]
     surveys = await _rows(store, SurveyAnswerRow)
     assert [(s.person_id, s.pair_id, s.answer, s.created_at) for s in surveys] == [
@@ -198,7 +213,11 @@ async def test_forget_cuts_their_answers_loose_and_keeps_the_partners(store: Sql
     insights = await Insights(store._sessions).gather(
         today=date(2027, 3, 20), answer_by=date(2027, 3, 15)
     )
-    assert sorted((p.side, p.rating) for p in insights.pulses) == [("mentee", 5), ("mentor", 4)]
+    assert sorted((p.side, p.rating) for p in insights.pulses) == [
+        ("mentee", 5),
+        ("mentor", 3),
+        ("mentor", 4),
+    ]
 
 
 async def test_migration_0005_cuts_the_pair_from_answers_forgotten_before_it(
