@@ -20,6 +20,8 @@ from storage.mapping import is_forgotten
 # Payload keys that point at a person or at a pair (engine work uses "person" and "pair").
 PERSON_KEYS = frozenset({"person_id", "person", "mentor_id", "mentee_id"})
 PAIR_KEYS = frozenset({"pair_id", "pair"})
+# A shorter email local part standing in for a missing name only counts as a weak identifier.
+MIN_NAME_LENGTH = 3
 # What a cancelled message records as its last error (see WorkQueue.cancel).
 FORGOTTEN_REASON = "cancelled: a person in it asked to be forgotten"
 
@@ -128,12 +130,14 @@ def gather(
     """The identifiers of one person from their row, their pairs and their platform
     identities, given as (user id, DM conversation id, serialized Teams conversation
     reference)."""
-    # A name-less person is shown by their email's local part, so that names them too. A row
+    # A name-less person is shown by their email's local part (`Person.display_name`), so that
+    # names them too; a very short one ("jo") is too common a word to count on its own. A row
     # forgotten before holds only the placeholder, which is no identifier.
     forgotten_before = is_forgotten(email)
-    shown = name.strip() or email.split("@", 1)[0]  # as `Person.display_name` shows them
-    names = set() if forgotten_before else {shown}
-    weak = set() if forgotten_before else {shown.split()[0], title.strip()}
+    shown = name.strip() or email.split("@", 1)[0]
+    strong_name = bool(name.strip()) or len(shown) >= MIN_NAME_LENGTH
+    names = set() if forgotten_before or not strong_name else {shown}
+    weak = set() if forgotten_before else {shown, shown.split()[0], title.strip()}
     platform_ids: set[str] = set()
     for user_id, dm_id, reference in identities:
         platform_ids.update((user_id, dm_id))

@@ -272,3 +272,40 @@ async def test_migration_0005_cuts_the_pair_from_answers_forgotten_before_it(
         await engine.dispose()
     assert [tuple(r) for r in pulses] == [(None, None, None, 4), (2, 1, "mine", 5)]
     assert [tuple(r) for r in surveys] == [(None, None, "yes"), (2, 1, "no")]
+
+
+def test_identifiers_match_whole_words_only() -> None:
+    import json
+
+    from storage.erasure import gather
+
+    reference = json.dumps(
+        {"user": {"id": "29:1x", "aadObjectId": "aad-1", "name": "Ana L."},
+         "conversation": {"id": "a:chat-1"}, "serviceUrl": "https://smba.example/"}
+    )  # fmt: skip
+    found = gather(
+        7,
+        email="ana@x.com",
+        name="Ana Lopez",
+        title="CFO",
+        pair_ids=[3],
+        partner_ids=[7, 8],
+        identities=[("U0ANA", "D0ANA", ""), ("aad-1", "a:chat-1", reference)],
+    )
+    assert found.platform_ids == ("29:1x", "D0ANA", "U0ANA", "a:chat-1", "aad-1")
+    assert found.names == ("Ana L.", "Ana Lopez") and found.partner_ids == {8}
+    for text in ("Mail ANA@X.com.", "Ana Lopez, CFO", "to slack:D0ANA", "<@u0ana>"):
+        assert found.mentions(text), text
+    for text in ("diana@x.com", "ana@x.com.au", "Banana", "Ana Diaz", "CFO", "U0ANAB"):
+        assert not found.mentions(text), text
+    assert found.mentions("Hi Ana, the CFO", weak=True)
+    assert not found.mentions("Ana Diaz", weak=True)  # someone else's full name
+    assert found.scrub("Ana Lopez (CFO): ana@x.com. Ana Diaz", "P") == "P (P): P. Ana Diaz"
+    assert found.in_circle({"to": {"type": "person", "person_id": 8}})
+    assert not found.refers_to({"to": {"type": "person", "person_id": 8}})
+    assert found.refers_to({"pair": 3, "step": "prompt"})
+    # Nameless: the local part stands in, when long enough to be no common word.
+    assert gather(1, email="jo@x.com", name="", title="", pair_ids=[], partner_ids=[],
+                  identities=[]).names == ()  # fmt: skip
+    assert gather(1, email="forgotten-1@invalid", name="", title="", pair_ids=[], partner_ids=[],
+                  identities=[]).pattern() is None  # fmt: skip
