@@ -79,6 +79,12 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("serve", help="run the HTTP server and the scheduler")
 
+    forget = sub.add_parser(
+        "forget", help="erase one person's personal data (what `forget me` does in chat)"
+    )
+    forget.add_argument("email", metavar="EMAIL")
+    forget.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
     teams = sub.add_parser("teams", help="Microsoft Teams tools")
     teams_sub = teams.add_subparsers(dest="teams_command", required=True, metavar="ACTION")
     package = teams_sub.add_parser("package", help="write the Teams app package to upload")
@@ -172,6 +178,37 @@ async def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _forget(args: argparse.Namespace) -> int:
+    from conversations.enrolment import erase
+
+    async with build_app(_settings(args)) as app:
+        person = await app.store.person_by_email(args.email)
+        if person is None:
+            raise UserError(
+                f"nobody with the email {args.email!r} is in the directory; check the spelling "
+                "(`mentorbot export DIR` writes everyone to people.csv)"
+            )
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise UserError("add --yes to erase without being asked (stdin is not a terminal)")
+            print(
+                f"This erases {person.display_name} <{person.email}> everywhere and cancels "
+                "messages about them that have not gone out. It can't be undone."
+            )
+            answer = await asyncio.to_thread(input, "Type yes to erase: ")
+            if answer.strip().casefold() != "yes":
+                print("Nothing was erased.")
+                return 1
+        now = app.clock.now()
+        # Recorded before erasing, by email: erasing rewrites it to the pseudonym.
+        await app.store.record("cli", "forget", person.email, at=now)
+        await erase(app.engine, person, now)
+        erased = await app.store.get_person(person.id)
+    pseudonym = erased.email if erased is not None else f"person {person.id}"
+    print(f"Erased. The audit log and the programme's history now call them {pseudonym}.")
+    return 0
+
+
 async def _export(args: argparse.Namespace) -> int:
     from bot.export import run_export
 
@@ -257,6 +294,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
     "demo": _demo,
     "chat": _chat,
     "export": _export,
+    "forget": _forget,
 }
 
 

@@ -10,6 +10,8 @@ ENROL_REJOIN = "enrol.rejoin"
 ENROL_RESUME = "enrol.resume"
 HELP_COMMAND = "help.command"  # value: a command to run, e.g. "status"
 PRIVACY_FORGET = "privacy.forget"  # value: "confirm" | "cancel"
+# An admin's `forget EMAIL`. value: "confirm:PERSON" | "cancel"
+PRIVACY_FORGET_PERSON = "privacy.forget_person"
 CONSENT_ACCEPT = "consent.accept"  # value: pair id
 CONSENT_DECLINE = "consent.decline"  # value: pair id
 # A whole enrolment form (Slack modal, Teams card). value: JSON object
@@ -50,4 +52,4 @@ ALL = frozenset(
 # Added with the lifecycle (kept out of ALL's literal above for a readable diff).
 MEETING_CANCELLED_BY = "meeting.cancelled_by"  # value: "PAIR:SESSION:me|partner|both|other"
 PULSE_SHARE = "pulse.share"  # value: "PAIR:SESSION:yes|no" (comment readable anonymously)
-ALL = ALL | {MEETING_CANCELLED_BY, PULSE_SHARE}
+ALL = ALL | {MEETING_CANCELLED_BY, PULSE_SHARE, PRIVACY_FORGET_PERSON}

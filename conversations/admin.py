@@ -62,7 +62,9 @@ async def health(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
     unreachable = [p for p in await engine.store.all_people() if p.status is Status.UNREACHABLE]
     lines = [
         "Delivery: "
-        + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("pending", "leased", "done", "failed"))
+        + ", ".join(
+            f"{counts.get(k, 0)} {k}" for k in ("pending", "leased", "done", "failed", "cancelled")
+        )
     ]
     if failed:
         lines.append("Latest failures:")

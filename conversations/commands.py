@@ -77,6 +77,13 @@ class ForgetMe:
 
 
 @dataclass(frozen=True)
+class Forget:
+    """Admin: erase someone else's personal data (`forget EMAIL`), after a confirmation."""
+
+    who: PersonRef
+
+
+@dataclass(frozen=True)
 class Report:
     """Admin: the headline figures."""
 
@@ -138,6 +145,7 @@ ParsedCommand = (
     | Profile
     | StatusQuery
     | ForgetMe
+    | Forget
     | Report
     | Match
     | PairByHand
@@ -148,7 +156,16 @@ ParsedCommand = (
     | Unknown
 )
 
-ADMIN_COMMANDS: tuple[type, ...] = (Report, Match, PairByHand, PromptAdd, Health, Dashboard, Export)
+ADMIN_COMMANDS: tuple[type, ...] = (
+    Report,
+    Match,
+    PairByHand,
+    PromptAdd,
+    Health,
+    Dashboard,
+    Export,
+    Forget,
+)
 EVERYONE_WORDS = ("help", "join", "leave", "pause", "resume", "profile", "status", "forget me")
 ADMIN_WORDS = (
     "match",
@@ -161,6 +178,7 @@ ADMIN_WORDS = (
     "health",
     "dashboard",
     "export",
+    "forget",
 )
 PROFILE_FIELDS = ("role", "teaches", "learns", "timezone")
 
@@ -297,6 +315,17 @@ def _parse_prompt(text: str, rest: str) -> ParsedCommand:
     return PromptAdd(track=track.casefold(), text=prompt)
 
 
+def _parse_forget(text: str, rest: str) -> ParsedCommand:
+    if rest.casefold() == "me":
+        return ForgetMe()
+    who = parse_person(rest) if rest else None
+    if who is None:
+        return _unknown(
+            text, "Type `forget me` to erase your data (admins: `forget EMAIL` for someone else)."
+        )
+    return Forget(who=who)
+
+
 def parse(text: str) -> ParsedCommand:
     """Read one command. Never raises: unreadable text becomes `Unknown` with a hint."""
     text = (text or "").strip()
@@ -318,8 +347,8 @@ def parse(text: str) -> ParsedCommand:
     }
     if word in simple and not rest:
         return simple[word]
-    if word == "forget" and rest.casefold() == "me":
-        return ForgetMe()
+    if word == "forget":
+        return _parse_forget(text, rest)
     handlers = {
         "join": _parse_join,
         "pause": _parse_pause,

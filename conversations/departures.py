@@ -20,9 +20,17 @@ if TYPE_CHECKING:
 
 
 async def end_pairs_of(
-    engine: Engine, person: Person, now: datetime, *, unreachable: bool = False
+    engine: Engine,
+    person: Person,
+    now: datetime,
+    *,
+    unreachable: bool = False,
+    forgotten: bool = False,
 ) -> None:
-    """End the person's open pairs; each partner is told and goes first in the next round."""
+    """End the person's open pairs; each partner is told and goes first in the next round.
+
+    `forgotten`: the person asked to be erased, so the partner's notice does not name them.
+    """
     await engine.store.clear_pending_input(person.id)
     for pair in await engine.store.pairs_of(person.id):
         if not pair.status.open:
@@ -38,6 +46,7 @@ async def end_pairs_of(
                 partner,
                 person,
                 unreachable=unreachable,
+                anonymous=forgotten,
                 key=f"partner-left:{pair.id}:{partner.id}",
             )
             await engine.queue_for_person(partner, message)

@@ -277,8 +277,9 @@ async def forget_me(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessa
         messages.reply(
             turn.reply_to,
             "forget",
-            "This erases your name, email, profile, platform accounts and comments, and takes you "
-            "out of the programme. Anonymous counts stay. It can't be undone.",
+            "This erases your name, email, profile, platform accounts and comments, takes you "
+            "out of the programme and cancels messages about you that haven't gone out. "
+            "Anonymous counts stay. It can't be undone.",
             Button("Yes, erase my data", actions.PRIVACY_FORGET, "confirm", "danger"),
             Button("Keep my data", actions.PRIVACY_FORGET, "cancel"),
         )
@@ -289,13 +290,70 @@ async def forget_confirmed(engine: Engine, turn: Turn, action: Action) -> list[O
     """The erase button: erase, or keep everything on cancel."""
     if action.value != "confirm":
         return [messages.reply(turn.reply_to, "forget", "Nothing was erased.")]
-    person = known_person(turn)
-    if person.status.enrolled:
-        await departures.end_pairs_of(engine, person, turn.now)
-    await engine.store.forget(person.id, at=turn.now)
+    await erase(engine, known_person(turn), turn.now)
     return [
         messages.reply(turn.reply_to, "forget", "Done: your personal data is erased. Take care! 👋")
     ]
+
+
+async def forget_someone(engine: Engine, turn: Turn, command: cmd.Forget) -> list[OutgoingMessage]:
+    """Admin `forget EMAIL`: say who and what will be erased, and ask to confirm."""
+    target = await admin.find_person(engine, turn, command.who)
+    if isinstance(target, OutgoingMessage):
+        return [target]
+    return [
+        messages.reply(
+            turn.reply_to,
+            "forget",
+            f"This erases {target.display_name} ({target.email}): name, email, profile, "
+            "platform accounts and comments, their place in the programme, and messages about "
+            "them that haven't gone out. Anonymous counts stay. It can't be undone.",
+            Button(
+                f"Yes, erase {target.display_name}",
+                actions.PRIVACY_FORGET_PERSON,
+                f"confirm:{target.id}",
+                "danger",
+            ),
+            Button("Keep their data", actions.PRIVACY_FORGET_PERSON, "cancel"),
+        )
+    ]
+
+
+async def forget_someone_confirmed(
+    engine: Engine, turn: Turn, action: Action
+) -> list[OutgoingMessage]:
+    """The erase button of `forget EMAIL`: admins only, checked again at the tap."""
+    person = known_person(turn)
+    if not turn.is_admin:
+        await engine.store.record(person.email, "refused", "forget", at=turn.now)
+        return [engine.admin_refusal(turn.reply_to)]
+    verb, _, target_id = action.value.partition(":")
+    if verb != "confirm":
+        return [messages.reply(turn.reply_to, "forget", "Nothing was erased.")]
+    target = await engine.store.get_person(int(target_id)) if target_id.isdigit() else None
+    if target is None:
+        return [messages.reply(turn.reply_to, "forget", "That button has expired.")]
+    # Audited before erasing and naming them by email: erasing rewrites that email in the
+    # audit log to their pseudonym, so the entry keeps who acted and whom, never the email.
+    await admin.audit(engine, turn, "forget", target.email)
+    await erase(engine, target, turn.now)
+    erased = await engine.store.get_person(target.id)
+    pseudonym = erased.email if erased is not None else f"person {target.id}"
+    return [
+        messages.reply(
+            turn.reply_to,
+            "forget",
+            f"Done: their personal data is erased. The audit log calls them {pseudonym}.",
+        )
+    ]
+
+
+async def erase(engine: Engine, person: Person, now: datetime) -> None:
+    """Forget a person: end their pairs (the partner is told without being given their name),
+    then erase them everywhere, cancelling messages about them that have not gone out."""
+    if person.status.enrolled:
+        await departures.end_pairs_of(engine, person, now, forgotten=True)
+    await engine.store.forget(person.id, at=now)
 
 
 async def run_command_button(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
@@ -338,6 +396,7 @@ COMMANDS: dict[type, CommandHandler] = cast(
         cmd.Profile: profile,
         cmd.StatusQuery: status,
         cmd.ForgetMe: forget_me,
+        cmd.Forget: forget_someone,
         **admin.COMMANDS,
     },
 )
@@ -348,5 +407,6 @@ ACTIONS: dict[str, ActionHandler] = {
     actions.ENROL_RESUME: resume_button,
     actions.HELP_COMMAND: run_command_button,
     actions.PRIVACY_FORGET: forget_confirmed,
+    actions.PRIVACY_FORGET_PERSON: forget_someone_confirmed,
 }
 WORK: dict[str, WorkHandler] = {PAUSE_END: pause_ended}

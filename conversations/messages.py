@@ -108,7 +108,7 @@ def help_text(to: Recipient, person: Person | None, *, is_admin: bool) -> Outgoi
             "",
             "Admin: `match` (dry run), `match publish`, `pair A with B [--force]`, "
             "`pause EMAIL until DATE`, `resume EMAIL`, `prompt add TRACK TEXT`, `report`, "
-            "`health`, `dashboard`, `export`",
+            "`health`, `dashboard`, `export`, `forget EMAIL` (erase someone's data)",
         ]
     buttons: list[Button] = [Button("My status", actions.HELP_COMMAND, "status")]
     if person is None or not person.status.enrolled:

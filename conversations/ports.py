@@ -222,6 +222,12 @@ class WorkQueue(Protocol):
         """
         ...
 
+    async def cancel(self, work_ids: Sequence[int], *, reason: str, at: datetime) -> set[int]:
+        """Stop rows that have not gone out (pending, leased, failed): status `cancelled`,
+        `reason` kept as their last error; rows already done stay done. Returns the ids
+        cancelled."""
+        ...
+
 
 class PairConflict(Exception):
     """Someone in a pair to be stored is already in an open pair (another process got there

@@ -267,13 +267,23 @@ def graduation(
 
 
 def partner_gone(
-    to: Recipient, person: Person, partner: Person, *, unreachable: bool, key: str
+    to: Recipient,
+    person: Person,
+    partner: Person,
+    *,
+    unreachable: bool,
+    key: str,
+    anonymous: bool = False,
 ) -> OutgoingMessage:
-    """Told kindly when a partner leaves the programme (or can no longer be reached)."""
+    """Told kindly when a partner leaves the programme (or can no longer be reached).
+
+    `anonymous`: the partner asked to be forgotten, so they are not named.
+    """
+    who = "your partner" if anonymous else partner.first_name
     why = (
-        f"I can no longer reach {partner.first_name} on chat"
+        f"I can no longer reach {who} on chat"
         if unreachable
-        else f"{partner.first_name} has stepped back from the programme"
+        else f"{who} has stepped back from the programme"
     )
     return compose(
         to,

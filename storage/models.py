@@ -215,7 +215,8 @@ class PromptDeliveryRow(Base):
 
 
 class PulseResponseRow(Base):
-    """One partner's answer after a session. `person_id` is NULL once that person is forgotten."""
+    """One partner's answer after a session. `person_id` and `pair_id` are NULL once that
+    person is forgotten: the answer stays for anonymous figures, tied to nobody."""
 
     __tablename__ = "pulse_responses"
     # One answer per person and session: a second tap updates it (NULLs — forgotten people —
@@ -226,7 +227,9 @@ class PulseResponseRow(Base):
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), nullable=True, index=True
     )
-    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    pair_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pairs.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     session_number: Mapped[int] = mapped_column(Integer)
     met: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -240,7 +243,8 @@ class PulseResponseRow(Base):
 
 
 class SurveyAnswerRow(Base):
-    """One answer to a check-in or closing question (`question` names it, e.g. 'again')."""
+    """One answer to a check-in or closing question (`question` names it, e.g. 'again');
+    `person_id` and `pair_id` are NULL once the person who gave it is forgotten."""
 
     __tablename__ = "survey_answers"
     __table_args__ = (UniqueConstraint("person_id", "pair_id", "question"),)
@@ -249,7 +253,9 @@ class SurveyAnswerRow(Base):
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), nullable=True
     )
-    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    pair_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pairs.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     question: Mapped[str] = mapped_column(String(32))
     answer: Mapped[str] = mapped_column(String(32))
     side: Mapped[str] = mapped_column(String(8))  # 'mentor' | 'mentee'

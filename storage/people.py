@@ -2,29 +2,45 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
+from typing import cast as cast_type
 
-from sqlalchemy import Select, bindparam, case, delete, or_, select, update
+from sqlalchemy import (
+    Select,
+    Table,
+    Text,
+    bindparam,
+    case,
+    cast,
+    delete,
+    false,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.domain import Identity, Person, Role, Status
 from conversations.types import UserRef
 from storage.base import PersonNotFound, Repository, chunks
+from storage.erasure import FORGOTTEN_REASON, Identifiers, coarse_time, erased_payload, gather
 from storage.mapping import forgotten_email, to_identity, to_person
 from storage.models import (
     AuditRow,
     DueWorkRow,
     IdentityRow,
+    PairRow,
     PendingInputRow,
     PersonRow,
     PulseResponseRow,
+    SessionRow,
     SurveyAnswerRow,
 )
-from storage.work_queue import DELIVER_KIND, PENDING
+from storage.work_queue import UNSENT, cancel_statement
 
 
 # Built once: every inbound request looks its sender up (twice), and building the statement
@@ -196,39 +212,36 @@ class People(Repository):
         return found
 
     async def forget(self, person_id: int, *, at: datetime) -> None:
-        """Erase a person's personal data, keeping the row for anonymous counts and pair history.
+        """Erase a person, keeping only what anonymous figures and pair history need.
 
-        Email becomes `forgotten-{id}@invalid`, names and profile fields are cleared, identities
-        are deleted, and their pulse answers lose their comment and their link to the person.
-        Messages still waiting to be sent to them are dropped, and the audit log names them
-        only by the placeholder.
+        In one transaction: their email becomes `forgotten-{id}@invalid` (their stable
+        pseudonym), names and profile are cleared, platform identities deleted. Wherever text
+        names them (by email, name or platform id) it is rewritten: queued messages not sent
+        yet are cancelled and, like sent ones, keep only their kind and recipient ids; the
+        audit log and partners' comments get the pseudonym instead. Their pulse and survey
+        answers lose every link back to them (person, pair, comment, exact time); their pairs
+        lose the matching reasons and shared chats; sessions forget who reported them. The
+        README's privacy section lists what stays and why.
         """
         async with self._sessions.begin() as session:
             row = await _load(session, person_id)
-            email, placeholder = row.email, forgotten_email(person_id)
-            # The whole address only: "ana@x.com" must not eat into "diana@x.com".
-            exact = re.compile(rf"(?<![\w.+-]){re.escape(email)}(?![\w.-])", re.IGNORECASE)
-            mentions = await session.scalars(
-                select(AuditRow).where(
-                    or_(AuditRow.actor.contains(email), AuditRow.detail.contains(email))
-                )
+            found = await _identifiers(session, row)
+            pseudonym = forgotten_email(person_id)
+            await _erase_from_queue(session, found, pseudonym, at)
+            await _erase_from_audit(session, found, pseudonym)
+            await _erase_answers(session, found, pseudonym)
+            await _erase_pending_inputs(session, found)
+            pairs = _table(PairRow)
+            mine = or_(pairs.c.mentor_id == person_id, pairs.c.mentee_id == person_id)
+            await session.execute(
+                update(pairs).where(mine).values(reasons=[], conversation_ids=None)
             )
-            for entry in mentions:
-                entry.actor = exact.sub(placeholder, entry.actor)
-                entry.detail = exact.sub(placeholder, entry.detail)
-            waiting = await session.execute(
-                select(DueWorkRow.id, DueWorkRow.payload).where(
-                    DueWorkRow.kind == DELIVER_KIND, DueWorkRow.status == PENDING
-                )
+            sessions = _table(SessionRow)
+            await session.execute(
+                update(sessions).where(sessions.c.reported_by == person_id).values(reported_by=None)
             )
-            mine = [
-                work_id
-                for work_id, payload in waiting
-                if (payload or {}).get("to") == {"type": "person", "person_id": person_id}
-            ]
-            for chunk in chunks(mine):
-                await session.execute(delete(DueWorkRow).where(DueWorkRow.id.in_(chunk)))
-            row.email = placeholder
+            await session.execute(delete(IdentityRow).where(IdentityRow.person_id == person_id))
+            row.email = pseudonym
             row.name = row.title = row.department = row.timezone = ""
             row.teaches, row.learns = [], []
             row.manager_id = None
@@ -236,20 +249,6 @@ class People(Repository):
             row.first_in_line = False
             row.status = Status.LEFT.value
             row.updated_at = at
-            await session.execute(
-                delete(PendingInputRow).where(PendingInputRow.person_id == person_id)
-            )
-            await session.execute(
-                update(SurveyAnswerRow)
-                .where(SurveyAnswerRow.person_id == person_id)
-                .values(person_id=None)
-            )
-            await session.execute(delete(IdentityRow).where(IdentityRow.person_id == person_id))
-            await session.execute(
-                update(PulseResponseRow)
-                .where(PulseResponseRow.person_id == person_id)
-                .values(person_id=None, comment=None, comment_consent=False)
-            )
 
     async def set_first_in_line(self, person_ids: Sequence[int], flag: bool) -> None:
         """Mark (or clear) people to be matched first in the next round."""
@@ -279,3 +278,174 @@ class People(Repository):
         )
         async with self._sessions() as session:
             return [to_person(row) for row in await session.scalars(query)]
+
+
+# --- erasure, one table at a time (see `People.forget`) ---------------------------------------
+
+
+async def _identifiers(session: AsyncSession, row: PersonRow) -> Identifiers:
+    """Everything that names this person, read before any of it is erased."""
+    pairs = (
+        await session.execute(
+            select(PairRow.id, PairRow.mentor_id, PairRow.mentee_id).where(
+                or_(PairRow.mentor_id == row.id, PairRow.mentee_id == row.id)
+            )
+        )
+    ).all()
+    identities = await session.execute(
+        select(IdentityRow.user_id, IdentityRow.dm_conversation_id, IdentityRow.reference).where(
+            IdentityRow.person_id == row.id
+        )
+    )
+    return gather(
+        row.id,
+        email=row.email,
+        name=row.name,
+        title=row.title,
+        pair_ids=[pair_id for pair_id, _, _ in pairs],
+        partner_ids=[person for _, mentor, mentee in pairs for person in (mentor, mentee)],
+        identities=[(u, d, r) for u, d, r in identities],
+    )
+
+
+def _naming(columns: Sequence[Any], found: Identifiers) -> Any:
+    """SQL pre-filter: any of these text or JSON columns contains one of the identifiers (case
+    aside). Python then checks whole words and context; this only spares reading every row."""
+    needles = found.like_needles()
+    return or_(
+        false(),
+        *(
+            func.lower(cast(column, Text)).contains(needle, autoescape=True)
+            for column in columns
+            for needle in needles
+        ),
+    )
+
+
+async def _erase_from_queue(
+    session: AsyncSession, found: Identifiers, pseudonym: str, at: datetime
+) -> None:
+    """Cancel the messages and work not sent yet that are for or about the person, and strip
+    their identifiers from every queued row, sent ones included (the row stays: its
+    idempotency key keeps a redelivery from happening twice)."""
+    table = _table(DueWorkRow)
+    text_columns = [table.c.payload, table.c.idempotency_key, table.c.last_error, table.c.result]
+    candidates = await session.execute(
+        select(table.c.id, table.c.status, *text_columns).where(
+            or_(table.c.status.in_(UNSENT), _naming(text_columns, found))
+        )
+    )
+    rewrites: list[dict[str, Any]] = []
+    stop: list[int] = []
+    for work_id, status, payload, key, last_error, result in candidates:
+        named = found.names_in(payload, key, last_error, result)
+        if status in UNSENT and (named or found.refers_to(payload)):
+            stop.append(work_id)
+        if named:
+            rewrites.append(
+                {
+                    "b_id": work_id,
+                    "b_payload": erased_payload(payload or {}),
+                    "b_key": found.scrub(key, pseudonym),
+                    "b_error": found.scrub(last_error, pseudonym) if last_error else last_error,
+                    "b_result": found.scrub(result, pseudonym) if result else result,
+                }
+            )
+    if rewrites:
+        await session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                payload=bindparam("b_payload"),
+                idempotency_key=bindparam("b_key"),
+                last_error=bindparam("b_error"),
+                result=bindparam("b_result"),
+            ),
+            rewrites,
+        )
+    # After the rewrites, which would otherwise overwrite the reason in last_error.
+    for chunk in chunks(stop):
+        await session.execute(cancel_statement(chunk, reason=FORGOTTEN_REASON, at=at))
+
+
+async def _erase_from_audit(session: AsyncSession, found: Identifiers, pseudonym: str) -> None:
+    """The audit log names the person only by their pseudonym (as actor or in the detail).
+    Entries are found by strong identifiers; a first name or title in them goes too."""
+    table = _table(AuditRow)
+    rows = await session.execute(
+        select(table.c.id, table.c.actor, table.c.detail).where(
+            _naming([table.c.actor, table.c.detail], found)
+        )
+    )
+    rewrites = [
+        {
+            "b_id": entry_id,
+            "b_actor": found.scrub(actor, pseudonym),
+            "b_detail": found.scrub(detail, pseudonym),
+        }
+        for entry_id, actor, detail in rows
+        if found.mentions(actor) or found.mentions(detail)
+    ]
+    if rewrites:
+        await session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(actor=bindparam("b_actor"), detail=bindparam("b_detail")),
+            rewrites,
+        )
+
+
+async def _erase_answers(session: AsyncSession, found: Identifiers, pseudonym: str) -> None:
+    """Their pulse and survey answers keep only what an anonymous figure needs: no person, no
+    pair (the partner is known, so the pair would name them), no comment, a coarse date.
+    Other people's comments that name them get the pseudonym instead (within their pairs a
+    first name is enough)."""
+    pulses = _table(PulseResponseRow)
+    surveys = _table(SurveyAnswerRow)
+    for table, extra in ((pulses, {"comment": None, "comment_consent": False}), (surveys, {})):
+        rows = await session.execute(
+            select(table.c.id, table.c.created_at).where(table.c.person_id == found.person_id)
+        )
+        cut = [{"b_id": answer_id, "b_at": coarse_time(when)} for answer_id, when in rows]
+        if cut:
+            await session.execute(
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values(person_id=None, pair_id=None, created_at=bindparam("b_at"), **extra),
+                cut,
+            )
+    comments = await session.execute(
+        select(pulses.c.id, pulses.c.pair_id, pulses.c.comment).where(
+            pulses.c.comment.is_not(None),
+            or_(pulses.c.pair_id.in_(sorted(found.pair_ids)), _naming([pulses.c.comment], found)),
+        )
+    )
+    scrubbed = [
+        {"b_id": answer_id, "b_comment": found.scrub(comment, pseudonym)}
+        for answer_id, pair_id, comment in comments
+        if found.mentions(comment, weak=pair_id in found.pair_ids)
+    ]
+    if scrubbed:
+        await session.execute(
+            update(pulses)
+            .where(pulses.c.id == bindparam("b_id"))
+            .values(comment=bindparam("b_comment")),
+            scrubbed,
+        )
+
+
+async def _erase_pending_inputs(session: AsyncSession, found: Identifiers) -> None:
+    """Their own waiting question goes, and anyone else's whose context names them."""
+    table = _table(PendingInputRow)
+    others = await session.execute(
+        select(table.c.id, table.c.context).where(table.c.person_id != found.person_id)
+    )
+    naming = [input_id for input_id, context in others if found.names_in(context)]
+    await session.execute(
+        delete(table).where(or_(table.c.person_id == found.person_id, table.c.id.in_(naming)))
+    )
+
+
+def _table(model: type[Any]) -> Table:
+    """The Core table of a mapped class (typed for mypy)."""
+    return cast_type(Table, model.__table__)

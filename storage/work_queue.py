@@ -15,13 +15,18 @@ from typing import Any, cast
 from sqlalchemy import Table, Update, and_, bindparam, func, or_, select, true, update
 
 from conversations.ports import DueWork, NewWork
-from storage.base import Repository, insert_ignoring_duplicates
+from storage.base import Repository, chunks, insert_ignoring_duplicates
 from storage.mapping import to_due_work
 from storage.models import DueWorkRow
 
 PENDING, LEASED, DONE, FAILED = "pending", "leased", "done", "failed"
+# Terminal, like done and failed: the work will never run, because its premise is gone (a
+# person in it asked to be forgotten, …). `last_error` says why.
+CANCELLED = "cancelled"
 DELIVER_KIND = "deliver"  # conversations.engine.DELIVER: a queued message
-STATUSES = (PENDING, LEASED, DONE, FAILED)
+STATUSES = (PENDING, LEASED, DONE, FAILED, CANCELLED)
+# Rows that have not gone out (a failed row may be retried by hand): what `cancel` may stop.
+UNSENT = (PENDING, LEASED, FAILED)
 
 
 def _completion() -> Update:
@@ -46,6 +51,17 @@ _TABLE = cast(Table, DueWorkRow.__table__)
 _CLAIMED = [
     _TABLE.c[name] for name in ("id", "kind", "payload", "due_at", "idempotency_key", "attempts")
 ]
+
+
+def cancel_statement(work_ids: Sequence[int], *, reason: str, at: datetime) -> Update:
+    """UPDATE marking the unsent rows among `work_ids` cancelled, `reason` in last_error
+    (rows already done stay done); RETURNING the ids it cancelled."""
+    return (
+        update(_TABLE)
+        .where(_TABLE.c.id.in_(list(work_ids)), _TABLE.c.status.in_(UNSENT))
+        .values(status=CANCELLED, last_error=reason, done_at=at, lease_until=None)
+        .returning(_TABLE.c.id)
+    )
 
 
 def _completion_values(results: Mapping[int, str], at: datetime) -> list[dict[str, Any]]:
@@ -238,6 +254,21 @@ class WorkQueue(Repository):
             await session.execute(
                 update(DueWorkRow).where(DueWorkRow.id == work_id).values(**values)
             )
+
+    async def cancel(self, work_ids: Sequence[int], *, reason: str, at: datetime) -> set[int]:
+        """Cancel rows that have not gone out (pending, leased or failed): they will never run.
+
+        `reason` is recorded in last_error. Rows already done are left alone. A row leased by
+        a worker at this moment loses its lease: its next `renew` no longer holds it and drops
+        it (one already on its way to the platform may still go out). Returns the ids
+        cancelled.
+        """
+        cancelled: set[int] = set()
+        async with self._sessions.begin() as session:
+            for chunk in chunks(work_ids):
+                statement = cancel_statement(chunk, reason=reason, at=at)
+                cancelled.update(await session.scalars(statement))
+        return cancelled
 
     async def queue_counts(self) -> dict[str, int]:
         """How many rows are in each status (every status listed, zeros included)."""

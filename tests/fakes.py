@@ -322,6 +322,15 @@ class FakeStore:
         else:
             w.status, w.due_at = "pending", retry_at
 
+    async def cancel(self, work_ids: Sequence[int], *, reason: str, at: datetime) -> set[int]:
+        cancelled = set()
+        for work_id in work_ids:
+            w = self.work.get(work_id)
+            if w is not None and w.status in ("pending", "leased", "failed"):
+                w.status, w.last_error, w.lease_until = "cancelled", reason, None
+                cancelled.add(work_id)
+        return cancelled
+
     # --- Reports -----------------------------------------------------------------------------
 
     async def figures(self, rules: PublishRules | None = None) -> ReportFigures:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -129,3 +130,39 @@ def test_chat_as_a_person(
     assert "You're enrolled as a reverse mentor" in out
     assert "Paused until Thu 1 Jan 2099" in out
     assert "Welcome back! You're active again." in out  # "1" pressed "Resume now"
+
+
+def test_forget_erases_someone_by_email_and_refuses_what_it_cannot_do(
+    workdir: Path, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from storage.store import SqlStore
+    from tests.dbfixtures import run_sync
+
+    async def look() -> tuple[Any, ...]:
+        store = SqlStore.open(db_url)
+        try:
+            people = {p.id: p for p in await store.all_people()}
+            audit = [(e.actor, e.action, e.detail) for e in await store.recent()]
+            return people, audit, await store.queue_counts()
+        finally:
+            await store.close()
+
+    assert main(["roster", "import", "people.csv"]) == 0  # welcomes Sam and Maya
+    capsys.readouterr()
+    # Not a terminal and no --yes: nothing is erased.
+    assert main(["forget", "sam@example.com"]) == 1
+    assert "add --yes" in capsys.readouterr().err
+    assert main(["forget", "nobody@example.com", "--yes"]) == 1
+    err = capsys.readouterr().err
+    assert "nobody with the email 'nobody@example.com'" in err and "Traceback" not in err
+
+    assert main(["forget", "SAM@example.com", "--yes"]) == 0
+
+    people, audit, queue = run_sync(look)
+    [sam] = [p for p in people.values() if p.email.startswith("forgotten-")]
+    assert f"call them {sam.email}" in capsys.readouterr().out
+    assert sam.name == sam.title == "" and "Sam Lee" not in repr(audit)
+    assert ("cli", "forget", sam.email) in audit
+    assert queue["cancelled"] == 1 and queue["pending"] == 1  # his welcome never goes out
+    assert report(capsys)["participants"] == 1
+    assert main(["forget", "sam@example.com", "--yes"]) == 1  # gone: no such email any more

@@ -138,7 +138,13 @@ async def test_where_groups_cannot_exist_a_pair_is_split_and_sent_in_the_same_ba
         Address("slack", "T1", "DANA"),
         Address("slack", "T1", "DFE"),
     ]
-    assert await store.queue_counts() == {"pending": 1, "leased": 0, "done": 2, "failed": 0}
+    assert await store.queue_counts() == {
+        "pending": 1,
+        "leased": 0,
+        "done": 2,
+        "failed": 0,
+        "cancelled": 0,
+    }
     again = await worker.deliver_due(NOW + timedelta(seconds=31))
     assert again.sent == 1 and again.fanned_out == 0
     assert sorted(chat.posted) == [("DANA", "nudge:1@slack:DANA"), ("DFE", "nudge:1@slack:DFE")]

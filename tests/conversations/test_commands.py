@@ -33,6 +33,9 @@ from conversations.domain import Role
             cmd.Profile("learns", "GenAI tools; Accessibility"),
         ),
         ("forget me", cmd.ForgetMe()),
+        ("Forget ME", cmd.ForgetMe()),
+        ("forget Ana@X.com", cmd.Forget(cmd.PersonRef("Ana@X.com", email="ana@x.com"))),
+        ("forget <@U0ANA|ana>", cmd.Forget(cmd.PersonRef("<@U0ANA|ana>", user_id="U0ANA"))),
         ("report", cmd.Report()),
         ("match", cmd.Match()),
         ("match publish", cmd.Match(publish=True)),
@@ -58,6 +61,8 @@ def test_admin_forms_name_people_by_email_or_slack_mention() -> None:
     assert isinstance(pause, cmd.Pause) and pause.who is not None
     assert pause.who.email == "dana@example.com" and pause.until == date(2027, 3, 1)
     assert cmd.is_admin_command(pause)
+    assert cmd.is_admin_command(cmd.parse("forget dana@example.com"))
+    assert not cmd.is_admin_command(cmd.parse("forget me"))
     assert not cmd.is_admin_command(cmd.Pause(until=date(2027, 3, 1)))
 
 
@@ -70,6 +75,8 @@ def test_admin_forms_name_people_by_email_or_slack_mention() -> None:
         ("pair ana with", "Use `pair MENTOR with MENTEE`"),
         ("profile shoe size 9", "I can change your"),
         ("status please", "takes nothing after it"),
+        ("forget", "Type `forget me`"),
+        ("forget everything", "admins: `forget EMAIL`"),
         ("x" * 5000, "too long"),
     ],
 )

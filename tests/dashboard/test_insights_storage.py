@@ -45,7 +45,7 @@ async def test_empty_database_gives_empty_facts(db_url: str) -> None:
     finally:
         await engine.dispose()
     assert data.participants == () and data.cycles == ()
-    assert data.queue == {"pending": 0, "leased": 0, "done": 0, "failed": 0}
+    assert data.queue == {"pending": 0, "leased": 0, "done": 0, "failed": 0, "cancelled": 0}
     insights = build_insights(data, PublishedPulse(5), k=5, now=NOW)
     assert insights.headline.meeting_rate is None and insights.headline.match_rate is None
 
@@ -86,7 +86,7 @@ async def test_raw_facts_of_the_seeded_programme(seeded: tuple[Insights, Seeded]
     assert not any(p.person_id == ids.people["e4"] for p in data.participation)  # proposed only
 
     assert {p.text[:4]: p.deliveries for p in data.prompts} == {"Show": 6, "When": 6, "What": 0}
-    assert data.queue == {"pending": 1, "leased": 0, "done": 10, "failed": 1}
+    assert data.queue == {"pending": 1, "leased": 0, "done": 10, "failed": 1, "cancelled": 0}
     assert data.retrying == 1 and data.messages_sent == 10
     assert [(f.kind, f.error, f.attempts) for f in data.failed] == [
         ("deliver", "channel_not_found", 8)

@@ -90,7 +90,13 @@ async def test_postgres_restart_under_load_degrades_then_recovers_losing_nothing
             drained_after = time.monotonic() - back
             status, body = await health(http, bot.url)
             assert status == 200 and body["status"] == "ok"
-            assert body["queue"] == {"pending": 0, "leased": 0, "done": len(keys), "failed": 0}
+            assert body["queue"] == {
+                "pending": 0,
+                "leased": 0,
+                "done": len(keys),
+                "failed": 0,
+                "cancelled": 0,
+            }
             assert await tick_failures(http, bot.url) > 0  # the ticks did hit the outage
         counts = keys_posted(fake)
         assert set(counts) == set(keys)  # nothing lost

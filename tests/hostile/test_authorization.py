@@ -40,6 +40,7 @@ ADMIN_COMMANDS = (
     "health",
     "dashboard",
     "export",
+    "forget kim@example.com",
 )
 REFUSAL = "Only programme admins can do that"
 

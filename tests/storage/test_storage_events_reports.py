@@ -31,7 +31,7 @@ async def test_audit_log_newest_first(store: SqlStore) -> None:
 
 async def test_figures_are_zero_before_anything_happens(store: SqlStore) -> None:
     assert await store.figures() == ReportFigures(
-        delivery={"pending": 0, "leased": 0, "done": 0, "failed": 0}
+        delivery={"pending": 0, "leased": 0, "done": 0, "failed": 0, "cancelled": 0}
     )
 
 
@@ -103,6 +103,6 @@ async def test_figures_count_what_happened(store: SqlStore) -> None:
         pulse_responses=0,
         average_rating=None,
         by_role={"mentor": 2, "mentee": 1},
-        delivery={"pending": 0, "leased": 1, "done": 3, "failed": 0},
+        delivery={"pending": 0, "leased": 1, "done": 3, "failed": 0, "cancelled": 0},
         raters=0,
     )

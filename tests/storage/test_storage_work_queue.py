@@ -37,7 +37,38 @@ async def test_claim_takes_due_rows_oldest_first_up_to_the_limit(store: SqlStore
     rest = await store.claim(now, limit=10, lease_until=now + MIN, worker="w1")
     assert [w.idempotency_key for w in rest] == ["k3", "k5"]  # k9 is not due yet
     assert await store.claim(now, limit=10, lease_until=now + MIN, worker="w1") == []
-    assert await store.queue_counts() == {"pending": 1, "leased": 4, "done": 0, "failed": 0}
+    assert await store.queue_counts() == {
+        "pending": 1,
+        "leased": 4,
+        "done": 0,
+        "failed": 0,
+        "cancelled": 0,
+    }
+
+
+async def test_cancel_stops_unsent_rows_for_good_and_leaves_sent_ones(store: SqlStore) -> None:
+    for key in ("sent", "leased", "pending", "failed", "later"):
+        await store.schedule("deliver", {"k": key}, T0 + (MIN if key == "later" else 0 * MIN), key)
+    sent, leased, pending, failed = await store.claim(T0, limit=4, lease_until=T0 + MIN, worker="w")
+    await store.complete(sent.id, at=T0, result="ts=1")
+    await store.fail(pending.id, error="429", at=T0, retry_at=T0 + MIN)
+    await store.fail(failed.id, error="channel_not_found", at=T0, retry_at=None)
+    ids = [sent.id, leased.id, pending.id, failed.id]
+
+    cancelled = await store.cancel(ids, reason="cancelled: premise gone", at=T0 + MIN)
+
+    assert cancelled == {leased.id, pending.id, failed.id}  # the sent row stays done
+    counts = await store.queue_counts()
+    assert counts == {"pending": 1, "leased": 0, "done": 1, "failed": 0, "cancelled": 3}
+    # The worker that held the lease no longer does: it must not send the row.
+    assert await store.renew([leased.id], worker="w", lease_until=T0 + 2 * MIN) == set()
+    [later] = await store.claim(T0 + 9 * MIN, limit=10, lease_until=T0 + 10 * MIN, worker="w")
+    assert later.idempotency_key == "later"  # cancelled rows are never claimed again
+    async with store._sessions() as session:
+        rows = {r.id: r for r in await session.scalars(select(DueWorkRow))}
+    assert {rows[i].last_error for i in cancelled} == {"cancelled: premise gone"}
+    assert rows[sent.id].status == "done" and rows[sent.id].result == "ts=1"
+    assert await store.cancel([sent.id, leased.id], reason="again", at=T0) == set()
 
 
 async def test_expired_lease_is_reclaimed(store: SqlStore) -> None:
@@ -56,7 +87,13 @@ async def test_complete_and_fail_with_and_without_retry(store: SqlStore) -> None
     await store.fail(retry.id, error="429", at=T0, retry_at=T0 + 10 * MIN)
     await store.fail(dead.id, error="channel_not_found", at=T0, retry_at=None)
 
-    assert await store.queue_counts() == {"pending": 1, "leased": 0, "done": 1, "failed": 1}
+    assert await store.queue_counts() == {
+        "pending": 1,
+        "leased": 0,
+        "done": 1,
+        "failed": 1,
+        "cancelled": 0,
+    }
     assert await store.claim(T0 + 9 * MIN, limit=5, lease_until=T0 + 20 * MIN, worker="w") == []
     [again] = await store.claim(T0 + 10 * MIN, limit=5, lease_until=T0 + 20 * MIN, worker="w")
     assert again.id == retry.id and again.attempts == 2
@@ -76,7 +113,13 @@ async def test_rows_are_completed_and_split_in_one_write_each(store: SqlStore) -
     await store.fan_out({claimed["pair"]: "fanned out to 2"}, children, at=T0)
     # Redone after a crash: the children exist already and are not queued twice.
     await store.fan_out({claimed["pair"]: "fanned out to 2"}, children, at=T0)
-    assert await store.queue_counts() == {"pending": 2, "leased": 0, "done": 3, "failed": 0}
+    assert await store.queue_counts() == {
+        "pending": 2,
+        "leased": 0,
+        "done": 3,
+        "failed": 0,
+        "cancelled": 0,
+    }
     async with store._sessions() as session:
         results = dict(
             (await session.execute(select(DueWorkRow.idempotency_key, DueWorkRow.result))).all()
