@@ -149,16 +149,25 @@ class KeyStore:
     for tests and sovereign clouds whose documents live elsewhere.
     """
 
-    def __init__(self, *, override: str = "", timeout: float = FETCH_TIMEOUT) -> None:
+    def __init__(
+        self,
+        *,
+        override: str = "",
+        timeout: float = FETCH_TIMEOUT,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.override = override
         self.timeout = timeout
+        self._clock = clock
         self._sources: dict[str, SigningKeys] = {}
 
     def metadata_for(self, url: str) -> SigningKeys:
         """The key source for botbuilder's metadata URL `url`."""
         source = self._sources.get(url)
         if source is None:
-            source = self._sources[url] = SigningKeys(self.override or url, timeout=self.timeout)
+            source = self._sources[url] = SigningKeys(
+                self.override or url, timeout=self.timeout, clock=self._clock
+            )
         return source
 
     def install(self) -> None:
