@@ -176,4 +176,4 @@ class KeyStore:
         botbuilder looks its metadata objects up through a static method, process-wide; the
         latest `KeyStore` installed serves every validation in the process (one Teams plugin).
         """
-        JwtTokenExtractor.get_open_id_metadata = staticmethod(self.metadata_for)  # type: ignore[method-assign]
+        JwtTokenExtractor.get_open_id_metadata = staticmethod(self.metadata_for)

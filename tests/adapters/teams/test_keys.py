@@ -83,7 +83,7 @@ def installed(metadata: Metadata, clock: Clock) -> Iterator[KeyStore]:
     try:
         yield store
     finally:
-        JwtTokenExtractor.get_open_id_metadata = original  # type: ignore[method-assign]
+        JwtTokenExtractor.get_open_id_metadata = original
 
 
 def token(kid: str = "key-1", **claims: Any) -> str:
