@@ -5,59 +5,26 @@ metadata server on loopback publishes."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import jwt
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from botbuilder.schema import Activity
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
 
 from adapters.teams.auth import TeamsCredentials, build_adapter
 from adapters.teams.keys import REFRESH_EVERY, RETRY_AFTER_FAILURE, KeyStore, SigningKeysUnavailable
+from tests.adapters.teams.fake_openid import APP_ID, FakeOpenId, fake_openid, signed_token
 
-APP_ID = "00000000-0000-0000-0000-00000000a11d"
 SERVICE_URL = "https://smba.trafficmanager.net/emea/"
-PRIVATE = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-class Metadata:
-    """The Bot Framework's OpenID metadata document and key set, with failures on demand."""
-
-    def __init__(self) -> None:
-        self.requests: list[str] = []
-        self.status = 200
-        self.delay = 0.0
-        jwk = json.loads(RSAAlgorithm.to_jwk(PRIVATE.public_key()))
-        self.keys = [{**jwk, "kid": "key-1", "endorsements": ["msteams"]}]
-        self.base = ""
-
-    async def document(self, request: web.Request) -> web.Response:
-        self.requests.append(request.path)
-        await asyncio.sleep(self.delay)
-        if self.status != 200:
-            return web.json_response({}, status=self.status)
-        return web.json_response({"jwks_uri": f"{self.base}/keys"})
-
-    async def key_set(self, request: web.Request) -> web.Response:
-        self.requests.append(request.path)
-        return web.json_response({"keys": self.keys})
 
 
 @pytest.fixture
-async def metadata() -> AsyncIterator[Metadata]:
-    fake = Metadata()
-    app = web.Application()
-    app.router.add_get("/openid", fake.document)
-    app.router.add_get("/keys", fake.key_set)
-    async with TestServer(app, host="127.0.0.1") as server:
-        fake.base = str(server.make_url("")).rstrip("/")
+async def metadata() -> AsyncIterator[FakeOpenId]:
+    async with fake_openid() as fake:
         yield fake
 
 
@@ -75,10 +42,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def installed(metadata: Metadata, clock: Clock) -> Iterator[KeyStore]:
+def installed(metadata: FakeOpenId, clock: Clock) -> Iterator[KeyStore]:
     """A KeyStore in place of botbuilder's metadata objects; botbuilder's own restored after."""
     original = JwtTokenExtractor.__dict__["get_open_id_metadata"]
-    store = KeyStore(override=f"{metadata.base}/openid", timeout=1.0, clock=clock)
+    store = KeyStore(override=metadata.metadata_url, timeout=1.0, clock=clock)
     store.install()
     try:
         yield store
@@ -86,15 +53,8 @@ def installed(metadata: Metadata, clock: Clock) -> Iterator[KeyStore]:
         JwtTokenExtractor.get_open_id_metadata = original
 
 
-def token(kid: str = "key-1", **claims: Any) -> str:
-    body = {
-        "iss": "https://api.botframework.com",
-        "aud": APP_ID,
-        "serviceurl": SERVICE_URL,
-        "exp": int(time.time()) + 600,
-        **claims,
-    }
-    return "Bearer " + jwt.encode(body, PRIVATE, algorithm="RS256", headers={"kid": kid})
+def token(kid: str = "key-1") -> str:
+    return signed_token(SERVICE_URL, kid=kid)
 
 
 async def authenticate(header: str) -> Any:
@@ -104,7 +64,7 @@ async def authenticate(header: str) -> Any:
 
 
 async def test_a_genuine_token_is_accepted_and_concurrent_requests_share_one_fetch(
-    metadata: Metadata, installed: KeyStore
+    metadata: FakeOpenId, installed: KeyStore
 ) -> None:
     metadata.delay = 0.2  # all five wait on the same fetch
     results = await asyncio.gather(*(authenticate(token()) for _ in range(5)))
@@ -114,7 +74,7 @@ async def test_a_genuine_token_is_accepted_and_concurrent_requests_share_one_fet
 
 
 async def test_a_failed_refresh_keeps_the_last_good_keys_and_waits_before_trying_again(
-    metadata: Metadata, installed: KeyStore, clock: Clock
+    metadata: FakeOpenId, installed: KeyStore, clock: Clock
 ) -> None:
     await authenticate(token())
     metadata.status = 503
@@ -131,7 +91,7 @@ async def test_a_failed_refresh_keeps_the_last_good_keys_and_waits_before_trying
 
 
 async def test_without_any_key_set_requests_fail_fast_with_signing_keys_unavailable(
-    metadata: Metadata, installed: KeyStore
+    metadata: FakeOpenId, installed: KeyStore
 ) -> None:
     metadata.delay = 5.0  # slower than the store's 1 s timeout
     started = time.monotonic()
@@ -144,7 +104,7 @@ async def test_without_any_key_set_requests_fail_fast_with_signing_keys_unavaila
 
 
 async def test_tokens_signed_by_another_key_or_naming_no_known_key_are_refused(
-    metadata: Metadata, installed: KeyStore
+    metadata: FakeOpenId, installed: KeyStore
 ) -> None:
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     claims = {"iss": "https://api.botframework.com", "aud": APP_ID, "serviceurl": SERVICE_URL}

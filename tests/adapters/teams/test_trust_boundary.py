@@ -31,6 +31,7 @@ from conversations.types import UserRef
 from storage.store import SqlStore
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.fake_connector import FakeConnector, fake_connector
+from tests.adapters.teams.fake_openid import APP_ID, fake_openid, signed_token
 from tests.adapters.teams.serve import APP_YAML, serve
 from tests.fakes import run_cli
 from tests.serving import CLEARED
@@ -38,7 +39,6 @@ from tests.serving import CLEARED
 MAYA = a.user("aad-maya", "Maya Okafor")  # the programme's admin
 ATTACKER = a.user("aad-attacker", "Mallory")  # nobody on the roster
 OTHER_TENANT = "0ther000-0000-4000-8000-00000000evil"
-APP_ID = "00000000-0000-0000-0000-00000000a11d"
 NOW = datetime(2027, 1, 11, 10, tzinfo=UTC)
 
 
@@ -235,13 +235,34 @@ async def test_only_the_listed_tenants_are_served(
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
-async def test_with_an_app_id_and_no_tenant_listed_the_server_says_so_at_start(
-    tmp_path: Path, db_url: str
+@pytest.mark.parametrize("listed", ["", "another-tenant"])
+async def test_a_genuine_token_from_a_tenant_not_listed_gets_403_and_links_nobody(
+    tmp_path: Path, db_url: str, people: SqlStore, connector: FakeConnector, listed: str
 ) -> None:
-    env = {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "not-a-real-secret"}
-    async with serve(tmp_path, db_url, env) as server, aiohttp.ClientSession() as http:
-        assert "every tenant is refused. Set TEAMS_ALLOWED_TENANTS" in server.log_text
-        assert await metric(http, server.url, "mentorbot_teams_signing_keys_unavailable_total") == 0
+    """With an app id, a real Bot Framework token of another organisation (a multi-tenant app
+    installed elsewhere) used to be linked by the email Teams reported. With no tenant listed
+    at all, the server says so at start and refuses everyone."""
+    connector.members[ATTACKER["id"]] = {"id": ATTACKER["id"], "email": "maya@example.com"}
+    activity = a.message(ATTACKER, "report", connector.url)
+    async with fake_openid() as keys:
+        env = {
+            "MICROSOFT_APP_ID": APP_ID,
+            "MICROSOFT_APP_PASSWORD": "not-a-real-secret",
+            "TEAMS_ALLOWED_SERVICE_URLS": connector.url,
+            "TEAMS_OPENID_METADATA_URL": keys.metadata_url,
+            "TEAMS_ALLOWED_TENANTS": listed,
+        }
+        async with serve(tmp_path, db_url, env) as server, aiohttp.ClientSession() as http:
+            said = "every tenant is refused. Set TEAMS_ALLOWED_TENANTS" in server.log_text
+            assert said == (not listed)
+            token = signed_token(connector.url)
+            status, body = await post_status(http, server.url, activity, Authorization=token)
+            assert (status, body) == (403, '{"error": "this bot does not serve your organisation"}')
+            refused = 'mentorbot_teams_refused_total{reason="tenant"}'
+            assert await metric(http, server.url, refused) == 1
+        assert keys.requests == ["/openid", "/keys"]  # the token was checked, and it was good
+    assert connector.calls == []  # no email look-up, no reply
+    await nothing_stored(people, activity)
 
 
 # --- token validation cannot freeze the server ------------------------------------------------
