@@ -7,10 +7,10 @@ server stalled: /healthz hung, ticks stopped, SIGTERM went unanswered.
 
 `SigningKeys` replaces botbuilder's per-URL metadata object (`install` puts it in place of
 `JwtTokenExtractor.get_open_id_metadata`, which every validation calls): the same document, over
-aiohttp with a timeout; one fetch shared by every request waiting on it; the last good key set
-kept (and used) when a refresh fails; after a failure, no new attempt for `RETRY_AFTER_FAILURE`
-seconds. Without any key set a request fails at once with `SigningKeysUnavailable`, which the
-endpoint answers 401 and counts.
+aiohttp with a timeout; one fetch shared by every request waiting on it; the daily refresh in
+the background while the current keys keep serving; the last good key set kept when a refresh
+fails; after a failure, no new attempt for `RETRY_AFTER_FAILURE` seconds. Without any key set
+a request fails at once with `SigningKeysUnavailable`, which the endpoint answers 401 and counts.
 """
 
 from __future__ import annotations
@@ -71,7 +71,10 @@ class SigningKeys:
         PermissionError when the set has no such key."""
         now = self._clock()
         if self._due(now, REFRESH_EVERY):
-            await self._refresh()
+            if self._keys:  # the daily refresh runs in the background; these keys serve meanwhile
+                self._start_fetch()
+            else:
+                await self._refresh()
         key = self._find(key_id)
         if key is None and self._due(self._clock(), UNKNOWN_KEY_REFRESH):
             await self._refresh()  # Microsoft may have rotated its keys since the last fetch
@@ -87,12 +90,20 @@ class SigningKeys:
             return False
         return self._fetched_at is None or now - self._fetched_at >= interval
 
-    async def _refresh(self) -> None:
-        """Fetch the key set once for everyone waiting; keep the old one if that fails."""
+    async def settled(self) -> None:
+        """Wait for a fetch in progress, if any (tests, and a clean shutdown)."""
+        if self._fetch is not None:
+            await asyncio.shield(self._fetch)
+
+    def _start_fetch(self) -> asyncio.Task[None]:
         if self._fetch is None or self._fetch.done():
             self._fetch = asyncio.ensure_future(self._fetch_keys())
+        return self._fetch
+
+    async def _refresh(self) -> None:
+        """Fetch the key set once for everyone waiting; keep the old one if that fails."""
         # Shielded: a request that gives up must not cancel the fetch the others wait on.
-        await asyncio.shield(self._fetch)
+        await asyncio.shield(self._start_fetch())
 
     async def _fetch_keys(self) -> None:
         try:
@@ -169,6 +180,11 @@ class KeyStore:
                 self.override or url, timeout=self.timeout, clock=self._clock
             )
         return source
+
+    async def settled(self) -> None:
+        """Wait for every fetch in progress."""
+        for source in list(self._sources.values()):
+            await source.settled()
 
     def install(self) -> None:
         """Make botbuilder's token validation use these key sources.

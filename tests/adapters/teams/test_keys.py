@@ -79,14 +79,20 @@ async def test_a_failed_refresh_keeps_the_last_good_keys_and_waits_before_trying
     await authenticate(token())
     metadata.status = 503
     clock.now += REFRESH_EVERY + 1  # due for a refresh, which fails
-    assert (await authenticate(token())).claims_identity.is_authenticated
+    metadata.delay = 30.0  # and is slow: the request does not wait for it
+    async with asyncio.timeout(2):
+        assert (await authenticate(token())).claims_identity.is_authenticated
+    metadata.delay = 0.0
+    await installed.settled()
     assert metadata.requests == ["/openid", "/keys", "/openid"]
     clock.now += RETRY_AFTER_FAILURE / 2
     await authenticate(token())  # still the old keys, no new attempt yet
+    await installed.settled()
     assert len(metadata.requests) == 3
     clock.now += RETRY_AFTER_FAILURE
     metadata.status = 200
     await authenticate(token())
+    await installed.settled()
     assert metadata.requests[3:] == ["/openid", "/keys"]
 
 
