@@ -130,7 +130,7 @@ class SigningKeys:
 
     def _find(self, key_id: str | None) -> SigningKey | None:
         for key in self._keys:
-            if key.get("kid") == key_id:
+            if key_id and key.get("kid") == key_id:  # a token without a key id matches none
                 try:
                     public_key = RSAAlgorithm.from_jwk(json.dumps(key))
                 except Exception:  # a malformed key in the set is no key at all

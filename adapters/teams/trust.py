@@ -78,15 +78,19 @@ class _Prefix:
 def _split(url: str) -> tuple[str, str, int | None, str] | None:
     """(scheme, host, port, path) of an absolute http(s) URL, or None when it is not one.
 
-    A URL with user info (`https://smba.trafficmanager.net@evil/`) is never a service URL.
+    A URL with user info (`https://smba.trafficmanager.net@evil/`) is never a service URL, nor
+    one with non-ASCII characters, whitespace, control characters or backslashes, which other
+    URL parsers (the HTTP clients that would connect) may read differently from this one.
     """
+    if not url.isascii() or any(c <= " " or c in "\\\x7f" for c in url):
+        return None
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
         port = parts.port
     except ValueError:
         return None
-    scheme = parts.scheme.casefold()
-    host = (parts.hostname or "").casefold()
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
     if scheme not in ("http", "https") or not host or "@" in parts.netloc:
         return None
     return scheme, host, port, parts.path or "/"
@@ -191,7 +195,8 @@ class TeamsTrust:
     ) -> TeamsTrust:
         """The rules for these settings; TrustConfigError when a list cannot be read.
 
-        Dev mode counts only without an app id (with one, tokens are required anyway).
+        Pass `dev_mode` False when an app id is set: dev mode is ignored then (tokens are
+        required, and Microsoft's hosts are the default list).
         """
         return cls(
             ServiceUrls.parse(allowed_service_urls, dev_mode=dev_mode),

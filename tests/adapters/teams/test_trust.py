@@ -44,6 +44,12 @@ def test_microsofts_bot_connector_hosts_are_allowed_by_default(url: str) -> None
         "https://xsmba.trafficmanager.net/",
         "//smba.trafficmanager.net/amer/",
         "https://[::1/",
+        "https://smba.trafficmanager.net\\@evil.example/",
+        "https://evil.example\\smba.trafficmanager.net/",
+        "https://\u017fmba.trafficmanager.net/amer/",  # casefolds to the real host
+        "https://smba.trafficmanager.net\t/amer/",
+        "https://smba.trafficmanager.net/amer/\n",
+        " https://smba.trafficmanager.net/amer/",
         "http://127.0.0.1:3978/",
         "",
         None,
