@@ -250,11 +250,18 @@ async def _tick(args: argparse.Namespace) -> int:
 async def _serve(args: argparse.Namespace) -> int:
     import logging
 
+    from adapters.teams.trust import dev_mode_host_problem
     from bot.platforms import attach_platforms
     from bot.server import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = _settings(args)
+    secrets = settings.secrets
+    problem = dev_mode_host_problem(
+        dev_mode=secrets.teams_dev_mode, app_id=secrets.microsoft_app_id, host=secrets.host
+    )
+    if problem:  # refused, never a warning-and-go: dev mode has no authentication
+        raise ConfigError(problem)
     async with build_app(settings) as app:
         plugins = attach_platforms(app)
         return await serve(

@@ -32,6 +32,8 @@ class PlatformPlugin:
     stop: Callable[[], Awaitable[None]] | None = None
     # Housekeeping run at every tick before delivery (e.g. finding roster people on Slack).
     tick: Callable[[], Awaitable[None]] | None = None
+    # Extra /metrics lines (Prometheus text format), read at each scrape.
+    metrics: Callable[[], Sequence[str]] | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 

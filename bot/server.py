@@ -28,6 +28,7 @@ SHUTDOWN_GRACE = 5.0  # seconds in-flight requests get to finish after SIGTERM
 MAX_BODY = 1024 * 1024  # platform payloads are a few KB; anything near this is not from them
 BOT_KEY = web.AppKey("mentorbot", object)
 TICKER_KEY = web.AppKey("ticker", Ticker)
+PLUGINS_KEY = web.AppKey("plugins", tuple)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -65,6 +66,9 @@ async def metrics(request: web.Request) -> web.Response:
         "# TYPE mentorbot_tick_failures_total counter",
         f"mentorbot_tick_failures_total {ticker.failures}",
     ]
+    for plugin in request.app[PLUGINS_KEY]:
+        if plugin.metrics is not None:
+            lines += plugin.metrics()
     return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
 
 
@@ -75,6 +79,7 @@ def create_web_app(
     app = web.Application(client_max_size=MAX_BODY)
     app[BOT_KEY] = bot
     app[TICKER_KEY] = ticker
+    app[PLUGINS_KEY] = tuple(plugins)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     add_dashboard_routes(app, bot)  # /admin (issue 7)

@@ -80,6 +80,9 @@ class Secrets:
     microsoft_app_tenant_id: str = ""
     microsoft_app_type: str = ""
     teams_dev_mode: bool = False
+    teams_allowed_tenants: str = ""  # comma-separated tenant ids (docs/teams.md)
+    teams_allowed_service_urls: str = ""  # comma-separated Bot Connector URL prefixes
+    teams_openid_metadata_url: str = ""  # tests and sovereign clouds: where signing keys live
     admin_token: str = ""
     public_url: str = ""  # where admins reach `serve` (https://…): for the links sent in chat
     host: str = "0.0.0.0"
@@ -112,6 +115,9 @@ class Secrets:
             microsoft_app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", ""),
             microsoft_app_type=env.get("MICROSOFT_APP_TYPE", ""),
             teams_dev_mode=env.get("TEAMS_DEV_MODE", "") in ("1", "true", "yes"),
+            teams_allowed_tenants=env.get("TEAMS_ALLOWED_TENANTS", ""),
+            teams_allowed_service_urls=env.get("TEAMS_ALLOWED_SERVICE_URLS", ""),
+            teams_openid_metadata_url=env.get("TEAMS_OPENID_METADATA_URL", "").strip(),
             admin_token=_admin_token(env),
             public_url=env.get("MENTORBOT_PUBLIC_URL", "").strip(),
             host=env.get("HOST", "0.0.0.0"),

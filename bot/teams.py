@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING
 
 from adapters.teams.auth import TeamsConfigError, TeamsCredentials, build_adapter
 from adapters.teams.endpoint import MessagesEndpoint
+from adapters.teams.keys import KeyStore
 from adapters.teams.package import PackageError, Publisher
 from adapters.teams.package import write_package as _write_package
 from adapters.teams.ports import TeamsDeps
 from adapters.teams.sender import TeamsSender
+from adapters.teams.trust import TeamsCounters, TeamsTrust, TrustConfigError
 from adapters.teams.turn import TeamsTurn
 from bot.errors import UserError
 from bot.platforms import PlatformPlugin
@@ -53,6 +55,36 @@ def credentials_from(bot: Mentorbot) -> TeamsCredentials:
     )
 
 
+def trust_from(bot: Mentorbot) -> TeamsTrust:
+    """The deployment's service URL and tenant rules (TEAMS_ALLOWED_*), said at start.
+
+    Dev mode counts only without an app id: with one, tokens are required and Microsoft's
+    Bot Connector hosts are the default list.
+    """
+    secrets = bot.settings.secrets
+    dev_mode = secrets.teams_dev_mode and not secrets.microsoft_app_id
+    try:
+        trust = TeamsTrust.from_settings(
+            allowed_service_urls=secrets.teams_allowed_service_urls,
+            allowed_tenants=secrets.teams_allowed_tenants,
+            app_tenant_id=secrets.microsoft_app_tenant_id,
+            dev_mode=dev_mode,
+        )
+    except TrustConfigError as error:
+        raise ConfigError(str(error)) from None
+    if trust.tenants.any_tenant:
+        log.info("Teams: dev mode without TEAMS_ALLOWED_TENANTS: any tenant is served")
+    elif not trust.tenants.allowed:
+        log.warning(
+            "Teams: neither TEAMS_ALLOWED_TENANTS nor MICROSOFT_APP_TENANT_ID is set, so every "
+            "tenant is refused. Set TEAMS_ALLOWED_TENANTS to your tenant id(s)."
+        )
+    else:
+        log.info("Teams: serving tenant(s) %s", ", ".join(sorted(trust.tenants.allowed)))
+    log.info("Teams: service URLs allowed: %s", trust.service_urls.describe())
+    return trust
+
+
 def teams_plugin(bot: Mentorbot) -> PlatformPlugin:
     """The Teams platform: sender, `POST /api/messages`, and the send thread pool."""
     credentials = credentials_from(bot)
@@ -60,6 +92,11 @@ def teams_plugin(bot: Mentorbot) -> PlatformPlugin:
         adapter, authentication = build_adapter(credentials)
     except TeamsConfigError as error:
         raise ConfigError(str(error)) from None
+    trust = trust_from(bot)
+    counters = TeamsCounters()
+    if credentials.authenticated:
+        # Signing keys over aiohttp with a timeout, never botbuilder's blocking fetch.
+        KeyStore(override=bot.settings.secrets.teams_openid_metadata_url).install()
     tracks = bot.settings.config.programme.tracks
     topics = tuple(t for track, labels in load_topics().items() if track in tracks for t in labels)
     deps = TeamsDeps(
@@ -71,10 +108,17 @@ def teams_plugin(bot: Mentorbot) -> PlatformPlugin:
         kick=lambda: bot.kick(),  # read at call time: `serve` replaces `bot.kick` after wiring
         topics=topics,
         app_id=credentials.app_id,
+        service_urls=trust.service_urls,
+        counters=counters,
     )
     sender = TeamsSender(adapter, deps)
     endpoint = MessagesEndpoint(
-        adapter, authentication, TeamsTurn(deps), require_token=credentials.authenticated
+        adapter,
+        authentication,
+        TeamsTurn(deps),
+        require_token=credentials.authenticated,
+        trust=trust,
+        counters=counters,
     )
     executor = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="teams-send")
 
@@ -91,6 +135,7 @@ def teams_plugin(bot: Mentorbot) -> PlatformPlugin:
         routes=[("POST", "/api/messages", endpoint.handle)],
         start=start,
         stop=stop,
+        metrics=counters.lines,
         extra={"adapter": adapter},
     )
 

@@ -27,6 +27,7 @@ import aiohttp
 from yarl import URL
 
 from adapters.teams.errors import ConnectorError, retry_after_seconds
+from conversations.ports import SendFailed
 
 TOKEN_REUSE = 300.0  # seconds a bearer token is reused before asking the credentials again
 TIMEOUT = aiohttp.ClientTimeout(total=30)
@@ -74,8 +75,9 @@ class TokenCache:
 class BotConnector:
     """Posts and updates activities in existing conversations (Bot Connector API v3)."""
 
-    def __init__(self, tokens: TokenCache) -> None:
+    def __init__(self, tokens: TokenCache, *, allows: Callable[[str], bool]) -> None:
         self._tokens = tokens
+        self._allows = allows  # the service URL allow-list (adapters.teams.trust)
         self._session: aiohttp.ClientSession | None = None
         self._urls: dict[tuple[str, str], URL] = {}  # (service URL, conversation) → its URL
 
@@ -117,6 +119,12 @@ class BotConnector:
     async def _request(
         self, method: str, service_url: str, url: URL, activity: Mapping[str, Any]
     ) -> str:
+        if not self._allows(service_url):  # checked before any token is fetched or sent
+            raise SendFailed(
+                f"service URL {service_url[:200]!r} is not an allowed Bot Connector URL "
+                "(TEAMS_ALLOWED_SERVICE_URLS); not sent",
+                permanent=True,
+            )
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=TIMEOUT)
         headers = {"Content-Type": "application/json"}

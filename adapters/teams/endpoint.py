@@ -4,6 +4,11 @@ Does what `CloudAdapter.process` does, in three separable steps, because its sin
 turns a malformed token into a 500 and gives no room to refuse oversized or non-JSON bodies
 cleanly. Authentication failures of any kind are 401; the turn's own errors are handled in
 `turn.py` and answered 200, so Teams does not retry an activity we already acted on.
+
+After authentication, and before anything is stored or looked up, the trust rules
+(`adapters.teams.trust`) refuse activities whose `serviceUrl` is not an allowed Bot Connector URL
+or whose tenant is not served: 403, no reply (a reply would go to that service URL, with the
+bot's token), counted for /metrics.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from botbuilder.schema import Activity
 from msrest.serialization import Model
 
 from adapters.teams.auth import looks_like_bearer_token
+from adapters.teams.keys import SigningKeysUnavailable
+from adapters.teams.trust import TeamsCounters, TeamsTrust, tenants_of
 from adapters.teams.turn import TeamsTurn
 
 log = logging.getLogger(__name__)
@@ -39,11 +46,16 @@ class MessagesEndpoint:
         turn: TeamsTurn,
         *,
         require_token: bool,
+        trust: TeamsTrust | None = None,
+        counters: TeamsCounters | None = None,
     ) -> None:
         self.adapter = adapter
         self.authentication = authentication
         self.turn = turn
         self.require_token = require_token
+        # Without explicit rules: loopback service URLs only, as in dev mode (fails closed).
+        self.trust = trust or TeamsTrust()
+        self.counters = counters or TeamsCounters()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Handle one POST from the Bot Framework (or the Emulator in dev mode)."""
@@ -71,9 +83,22 @@ class MessagesEndpoint:
             return _problem(400, "body is not a Bot Framework activity")
         try:
             authenticated = await self.authentication.authenticate_request(activity, header)
+        except SigningKeysUnavailable as error:
+            self.counters.signing_keys_unavailable += 1
+            log.warning("Teams request refused: %s", error)
+            return _problem(401, "unauthorized")
         except Exception as error:  # botbuilder raises PermissionError, jwt errors, Exception
             log.info("Teams request refused: %s", error)
             return _problem(401, "unauthorized")
+        refusal = self.trust.refusal(raw)
+        if refusal is not None:
+            reason, detail = refusal
+            self.counters.refuse(reason)
+            log.warning(
+                "Teams activity refused (%s): serviceUrl %.200r, tenant %.100r",
+                detail, raw.get("serviceUrl"), tenants_of(raw)[0],
+            )  # fmt: skip
+            return _problem(403, detail)
 
         async def logic(context: Any) -> None:
             await self.turn.on_turn(context, raw)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from adapters.teams.trust import ServiceUrls, TeamsCounters
 from conversations.domain import Identity, Person
 from conversations.ports import Clock, HandleEvent
 from conversations.types import OutgoingMessage, UserRef
@@ -77,3 +78,6 @@ class TeamsDeps:
     kick: Callable[[], None] = lambda: None  # run the delivery worker now (Mentorbot.kick)
     topics: Sequence[str] = field(default_factory=tuple)  # for the enrolment form's pickers
     app_id: str = ""
+    # Where the bot may send its token (TEAMS_ALLOWED_SERVICE_URLS); loopback only by default.
+    service_urls: ServiceUrls = field(default_factory=lambda: ServiceUrls(loopback=True))
+    counters: TeamsCounters = field(default_factory=TeamsCounters)  # for /metrics

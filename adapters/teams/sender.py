@@ -73,7 +73,8 @@ class TeamsSender:
         self.rng = rng or random.Random()
         self.sleep = sleep
         self.connector = connector or BotConnector(
-            TokenCache(credentials_source(adapter, deps.app_id))
+            TokenCache(credentials_source(adapter, deps.app_id)),
+            allows=deps.service_urls.allows,
         )
         self.per_conversation = RateLimiter(PER_CONVERSATION)
         self.per_tenant = RateLimiter(PER_TENANT, burst=TENANT_BURST)
@@ -107,6 +108,8 @@ class TeamsSender:
         activity = activity_json(
             message, topics=self.deps.topics, tenant_id=tenant_id, drop_links_to=email
         )
+
+        self._check_service_url(str(reference.get("serviceUrl") or ""), address)
 
         async def attempt() -> str:
             nonlocal create, reference
@@ -169,6 +172,22 @@ class TeamsSender:
                 log.info("Teams send failed (%s); retrying in %.1fs", failure.reason, wait)
                 await self.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _check_service_url(self, service_url: str, address: Address) -> None:
+        """SendFailed (for good) when the stored service URL is not an allowed Bot Connector
+        URL: whatever the database holds, the bot's token goes nowhere else (docs/teams.md)."""
+        if self.deps.service_urls.allows(service_url):
+            return
+        self.deps.counters.refuse("outbound_service_url")
+        log.warning(
+            "Teams send to %s not made: service URL %.200r is not allowed (%s)",
+            address, service_url, self.deps.service_urls.describe(),
+        )  # fmt: skip
+        raise SendFailed(
+            f"service URL {service_url[:200]!r} is not an allowed Bot Connector URL "
+            "(TEAMS_ALLOWED_SERVICE_URLS); not sent",
+            permanent=True,
+        )
 
     async def _route(
         self, identity: Identity | None, tenant_id: str, address: Address

@@ -61,6 +61,11 @@ class TeamsTurn:
 
     async def on_turn(self, context: TurnContext, raw: Mapping[str, Any]) -> None:
         """Handle one activity; errors are logged and answered, never raised to botbuilder."""
+        if not self.deps.service_urls.allows(raw.get("serviceUrl")):
+            # The endpoint refuses these before the turn; this guards any other way in, since
+            # replies and the email look-up go to this URL with the bot's token.
+            log.warning("Teams turn skipped: serviceUrl %.200r not allowed", raw.get("serviceUrl"))
+            return
         now = self.deps.clock.now()
         inbound = translate(raw, now)
         key = event_key(raw)

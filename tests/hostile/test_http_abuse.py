@@ -24,6 +24,7 @@ from storage.store import SqlStore
 from tests.adapters.slack.conftest import COMMAND, sign
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.teams.fake_connector import FakeConnector
+from tests.adapters.teams.fake_openid import APP_ID, fake_openid, signed_token
 from tests.hostile import payloads as p
 from tests.hostile.server import both_platforms, serve
 from tests.hostile.strategies import anchored
@@ -324,7 +325,7 @@ async def test_teams_with_an_app_id_refuses_forged_tokens_with_401(
     def b64(data: dict[str, Any]) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
-    app_id = "00000000-0000-0000-0000-00000000a11d"
+    app_id = APP_ID  # the fake OpenID server's tokens are for this app
     claims = {"aud": app_id, "iss": "https://api.botframework.com", "exp": int(time.time()) + 600}
     forged = [
         f"Bearer {b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims)}.",
@@ -332,17 +333,27 @@ async def test_teams_with_an_app_id_refuses_forged_tokens_with_401(
         f"Bearer {b64({'alg': 'RS256', 'kid': 'x' * 5000})}.{b64(claims)}.AAAA",
         "Bearer \u202e.\u200b.x".encode().decode("latin-1"),  # RTL + zero-width, as bytes
     ]
-    env = {"MICROSOFT_APP_ID": app_id, "MICROSOFT_APP_PASSWORD": "not-a-real-secret"}
+    # A token signed by a key that is not the published one, naming the published key's id.
+    forged.append(signed_token(connector.url)[:-8] + "AAAAAAAA")
     activity = json.dumps({**p.TEAMS_MESSAGE, "type": "message", "serviceUrl": connector.url})
-    async with serve(hostile_workdir, db_url, env) as served, aiohttp.ClientSession() as http:
-        for token in forged:
-            status = await post(
-                http,
-                f"{served.url}/api/messages",
-                activity,
-                {"Content-Type": JSON, "Authorization": token},
-            )
-            assert status == 401, (token[:60], status)
-        assert await served.alive(http)
+    async with fake_openid() as keys:  # the signing keys come from loopback, never the internet
+        env = {
+            "MICROSOFT_APP_ID": app_id,
+            "MICROSOFT_APP_PASSWORD": "not-a-real-secret",
+            "TEAMS_OPENID_METADATA_URL": keys.metadata_url,
+            "TEAMS_ALLOWED_SERVICE_URLS": connector.url,
+            "TEAMS_ALLOWED_TENANTS": p.TENANT,
+        }
+        async with serve(hostile_workdir, db_url, env) as served, aiohttp.ClientSession() as http:
+            for token in forged:
+                status = await post(
+                    http,
+                    f"{served.url}/api/messages",
+                    activity,
+                    {"Content-Type": JSON, "Authorization": token},
+                )
+                assert status == 401, (token[:60], status)
+            assert await served.alive(http)
+        assert keys.requests[:2] == ["/openid", "/keys"]  # checked against the published keys
     assert connector.calls == []
     assert_no_crash(served.log_text)

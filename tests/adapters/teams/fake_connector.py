@@ -169,8 +169,8 @@ class FakeConnector:
 
 
 @contextlib.asynccontextmanager
-async def fake_connector() -> AsyncIterator[FakeConnector]:
-    """Run a FakeConnector on 127.0.0.1 and a free port."""
+async def fake_connector(host: str = "127.0.0.1") -> AsyncIterator[FakeConnector]:
+    """Run a FakeConnector on `host` (127.0.0.2 plays an attacker's server) and a free port."""
     connector = FakeConnector()
     app = web.Application()
     app.router.add_post("/v3/conversations", connector.create)
@@ -180,10 +180,10 @@ async def fake_connector() -> AsyncIterator[FakeConnector]:
     app.router.add_get("/v3/conversations/{conversation}/members/{user}", connector.member)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, host, 0)
     await site.start()
     port = runner.addresses[0][1]
-    connector.url = f"http://127.0.0.1:{port}/"
+    connector.url = f"http://{host}:{port}/"
     try:
         yield connector
     finally:

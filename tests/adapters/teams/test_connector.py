@@ -11,6 +11,9 @@ from aiohttp.test_utils import TestServer
 
 from adapters.teams.connector import TOKEN_REUSE, BotConnector, TokenCache
 from adapters.teams.errors import ConnectorError, send_failed
+from adapters.teams.trust import ServiceUrls
+
+LOOPBACK = ServiceUrls(loopback=True)  # the test servers listen on 127.0.0.1
 
 
 class Credentials:
@@ -83,7 +86,7 @@ async def test_botbuilders_token_is_sent_and_reused_until_it_is_old(
         assert service_url == url
         return credentials
 
-    connector = BotConnector(TokenCache(credentials_for, clock=clock))
+    connector = BotConnector(TokenCache(credentials_for, clock=clock), allows=LOOPBACK.allows)
     try:
         first = await connector.send(url, "a:1 chat/x", {"type": "message", "text": "one"})
         await connector.send(url, "a:1 chat/x", {"type": "message", "text": "two"})
@@ -105,7 +108,7 @@ async def test_a_401_drops_the_token_so_the_next_send_fetches_a_new_one(
     async def credentials_for(service_url: str) -> Credentials:
         return credentials
 
-    connector = BotConnector(TokenCache(credentials_for, clock=Clock()))
+    connector = BotConnector(TokenCache(credentials_for, clock=Clock()), allows=LOOPBACK.allows)
     fake.answers.append(web.json_response({"error": {"code": "Unauthorized"}}, status=401))
     try:
         with pytest.raises(ConnectorError) as raised:
@@ -123,7 +126,7 @@ async def test_without_an_app_id_no_authorization_header_is_sent(
 ) -> None:
     fake, url = service
 
-    connector = BotConnector(TokenCache(anonymous))
+    connector = BotConnector(TokenCache(anonymous), allows=LOOPBACK.allows)
     try:
         await connector.send(url, "c1", {"type": "message"})
     finally:
@@ -150,7 +153,7 @@ async def test_error_answers_become_the_send_failed_the_worker_acts_on(
 ) -> None:
     fake, url = service
 
-    connector = BotConnector(TokenCache(anonymous))
+    connector = BotConnector(TokenCache(anonymous), allows=LOOPBACK.allows)
     fake.answers.append(web.json_response({"error": {}}, status=status, headers=headers))
     try:
         with pytest.raises(ConnectorError) as raised:

@@ -6,13 +6,14 @@ import pytest
 
 from adapters.teams.activities import bare_reference, reference_to_json
 from adapters.teams.sender import TeamsSender
+from adapters.teams.trust import ServiceUrls
 from conversations.domain import Identity
 from conversations.ports import SendFailed
 from conversations.types import Address, Link, OutgoingMessage, Text
 from storage.store import SqlStore
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.conftest import deps_for, dev_adapter, link
-from tests.adapters.teams.fake_connector import FakeConnector
+from tests.adapters.teams.fake_connector import FakeConnector, fake_connector
 
 MAYA_CHAT = "a:1chat-aad-maya"
 
@@ -200,3 +201,25 @@ async def test_recipients_match_an_exact_tenant_first_then_a_roster_identity(
     assert found[("other-tenant", "aad-sam")][1] == "sam@example.com"
     assert ("", "aad-nobody") not in found
     assert await directory.teams_recipient("", "aad-sam") == found[("", "aad-sam")]
+
+
+async def test_a_stored_service_url_that_is_not_allowed_is_never_connected_to(
+    people: SqlStore, connector: FakeConnector
+) -> None:
+    """Continuing Maya's chat (our connector) and creating Sam's (botbuilder's
+    create_conversation, through the tenant's route) both stop before any connection when the
+    stored service URL is not on the list: the row fails for good with a clear reason."""
+    async with fake_connector("127.0.0.2") as evil:
+        address = await maya_has_a_chat(people, evil)  # the database says: the attacker's host
+        adapter, _ = dev_adapter()
+        deps = deps_for(people)
+        deps.service_urls = ServiceUrls.parse(connector.url, dev_mode=True)
+        sender = TeamsSender(adapter, deps)
+        for to in (address, Address("teams", "", "aad-sam")):
+            with pytest.raises(SendFailed) as failed:
+                await sender.send(note(), to)
+            assert failed.value.permanent and not failed.value.unreachable
+            assert "is not an allowed Bot Connector URL" in failed.value.reason
+        await sender.close()
+    assert evil.calls == [] and connector.calls == []
+    assert deps.counters.refused["outbound_service_url"] == 2
