@@ -109,6 +109,7 @@ def teams_plugin(bot: Mentorbot) -> PlatformPlugin:
         topics=topics,
         app_id=credentials.app_id,
         service_urls=trust.service_urls,
+        tenants=trust.tenants,
         counters=counters,
     )
     sender = TeamsSender(adapter, deps)

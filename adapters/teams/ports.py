@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from adapters.teams.trust import ServiceUrls, TeamsCounters
+from adapters.teams.trust import ServiceUrls, TeamsCounters, Tenants
 from conversations.domain import Identity, Person
 from conversations.ports import Clock, HandleEvent
 from conversations.types import OutgoingMessage, UserRef
@@ -80,4 +80,7 @@ class TeamsDeps:
     app_id: str = ""
     # Where the bot may send its token (TEAMS_ALLOWED_SERVICE_URLS); loopback only by default.
     service_urls: ServiceUrls = field(default_factory=lambda: ServiceUrls(loopback=True))
+    # Whose identities the bot may write to (TEAMS_ALLOWED_TENANTS); any tenant by default, as
+    # in dev mode without a list.
+    tenants: Tenants = field(default_factory=lambda: Tenants(any_tenant=True))
     counters: TeamsCounters = field(default_factory=TeamsCounters)  # for /metrics

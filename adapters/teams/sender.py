@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -98,6 +98,8 @@ class TeamsSender:
         identity, email = recipient if recipient is not None else (None, "")
         tenant_id = address.tenant_id or (identity.tenant_id if identity else "")
         reference = reference_json(identity.reference) if identity else None
+        # Before the route look-up: a foreign tenant fails for good, not "no route yet".
+        self._check_tenants((address.tenant_id, identity.tenant_id if identity else ""), address)
         create = False
         if reference is None:
             tenant_id, service_url = await self._route(identity, tenant_id, address)
@@ -109,6 +111,9 @@ class TeamsSender:
             message, topics=self.deps.topics, tenant_id=tenant_id, drop_links_to=email
         )
 
+        self._check_tenants(
+            (tenant_id, *_reference_tenants(reference)), address, require=True
+        )  # whatever the row holds, the bot writes only to the tenants it serves
         self._check_service_url(str(reference.get("serviceUrl") or ""), address)
 
         async def attempt() -> str:
@@ -189,12 +194,54 @@ class TeamsSender:
             permanent=True,
         )
 
+    def _check_tenants(
+        self, claimed: Sequence[str], address: Address, *, require: bool = False
+    ) -> None:
+        """SendFailed (for good) when a tenant the row names is not served, or (`require`) when
+        it names none while a tenant list is in force: identities of other organisations, linked
+        before the list existed or written by any other route, get nothing (docs/teams.md)."""
+        tenants = self.deps.tenants
+        if tenants.any_tenant:
+            return
+        named = [t for t in claimed if t]
+        refused = [t for t in named if not tenants.allows(t)]
+        if not refused and (named or not require):
+            return
+        self.deps.counters.refuse("outbound_tenant")
+        tenant = refused[0] if refused else ""
+        log.warning(
+            "Teams send to %s not made: tenant %.100r is not served (%s)",
+            address, tenant, ", ".join(sorted(tenants.allowed)) or "no tenant is",
+        )  # fmt: skip
+        what = f"tenant {tenant[:100]!r}" if tenant else "a Teams identity with no tenant"
+        raise SendFailed(f"{what} is not in TEAMS_ALLOWED_TENANTS; not sent", permanent=True)
+
+    def _home_tenant(self, address: Address) -> str:
+        """The tenant for a chat with a roster person whose tenant is unknown: any one with a
+        known route in dev mode without a list, else the only allowed tenant or
+        MICROSOFT_APP_TENANT_ID; SendFailed (for good) when several are allowed and neither says."""
+        tenants = self.deps.tenants
+        if tenants.any_tenant or tenants.home:
+            return tenants.home
+        self.deps.counters.refuse("outbound_tenant")
+        log.warning("Teams send to %s not made: the person's tenant is unknown", address)
+        raise SendFailed(
+            "the person's Teams tenant is not known yet and TEAMS_ALLOWED_TENANTS lists several: "
+            "set MICROSOFT_APP_TENANT_ID to the tenant where new chats are created; not sent",
+            permanent=True,
+        )
+
     async def _route(
         self, identity: Identity | None, tenant_id: str, address: Address
     ) -> tuple[str, str]:
-        """(tenant, service URL) for a person with no stored reference; SendFailed if unknown."""
+        """(tenant, service URL) for a person with no stored reference; SendFailed if unknown.
+
+        A roster person (tenant '') is reached in the home tenant only (`_home_tenant`), never
+        in whichever tenant last talked to the bot.
+        """
         if identity is not None and identity.tenant_id and identity.service_url:
             return identity.tenant_id, identity.service_url
+        tenant_id = tenant_id or self._home_tenant(address)
         route = await self.deps.directory.teams_route(tenant_id)
         if route is not None:
             return route
@@ -263,3 +310,13 @@ class TeamsSender:
             )
         )
         return reference
+
+
+def _reference_tenants(reference: Mapping[str, Any]) -> list[str]:
+    """The tenants a stored reference names: botbuilder serializes `conversation.tenantID`,
+    Teams' own JSON says `tenantId`; a row may hold either, or both."""
+    conversation = reference.get("conversation")
+    if not isinstance(conversation, Mapping):
+        return []
+    found = (conversation.get(key) for key in ("tenantID", "tenantId"))
+    return [tenant for tenant in found if isinstance(tenant, str)]

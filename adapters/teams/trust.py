@@ -9,7 +9,10 @@ Three rules, each enforced before anything is stored or any connection is opened
   only loopback URLs (the Emulator and test fakes).
 - **Tenants.** Only the tenants in `TEAMS_ALLOWED_TENANTS` (default `MICROSOFT_APP_TENANT_ID`) are
   served. With neither set, every tenant is refused, except in dev mode, where any tenant (or
-  none: the Emulator sends none) is accepted, since only loopback service URLs are.
+  none: the Emulator sends none) is accepted, since only loopback service URLs are. The same
+  rule holds outbound: the sender never writes to a stored identity or reference of a tenant
+  that is not served, and creates chats for roster people (whose tenant is not known yet) only
+  in the `home` tenant.
 - **Dev mode listens on loopback only** (`dev_mode_host_problem`, checked by `mentorbot serve`).
 
 Matching is done on the parsed URL: scheme and host must be equal, and the path must start with
@@ -163,12 +166,23 @@ class Tenants:
 
     allowed: frozenset[str] = frozenset()
     any_tenant: bool = False  # dev mode with no list: the Emulator sends no tenant at all
+    # Where a chat is created with a roster person whose tenant is not known yet: the only
+    # allowed tenant, else MICROSOFT_APP_TENANT_ID when it is allowed; '' when neither says.
+    home: str = ""
 
     @classmethod
     def parse(cls, text: str, *, default: str, dev_mode: bool) -> Tenants:
         """From TEAMS_ALLOWED_TENANTS (comma-separated ids), else MICROSOFT_APP_TENANT_ID."""
         items = [item.strip() for item in (text or default).split(",") if item.strip()]
-        return cls(frozenset(i.casefold() for i in items), any_tenant=dev_mode and not items)
+        allowed = frozenset(i.casefold() for i in items)
+        app_tenant = default.strip()
+        if len(allowed) == 1:
+            home = items[0]
+        elif app_tenant and app_tenant.casefold() in allowed:
+            home = app_tenant
+        else:
+            home = ""
+        return cls(allowed, any_tenant=dev_mode and not items, home=home)
 
     def allows(self, tenant_id: str) -> bool:
         """True when activities from this tenant ('' when the activity names none) are served."""
@@ -245,7 +259,12 @@ class TeamsCounters:
     """What the trust boundary refused, for /metrics (`lines()`)."""
 
     refused: dict[str, int] = field(
-        default_factory=lambda: {"service_url": 0, "tenant": 0, "outbound_service_url": 0}
+        default_factory=lambda: {
+            "service_url": 0,
+            "tenant": 0,
+            "outbound_service_url": 0,
+            "outbound_tenant": 0,
+        }
     )
     signing_keys_unavailable: int = 0
 
@@ -257,7 +276,7 @@ class TeamsCounters:
         """The counters in Prometheus text format."""
         lines = [
             "# HELP mentorbot_teams_refused_total Teams activities refused (service_url, tenant) "
-            "and sends not made (outbound_service_url) at the trust boundary.",
+            "and sends not made (outbound_service_url, outbound_tenant) at the trust boundary.",
             "# TYPE mentorbot_teams_refused_total counter",
         ]
         lines += [

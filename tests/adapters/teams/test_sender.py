@@ -6,7 +6,7 @@ import pytest
 
 from adapters.teams.activities import bare_reference, reference_to_json
 from adapters.teams.sender import TeamsSender
-from adapters.teams.trust import ServiceUrls
+from adapters.teams.trust import ServiceUrls, Tenants
 from conversations.domain import Identity
 from conversations.ports import SendFailed
 from conversations.types import Address, Link, OutgoingMessage, Text
@@ -16,6 +16,7 @@ from tests.adapters.teams.conftest import deps_for, dev_adapter, link
 from tests.adapters.teams.fake_connector import FakeConnector, fake_connector
 
 MAYA_CHAT = "a:1chat-aad-maya"
+OTHER_TENANT = "0ther000-0000-4000-8000-00000000evil"
 
 
 async def maya_has_a_chat(people: SqlStore, connector: FakeConnector) -> Address:
@@ -223,3 +224,106 @@ async def test_a_stored_service_url_that_is_not_allowed_is_never_connected_to(
         await sender.close()
     assert evil.calls == [] and connector.calls == []
     assert deps.counters.refused["outbound_service_url"] == 2
+
+
+def sender_serving(people: SqlStore, allowed: str, app_tenant: str = "") -> TeamsSender:
+    """A sender with a tenant list in force (TEAMS_ALLOWED_TENANTS, MICROSOFT_APP_TENANT_ID)."""
+    adapter, _ = dev_adapter()
+    deps = deps_for(people)
+    deps.tenants = Tenants.parse(allowed, default=app_tenant, dev_mode=False)
+    return TeamsSender(adapter, deps)
+
+
+@pytest.mark.parametrize(
+    ("identity_tenant", "reference_tenant", "teams_json"),
+    [
+        (OTHER_TENANT, OTHER_TENANT, False),  # linked before the list existed
+        (a.TENANT, OTHER_TENANT, False),  # a row whose reference points at another organisation
+        (a.TENANT, OTHER_TENANT, True),  # the same, in Teams' spelling (`tenantId`)
+        (OTHER_TENANT, a.TENANT, False),
+        ("", "", False),  # a reference that names no tenant at all
+    ],
+)
+async def test_an_identity_of_a_tenant_not_served_is_never_written_to(
+    people: SqlStore,
+    connector: FakeConnector,
+    identity_tenant: str,
+    reference_tenant: str,
+    teams_json: bool,
+) -> None:
+    """Maya (the admin) has a stored chat on an allowed service URL, but the row names a tenant
+    the bot does not serve: her queued messages fail for good, and nothing is connected to."""
+    reference = reference_to_json(bare_reference(MAYA_CHAT, reference_tenant, connector.url))
+    if teams_json:
+        reference = reference.replace('"tenantID"', '"tenantId"')
+    await link(
+        people,
+        "maya@example.com",
+        Identity(0, "teams", identity_tenant, "aad-maya", MAYA_CHAT, connector.url, reference),
+    )
+    sender = sender_serving(people, a.TENANT)
+    with pytest.raises(SendFailed) as failed:
+        await sender.send(note(), Address("teams", identity_tenant, MAYA_CHAT))
+    assert failed.value.permanent and not failed.value.unreachable
+    assert "is not in TEAMS_ALLOWED_TENANTS; not sent" in failed.value.reason
+    assert repr(OTHER_TENANT) in failed.value.reason or identity_tenant == ""
+    assert sender.deps.counters.refused["outbound_tenant"] == 1
+    await sender.close()
+    assert connector.calls == []
+
+
+async def test_an_address_naming_a_tenant_not_served_fails_even_for_a_roster_identity(
+    people: SqlStore, connector: FakeConnector
+) -> None:
+    """Sam is on the roster only (tenant ''), which matches any tenant's address: a queued row
+    addressed to him in another tenant is refused, not sent there."""
+    await maya_has_a_chat(people, connector)
+    sender = sender_serving(people, a.TENANT)
+    with pytest.raises(SendFailed) as failed:
+        await sender.send(note(), Address("teams", OTHER_TENANT, "aad-sam"))
+    assert failed.value.permanent
+    assert f"tenant {OTHER_TENANT!r} is not in TEAMS_ALLOWED_TENANTS" in failed.value.reason
+    await sender.close()
+    assert connector.calls == []
+
+
+async def test_a_roster_person_gets_a_chat_in_the_allowed_tenant_never_the_latest_one(
+    people: SqlStore, connector: FakeConnector
+) -> None:
+    """Before the list, a roster person was reached in whichever tenant last talked to the bot;
+    now the chat is created in the one tenant served, with that tenant's service URL."""
+    await maya_has_a_chat(people, connector)  # our tenant's route
+    # Then Kim, in another organisation: the newest route of all.
+    foreign = bare_reference("a:kim-chat", OTHER_TENANT, connector.url)
+    await link(
+        people,
+        "kim@example.com",
+        Identity(0, "teams", OTHER_TENANT, "aad-kim", "a:kim-chat", connector.url,
+                 reference_to_json(foreign)),
+    )  # fmt: skip
+    sender = sender_serving(people, a.TENANT)
+    await sender.send(note("Welcome!"), Address("teams", "", "aad-sam"))
+    (create,) = [c for c in connector.calls if c.path == "/v3/conversations"]
+    assert create.body["channelData"] == {"tenant": {"id": a.TENANT}}
+    await sender.close()
+
+
+@pytest.mark.parametrize(("app_tenant", "reached"), [("", False), (a.TENANT, True)])
+async def test_with_several_tenants_a_roster_person_is_reached_only_in_the_app_tenant(
+    people: SqlStore, connector: FakeConnector, app_tenant: str, reached: bool
+) -> None:
+    """With several tenants listed, the roster's AAD id alone does not say which one is the
+    person's: the chat is created in MICROSOFT_APP_TENANT_ID, or not at all."""
+    await maya_has_a_chat(people, connector)
+    sender = sender_serving(people, f"{OTHER_TENANT},{a.TENANT}", app_tenant)
+    if reached:
+        await sender.send(note("Welcome!"), Address("teams", "", "aad-sam"))
+        (create,) = [c for c in connector.calls if c.path == "/v3/conversations"]
+        assert create.body["channelData"] == {"tenant": {"id": a.TENANT}}
+    else:
+        with pytest.raises(SendFailed) as failed:
+            await sender.send(note("Welcome!"), Address("teams", "", "aad-sam"))
+        assert failed.value.permanent and "MICROSOFT_APP_TENANT_ID" in failed.value.reason
+        assert sender.deps.counters.refused["outbound_tenant"] == 1
+        assert connector.calls == []
+    await sender.close()

@@ -106,6 +106,16 @@ def test_tenants_default_to_the_app_tenant_and_nothing_is_no_tenant_at_all() -> 
     assert not Tenants.parse("a", default="", dev_mode=True).allows("")
 
 
+def test_new_chats_go_to_the_only_allowed_tenant_or_the_app_tenant_and_nowhere_else() -> None:
+    """The tenant in which the sender creates a chat with a roster person (tenant unknown)."""
+    assert Tenants.parse("", default="T1", dev_mode=False).home == "T1"
+    assert Tenants.parse(" A ", default="T1", dev_mode=False).home == "A"  # the only one allowed
+    assert Tenants.parse("A, T1", default="t1", dev_mode=False).home == "t1"
+    assert Tenants.parse("A, B", default="T1", dev_mode=False).home == ""  # T1 is not allowed
+    assert Tenants.parse("A, B", default="", dev_mode=False).home == ""
+    assert Tenants.parse("", default="", dev_mode=True).home == ""  # dev mode: no rule at all
+
+
 def test_an_activity_naming_two_tenants_is_refused() -> None:
     trust = TeamsTrust.from_settings(
         allowed_service_urls="", allowed_tenants="ours", app_tenant_id="", dev_mode=False

@@ -234,6 +234,38 @@ async def test_only_the_listed_tenants_are_served(
         await nothing_stored(people, activity)
 
 
+async def test_a_stored_identity_of_a_tenant_not_served_gets_nothing_queued_for_it(
+    tmp_path: Path, db_url: str, people: SqlStore, connector: FakeConnector
+) -> None:
+    """The admin's person was linked to an identity of another organisation before the tenant
+    list existed (or by any other route). Its service URL is the allowed Bot Connector, yet the
+    messages queued for her never reach it: they fail for good, saying why."""
+    maya = await people.person_by_email("maya@example.com")
+    assert maya is not None
+    reference = bare_reference(a.chat_id(MAYA), OTHER_TENANT, connector.url, "")
+    await people.link_identity(
+        Identity(
+            maya.id, "teams", OTHER_TENANT, "aad-maya",
+            dm_conversation_id=a.chat_id(MAYA), service_url=connector.url,
+            reference=reference_to_json(reference),
+        )
+    )  # fmt: skip
+    (tmp_path / "app.yaml").write_text(APP_YAML)
+    env = {
+        "TEAMS_DEV_MODE": "1",
+        "TEAMS_ALLOWED_SERVICE_URLS": connector.url,
+        "TEAMS_ALLOWED_TENANTS": a.TENANT,
+    }
+    await run_cli(tmp_path, db_url, "match", "--publish", env=env)  # consent cards queued
+    out = await run_cli(tmp_path, db_url, "tick", env=env)
+    assert "Sent 0," in out and "failed 0" not in out, out
+    assert connector.calls == []  # not one request, though the service URL is allowed
+    (row,) = await people.failed_work()  # her consent card
+    assert row.payload["to"] == {"type": "person", "person_id": maya.id}
+    error = row.extra["last_error"]
+    assert f"tenant {OTHER_TENANT!r} is not in TEAMS_ALLOWED_TENANTS; not sent" in error, row
+
+
 @pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("listed", ["", "another-tenant"])
 async def test_a_genuine_token_from_a_tenant_not_listed_gets_403_and_links_nobody(
