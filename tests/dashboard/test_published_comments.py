@@ -128,6 +128,14 @@ async def test_comments_appear_when_their_window_closes_with_k_people_and_never_
         await share(db_url, seeded, "e1", "P1", 3, "e1 CHANGED their mind", later)
         await answer(db_url, seeded, "s6", "P3", 3, 2, later)
         await share(db_url, seeded, "s6", "P3", 3, "s6 LATE comment", later)
+        # A second "yes" on the old share button is no new sharing: e2's comment stays.
+        store = SqlStore.open(db_url)
+        try:
+            await store.set_comment_consent(
+                seeded.people["e2"], seeded.pairs["P2"], 3, True, at=later
+            )
+        finally:
+            await store.close()
         clock.set(datetime(2027, 5, 1, 12, tzinfo=UTC))
         final = await comments("final")
         assert final == [c for c in published if c != "round 1 session 3 by e1"]
