@@ -10,8 +10,9 @@ What goes out follows the privacy rules of issue 7:
 - pulse_aggregate.csv: the published pulse windows (`conversations.insights_windows`): one row
   per closed window with k or more respondents, and one per side group when the privacy rule
   allows. Rows are stored when first published and never change; windows under k have no row.
-- comments.csv: comments whose authors agreed to share them, with no name, pair, date or
-  order that could point back to them, and only once at least k people shared one.
+- comments.csv: comments whose authors agreed to share them, from published windows with k or
+  more respondents only (like pulse_aggregate.csv), with no name, pair, date or order that
+  could point back to them, and only once at least k people shared one.
 
 Every cell that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
 return) gets a leading apostrophe: a name like `=HYPERLINK(…)` must stay text (OWASP CSV
@@ -150,6 +151,7 @@ async def run_export(app: Mentorbot, directory: Path) -> list[Path]:
     rules = PublishRules.from_config(config, app.clock.now())
     k = rules.k
     data = await repo.gather(today=rules.today, answer_by=rules.today)
+    published = await published_pulse(app, rules)
     shown = {g.label for g in department_breakdown(data.participants, k).groups}
     pairs = [
         {**row, "reasons": ";".join(public_reason(r, shown) for r in row["reasons"])}
@@ -159,13 +161,14 @@ async def run_export(app: Mentorbot, directory: Path) -> list[Path]:
         ("people.csv", PEOPLE_COLUMNS, await repo.people_rows()),
         ("pairs.csv", PAIR_COLUMNS, pairs),
         ("sessions.csv", SESSION_COLUMNS, await repo.session_rows()),
-        ("pulse_aggregate.csv", PULSE_COLUMNS, pulse_aggregate(await published_pulse(app, rules))),
-        # Consented comments, sorted so their order says nothing about who or when, and only
-        # once k people shared one: authors were promised anonymity, which a lone comment lacks.
+        ("pulse_aggregate.csv", PULSE_COLUMNS, pulse_aggregate(published)),
+        # Consented comments of published windows only (so two exports cannot be differenced
+        # around one answer), sorted so their order says nothing about who or when, and only
+        # once k were shared: authors were promised anonymity, which a lone comment lacks.
         (
             "comments.csv",
             ("comment",),
-            ({"comment": c} for c in shareable_comments(data.consented_comments, k)),
+            ({"comment": c} for c in shareable_comments(published.comments, k)),
         ),
     ]
     written = []

@@ -311,10 +311,9 @@ def build_insights(
         retrying=data.retrying,
         failed=data.failed,
         unreachable=tuple(sorted(data.unreachable, key=lambda u: u.name.casefold())),
-        # Sorted, not in answer order: order would line a comment up with who met when.
-        comments=tuple(sorted(data.consented_comments))
-        if len(data.consented_comments) >= k
-        else (),
+        # Only comments of published windows (sorted, never in answer order), so that the
+        # list cannot be differenced around one person's answer.
+        comments=shareable_comments(published.comments, k),
     )
 
 
@@ -344,7 +343,8 @@ def public_reason(reason: str, departments: Collection[str]) -> str:
 def shareable_comments(comments: Sequence[str], k: int) -> tuple[str, ...]:
     """Consented comments, only once at least `k` exist, sorted rather than in answer order.
 
-    With fewer, or in answer order, a comment could be lined up with who met when.
+    With fewer, or in answer order, a comment could be lined up with who met when. Callers pass
+    `PublishedPulse.comments` (closed, published windows only), never comments read live.
     """
     texts = [c.strip() for c in comments if c.strip()]
     return tuple(sorted(texts)) if len(texts) >= k else ()

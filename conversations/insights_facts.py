@@ -44,6 +44,8 @@ class PulseFact:
     session_number: int
     cycle: int | None = None  # the pair's round; None when paired by hand or the pair is gone
     changed_at: datetime | None = None  # when a second tap last changed the rating
+    comment: str | None = None  # the "one thing", only when its author agreed to share it
+    comment_at: datetime | None = None  # when it was written or shared; None: with the answer
 
 
 @dataclass(frozen=True)
@@ -129,5 +131,4 @@ class InsightsData:
     retrying: int = 0  # pending rows that failed at least once
     failed: tuple[FailedWork, ...] = ()
     unreachable: tuple[Unreachable, ...] = ()
-    consented_comments: tuple[str, ...] = ()
     messages_sent: int = 0

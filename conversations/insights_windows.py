@@ -21,6 +21,12 @@ a value only with at least `k` distinct respondents, otherwise "not enough answe
 (its value is never stored). An answer that arrives, or is changed by a second tap, after its
 window was published is left out of every figure and counted as *late*.
 
+The comments their authors agreed to share follow the same windows: a comment is shown once
+its answer's window is published with at least `k` respondents, and only if it was written and
+shared before that; a comment from a window under `k`, or given after publication, is never
+shown (nor counted). Shown comments are sorted, never in answer order, so a new window's
+comments join the list without saying which came when.
+
 Inside a window the only breakdown is by side, under `k_anonymous`: a side under `k` merges
 into "other" and, while "other" is still under `k`, the smallest shown group joins it, so the
 overall figure minus the groups shown never isolates fewer than `k` people. Prompt tracks are
@@ -224,6 +230,27 @@ def late_answers(
     return late
 
 
+def published_comments(
+    pulses: Iterable[PulseFact], windows: Iterable[PublishedWindow], tz: tzinfo
+) -> tuple[str, ...]:
+    """The shared comments of published windows with a value, given before publication, sorted.
+
+    Read live, a list of comments grows by one right after a known person answers; tied to the
+    published windows it only changes when a window of at least `k` people is published.
+    """
+    shown = {w.key: w.published_at for w in windows if w.shown}
+    texts = []
+    for pulse in pulses:
+        text = (pulse.comment or "").strip()
+        at = shown.get(window_of(pulse, tz))
+        if not text or at is None:
+            continue
+        if max(pulse.answered_at, pulse.comment_at or pulse.answered_at) > at:
+            continue  # written or shared after its window was published: never shown
+        texts.append(text)
+    return tuple(sorted(texts))
+
+
 def _roll_up(figures: Iterable[Figure]) -> tuple[Figure, ...]:
     """Published figures added up by label (sums of published figures reveal nothing new)."""
     sums: dict[str, tuple[int, int, int]] = {}
@@ -243,11 +270,13 @@ def _roll_up(figures: Iterable[Figure]) -> tuple[Figure, ...]:
 
 @dataclass(frozen=True)
 class PublishedPulse:
-    """Every published window, oldest first, and how many answers came too late for theirs."""
+    """Every published window, oldest first, how many answers came too late for theirs, and
+    the shared comments of the windows with a value (`published_comments`)."""
 
     k: int
     windows: tuple[PublishedWindow, ...] = ()
     late: int = 0
+    comments: tuple[str, ...] = ()
 
     @property
     def shown(self) -> tuple[PublishedWindow, ...]:
@@ -308,6 +337,7 @@ __all__ = [
     "closed",
     "late_answers",
     "order_windows",
+    "published_comments",
     "window_figures",
     "window_of",
     "windows_to_publish",

@@ -350,15 +350,22 @@ class Lifecycle(Protocol):
         ...
 
     async def set_pulse_comment(
-        self, person_id: int, pair_id: int, session_number: int, comment: str, *, consent: bool
+        self,
+        person_id: int,
+        pair_id: int,
+        session_number: int,
+        comment: str,
+        *,
+        consent: bool,
+        at: datetime,
     ) -> None:
-        """Attach the free-text "one thing" to a person's pulse."""
+        """Attach the free-text "one thing" to a person's pulse, given at `at`."""
         ...
 
     async def set_comment_consent(
-        self, person_id: int, pair_id: int, session_number: int, consent: bool
+        self, person_id: int, pair_id: int, session_number: int, consent: bool, *, at: datetime
     ) -> None:
-        """Let the programme team read a comment anonymously, or take that back."""
+        """Let the programme team read a comment anonymously (from `at`), or take that back."""
         ...
 
     async def get_pulse(

@@ -221,7 +221,9 @@ async def typed_answer(
     if person is None or pair is None or waiting.kind != PULSE_COMMENT:
         return [messages.help_text(turn.reply_to, person, is_admin=turn.is_admin)]
     comment = text.strip()[:MAX_COMMENT]
-    await engine.store.set_pulse_comment(person.id, pair_id, number, comment, consent=False)
+    await engine.store.set_pulse_comment(
+        person.id, pair_id, number, comment, consent=False, at=turn.now
+    )
     if person.id == pair.mentee_id:
         # The senior's commitment comes back to them in a month: did you try it?
         tz = zone(person.timezone, engine.config.programme.timezone)
@@ -246,7 +248,9 @@ async def pulse_share(engine: Engine, turn: Turn, action: Action) -> list[Outgoi
     ):
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     consent = fields[2] == "yes"
-    await engine.store.set_comment_consent(turn.person.id, int(fields[0]), int(fields[1]), consent)
+    await engine.store.set_comment_consent(
+        turn.person.id, int(fields[0]), int(fields[1]), consent, at=turn.now
+    )
     text = "Shared anonymously — thank you." if consent else "Kept private. Thank you!"
     return [_answered(turn, action, text)]
 

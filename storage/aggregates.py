@@ -1,7 +1,8 @@
 """Published pulse figures: closed windows written once to `published_aggregates` (issue 15).
 
 The one mechanism behind every rating figure (dashboard, chart, `report`, the chat report,
-`pulse_aggregate.csv`): read the answers and the rounds' sessions, let
+`pulse_aggregate.csv`), and behind the shared comments shown with them: read the answers and
+the rounds' sessions, let
 `conversations.insights_windows` decide which windows have closed and compute their figures,
 store each new window once, then read every stored window back. Later reads use the stored
 rows and never recompute them.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import case, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.insights_facts import PulseFact, RoundSession
@@ -31,6 +32,7 @@ from conversations.insights_windows import (
     WindowKey,
     late_answers,
     order_windows,
+    published_comments,
     windows_to_publish,
 )
 from storage.base import Repository, insert_ignoring_duplicates
@@ -48,7 +50,8 @@ KEY = ["kind", "period", "breakdown", "label"]
 
 
 async def pulse_facts(session: AsyncSession) -> tuple[PulseFact, ...]:
-    """Every pulse answer with its round and track; an answer without a pair still counts.
+    """Every pulse answer with its round, track and shared comment; an answer without a pair
+    still counts.
 
     The track is that of the topic prompt the pair was given for that session (the first, if
     several); the junior's private prep prompt does not set the session's track.
@@ -76,6 +79,9 @@ async def pulse_facts(session: AsyncSession) -> tuple[PulseFact, ...]:
             PulseResponseRow.session_number,
             CycleRow.number,
             PulseResponseRow.changed_at,
+            # The comment text only when its author agreed to share it: nothing else reads it.
+            case((PulseResponseRow.comment_consent.is_(True), PulseResponseRow.comment)),
+            PulseResponseRow.comment_at,
         )
         .outerjoin(PairRow, PairRow.id == PulseResponseRow.pair_id)
         .outerjoin(CycleRow, CycleRow.id == PairRow.cycle_id)
@@ -158,7 +164,12 @@ class PublishedAggregates(Repository):
             async with self._sessions() as session:
                 windows = await self._published(session)
         at = {w.key: w.published_at for w in windows}
-        return PublishedPulse(rules.k, windows, late_answers(pulses, at, rules.tz))
+        return PublishedPulse(
+            rules.k,
+            windows,
+            late_answers(pulses, at, rules.tz),
+            published_comments(pulses, windows, rules.tz),
+        )
 
     @staticmethod
     async def _published(session: AsyncSession) -> tuple[PublishedWindow, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -36,7 +36,6 @@ from storage.models import (
     PersonRow,
     PromptDeliveryRow,
     PromptRow,
-    PulseResponseRow,
     SessionRow,
 )
 from storage.work_queue import DELIVER_KIND, DONE, FAILED, PENDING, STATUSES
@@ -99,7 +98,6 @@ class Insights(Repository):
                 ),
                 failed=await self._failed(session, failed_limit),
                 unreachable=await self._unreachable(session),
-                consented_comments=await self.consented_comments(session),
                 messages_sent=await self._scalar(
                     session,
                     select(func.count())
@@ -288,18 +286,6 @@ class Insights(Repository):
             Unreachable(display_name(n, e), "no Slack or Teams account linked") for n, e in unlinked
         ]
         return tuple(found)
-
-    async def consented_comments(self, session: AsyncSession | None = None) -> tuple[str, ...]:
-        """Pulse comments whose authors agreed to share them: the text alone, nothing else."""
-        statement = select(PulseResponseRow.comment).where(
-            PulseResponseRow.comment_consent.is_(True),
-            PulseResponseRow.comment.is_not(None),
-            func.trim(PulseResponseRow.comment) != literal(""),
-        )
-        if session is not None:
-            return tuple(c for c in await session.scalars(statement) if c)
-        async with self._sessions() as own:
-            return tuple(c for c in await own.scalars(statement) if c)
 
     # --- export -------------------------------------------------------------------------------
 

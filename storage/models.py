@@ -240,6 +240,9 @@ class PulseResponseRow(Base):
     # When a second tap last changed the rating: an answer changed after its window's figures
     # were published is counted as late rather than silently left out (docs/dashboard.md).
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the comment, or the consent to share it, was last given: a comment given after its
+    # window was published is never shown (docs/dashboard.md). NULL: as old as the answer.
+    comment_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class SurveyAnswerRow(Base):

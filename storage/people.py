@@ -402,7 +402,10 @@ async def _erase_answers(session: AsyncSession, found: Identifiers, pseudonym: s
     first name is enough)."""
     pulses = _table(PulseResponseRow)
     surveys = _table(SurveyAnswerRow)
-    for table, extra in ((pulses, {"comment": None, "comment_consent": False}), (surveys, {})):
+    for table, extra in (
+        (pulses, {"comment": None, "comment_consent": False, "comment_at": None}),
+        (surveys, {}),
+    ):
         rows = await session.execute(
             select(table.c.id, table.c.created_at).where(table.c.person_id == found.person_id)
         )

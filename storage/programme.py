@@ -264,25 +264,39 @@ class ProgrammeStore(Repository):
             )
 
     async def set_pulse_comment(
-        self, person_id: int, pair_id: int, session_number: int, comment: str, *, consent: bool
+        self,
+        person_id: int,
+        pair_id: int,
+        session_number: int,
+        comment: str,
+        *,
+        consent: bool,
+        at: datetime,
     ) -> None:
         """Attach the free-text "one thing" to a person's pulse for a session."""
         async with self._sessions.begin() as session:
             await session.execute(
                 update(PulseResponseRow)
                 .where(*self._pulse_key(person_id, pair_id, session_number))
-                .values(comment=comment, comment_consent=consent)
+                .values(comment=comment, comment_consent=consent, comment_at=at)
             )
 
     async def set_comment_consent(
-        self, person_id: int, pair_id: int, session_number: int, consent: bool
+        self, person_id: int, pair_id: int, session_number: int, consent: bool, *, at: datetime
     ) -> None:
-        """Let the programme team read a comment (anonymously), or take that back."""
+        """Let the programme team read a comment (anonymously), or take that back.
+
+        Sharing is stamped only when it starts (a comment shared after its window was published
+        is never shown, see docs/dashboard.md); a second "yes" on a stale button changes nothing.
+        """
         async with self._sessions.begin() as session:
             await session.execute(
                 update(PulseResponseRow)
-                .where(*self._pulse_key(person_id, pair_id, session_number))
-                .values(comment_consent=consent)
+                .where(
+                    *self._pulse_key(person_id, pair_id, session_number),
+                    PulseResponseRow.comment_consent.is_not(consent),
+                )
+                .values(comment_consent=consent, **({"comment_at": at} if consent else {}))
             )
 
     async def get_pulse(

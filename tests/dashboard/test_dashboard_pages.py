@@ -29,7 +29,13 @@ from conversations.insights import (
     Unreachable,
     build_insights,
 )
-from conversations.insights_windows import SESSION, PublishedPulse, WindowKey, window_figures
+from conversations.insights_windows import (
+    SESSION,
+    PublishedPulse,
+    WindowKey,
+    published_comments,
+    window_figures,
+)
 
 NOW = datetime(2027, 4, 1, 10, 0, tzinfo=UTC)
 SCRIPT = '<script>alert("x")</script>'
@@ -42,17 +48,20 @@ SECRET = "s3cret-admin-token-0123456789abcdef"
 def render_dashboard(programme: str = "Reverse <i>Mentoring</i>") -> str:
     participants = tuple(ParticipantFact(i, "mentor", EVIL_DEPT) for i in range(6))
     pulses = tuple(
-        PulseFact(i, "mentor", 4, True, NOW - timedelta(days=3), SCRIPT, 1, 1) for i in range(6)
+        PulseFact(
+            i, "mentor", 4, True, NOW - timedelta(days=3), SCRIPT, 1, 1, None, f"{SCRIPT} {i}"
+        )
+        for i in range(6)
     )
     window = window_figures(WindowKey(SESSION, "1:1"), pulses, 5, NOW)
+    comments = published_comments(pulses, (window,), UTC)
     data = InsightsData(
         participants=participants,
         pairs=(PairHealth(1, SCRIPT, QUOTES, "active", 1, NOW, 0, 1, 0),),
         prompts=(PromptFact(1, "technology", '<img src=x onerror="alert(2)">', "admin", 2),),
         unreachable=(Unreachable(RTL, "no Slack or Teams account linked"),),
-        consented_comments=tuple(f"{SCRIPT} {n}" for n in range(5)),
     )
-    insights = build_insights(data, PublishedPulse(5, (window,)), k=5, now=NOW)
+    insights = build_insights(data, PublishedPulse(5, (window,), comments=comments), k=5, now=NOW)
     template = template_environment().get_template("dashboard.html")
     return template.render(programme=programme, as_of="1 Apr 2027", **page_context(insights))
 

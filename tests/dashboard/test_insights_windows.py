@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from conversations.insights_windows import (
     WindowKey,
     closed,
     late_answers,
+    published_comments,
     window_figures,
     window_of,
     windows_to_publish,
@@ -42,8 +44,12 @@ def pulse(
     number: int = 1,
     at: datetime = NOW - timedelta(days=30),
     changed: datetime | None = None,
+    comment: str | None = None,
+    comment_at: datetime | None = None,
 ) -> PulseFact:
-    return PulseFact(who, side, rating, True, at, track, number, cycle, changed)
+    return PulseFact(
+        who, side, rating, True, at, track, number, cycle, changed, comment, comment_at
+    )
 
 
 def slot(pair: int, status: str = "scheduled", due: date = DUE, **kw: object) -> RoundSession:
@@ -163,3 +169,63 @@ def test_roll_ups_add_up_published_windows_only() -> None:
         ("technology", 5),
     ]
     assert all(f.label != OTHER for f in published.by_side())
+
+
+# --- shared comments follow the published windows -------------------------------------------
+
+
+def test_a_comment_waits_for_its_window_and_shows_only_if_the_window_reached_k() -> None:
+    # Round 1's session 1 (due 8 March) has five respondents; session 2 only two.
+    first = [pulse(i, 4, comment=f"c{i}") for i in range(5)]
+    second = [pulse(10 + i, 4, number=2, comment=f"small{i}") for i in range(2)]
+    pulses = first + second
+    rounds = [slot(1, number=1), slot(1, number=2, due=date(2027, 3, 20))]
+    open_rules = rules(datetime(2027, 3, 21, 12, tzinfo=UTC))  # within the 14 days' grace
+    assert windows_to_publish(pulses, rounds, (), open_rules) == []
+    assert published_comments(pulses, (), LONDON) == ()
+
+    late_march = datetime(2027, 4, 5, 12, tzinfo=UTC)  # both sessions past their grace
+    windows = windows_to_publish(pulses, rounds, (), rules(late_march))
+    assert [(w.key.period, w.shown) for w in windows] == [("1:1", True), ("1:2", False)]
+    # Session 2's comments never appear: its window has fewer than k respondents.
+    assert published_comments(pulses, windows, LONDON) == ("c0", "c1", "c2", "c3", "c4")
+
+
+def test_one_more_answer_with_a_comment_does_not_change_the_published_list() -> None:
+    # The attack: read the list, a known person answers with a shared comment, read again.
+    published_at = datetime(2027, 3, 25, 9, tzinfo=UTC)
+    pulses = [pulse(i, 4, comment=f"c{i}") for i in range(5)]
+    windows = windows_to_publish(pulses, [slot(1)], (), rules(published_at))
+    before = published_comments(pulses, windows, LONDON)
+    after_answer = published_at + timedelta(days=1)
+    late = pulse(9, 1, at=after_answer, comment="mine", comment_at=after_answer)
+    assert published_comments([*pulses, late], windows, LONDON) == before
+    # ...nor does a shared comment added to an answer that was in time, nor an old comment
+    # shared only now: when the comment was written or shared decides, not the answer.
+    added = replace(pulses[0], comment="added later", comment_at=after_answer)
+    assert published_comments([added, *pulses[1:]], windows, LONDON) == ("c1", "c2", "c3", "c4")
+    # A rating changed after publication leaves the comment where it was (and counts as late).
+    retapped = replace(pulses[0], rating=1, changed_at=after_answer)
+    assert published_comments([retapped, *pulses[1:]], windows, LONDON) == before
+    at = {w.key: w.published_at for w in windows}
+    assert late_answers([retapped, *pulses[1:]], at, LONDON) == 1
+    # A late comment is not a late answer: only ratings are counted.
+    assert late_answers([added, *pulses[1:]], at, LONDON) == 0
+
+
+def test_comments_are_sorted_never_in_answer_order_and_month_windows_count_too() -> None:
+    start = datetime(2027, 2, 1, 9, tzinfo=UTC)
+    texts = ["zebra", "apple", "mango", "  ", "kiwi", "banana"]
+    by_hand = [
+        pulse(i, 4, cycle=None, at=start + timedelta(days=i), comment=text)
+        for i, text in enumerate(texts)
+    ]
+    windows = windows_to_publish(by_hand, [], (), rules())
+    assert [(w.key.kind, w.key.period, w.shown) for w in windows] == [(MONTH, "2027-02", True)]
+    assert published_comments(by_hand, windows, LONDON) == (
+        "apple",
+        "banana",
+        "kiwi",
+        "mango",
+        "zebra",
+    )
