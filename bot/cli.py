@@ -292,6 +292,12 @@ def quiet_libraries() -> None:
     four lines a minute that say nothing; its warnings (a missed run) still show.
     """
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Alembic names its dialect at every start; the migrations it runs still show.
+    logging.getLogger("alembic.runtime.migration").addFilter(_not_alembic_preamble)
+
+
+def _not_alembic_preamble(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith(("Context impl ", "Will assume "))
 
 
 async def _serve(args: argparse.Namespace) -> int:

@@ -76,7 +76,7 @@ async def health_text(store: Reports) -> str:
         more = f" and {len(unreachable) - 10} more" if len(unreachable) > 10 else ""
         lines.append(f"Can't be reached ({len(unreachable)}): {names}{more}")
         reasons = sorted({p.reason for p in unreachable})
-        lines += [f"• {sum(p.reason == r for p in unreachable)}: {r}" for r in reasons]
+        lines += [f"• {r} ({sum(p.reason == r for p in unreachable)})" for r in reasons]
     if not failed and not unreachable:
         lines.append("Nothing has failed and everyone can be reached. ✅")
     return "\n".join(lines)
