@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from conversations.domain import Status
+from storage.db import upgrade
 from storage.store import SqlStore
 from tests.serving import CLEARED
 from tests.serving import serve as serve_process
@@ -285,6 +287,21 @@ def test_a_dry_run_changes_no_existing_database(workdir: Path) -> None:
     # Checked against what is stored: three people unchanged, one new.
     assert "Would import 4 people: 1 new, 0 updated, 3 unchanged; 1 newly enrolled." in ran.out
     assert files_in(workdir) == before  # same bytes, no -wal or -shm left behind
+
+
+async def test_a_dry_run_does_not_migrate_an_older_database(workdir: Path) -> None:
+    """A file at the first schema version stays at it: the dry run migrates its copy."""
+    path = workdir / "mentorbot.db"
+    await upgrade(f"sqlite+aiosqlite:///{path}", "0001")
+    before = files_in(workdir)
+    ran = await asyncio.to_thread(run, workdir, "roster", "import", "people.csv", "--dry-run")
+    assert ran.code == 0, ran.err
+    assert "Would import 3 people: 3 new" in ran.out
+    assert files_in(workdir) == before
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            ("0001",)
+        ]
 
 
 @pytest.mark.parametrize("db_backend", ["postgresql"], indirect=True)
