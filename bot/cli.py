@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
+from sqlalchemy.exc import ArgumentError
+
 from bot.app import build_app
 from bot.clock import SimulatedClock
 from bot.dashboard.data import headline_lines
@@ -124,7 +126,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _where(settings: Settings) -> str:
-    """ "Database: …" — the resolved SQLite file, or the server URL without its password."""
+    """The "Database: …" line: the resolved SQLite file, or the URL without its password."""
     return f"Database: {display_url(settings.secrets.database_url)}"
 
 
@@ -143,7 +145,7 @@ def _dry_run_database(settings: Settings) -> Iterator[Settings]:
     url = settings.secrets.database_url
     try:
         is_file = sqlite_file(url) is not None
-    except Exception:  # an unparsable URL: open_database reports it in one line
+    except ArgumentError:  # an unparsable URL: open_database reports it in one line
         is_file = False
     if not is_file:
         yield settings

@@ -20,6 +20,7 @@ from storage.db import UnsupportedDatabaseURL, normalize_url, sqlite_file, upgra
 
 FIRST_RETRY = 0.5  # seconds before the first retry of a database that is still starting
 MAX_RETRY_GAP = 5.0  # the backoff doubles up to this
+STARTING_UP = "57P03"  # PostgreSQL's cannot_connect_now: "the database system is starting up"
 
 
 def _where(url: URL) -> str:
@@ -37,9 +38,6 @@ def _driver_error(error: BaseException) -> BaseException:
     ):
         inner = inner.__cause__
     return inner or error
-
-
-STARTING_UP = "57P03"  # PostgreSQL's cannot_connect_now: "the database system is starting up"
 
 
 def _unsupported(error: UnsupportedDatabaseURL) -> str:
@@ -66,8 +64,9 @@ def database_problem(error: BaseException, url: str) -> str | None:
     path = sqlite_file(parsed)
     if path is not None and isinstance(error, DBAPIError):
         return (
-            f"cannot open the SQLite database {path} ({_driver_error(error)}): check that its "
-            "folder exists and is writable, or set DATABASE_URL."
+            f"cannot open the SQLite database {path} ({_driver_error(error)}): check that the "
+            "file is a Mentorbot database and that it and its folder are writable, or set "
+            "DATABASE_URL."
         )
     if isinstance(error, ConnectionRefusedError):
         return (

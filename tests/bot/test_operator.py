@@ -248,6 +248,27 @@ def test_the_default_database_is_next_to_app_yaml_not_the_current_directory(
     assert "Participants: 2" in ran.out
 
 
+@pytest.mark.parametrize(
+    ("url", "resolved"),
+    [
+        ("sqlite+aiosqlite:///mentorbot.db", "sqlite+aiosqlite:///{dir}/mentorbot.db"),
+        ("sqlite:///data/x.db", "sqlite:///{dir}/data/x.db"),
+        ("sqlite:///file:data/x.db?uri=true", "sqlite:///file:{dir}/data/x.db?uri=true"),
+        ("sqlite:////var/lib/x.db", "sqlite:////var/lib/x.db"),  # absolute: as it is
+        ("sqlite:///:memory:", "sqlite:///:memory:"),
+        ("sqlite:///file:x?mode=memory&uri=true", "sqlite:///file:x?mode=memory&uri=true"),
+        ("postgresql://u:p@db/x", "postgresql://u:p@db/x"),
+    ],
+)
+def test_which_database_urls_are_resolved_next_to_app_yaml(
+    workdir: Path, url: str, resolved: str
+) -> None:
+    from bot.settings import load_settings
+
+    settings = load_settings(workdir / "app.yaml", {"DATABASE_URL": url})
+    assert settings.secrets.database_url == resolved.format(dir=workdir)
+
+
 async def test_serve_prints_the_resolved_database_and_says_once_that_no_platform_is_set(
     workdir: Path,
 ) -> None:
