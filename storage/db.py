@@ -22,6 +22,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.pool import StaticPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 PING_AFTER_IDLE = 1.0  # seconds a pooled connection may sit unused before it is checked
@@ -159,6 +160,11 @@ def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
             _ping_idle_connections(engine)
         return engine
 
+    if _is_memory(parsed) and "poolclass" not in kwargs:
+        # One connection for every session: a second one to a shared-cache in-memory
+        # database (the dry run's copy) would contend for table locks. SQLAlchemy picks this
+        # pool for such URLs today but has deprecated choosing it from the URL.
+        kwargs["poolclass"] = StaticPool
     engine = _create_async_engine(parsed, **kwargs)
     wal = _is_sqlite_file(parsed)
 
