@@ -20,12 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import SystemClock
 from bot.dashboard.auth import ChatLinks
+from bot.database import open_database
 from bot.delivery import Deliverer, DeliveryStats
 from bot.settings import Settings
 from conversations.departures import unreachable
 from conversations.engine import Engine
 from conversations.ports import Clock, Sender
-from storage.db import create_engine, make_sessionmaker, normalize_url, upgrade
+from storage.db import create_engine, make_sessionmaker
 from storage.store import SqlStore
 
 log = logging.getLogger(__name__)
@@ -79,13 +80,20 @@ async def build_app(
     senders: Mapping[str, Sender] | None = None,
     migrate: bool = True,
     worker: str = "",
+    wait: float = 0.0,
+    waiting: Callable[[str], None] = lambda _: None,
 ) -> AsyncIterator[Mentorbot]:
-    """Open the database (migrating it to the latest schema) and wire everything."""
+    """Open the database (migrating it to the latest schema) and wire everything.
+
+    A database that cannot be opened is a one-line UserError; one that refuses connections is
+    tried again for up to `wait` seconds first (`serve` waits for a database still starting),
+    and `waiting` is told so once.
+    """
     # Each process leases work under its own name, so the queue shows who did what.
     worker = worker or f"{socket.gethostname()}-{os.getpid()}"
-    url = normalize_url(settings.secrets.database_url)
-    if migrate:
-        await upgrade(url)
+    url = await open_database(
+        settings.secrets.database_url, migrate=migrate, wait=wait, waiting=waiting
+    )
     db = create_engine(url)
     try:
         clock = clock or SystemClock()

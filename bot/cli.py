@@ -9,21 +9,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
+import re
 import sys
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
+
+from sqlalchemy.exc import ArgumentError
 
 from bot.app import build_app
 from bot.clock import SimulatedClock
 from bot.dashboard.data import headline_lines
+from bot.database import open_database
 from bot.errors import UserError
 from bot.roster_import import import_roster_file
 from bot.settings import ConfigError, Settings, load_settings
 from conversations.insights_windows import PublishRules
-from conversations.messages import report_text
+from conversations.messages import plural, report_text
+from storage.db import display_url, sqlite_file, sqlite_memory_copy
 
 REPORT_KEYS = (
     "participants",
@@ -36,8 +44,28 @@ REPORT_KEYS = (
 )
 
 
+_INVALID_CHOICE = re.compile(r"argument (\w+): invalid choice: (.+?) \(choose from (.+)\)$")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake exits 1 (as every other mistake) with one line.
+
+    argparse's own exit code 2 and two-line usage+error would break the README's promise
+    that 1 means a mistake in the input, explained in one message.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print one line naming what is wrong and how to get help, then exit 1."""
+        wrong = _INVALID_CHOICE.match(message)
+        if wrong:
+            what = "command" if wrong.group(1) == "COMMAND" else wrong.group(1).lower()
+            known = wrong.group(3).replace("'", "")
+            message = f"unknown {what} {wrong.group(2)}; the {what}s are: {known}"
+        self.exit(1, f"{self.prog}: {message}. See `{self.prog} --help`.\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mentorbot",
         description="Run a reverse-mentoring programme in Slack and Microsoft Teams.",
     )
@@ -77,6 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="the programme's headline figures")
     report.add_argument("--format", choices=("text", "json"), default="text")
 
+    sub.add_parser("health", help="delivery health: the queue, failures, who cannot be reached")
+
     sub.add_parser("serve", help="run the HTTP server and the scheduler")
 
     forget = sub.add_parser(
@@ -103,24 +133,47 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(args.config)
 
 
-async def _db_upgrade(args: argparse.Namespace) -> int:
-    from storage.db import normalize_url, upgrade
+def _where(settings: Settings) -> str:
+    """The "Database: …" line: the resolved SQLite file, or the URL without its password."""
+    return f"Database: {display_url(settings.secrets.database_url)}"
 
+
+async def _db_upgrade(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    await upgrade(normalize_url(settings.secrets.database_url))
+    print(_where(settings), flush=True)
+    await open_database(settings.secrets.database_url)
     print("Database is up to date.")
     return 0
 
 
+@contextmanager
+def _dry_run_database(settings: Settings) -> Iterator[Settings]:
+    """For a dry run on SQLite: the settings pointed at an in-memory copy of the database, so
+    the check creates, migrates and leaves behind no file (PostgreSQL dry runs roll back)."""
+    url = settings.secrets.database_url
+    try:
+        is_file = sqlite_file(url) is not None
+    except ArgumentError:  # an unparsable URL: open_database reports it in one line
+        is_file = False
+    if not is_file:
+        yield settings
+        return
+    with sqlite_memory_copy(url) as memory:
+        yield replace(settings, secrets=replace(settings.secrets, database_url=memory))
+
+
 async def _roster_import(args: argparse.Namespace) -> int:
-    async with build_app(_settings(args)) as app:
-        return await import_roster_file(
-            app,
-            args.file,
-            dry_run=args.dry_run,
-            deactivate_missing=args.deactivate_missing,
-            out=sys.stdout,
-        )
+    settings = _settings(args)
+    database = _dry_run_database(settings) if args.dry_run else nullcontext(settings)
+    with database as chosen:
+        async with build_app(chosen) as app:
+            return await import_roster_file(
+                app,
+                args.file,
+                dry_run=args.dry_run,
+                deactivate_missing=args.deactivate_missing,
+                out=sys.stdout,
+            )
 
 
 async def _match(args: argparse.Namespace) -> int:
@@ -161,7 +214,14 @@ async def _match(args: argparse.Namespace) -> int:
             )
         )
     else:
-        print(match_summary(result, app.settings.config, published=args.publish, limit=None))
+        summary = match_summary(
+            result,
+            app.settings.config,
+            published=args.publish,
+            limit=None,
+            publish_with="mentorbot match --publish",
+        )
+        print(summary)
     return 0
 
 
@@ -206,6 +266,13 @@ async def _forget(args: argparse.Namespace) -> int:
         erased = await app.store.get_person(person.id)
     pseudonym = erased.email if erased is not None else f"person {person.id}"
     print(f"Erased. The audit log and the programme's history now call them {pseudonym}.")
+
+
+async def _health(args: argparse.Namespace) -> int:
+    from conversations.admin import health_text
+
+    async with build_app(_settings(args)) as app:
+        print(await health_text(app.store))
     return 0
 
 
@@ -214,7 +281,8 @@ async def _export(args: argparse.Namespace) -> int:
 
     async with build_app(_settings(args)) as app:
         written = await run_export(app, args.directory)
-    print(f"Wrote {len(written)} files to {args.directory}: {', '.join(p.name for p in written)}")
+    names = ", ".join(p.name for p in written)
+    print(f"Wrote {plural(len(written), 'file')} to {args.directory}: {names}")
     return 0
 
 
@@ -235,8 +303,15 @@ async def _tick(args: argparse.Namespace) -> int:
     clock = SimulatedClock(parse_now(args.now)) if args.now else None
     settings = _settings(args)
     async with build_app(settings, clock=clock) as app:
-        attach_platforms(app)
-        stats = await app.tick()
+        plugins = attach_platforms(app)
+        try:
+            stats = await app.tick()
+        finally:
+            # Each platform closes its HTTP session (else aiohttp warns "Unclosed client
+            # session" at exit) and lets what it already acknowledged finish.
+            for plugin in plugins:
+                if plugin.stop is not None:
+                    await plugin.stop()
     if stats is None:
         print(
             "Ran the programme work that was due. No platform is configured (set "
@@ -247,14 +322,32 @@ async def _tick(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _serve(args: argparse.Namespace) -> int:
-    import logging
+def _say(line: str) -> None:
+    print(line, flush=True)
 
+
+def quiet_libraries() -> None:
+    """Keep the libraries' routine chatter out of `serve`'s INFO log.
+
+    APScheduler logs every run of the tick ("Running job …", "… executed successfully"),
+    four lines a minute that say nothing; its warnings (a missed run) still show.
+    """
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # Alembic names its dialect at every start; the migrations it runs still show.
+    logging.getLogger("alembic.runtime.migration").addFilter(_not_alembic_preamble)
+
+
+def _not_alembic_preamble(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith(("Context impl ", "Will assume "))
+
+
+async def _serve(args: argparse.Namespace) -> int:
     from adapters.teams.trust import dev_mode_host_problem
     from bot.platforms import attach_platforms
     from bot.server import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    quiet_libraries()
     settings = _settings(args)
     secrets = settings.secrets
     problem = dev_mode_host_problem(
@@ -262,8 +355,16 @@ async def _serve(args: argparse.Namespace) -> int:
     )
     if problem:  # refused, never a warning-and-go: dev mode has no authentication
         raise ConfigError(problem)
-    async with build_app(settings) as app:
+    print(_where(settings), flush=True)
+    wait = settings.secrets.db_wait_seconds
+    async with build_app(settings, wait=wait, waiting=_say) as app:
         plugins = attach_platforms(app)
+        if not plugins:
+            print(
+                "No Slack or Teams settings: serving the dashboard and health only; messages "
+                "wait in the queue (set SLACK_BOT_TOKEN or MICROSOFT_APP_ID to send them).",
+                flush=True,
+            )
         return await serve(
             app, host=settings.secrets.host, port=settings.secrets.port, plugins=plugins
         )
@@ -294,6 +395,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
     "db": _db_upgrade,
     "roster": _roster_import,
     "report": _report,
+    "health": _health,
     "match": _match,
     "tick": _tick,
     "serve": _serve,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from bot.errors import UserError
 from conversations.domain import ImportSummary
+from conversations.messages import plural
 from conversations.roster import format_problems, parse_roster
 
 if TYPE_CHECKING:
@@ -53,20 +54,23 @@ def describe(summary: ImportSummary, *, dry_run: bool) -> list[str]:
     verb = "Would import" if dry_run else "Imported"
     total = len(summary.created) + len(summary.updated) + len(summary.unchanged)
     lines = [
-        f"{verb} {total} people: {len(summary.created)} new, {len(summary.updated)} updated, "
-        f"{len(summary.unchanged)} unchanged; {len(summary.enrolled)} newly enrolled."
+        f"{verb} {plural(total, 'person', 'people')}: {len(summary.created)} new, "
+        f"{len(summary.updated)} updated, {len(summary.unchanged)} unchanged; "
+        f"{len(summary.enrolled)} newly enrolled."
     ]
     if summary.missing:
+        are = "is" if len(summary.missing) == 1 else "are"
         lines.append(
-            f"{len(summary.missing)} people in the directory are not in this file: "
-            f"{_names(summary.missing)}."
+            f"{plural(len(summary.missing), 'person', 'people')} in the directory {are} not "
+            f"in this file: {_names(summary.missing)}."
         )
         if not summary.deactivated:
             lines.append(
                 "They were left as they are; add --deactivate-missing to mark them inactive."
             )
     if summary.deactivated:
-        verb_d = "would be" if dry_run else "were"
+        were = "was" if len(summary.deactivated) == 1 else "were"
+        verb_d = "would be" if dry_run else were
         lines.append(f"{len(summary.deactivated)} {verb_d} marked inactive.")
     return lines
 
@@ -108,8 +112,8 @@ async def import_roster_file(
         enrolled = [p for p in await app.store.all_people() if p.email in newly]
         queued = await app.engine.welcome(enrolled)
         print(
-            f"{queued} welcome messages queued for each person's next delivery time "
-            "(sent by `mentorbot serve` or `mentorbot tick`).",
+            f"{plural(queued, 'welcome message')} queued for each person's next delivery "
+            "time (sent by `mentorbot serve` or `mentorbot tick`).",
             file=out,
         )
     return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from conversations.config import AppConfig
+from storage.db import resolve_sqlite_path
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///mentorbot.db"
 SECRET_KEYS = (
@@ -89,6 +90,7 @@ class Secrets:
     port: int = 3000
     tick_seconds: float = 15.0  # how often `serve` looks for due work (answers go out at once)
     lease_seconds: float = 120.0  # a crashed process's deliveries are retried after this
+    db_wait_seconds: float = 30.0  # how long `serve` waits for a database that is starting
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Secrets:
@@ -102,9 +104,11 @@ class Secrets:
             raise ConfigError(f"PORT: must be a port number 0-65535, got {port_text!r}") from None
         tick = _seconds(env, "MENTORBOT_TICK_SECONDS", 15.0, low=0.05, high=3600)
         lease = _seconds(env, "MENTORBOT_LEASE_SECONDS", 120.0, low=1, high=3600)
+        db_wait = _seconds(env, "MENTORBOT_DB_WAIT_SECONDS", 30.0, low=0, high=3600)
         return cls(
             tick_seconds=tick,
             lease_seconds=lease,
+            db_wait_seconds=db_wait,
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             slack_bot_token=env.get("SLACK_BOT_TOKEN", ""),
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
@@ -270,10 +274,15 @@ def load_config(path: Path) -> AppConfig:
 
 
 def load_settings(config_path: Path, env: Mapping[str, str] | None = None) -> Settings:
-    """The settings for one deployment: app.yaml plus the environment."""
+    """The settings for one deployment: app.yaml plus the environment.
+
+    A relative SQLite path in DATABASE_URL (the default `mentorbot.db` too) is taken relative
+    to the folder of `config_path`, not the current directory: every command run with the same
+    app.yaml uses the same database, wherever it is started from.
+    """
     env = os.environ if env is None else env
-    return Settings(
-        config=load_config(config_path),
-        secrets=Secrets.from_env(env),
-        config_path=config_path,
-    )
+    config = load_config(config_path)
+    secrets = Secrets.from_env(env)
+    base = config_path.absolute().parent
+    secrets = replace(secrets, database_url=resolve_sqlite_path(secrets.database_url, base))
+    return Settings(config=config, secrets=secrets, config_path=config_path)

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING
 
 from conversations import commands as cmd
 from conversations import messages
-from conversations.domain import Person, Status
+from conversations.domain import Person
 from conversations.insights_windows import PublishRules
 from conversations.types import Image, Link, OutgoingMessage, Text, UserRef
 
 if TYPE_CHECKING:
     from conversations.engine import CommandHandler, Engine, Turn
+    from conversations.ports import Reports
 
 
 async def audit(engine: Engine, turn: Turn, action: str, detail: str) -> None:
@@ -55,11 +56,14 @@ async def report(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
     return [messages.compose(turn.reply_to, "report", Text(text), image, private=True)]
 
 
-async def health(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
-    """Delivery health: the queue, what failed and why, who cannot be reached."""
-    counts = await engine.store.queue_counts()
-    failed = await engine.store.failed_work(limit=5)
-    unreachable = [p for p in await engine.store.all_people() if p.status is Status.UNREACHABLE]
+async def health_text(store: Reports) -> str:
+    """Delivery health in words: the queue, what failed and why, who cannot be reached.
+
+    The same text for the admin chat command and `mentorbot health`.
+    """
+    counts = await store.queue_counts()
+    failed = await store.failed_work(limit=5)
+    unreachable = list(await store.unreachable())
     lines = [
         "Delivery: "
         + ", ".join(
@@ -72,13 +76,21 @@ async def health(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
             f"• {w.kind} {w.idempotency_key}: {w.extra.get('last_error', '')}" for w in failed
         ]
     if unreachable:
-        names = ", ".join(p.display_name for p in unreachable[:10])
+        names = ", ".join(p.name for p in unreachable[:10])
         more = f" and {len(unreachable) - 10} more" if len(unreachable) > 10 else ""
         lines.append(f"Can't be reached ({len(unreachable)}): {names}{more}")
+        reasons = sorted({p.reason for p in unreachable})
+        lines += [f"• {r} ({sum(p.reason == r for p in unreachable)})" for r in reasons]
     if not failed and not unreachable:
         lines.append("Nothing has failed and everyone can be reached. ✅")
+    return "\n".join(lines)
+
+
+async def health(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
+    """Admin `health`: `health_text`, audited."""
+    text = await health_text(engine.store)
     await audit(engine, turn, "health", "")
-    return [messages.reply(turn.reply_to, "health", "\n".join(lines))]
+    return [messages.reply(turn.reply_to, "health", text)]
 
 
 async def admin_link(engine: Engine, turn: Turn, command: object) -> list[OutgoingMessage]:

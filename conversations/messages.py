@@ -53,6 +53,11 @@ def compose(
     )
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """`1 person`, `3 people`: the count with the right form of the noun."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
 def fmt_date(day: date) -> str:
     """A date as people read it: 'Mon 1 Feb 2027'."""
     return f"{day:%a} {day.day} {day:%b %Y}"

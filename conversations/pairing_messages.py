@@ -9,7 +9,7 @@ from conversations import actions
 from conversations.config import AppConfig
 from conversations.domain import Pair, Person
 from conversations.matching import MatchResult
-from conversations.messages import compose, fmt_date, programme_outline
+from conversations.messages import compose, fmt_date, plural, programme_outline
 from conversations.types import Button, Buttons, Facts, OutgoingMessage, Text, ToPair, ToPerson
 
 
@@ -122,12 +122,21 @@ def unmatched_notice(person: Person, reason: str, key: str) -> OutgoingMessage:
 
 
 def match_summary(
-    result: MatchResult, config: AppConfig, *, published: bool, limit: int | None
+    result: MatchResult,
+    config: AppConfig,
+    *,
+    published: bool,
+    limit: int | None,
+    publish_with: str = "match publish",
 ) -> str:
-    """The round in words: every pair with its reasons, everyone unmatched with why."""
+    """The round in words: every pair with its reasons, everyone unmatched with why.
+
+    `publish_with` is how the reader publishes: `match publish` in chat, and
+    `mentorbot match --publish` in a terminal.
+    """
     head = "Published" if published else "Dry run — nothing is stored or sent yet"
     lines = [
-        f"{head}: {len(result.pairs)} pairs, {len(result.unmatched)} unmatched, "
+        f"{head}: {plural(len(result.pairs), 'pair')}, {len(result.unmatched)} unmatched, "
         f"{len(result.excluded)} not eligible this round."
     ]
     shown = result.pairs if limit is None else result.pairs[:limit]
@@ -148,7 +157,9 @@ def match_summary(
         lines.append(f"Note: {note}")
     if not published and result.pairs:
         lines.append(
-            "Run `match publish` to store these pairs and "
+            f"Run `{publish_with}` to store "
+            + ("this pair" if len(result.pairs) == 1 else "these pairs")
+            + " and "
             + (
                 "ask each senior to confirm."
                 if config.programme.require_mentee_consent

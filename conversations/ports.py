@@ -29,6 +29,7 @@ from conversations.domain import (
     SessionStatus,
     Status,
 )
+from conversations.insights_facts import Unreachable
 from conversations.insights_windows import PublishRules
 from conversations.types import Address, Delivery, Event, OutgoingMessage, UserRef
 
@@ -409,6 +410,11 @@ class Reports(Protocol):
 
     async def failed_work(self, limit: int = 50) -> list[DueWork]:
         """Rows that failed for good, latest first; `extra` holds last_error and done_at."""
+        ...
+
+    async def unreachable(self) -> Sequence[Unreachable]:
+        """Everyone the bot cannot message, with why: the platform refused them, or they
+        take part without any chat account linked."""
         ...
 
 

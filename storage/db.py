@@ -7,7 +7,11 @@ working directory.
 
 from __future__ import annotations
 
+import sqlite3
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +22,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.pool import StaticPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 PING_AFTER_IDLE = 1.0  # seconds a pooled connection may sit unused before it is checked
@@ -28,16 +33,20 @@ _ACCEPTED = (
 )
 
 
+class UnsupportedDatabaseURL(ValueError):
+    """DATABASE_URL is not a form Mentorbot can use; the message names the accepted ones."""
+
+
 def normalize_url(url: str | URL) -> str:
     """Return `url` with the async driver we use (aiosqlite or asyncpg).
 
-    Raises ValueError, naming the accepted forms, for anything else.
+    Raises UnsupportedDatabaseURL (a ValueError), naming the accepted forms, for anything else.
     """
     try:
         parsed = make_url(url) if isinstance(url, str) else url
     except ArgumentError:
         # Don't echo the text back: it may hold a password.
-        raise ValueError(f"DATABASE_URL could not be parsed; {_ACCEPTED}") from None
+        raise UnsupportedDatabaseURL(f"DATABASE_URL could not be parsed; {_ACCEPTED}") from None
     backend, _, driver = parsed.drivername.partition("+")
     if backend == "sqlite" and driver in ("", "aiosqlite"):
         parsed = parsed.set(drivername="sqlite+aiosqlite")
@@ -50,8 +59,87 @@ def normalize_url(url: str | URL) -> str:
             parsed = parsed.set(query=query)
     else:
         shown = parsed.render_as_string(hide_password=True)
-        raise ValueError(f"unsupported database URL {shown!r}; {_ACCEPTED}")
+        raise UnsupportedDatabaseURL(f"unsupported database URL {shown!r}; {_ACCEPTED}")
     return parsed.render_as_string(hide_password=False)
+
+
+def _is_memory(url: URL) -> bool:
+    return (url.database or "") in ("", ":memory:") or url.query.get("mode") == "memory"
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file a SQLite URL points at (a `file:` URI's path included), None for anything
+    else: PostgreSQL, `:memory:` or a `mode=memory` URI."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.get_backend_name() != "sqlite" or _is_memory(parsed):
+        return None
+    database = parsed.database or ""
+    if database.startswith("file:"):
+        database = database.removeprefix("file:").split("?", 1)[0]
+    return Path(database)
+
+
+def resolve_sqlite_path(url: str, base: Path) -> str:
+    """`url` with a relative SQLite path made absolute against `base`; anything else as is.
+
+    The default `sqlite+aiosqlite:///mentorbot.db` would otherwise land in whatever directory
+    a command happens to run from, so `serve` and a later `report` could use different files.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url  # normalize_url reports it, without echoing a password
+    path = sqlite_file(parsed)
+    if path is None or path.is_absolute():
+        return url
+    if (parsed.database or "").startswith("file:"):
+        # Rendering would percent-encode the URI's colon: rebuild the text around the path.
+        _, sep, query = url.partition("?")
+        return f"{parsed.drivername}:///file:{base / path}{sep}{query}"
+    return parsed.set(database=str(base / path)).render_as_string(hide_password=False)
+
+
+def display_url(url: str | URL) -> str:
+    """Where the database is, for people: a SQLite file's path, or the URL without password."""
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except ArgumentError:
+        return "DATABASE_URL (cannot be parsed)"
+    path = sqlite_file(parsed)
+    if path is not None:
+        return str(path)
+    if parsed.get_backend_name() == "sqlite":
+        return "SQLite in memory"
+    return parsed.set(drivername=parsed.get_backend_name()).render_as_string(hide_password=True)
+
+
+@contextmanager
+def sqlite_memory_copy(url: str | URL) -> Iterator[str]:
+    """A private in-memory SQLite database holding a copy of `url`'s file (empty when the file
+    does not exist), as an aiosqlite URL valid inside the `with` block.
+
+    For dry runs: the file is read through a read-only connection, so nothing is created,
+    migrated or left behind next to it, whatever the dry run does. Without a -wal file beside
+    it the file is complete and is opened `immutable` (a read-only connection to a WAL-mode
+    file would otherwise leave -wal and -shm files behind); with one, another process has it
+    open and the WAL holds its latest writes, so the reader goes through SQLite's locking.
+    """
+    name = f"file:mentorbot-dry-run-{uuid.uuid4().hex}?mode=memory&cache=shared"
+    # This connection keeps the shared in-memory database alive until the block ends.
+    keeper = sqlite3.connect(name, uri=True)
+    try:
+        source = sqlite_file(url)
+        if source is not None and source.exists():
+            wal = source.with_name(source.name + "-wal").exists()
+            flags = "mode=ro" if wal else "mode=ro&immutable=1"
+            reader = sqlite3.connect(f"{source.absolute().as_uri()}?{flags}", uri=True)
+            try:
+                reader.backup(keeper)
+            finally:
+                reader.close()
+        yield f"sqlite+aiosqlite:///{name}&uri=true"
+    finally:
+        keeper.close()
 
 
 def _is_sqlite_file(url: URL) -> bool:
@@ -72,6 +160,11 @@ def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
             _ping_idle_connections(engine)
         return engine
 
+    if _is_memory(parsed) and "poolclass" not in kwargs:
+        # One connection for every session: a second one to a shared-cache in-memory
+        # database (the dry run's copy) would contend for table locks. SQLAlchemy picks this
+        # pool for such URLs today but has deprecated choosing it from the URL.
+        kwargs["poolclass"] = StaticPool
     engine = _create_async_engine(parsed, **kwargs)
     wal = _is_sqlite_file(parsed)
 

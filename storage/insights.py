@@ -68,6 +68,34 @@ def _session_conditions(today: date) -> tuple[Any, Any, Any, Any]:
     return due, held, missed, unanswered
 
 
+async def unreachable_people(session: AsyncSession) -> tuple[Unreachable, ...]:
+    """Everyone the bot cannot message, with why: the one definition that the dashboard,
+    `mentorbot report` and `health` (chat and CLI) all count.
+
+    People the platform reported unreachable, and participants (enrolled or paused) with no
+    Slack or Teams account linked: their messages wait in the queue with nowhere to go.
+    """
+    flagged = await session.execute(
+        select(PersonRow.name, PersonRow.email)
+        .where(PersonRow.status == Status.UNREACHABLE.value)
+        .order_by(PersonRow.id)
+    )
+    found = [
+        Unreachable(display_name(n, e), "the platform says the bot cannot reach them")
+        for n, e in flagged
+    ]
+    has_identity = select(IdentityRow.id).where(IdentityRow.person_id == PersonRow.id).exists()
+    unlinked = await session.execute(
+        select(PersonRow.name, PersonRow.email)
+        .where(PersonRow.status.in_(PARTICIPATING), ~has_identity)
+        .order_by(PersonRow.id)
+    )
+    found += [
+        Unreachable(display_name(n, e), "no Slack or Teams account linked") for n, e in unlinked
+    ]
+    return tuple(found)
+
+
 class Insights(Repository):
     """Read-only queries for the dashboard and the export."""
 
@@ -97,7 +125,7 @@ class Insights(Repository):
                     .where(DueWorkRow.status == PENDING, DueWorkRow.last_error.is_not(None)),
                 ),
                 failed=await self._failed(session, failed_limit),
-                unreachable=await self._unreachable(session),
+                unreachable=await unreachable_people(session),
                 messages_sent=await self._scalar(
                     session,
                     select(func.count())
@@ -264,28 +292,6 @@ class Insights(Repository):
             .limit(limit)
         )
         return tuple(FailedWork(i, k, a, e or "", d) for i, k, a, e, d in rows)
-
-    @staticmethod
-    async def _unreachable(session: AsyncSession) -> tuple[Unreachable, ...]:
-        flagged = await session.execute(
-            select(PersonRow.name, PersonRow.email).where(
-                PersonRow.status == Status.UNREACHABLE.value
-            )
-        )
-        found = [
-            Unreachable(display_name(n, e), "the platform says the bot cannot reach them")
-            for n, e in flagged
-        ]
-        has_identity = select(IdentityRow.id).where(IdentityRow.person_id == PersonRow.id).exists()
-        unlinked = await session.execute(
-            select(PersonRow.name, PersonRow.email).where(
-                PersonRow.status.in_(PARTICIPATING), ~has_identity
-            )
-        )
-        found += [
-            Unreachable(display_name(n, e), "no Slack or Teams account linked") for n, e in unlinked
-        ]
-        return tuple(found)
 
     # --- export -------------------------------------------------------------------------------
 

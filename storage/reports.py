@@ -5,9 +5,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from conversations.domain import ReportFigures, Status
+from conversations.insights_facts import Unreachable
 from conversations.insights_windows import PublishRules
 from storage.aggregates import PublishedAggregates
 from storage.base import Repository
+from storage.insights import unreachable_people
 from storage.models import DueWorkRow, PairRow, PersonRow, SessionRow
 from storage.work_queue import DELIVER_KIND, DONE, STATUSES
 
@@ -71,3 +73,8 @@ class Reports(Repository):
             by_role=roles,
             delivery=counts,
         )
+
+    async def unreachable(self) -> tuple[Unreachable, ...]:
+        """Everyone the bot cannot message, with why (`storage.insights.unreachable_people`)."""
+        async with self._sessions() as session:
+            return await unreachable_people(session)

@@ -108,6 +108,7 @@ async def serve(
                 await process.wait()
                 await errors
                 raise AssertionError(f"serve exited early:\n{served.log_text}")
+            served.log.append(line.decode(errors="replace"))  # what it said while starting
         served.url = line.decode().rsplit(" ", 1)[1].strip()
         outputs = asyncio.create_task(drain(process.stdout))
         yield served

@@ -22,6 +22,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.request import payload_utils
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
@@ -56,6 +57,11 @@ _BOLT_READERS = (
     payload_utils.to_message,
     payload_utils.to_step,
 )
+
+
+def _drop_token_unused(record: logging.LogRecord) -> bool:
+    """A logging filter: False for Bolt's "`token` will be unused" warning."""
+    return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
 def _problem(status: int, detail: str) -> web.Response:
@@ -117,14 +123,22 @@ class SlackRuntime:
         self.responder = Responder(backend, self.sender, self.linker)
         self.app_token = app_token
         self.command = command
-        self.bolt = AsyncApp(
-            client=self.client,
-            signing_secret=signing_secret or None,
-            # Socket Mode traffic arrives over an authenticated websocket, unsigned.
-            request_verification_enabled=not app_token,
-            process_before_response=False,  # ack first, work after (Slack waits 3 s at most)
-            logger=logging.getLogger("slack_bolt"),
-        )
+        bolt_log = logging.getLogger("slack_bolt")
+        # Bolt reads SLACK_BOT_TOKEN from the environment even when given a client, and then
+        # warns at every start that the token "will be unused": the client holds that same
+        # token, so the warning is only noise in the operator's log.
+        bolt_log.addFilter(_drop_token_unused)
+        try:
+            self.bolt = AsyncApp(
+                client=self.client,
+                signing_secret=signing_secret or None,
+                # Socket Mode traffic arrives over an authenticated websocket, unsigned.
+                request_verification_enabled=not app_token,
+                process_before_response=False,  # ack first, work after (Slack waits 3 s)
+                logger=bolt_log,
+            )
+        finally:
+            bolt_log.removeFilter(_drop_token_unused)
         self._socket: AsyncSocketModeHandler | None = None
         self._in_flight: set[asyncio.Task[Any]] = set()  # answers still being worked on
         self._register()

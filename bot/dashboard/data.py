@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from conversations.insights import Insights, Period, build_insights
 from conversations.insights_windows import PublishedPulse, PublishRules
+from conversations.messages import plural
 from storage.aggregates import PublishedAggregates
 from storage.db import make_sessionmaker
 from storage.insights import Insights as InsightsRepository
@@ -59,7 +60,8 @@ async def headline_lines(bot: Mentorbot) -> list[str]:
     if queue.get("failed") or insights.unreachable:
         lines.append(
             f"Delivery: {queue.get('failed', 0)} failed, "
-            f"{len(insights.unreachable)} people the bot cannot reach (see the dashboard)"
+            f"{plural(len(insights.unreachable), 'person', 'people')} the bot cannot reach "
+            "(`mentorbot health` lists them)"
         )
     return lines
 

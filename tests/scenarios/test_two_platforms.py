@@ -75,7 +75,7 @@ async def test_a_slack_mentor_and_a_teams_mentee_each_hear_on_their_own_platform
         (reply,) = await app.engine.handle(
             IncomingMessage(user, Address("teams", "t1", "a:femi"), "match publish", NOW)
         )
-        assert "Published: 1 pairs" in reply.fallback_text
+        assert "Published: 1 pair," in reply.fallback_text
         stats = await app.tick()
         assert stats is not None and stats.failed == 0
         # The intro: one post in Ana's Slack DM, one activity in Femi's Teams chat.

@@ -167,7 +167,7 @@ async def test_a_whole_round_through_teams(
     async with serve(tmp_path, db_url, DEV) as server, aiohttp.ClientSession() as http:
         await post(http, server.url, a.installed(MAYA, connector.url))
         await post(http, server.url, a.message(MAYA, "match publish", connector.url))
-        assert "Published: 1 pairs" in connector.sent(maya_chat)[-1].text
+        assert "Published: 1 pair," in connector.sent(maya_chat)[-1].text
 
         def consent_card(fake: FakeConnector) -> bool:
             return any("Accept" in c.text for c in fake.sent(maya_chat))

@@ -1,0 +1,59 @@
+"""The README and docs/ describe what exists: a clone is self-contained, links and file names
+resolve, and every /admin route the docs name is served."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from aiohttp import web
+
+from bot.cli import COMMANDS
+from bot.dashboard import add_dashboard_routes
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+FILE_NAME = re.compile(r"`((?:bot|adapters|conversations|storage|tests|docs|benchmarks)/[\w/.]+)`")
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_no_document_points_outside_the_repository(doc: Path) -> None:
+    text = doc.read_text(encoding="utf-8")
+    assert "../shared" not in text and "DESIGN.md" not in text
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_relative_links_and_file_names_exist(doc: Path) -> None:
+    text = doc.read_text(encoding="utf-8")
+    targets = [t for t in LINK.findall(text) if not t.startswith(("http:", "https:", "mailto:"))]
+    missing = [t for t in targets if not (doc.parent / t).exists()]
+    missing += [name for name in FILE_NAME.findall(text) if not (ROOT / name).exists()]
+    assert missing == [], f"{doc.name} names what does not exist: {missing}"
+
+
+def test_the_readme_points_to_the_architecture_document() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "(docs/architecture.md)" in readme
+    architecture = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    for floor in ("bot/", "adapters/", "conversations/", "storage/", "due_work"):
+        assert floor in architecture
+
+
+def test_every_admin_route_in_dashboard_md_is_served() -> None:
+    app = web.Application()
+    # The routes only keep the bot for later requests; none is made here.
+    add_dashboard_routes(app, cast(Any, None))
+    served = {r.resource.canonical for r in app.router.routes() if r.resource is not None}
+    named = set(re.findall(r"`?(/admin(?:/[\w.]+)?)", (ROOT / "docs" / "dashboard.md").read_text()))
+    assert named and named <= served, named - served
+    assert {"/admin/export.zip", "/admin/chart.png"} <= named
+
+
+def test_every_command_in_the_readme_exists() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    used = set(re.findall(r"^\.venv/bin/mentorbot (\w+)", readme, flags=re.MULTILINE))
+    assert used and used <= set(COMMANDS), used - set(COMMANDS)
+    assert "health" in used
