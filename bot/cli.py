@@ -266,6 +266,7 @@ async def _forget(args: argparse.Namespace) -> int:
         erased = await app.store.get_person(person.id)
     pseudonym = erased.email if erased is not None else f"person {person.id}"
     print(f"Erased. The audit log and the programme's history now call them {pseudonym}.")
+    return 0
 
 
 async def _health(args: argparse.Namespace) -> int:
