@@ -389,7 +389,7 @@ async def _teams(args: argparse.Namespace) -> int:
 async def _demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    return await run_demo(database_url=args.database_url, out=sys.stdout)
+    return await run_demo(database_url=args.database_url, out=sys.stdout, config=args.config)
 
 
 async def _chat(args: argparse.Namespace) -> int:
