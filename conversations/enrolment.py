@@ -267,6 +267,8 @@ async def status(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
     elif not person.status.enrolled:
         buttons.append(Button("Join the programme", actions.HELP_COMMAND, "join", "primary"))
     blocks: list[Block] = await pending_proposal(engine, person)
+    if blocks and person.status is Status.PAUSED:
+        blocks.insert(0, Text(text))  # paused, and still asked to answer the proposal
     if not blocks:
         summary = await pair_summary(engine, person)
         if summary:  # paired: "I'll let you know when you have a partner" would be wrong
