@@ -82,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="talk to the bot in the terminal as one person")
     chat.add_argument("--as", dest="email", required=True, metavar="EMAIL")
+    chat.add_argument("--now", help="pretend it is this time (ISO 8601), as `tick --now` does")
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -299,12 +300,15 @@ def parse_now(text: str) -> datetime:
 
 
 async def _tick(args: argparse.Namespace) -> int:
-    from bot.platforms import attach_platforms
+    from bot.platforms import attach_platforms, console_inbox, console_is_the_platform
 
     clock = SimulatedClock(parse_now(args.now)) if args.now else None
     settings = _settings(args)
     async with build_app(settings, clock=clock) as app:
-        plugins = attach_platforms(app)
+        console = console_is_the_platform(app)
+        plugins = [] if console else attach_platforms(app)
+        if console:
+            app.add_sender(console_inbox(app))
         try:
             stats = await app.tick()
         finally:
@@ -313,10 +317,13 @@ async def _tick(args: argparse.Namespace) -> int:
             for plugin in plugins:
                 if plugin.stop is not None:
                     await plugin.stop()
-    if stats is None:
+    if stats is None:  # not reached today: the console is the platform when no other is
+        print("Ran the programme work that was due; no platform to deliver to.")
+    elif console:
         print(
-            "Ran the programme work that was due. No platform is configured (set "
-            "SLACK_BOT_TOKEN or MICROSOFT_APP_ID), so messages wait in the queue."
+            f"No Slack or Teams is configured, so the console is the platform: delivered "
+            f"{plural(stats.sent, 'message')} to console inboxes (read them with `mentorbot "
+            f"chat --as EMAIL`), will retry {stats.retried}, failed {stats.failed}."
         )
     else:
         print(f"Sent {stats.sent}, will retry {stats.retried}, failed {stats.failed}.")
@@ -382,13 +389,14 @@ async def _teams(args: argparse.Namespace) -> int:
 async def _demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    return await run_demo(database_url=args.database_url, out=sys.stdout)
+    return await run_demo(database_url=args.database_url, out=sys.stdout, config=args.config)
 
 
 async def _chat(args: argparse.Namespace) -> int:
     from bot.chat import run_chat
 
-    async with build_app(_settings(args)) as app:
+    clock = SimulatedClock(parse_now(args.now)) if args.now else None
+    async with build_app(_settings(args), clock=clock) as app:
         return await run_chat(app, args.email, stdin=sys.stdin, out=sys.stdout)
 
 

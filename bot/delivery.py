@@ -589,6 +589,13 @@ class Deliverer:
             if identity is not None and platform in self.senders:
                 conversation = identity.dm_conversation_id or identity.user_id
                 return Target(Address(platform, identity.tenant_id, conversation), person_id)
+        for platform in PLATFORM_PREFERENCE:
+            sender = self.senders.get(platform)
+            # A platform with no accounts to link (the console inbox) reaches everyone: the
+            # person's id is the conversation.
+            if sender is not None and getattr(sender, "reaches_everyone", False):
+                tenant = str(getattr(sender, "tenant_id", ""))
+                return Target(Address(platform, tenant, str(person_id)), person_id)
         raise NoRoute(f"person {person_id} has no identity on {sorted(self.senders)}")
 
 

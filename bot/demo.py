@@ -7,10 +7,12 @@ lets the console stand in for Slack and Teams, and plays what people and admins 
 from __future__ import annotations
 
 import random
+import shutil
+import sys
 import tempfile
 import textwrap
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import TextIO
@@ -20,7 +22,7 @@ from adapters.console.session import ConsoleSession
 from bot.app import Mentorbot, build_app
 from bot.clock import SimulatedClock
 from bot.roster_import import import_roster_file
-from bot.settings import Secrets, Settings, parse_config
+from bot.settings import ConfigError, Secrets, Settings, load_config, parse_config
 from bot.simulation import Received, Simulation, button
 from conversations import actions
 from conversations.domain import Identity, Pair, PairStatus, Person, Role, Status
@@ -118,8 +120,11 @@ def _pick(people: list[Person], **wanted: object) -> Person:
     raise LookupError(f"the sample roster has no person with {wanted}")
 
 
-async def run_demo(*, database_url: str | None, out: TextIO) -> int:
-    """Play the tour; returns the exit code."""
+async def run_demo(
+    *, database_url: str | None, out: TextIO, config: Path = Path("app.yaml")
+) -> int:
+    """Play the tour, then say how to run a programme yourself (with `config`); returns the
+    exit code."""
     with tempfile.TemporaryDirectory(prefix="mentorbot-demo-") as tmp:
         url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'demo.db'}"
         roster_path = Path(tmp) / "roster.csv"
@@ -132,7 +137,70 @@ async def run_demo(*, database_url: str | None, out: TextIO) -> int:
         settings = Settings(settings.config, Secrets(database_url=url))
         async with build_app(settings, clock=clock, rng=random.Random(7)) as app:
             await _tour(app, clock, roster_path, bad_path, out)
+    print(try_it_yourself(config, datetime.now(UTC).date(), kept=database_url), file=out)
     return 0
+
+
+TRY_AS = "priya.raghunathan@example.com"  # a senior the sample's first round pairs
+
+
+def try_it_yourself(config: Path, today: date, *, kept: str | None = None) -> str:
+    """The demo's last words: the commands that run a programme of one's own in the terminal,
+    exactly as they work from here (this folder's app.yaml and database, the shipped roster).
+    `kept`: the demo's own database, when it was given one to keep.
+
+    `--now` jumps past the welcomes (each person's next working day at 10:00 local time) to
+    the programme's start date, when the senior's Accept introduces the pair at once.
+    """
+    command = _command_name()
+    roster = _shown_path(Path(str(resources.files("bot.data").joinpath("sample_roster.csv"))))
+    lines = ["", "", "━━ Try it yourself " + "━" * 58]
+    try:
+        start: date | None = load_config(config).programme.start_date
+    except ConfigError as error:
+        start = None
+        lines.append(f"First an app.yaml: {error}")
+    day = max(today + timedelta(days=7), start or today)
+    while day.weekday() >= 5:  # a working day, so the senior's reminders don't come first
+        day += timedelta(days=1)
+    now = f"{day:%Y-%m-%d}T12:00Z"
+    lines += [
+        (
+            f"The demo's data stays in {kept}; these"
+            if kept
+            else "The demo's database is gone; these"
+        )
+        + " use the one next to app.yaml (or $DATABASE_URL).",
+        "With no Slack or Teams configured, the terminal is the platform:",
+        "",
+        f"  {command} roster import {roster}",
+        f"  {command} match --publish",
+        f"  {command} tick --now {now}",
+        f"  {command} chat --as {TRY_AS} --now {now}",
+        "",
+        "In the chat, type `accept` (or its number) and the pair is introduced. The README's",
+        '"Try it in the terminal" goes on: the intro, did-you-meet, the pulse.',
+    ]
+    return "\n".join(lines)
+
+
+def _command_name() -> str:
+    """How this `mentorbot` was started, so the printed commands run as they are."""
+    script = Path(sys.argv[0])
+    if script.name != "mentorbot":  # `python -m bot`
+        return f"{_shown_path(Path(sys.executable))} -m bot"
+    on_path = shutil.which("mentorbot")
+    if on_path and Path(on_path).resolve() == script.resolve():
+        return "mentorbot"
+    return _shown_path(script)
+
+
+def _shown_path(path: Path) -> str:
+    """`path` relative to the current folder when it is inside it (shorter to type)."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _admin_of(roster: bytes) -> str:
@@ -239,9 +307,6 @@ async def _tour(
     _heading(out, "10. The admin checks the figures")
     print(f"\n{admin.display_name} types: report", file=out)
     await admin_session.say("report")
-    print(
-        "\nTry it yourself: `mentorbot chat --as EMAIL` after `mentorbot roster import`.", file=out
-    )
 
 
 async def _fast_forward(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from adapters.console.inbox import Delivered, InboxSender
 from conversations.ports import Sender
 
 if TYPE_CHECKING:
@@ -35,6 +36,25 @@ class PlatformPlugin:
     # Extra /metrics lines (Prometheus text format), read at each scrape.
     metrics: Callable[[], Sequence[str]] | None = None
     extra: dict[str, object] = field(default_factory=dict)
+
+
+def console_is_the_platform(bot: Mentorbot) -> bool:
+    """True when neither Slack nor Teams is configured: `tick` and `chat` then deliver to the
+    console inbox (`serve` does not: nobody reads a server's terminal, and marking messages
+    delivered there would keep them from Slack or Teams once configured)."""
+    secrets = bot.settings.secrets
+    return not (secrets.slack_bot_token or secrets.microsoft_app_id or secrets.teams_dev_mode)
+
+
+def console_inbox(bot: Mentorbot, delivered: Delivered | None = None) -> InboxSender:
+    """The console inbox as a sender (see `console_is_the_platform`); `delivered` is told of
+    each message it delivers."""
+
+    async def person_of(email: str) -> int | None:
+        found = await bot.store.person_by_email(email)
+        return found.id if found else None
+
+    return InboxSender(person_of, bot.clock.now, delivered)
 
 
 def configured_platforms(bot: Mentorbot) -> list[PlatformPlugin]:

@@ -205,8 +205,18 @@ class Engine:
             stamp = person.enrolled_at.strftime("%Y%m%dT%H%M%S") if person.enrolled_at else "0"
             key = f"welcome:{person.id}:{stamp}"
             message = messages.welcome(ToPerson(person.id), person, self.config, key=key)
-            added += await self.queue_for_person(person, message)
+            added += await self.queue([message], self.welcome_due(person))
         return added
+
+    def welcome_due(self, person: Person) -> datetime:
+        """When the person's welcome goes out: the first delivery hour in their zone after
+        they were enrolled (after now, for someone with no enrolment time).
+
+        Computed from the enrolment rather than read back from the queue, so a message that
+        must not overtake the welcome (the senior's consent preview) can be queued no earlier.
+        """
+        tz = zone(person.timezone, self.config.programme.timezone)
+        return next_slot(person.enrolled_at or self.clock.now(), tz, self.config.programme)
 
     async def run_due(
         self, now: datetime | None = None, *, limit: int = 200

@@ -14,7 +14,7 @@ from conversations import actions, admin, departures, messages
 from conversations import commands as cmd
 from conversations.config import check_timezone
 from conversations.domain import Person, Role, Status
-from conversations.home import pair_summary
+from conversations.home import pair_summary, pending_proposal
 from conversations.ports import DueWork
 from conversations.timing import local_today, slot_on, zone
 from conversations.types import Action, Block, Button, Buttons, OutgoingMessage, Text, ToPerson
@@ -259,13 +259,21 @@ def profile_change(field: str, value: str) -> tuple[str, dict[str, Any]]:
 async def status(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
     """Where the person stands."""
     person = known_person(turn)
-    text = messages.status_text(person, local_today(turn.now, _tz(engine, person)))
+    today = local_today(turn.now, _tz(engine, person))
+    text = messages.status_text(person, today)
     buttons: list[Button] = []
     if person.status is Status.PAUSED:
         buttons.append(Button("Resume now", actions.ENROL_RESUME, "", "primary"))
     elif not person.status.enrolled:
         buttons.append(Button("Join the programme", actions.HELP_COMMAND, "join", "primary"))
-    blocks: list[Block] = [Text(text), *await pair_summary(engine, person)]
+    blocks: list[Block] = await pending_proposal(engine, person)
+    if blocks and person.status is Status.PAUSED:
+        blocks.insert(0, Text(text))  # paused, and still asked to answer the proposal
+    if not blocks:
+        summary = await pair_summary(engine, person)
+        if summary:  # paired: "I'll let you know when you have a partner" would be wrong
+            text = messages.status_text(person, today, paired=True)
+        blocks = [Text(text), *summary]
     if buttons:
         blocks.append(Buttons(tuple(buttons)))
     return [messages.compose(turn.reply_to, "status", *blocks, private=True)]

@@ -9,6 +9,7 @@ from conversations import actions, messages
 from conversations import programme_messages as pm
 from conversations.domain import PairStatus, Person, Status
 from conversations.insights_windows import PublishRules
+from conversations.pairing_messages import consent_buttons
 from conversations.timing import local_today, zone
 from conversations.types import (
     Address,
@@ -41,8 +42,13 @@ async def home_view(engine: Engine, user: UserRef) -> OutgoingMessage:
         )
     blocks: list[Block] = [Text(f"*{engine.config.programme.name}* — hi {person.first_name}!")]
     today = local_today(engine.clock.now(), zone(person.timezone, engine.config.programme.timezone))
-    blocks.append(Text(messages.status_text(person, today)))
-    blocks += await pair_summary(engine, person)
+    proposal = await pending_proposal(engine, person)
+    if proposal:
+        blocks += proposal
+    else:
+        summary = await pair_summary(engine, person)
+        blocks.append(Text(messages.status_text(person, today, paired=bool(summary))))
+        blocks += summary
     blocks.append(Buttons(_buttons(person)))
     if engine.config.is_admin(person.email):
         rules = PublishRules.from_config(engine.config, engine.clock.now())
@@ -90,6 +96,34 @@ async def pair_summary(engine: Engine, person: Person) -> list[Block]:
         held = sum(1 for s in sessions if s.status.value == "met")
         rows.append(("Held so far", f"{held} of {engine.config.programme.sessions}"))
         return [Facts(tuple(rows))]
+    return []
+
+
+async def pending_proposal(engine: Engine, person: Person) -> list[Block]:
+    """A pairing published but not yet confirmed by the senior, in the person's words (empty
+    when there is none): the senior gets the Accept / Ask for someone else buttons here too,
+    the junior learns who is being asked, so neither reads "you have no partner yet"."""
+    for pair in await engine.store.pairs_of(person.id):
+        if pair.status is not PairStatus.PROPOSED:
+            continue
+        partner = await engine.store.get_person(pair.partner_of(person.id))
+        if partner is None:
+            continue
+        if person.id == pair.mentee_id:
+            return [
+                Text(
+                    "You have a proposed mentor waiting for your answer: "
+                    f"*{partner.display_name}* — {partner.title or 'colleague'}. "
+                    "I'll introduce you both once you accept."
+                ),
+                consent_buttons(pair.id),
+            ]
+        return [
+            Text(
+                f"{partner.display_name} has been asked to confirm your pairing — I'll "
+                "introduce you once they do."
+            )
+        ]
     return []
 
 

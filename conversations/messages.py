@@ -143,8 +143,8 @@ def reply(to: Recipient, kind: str, text: str, *buttons: Button) -> OutgoingMess
     return compose(to, kind, *blocks, private=True)
 
 
-def status_text(person: Person, today: date) -> str:
-    """Where a person stands, in one or two sentences."""
+def status_text(person: Person, today: date, *, paired: bool = False) -> str:
+    """Where a person stands, in one or two sentences (`paired`: they have a partner now)."""
     if person.status is Status.PAUSED:
         until = (
             f"until {fmt_date(person.paused_until)}" if person.paused_until else "until you resume"
@@ -152,6 +152,8 @@ def status_text(person: Person, today: date) -> str:
         return f"You're paused {until}. I won't send you anything meanwhile."
     if person.status is Status.ENROLLED:
         role = ROLE_PHRASES.get(person.role or Role.EITHER, ROLE_PHRASES[Role.EITHER])
+        if paired:
+            return f"You're enrolled as {role}."
         return f"You're enrolled as {role}. I'll let you know as soon as you have a partner."
     if person.status is Status.LEFT:
         return "You've left the programme. You're welcome back any time: type `join`."

@@ -93,11 +93,17 @@ async def publish(engine: Engine, actor: str, now: datetime) -> tuple[MatchResul
 
 
 async def ask_consent(engine: Engine, pair: Pair, people: dict[int, Person], now: datetime) -> None:
-    """Queue the senior's private preview of their proposed mentor (goes out at once)."""
+    """Queue the senior's private preview of their proposed mentor (goes out at once, or
+    with the senior's welcome if that is still to come)."""
     mentor, mentee = people[pair.mentor_id], people[pair.mentee_id]
     message = consent_preview(pair, mentor, mentee, engine.config, key=f"consent:{pair.id}")
-    await engine.queue([message], now)
-    await plan_consent_reminder(engine, pair, mentee, now)
+    # Never before the senior's welcome (a round published right after the roster import
+    # would otherwise ask them about a mentor before telling them the programme exists). Due
+    # at the same moment, the preview was queued later, and the worker sends one person's
+    # rows in queue order.
+    due = max(now, engine.welcome_due(mentee)) if mentee.enrolled_at else now
+    await engine.queue([message], due)
+    await plan_consent_reminder(engine, pair, mentee, due)
 
 
 async def introduce(engine: Engine, pair: Pair, people: dict[int, Person], now: datetime) -> None:

@@ -290,6 +290,27 @@ class WorkQueue(Repository):
             rows = await session.scalars(statement)
             return [to_due_work(row, with_outcome=True) for row in rows]
 
+    async def delivered_with_result(
+        self, prefix: str, limit: int = 20
+    ) -> list[tuple[datetime, dict[str, Any]]]:
+        """Messages delivered with a result starting `prefix`, latest first: (when, payload).
+
+        The console inbox: its rows are marked done with a result naming the person.
+        """
+        statement = (
+            select(DueWorkRow.done_at, DueWorkRow.payload)
+            .where(
+                DueWorkRow.kind == DELIVER_KIND,
+                DueWorkRow.status == DONE,
+                DueWorkRow.result.startswith(prefix, autoescape=True),
+            )
+            .order_by(DueWorkRow.done_at.desc(), DueWorkRow.id.desc())
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            rows = await session.execute(statement)
+            return [(done_at, dict(payload)) for done_at, payload in rows if done_at is not None]
+
     async def next_due(self, after: datetime | None = None) -> datetime | None:
         """When the earliest pending row falls due (after `after`, if given); None when idle.
 

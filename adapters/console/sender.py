@@ -29,8 +29,20 @@ class ConsoleSender:
     finds_sent = True  # it keeps what it printed
     opens_groups = False  # each partner reads their own
 
-    def __init__(self, out: TextIO, names: Callable[[str], str], clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        out: TextIO,
+        names: Callable[[str], str],
+        clock: Callable[[], datetime],
+        *,
+        numbering: bool = False,
+    ):
         self.out = out
+        # With `numbering`, the buttons of every message printed since the person last typed
+        # stay pressable, numbered on from one message to the next (`mentorbot chat` shows
+        # several at once); without it only the last message's buttons count.
+        self.numbering = numbering
+        self._turn_over: set[str] = set()
         self.names = names
         self.clock = clock
         self.buttons: dict[str, tuple[Button, ...]] = {}
@@ -43,12 +55,21 @@ class ConsoleSender:
         self.sent.append((address, message))
         delivery = Delivery(PLATFORM, f"console-{len(self.sent)}", address, self.clock())
         self.deliveries.append(delivery)
-        self.buttons[address.conversation_id] = message.buttons()
+        conversation = address.conversation_id
+        earlier: tuple[Button, ...] = ()
+        if self.numbering and conversation not in self._turn_over:
+            earlier = self.buttons.get(conversation, ())
+        self._turn_over.discard(conversation)
+        self.buttons[conversation] = earlier + message.buttons()
         if not self.silent:
-            who = self.names(address.conversation_id)
+            who = self.names(conversation)
             print(f"\n→ {who}  ({message.kind})", file=self.out)
-            print(render(message), file=self.out)
+            print(render(message, first_number=len(earlier) + 1), file=self.out)
         return delivery
+
+    def new_turn(self, conversation_id: str) -> None:
+        """The person typed: the next message printed for them numbers its buttons from 1."""
+        self._turn_over.add(conversation_id)
 
     async def find_sent(self, message: OutgoingMessage, address: Address) -> Delivery | None:
         """The console keeps what it printed, so it can tell whether a key went out."""

@@ -1,7 +1,7 @@
 """One person's conversation with the bot in a terminal: text in, rendered replies out.
 
-A typed number presses the matching button of the last message this person saw, the way a tap
-would on Slack or Teams; anything else is a message to the bot.
+A typed number (or a button's label) presses the matching button of what this person last saw,
+the way a tap would on Slack or Teams; anything else is a message to the bot.
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ class ConsoleSession:
 
     async def say(self, text: str) -> list[OutgoingMessage]:
         """Send one line to the bot and print what it answers."""
-        replies = await self.handle(self.event_for(text))
+        event = self.event_for(text)
+        self.sender.new_turn(self.address.conversation_id)
+        replies = await self.handle(event)
         for reply in replies:
             await self.sender.send(reply, self.address)
         return replies

@@ -108,13 +108,15 @@ def test_user_errors_exit_1_with_one_clear_message(
     )
 
 
-def test_tick_without_a_platform_keeps_messages_queued(
+def test_tick_without_a_platform_delivers_to_the_console_inbox(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["roster", "import", "people.csv"]) == 0
     assert main(["tick", "--now", "2027-01-12T12:00:00Z"]) == 0
-    assert "No platform is configured" in capsys.readouterr().out
-    assert report(capsys)["messages_sent"] == 0
+    out = capsys.readouterr().out
+    assert "the console is the platform: delivered 2 messages to console inboxes" in out
+    assert "mentorbot chat --as EMAIL" in out
+    assert report(capsys)["messages_sent"] == 2
 
 
 def test_chat_as_a_person(
