@@ -308,3 +308,52 @@ def test_identifiers_match_whole_words_only() -> None:
                   identities=[]).names == ()  # fmt: skip
     assert gather(1, email="forgotten-1@invalid", name="", title="", pair_ids=[], partner_ids=[],
                   identities=[]).pattern() is None  # fmt: skip
+
+
+def test_names_match_whatever_the_case_spacing_and_accents() -> None:
+    """A full name is found however it was typed: case, runs of whitespace, Unicode forms and
+    accents on either side; whole words only, and another Ana stays."""
+    import unicodedata
+
+    from storage.erasure import gather
+
+    def identifiers(name: str) -> Any:
+        return gather(2, email="ana@x.com", name=name, title="Data Wrangler", pair_ids=[],
+                      partner_ids=[], identities=[])  # fmt: skip
+
+    plain, accented = identifiers("Ana Lopez"), identifiers("Ana López")
+    decomposed = unicodedata.normalize("NFD", "Ana López")
+    for found in (plain, accented):
+        for text in (
+            "met ana lopez today",
+            "ANA LOPEZ",
+            "Ana  Lopez",
+            "Ana\u00a0Lopez",  # a no-break space
+            "Ana\n\tLopez",
+            "Ana López",
+            "ANA LÓPEZ",
+            decomposed,
+            "\uff21\uff4e\uff41 Lopez",  # full-width letters
+            '{"text": "Ana L\\u00f3pez"}',  # as JSON may have escaped it: undone below
+        ):
+            if "\\u" in text:
+                text = json_text(text)
+            assert found.mentions(text), (found.names, text)
+        for text in ("Ana Diaz", "Banana Lopezes", "diana@x.com", "Ana", "lopez", "Ana-Lopez2"):
+            assert not found.mentions(text), (found.names, text)
+        # One-word names stay weak outside the person's circle, and "Ana Diaz" is someone else.
+        assert not found.mentions("ana said hi") and found.mentions("Hi Ana,", weak=True)
+        assert not found.mentions("Ana Diaz", weak=True)
+    assert plain.scrub("met ANA  LÓPEZ today, not Ana Diaz", "P") == "met P today, not Ana Diaz"
+    assert plain.scrub(f"hi {decomposed}!", "P") == "hi P!"  # the combining accent goes too
+    assert plain.scrub("Ana lopez and ana@x.com", "P") == "P and P"
+    # The SQL pre-filter finds rows whose name is typed with another accent or spacing.
+    needles = plain.like_needles()
+    assert "lopez" in needles and "ana" in needles
+    assert "lópez" in accented.like_needles() and "lopez" in accented.like_needles()
+
+
+def json_text(text: str) -> str:
+    import json
+
+    return str(json.loads(text)["text"])
