@@ -13,7 +13,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -221,18 +220,6 @@ def erased_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(to, Mapping) and to.get("type") in ("person", "pair"):
         kept["to"] = {k: to[k] for k in ("type", "person_id", "pair_id") if k in to}
     return kept
-
-
-def coarse_time(at: datetime) -> datetime:
-    """The moment an anonymous answer is kept at: noon UTC on the Monday of its week.
-
-    Weekly and monthly trends still place it right (noon keeps it on that Monday in every
-    time zone from UTC-11 to UTC+11), but it can no longer be lined up with one pair's
-    session to the minute.
-    """
-    day = at.astimezone(UTC).date()
-    monday = day - timedelta(days=day.weekday())
-    return datetime.combine(monday, time(12), tzinfo=UTC)
 
 
 @lru_cache(maxsize=4096)
