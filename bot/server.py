@@ -17,7 +17,7 @@ from bot.dashboard import add_dashboard_routes
 from bot.ticker import Ticker
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from bot.app import Mentorbot
     from bot.platforms import PlatformPlugin
@@ -29,6 +29,7 @@ MAX_BODY = 1024 * 1024  # platform payloads are a few KB; anything near this is 
 BOT_KEY = web.AppKey("mentorbot", object)
 TICKER_KEY = web.AppKey("ticker", Ticker)
 PLUGINS_KEY = web.AppKey("plugins", tuple)
+ADMIN_METRICS_KEY: web.AppKey[Callable[[], list[str]]] = web.AppKey("admin_metrics")
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -52,7 +53,8 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    """Prometheus text format: the delivery queue by status and the tick's health."""
+    """Prometheus text format: the delivery queue by status, the tick's health and refused
+    admin web attempts."""
     bot: Mentorbot = request.app[BOT_KEY]  # type: ignore[assignment]
     ticker = request.app[TICKER_KEY]
     lines = [
@@ -66,6 +68,7 @@ async def metrics(request: web.Request) -> web.Response:
         "# TYPE mentorbot_tick_failures_total counter",
         f"mentorbot_tick_failures_total {ticker.failures}",
     ]
+    lines += request.app[ADMIN_METRICS_KEY]()
     for plugin in request.app[PLUGINS_KEY]:
         if plugin.metrics is not None:
             lines += plugin.metrics()
@@ -82,7 +85,7 @@ def create_web_app(
     app[PLUGINS_KEY] = tuple(plugins)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
-    add_dashboard_routes(app, bot)  # /admin (issue 7)
+    app[ADMIN_METRICS_KEY] = add_dashboard_routes(app, bot)  # /admin (issue 7)
     for plugin in plugins:
         for method, path, handler in plugin.routes:
             app.router.add_route(method, path, handler)
