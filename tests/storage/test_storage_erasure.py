@@ -371,3 +371,48 @@ async def test_forget_clears_dedupe_keys_admin_links_sessions_and_prompts(store:
         "Ask about Ana Diaz's pipeline",
         f"Ask forgotten-{ana}@invalid about her data pipeline",
     ]
+
+
+async def test_a_worker_holding_rows_when_she_is_forgotten_cannot_bring_them_back(
+    store: SqlStore,
+) -> None:
+    """A delivery worker claimed her pair's message and a note to her, then `forget` ran:
+    splitting the pair message afterwards queues no child carrying her name, and finishing
+    or retrying the note leaves it cancelled and stripped, with no error text naming her."""
+    from conversations.ports import NewWork
+
+    ids = await _people(store)
+    ana, femi = ids["ana"], ids["femi"]
+    pair = await _pair(store, ana, femi, [])
+    await _queue(store, "nudge:1", ToPair(pair), "Ana Lopez and Femi: how was it?")
+    await _queue(store, "note:1", ToPerson(ana), "Hi Ana Lopez")
+    await _queue(store, "note:2", ToPerson(ana), "Hi again Ana Lopez")
+    claimed = await store.claim(T0, limit=10, lease_until=T0 + timedelta(minutes=2), worker="w")
+    rows = {w.idempotency_key: w for w in claimed}
+
+    await store.forget(ana, at=T0)
+
+    nudge = rows["nudge:1"]
+    children = [
+        NewWork("deliver", dict(nudge.payload) | {"side": d}, T0, f"nudge:1@{d}", parent=nudge.id)
+        for d in ("D0ANA", "D0FEMI")
+    ]
+    inserted = await store.fan_out(
+        {nudge.id: "fanned out to 2"},
+        children,
+        at=T0,
+        leased_by="w",
+        lease_until=T0 + timedelta(minutes=2),
+    )
+    await store.complete(rows["note:1"].id, at=T0, result="ts=1")
+    await store.fail(rows["note:2"].id, error="user U0ANA not found", at=T0, retry_at=T0)
+
+    assert inserted == {}
+    queue = {row.id: row for row in await _rows(store, DueWorkRow)}
+    assert len(queue) == 3  # no child was queued
+    for row in queue.values():
+        assert (row.status, row.last_error) == ("cancelled", FORGOTTEN_REASON)
+        assert "Ana" not in repr(row.payload) and "U0ANA" not in repr(row.payload)
+        assert row.result is None
+    assert await store.claim(T0 + timedelta(hours=1), limit=10,
+                             lease_until=T0 + timedelta(hours=2), worker="w2") == []  # fmt: skip
