@@ -267,6 +267,12 @@ async def _forget(args: argparse.Namespace) -> int:
         erased = await app.store.get_person(person.id)
     pseudonym = erased.email if erased is not None else f"person {person.id}"
     print(f"Erased. The audit log and the programme's history now call them {pseudonym}.")
+    if app.settings.config.is_admin(person.email):
+        # Erasing reaches the database only; the configuration file is the operator's.
+        print(
+            f"{person.email} is still listed under `admins` in app.yaml: remove it there too "
+            "(the configuration file is not the database) and restart the bot."
+        )
     return 0
 
 

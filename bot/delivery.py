@@ -321,7 +321,7 @@ class Deliverer:
                 continue  # opened, or failed, when it is sent
             if len(targets) < 2:
                 continue
-            children += self._children(message, targets, now)
+            children += self._children(message, targets, now, parent=row.id)
             parents[row.id] = f"fanned out to {len(targets)}"
         if not parents:
             return
@@ -458,14 +458,16 @@ class Deliverer:
         Written with the batch's other splits when the batch ends (`_flush`), in one
         transaction; the new rows are claimed by the next batch.
         """
-        batch.children += [work for work, _ in self._children(message, targets, now)]
+        split = self._children(message, targets, now, parent=row.id)
+        batch.children += [work for work, _ in split]
         batch.split[row.id] = f"fanned out to {len(targets)}"
 
     @staticmethod
     def _children(
-        message: OutgoingMessage, targets: list[Target], now: datetime
+        message: OutgoingMessage, targets: list[Target], now: datetime, *, parent: int
     ) -> list[tuple[NewWork, OutgoingMessage]]:
-        """The rows a message splits into, one per conversation, with their messages."""
+        """The rows a message (row `parent`) splits into, one per conversation, with their
+        messages."""
         children = []
         for target in targets:
             address = target.address
@@ -474,7 +476,8 @@ class Deliverer:
             if target.person_id is not None:
                 metadata["person_id"] = str(target.person_id)
             child = replace(message, to=address, idempotency_key=key, metadata=metadata)
-            children.append((NewWork(DELIVER, message_to_dict(child), now, key), child))
+            work = NewWork(DELIVER, message_to_dict(child), now, key, parent=parent)
+            children.append((work, child))
         return children
 
     async def _unreachable(

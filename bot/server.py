@@ -7,6 +7,7 @@ import asyncio
 import gc
 import logging
 import signal
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -17,7 +18,7 @@ from bot.dashboard import add_dashboard_routes
 from bot.ticker import Ticker
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from bot.app import Mentorbot
     from bot.platforms import PlatformPlugin
@@ -29,11 +30,59 @@ MAX_BODY = 1024 * 1024  # platform payloads are a few KB; anything near this is 
 BOT_KEY = web.AppKey("mentorbot", object)
 TICKER_KEY = web.AppKey("ticker", Ticker)
 PLUGINS_KEY = web.AppKey("plugins", tuple)
+# How long /healthz trusts its last write probe. /healthz is public: without this a flood of
+# polls is a flood of write transactions, contending with the bot's own writes (on SQLite, one
+# writer at a time). A few seconds is still far quicker than any orchestrator's probe period.
+WRITE_PROBE_TTL = timedelta(seconds=5)
+ADMIN_METRICS_KEY: web.AppKey[Callable[[], list[str]]] = web.AppKey("admin_metrics")
+
+
+class WriteProbe:
+    """Whether the database takes writes, probed at most once per `ttl` on the bot's clock.
+
+    One probe at a time: polls arriving while it runs wait for its answer instead of each
+    starting a transaction. A failed probe is remembered as long as a good one.
+    """
+
+    def __init__(self, bot: Mentorbot, ttl: timedelta = WRITE_PROBE_TTL) -> None:
+        self.bot = bot
+        self.ttl = ttl
+        self._lock = asyncio.Lock()
+        self._at: datetime | None = None
+        self._ok = False
+
+    def _fresh(self, now: datetime) -> bool:
+        # A clock that went backwards (a simulated one reset) makes the answer stale.
+        return self._at is not None and timedelta(0) <= now - self._at < self.ttl
+
+    async def writable(self) -> bool:
+        """True when the last probe (made now if the last is older than `ttl`) wrote."""
+        if self._fresh(self.bot.clock.now()):
+            return self._ok
+        async with self._lock:
+            now = self.bot.clock.now()
+            if self._fresh(now):  # another poll probed while this one waited
+                return self._ok
+            try:
+                # One row rewritten in place: safe with several replicas.
+                await self.bot.store.write_heartbeat(now)
+                self._ok = True
+            except Exception as error:  # the reason goes to the log only: /healthz is public
+                log.warning("health check: database cannot be written: %s", error)
+                self._ok = False
+            self._at = now
+            return self._ok
+
+
+WRITE_PROBE_KEY = web.AppKey("write_probe", WriteProbe)
 
 
 async def healthz(request: web.Request) -> web.Response:
     """200 when the database answers and takes writes; 503 (degraded) when it does not answer
-    ("unavailable") or refuses to write ("read-only": the bot could read but not work)."""
+    ("unavailable") or refuses to write ("read-only": the bot could read but not work).
+
+    The read is made on every call; the write probe at most every few seconds
+    (`WRITE_PROBE_TTL`)."""
     bot: Mentorbot = request.app[BOT_KEY]  # type: ignore[assignment]
     try:
         async with bot.db.connect() as connection:
@@ -41,18 +90,15 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception as error:  # any database failure means degraded, never a 500
         log.warning("health check: database unavailable: %s", error)
         return web.json_response({"status": "degraded", "database": "unavailable"}, status=503)
-    try:
-        # One row rewritten in place: cheap on every poll, safe with several replicas.
-        await bot.store.write_heartbeat(bot.clock.now())
-    except Exception as error:  # the reason goes to the log only: /healthz is public
-        log.warning("health check: database cannot be written: %s", error)
+    if not await request.app[WRITE_PROBE_KEY].writable():
         return web.json_response({"status": "degraded", "database": "read-only"}, status=503)
     counts = await bot.store.queue_counts()
     return web.json_response({"status": "ok", "database": "ok", "queue": counts})
 
 
 async def metrics(request: web.Request) -> web.Response:
-    """Prometheus text format: the delivery queue by status and the tick's health."""
+    """Prometheus text format: the delivery queue by status, the tick's health and refused
+    admin web attempts."""
     bot: Mentorbot = request.app[BOT_KEY]  # type: ignore[assignment]
     ticker = request.app[TICKER_KEY]
     lines = [
@@ -66,6 +112,7 @@ async def metrics(request: web.Request) -> web.Response:
         "# TYPE mentorbot_tick_failures_total counter",
         f"mentorbot_tick_failures_total {ticker.failures}",
     ]
+    lines += request.app[ADMIN_METRICS_KEY]()
     for plugin in request.app[PLUGINS_KEY]:
         if plugin.metrics is not None:
             lines += plugin.metrics()
@@ -80,9 +127,10 @@ def create_web_app(
     app[BOT_KEY] = bot
     app[TICKER_KEY] = ticker
     app[PLUGINS_KEY] = tuple(plugins)
+    app[WRITE_PROBE_KEY] = WriteProbe(bot)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
-    add_dashboard_routes(app, bot)  # /admin (issue 7)
+    app[ADMIN_METRICS_KEY] = add_dashboard_routes(app, bot)  # /admin (issue 7)
     for plugin in plugins:
         for method, path, handler in plugin.routes:
             app.router.add_route(method, path, handler)

@@ -279,6 +279,15 @@ async def status(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
     return [messages.compose(turn.reply_to, "status", *blocks, private=True)]
 
 
+# Erasing reaches the database only: an admin's email listed in app.yaml stays there, and
+# whoever next signs in with it is an admin again. The reply is queued (and kept) like any
+# message, so it must not repeat the email it has just erased.
+STILL_AN_ADMIN = (
+    "{whose} email is still listed under `admins` in app.yaml: remove it there too (the "
+    "configuration file is not the database) and restart the bot."
+)
+
+
 async def forget_me(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
     """Ask for confirmation before erasing anything."""
     return [
@@ -298,10 +307,12 @@ async def forget_confirmed(engine: Engine, turn: Turn, action: Action) -> list[O
     """The erase button: erase, or keep everything on cancel."""
     if action.value != "confirm":
         return [messages.reply(turn.reply_to, "forget", "Nothing was erased.")]
-    await erase(engine, known_person(turn), turn.now)
-    return [
-        messages.reply(turn.reply_to, "forget", "Done: your personal data is erased. Take care! 👋")
-    ]
+    person = known_person(turn)
+    await erase(engine, person, turn.now)
+    done = "Done: your personal data is erased. Take care! 👋"
+    if engine.config.is_admin(person.email):
+        done += " " + STILL_AN_ADMIN.format(whose="Your")
+    return [messages.reply(turn.reply_to, "forget", done)]
 
 
 async def forget_someone(engine: Engine, turn: Turn, command: cmd.Forget) -> list[OutgoingMessage]:
@@ -347,13 +358,10 @@ async def forget_someone_confirmed(
     await erase(engine, target, turn.now)
     erased = await engine.store.get_person(target.id)
     pseudonym = erased.email if erased is not None else f"person {target.id}"
-    return [
-        messages.reply(
-            turn.reply_to,
-            "forget",
-            f"Done: their personal data is erased. The audit log calls them {pseudonym}.",
-        )
-    ]
+    done = f"Done: their personal data is erased. The audit log calls them {pseudonym}."
+    if engine.config.is_admin(target.email):
+        done += " " + STILL_AN_ADMIN.format(whose="Their")
+    return [messages.reply(turn.reply_to, "forget", done)]
 
 
 async def erase(engine: Engine, person: Person, now: datetime) -> None:

@@ -138,6 +138,9 @@ class DueWork:
     payload: Mapping[str, Any]
     due_at: datetime
     idempotency_key: str
+    # The row this one is split from (`WorkQueue.fan_out`): queued only while that row is
+    # still leased, so a parent cancelled meanwhile yields no children.
+    parent: int | None = None
     attempts: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -150,6 +153,9 @@ class NewWork:
     payload: Mapping[str, Any]
     due_at: datetime
     idempotency_key: str
+    # The row this one is split from (`WorkQueue.fan_out`): queued only while that row is
+    # still leased, so a parent cancelled meanwhile yields no children.
+    parent: int | None = None
 
 
 class WorkQueue(Protocol):
@@ -184,7 +190,7 @@ class WorkQueue(Protocol):
         ...
 
     async def complete(self, work_id: int, *, at: datetime, result: str = "") -> None:
-        """Mark a claimed row done."""
+        """Mark a claimed row done (a row cancelled meanwhile stays cancelled)."""
         ...
 
     async def complete_many(self, results: Mapping[int, str], *, at: datetime) -> None:
@@ -202,6 +208,8 @@ class WorkQueue(Protocol):
     ) -> dict[str, int]:
         """In one transaction, queue `children` (keys already queued are skipped) and mark the
         claimed `parents` done (row id → result): rows split into one row per conversation.
+        A parent no longer leased (cancelled meanwhile) stays as it is and its children
+        (`NewWork.parent`) are not queued.
 
         With `leased_by` and `lease_until` the children are queued claimed by that worker (a
         first attempt). Returns the children inserted: idempotency key → row id.

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from storage.mapping import is_forgotten
@@ -43,7 +44,7 @@ class Identifiers:
     names: tuple[str, ...] = ()
     platform_ids: tuple[str, ...] = ()
     weak: tuple[str, ...] = ()
-    _patterns: dict[bool, re.Pattern[str] | None] = field(default_factory=dict, compare=False)
+    _patterns: dict[str, re.Pattern[str] | None] = field(default_factory=dict, compare=False)
 
     @property
     def strong(self) -> tuple[str, ...]:
@@ -52,44 +53,94 @@ class Identifiers:
 
     def like_needles(self) -> list[str]:
         """Lowercased substrings to pre-filter rows in SQL: each identifier as typed and as
-        JSON writes it (non-ASCII characters become \\u escapes in a JSON column)."""
+        JSON writes it (non-ASCII characters become \\u escapes in a JSON column).
+
+        Names are matched loosely (case, accents, spacing: see `name_spans`), so each word of
+        a name is a needle on its own, as typed and without its accents: the row must hold
+        at least one of them, whatever happened to the others.
+        """
         needles = set()
-        for token in (*self.strong, *self.weak):
+        words = [word for name in self.names for word in name.split()]
+        words += [_fold(word)[0] for word in words]
+        for token in (*self.strong, *self.weak, *words):
             needles.add(token.lower())
             needles.add(json.dumps(token)[1:-1].lower())
+        needles.discard("")
         return sorted(needles)
 
     def pattern(self, *, weak: bool = False) -> re.Pattern[str] | None:
-        """One regex finding any identifier as a whole word (None when there is nothing to find).
+        """One regex finding any email or platform id as a whole word (None when there is
+        nothing to find); names are found by `name_spans`.
 
-        Emails and platform ids match in any case, names and titles as written (a name like
-        "Will" must not match "will"). Boundaries keep "ana@x.com" out of "diana@x.com" and
-        "Ana" out of "Banana"; a full stop ending a sentence still ends the match. `weak` adds
-        the first name and title.
+        Emails and platform ids match in any case; `weak` adds the first name and title, as
+        written (a first name like "Will" must not match "will"). Boundaries keep "ana@x.com"
+        out of "diana@x.com" and "Ana" out of "Banana"; a full stop ending a sentence still
+        ends the match.
         """
-        if weak not in self._patterns:
+        key = "weak" if weak else "strong"
+        if key not in self._patterns:
             parts = [rf"(?i:(?<![\w.+-]){re.escape(e)}(?![\w-]|\.\w))" for e in self.emails]
             parts += [rf"(?i:(?<![\w-]){re.escape(i)}(?![\w-]))" for i in self.platform_ids]
-            parts += [rf"(?<!\w){re.escape(n)}(?!\w)" for n in self.names]
             # A first name followed by a capitalised word is someone else's full name
             # ("Ana Diaz" when erasing Ana Lopez).
             if weak:
                 parts += [rf"(?<!\w){re.escape(w)}(?!\w)(?!\s+[A-Z])" for w in self.weak]
-            # Longest first: "Ana Lopez" is replaced whole rather than leaving "Lopez".
+            # Longest first: "ana@x.com" is replaced whole rather than a shorter id in it.
             parts.sort(key=len, reverse=True)
-            self._patterns[weak] = re.compile("|".join(parts)) if parts else None
-        return self._patterns[weak]
+            self._patterns[key] = re.compile("|".join(parts)) if parts else None
+        return self._patterns[key]
+
+    def name_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where `text` names the person by one of their names, as (start, end) offsets.
+
+        People write names as they please: "ana lopez", "ANA LOPEZ", "Ana  Lopez", "Ana
+        López" for Ana Lopez (and "Ana Lopez" for Ana López). So names are compared after
+        Unicode compatibility normalisation, case folding and dropping accents, with any run
+        of whitespace between their words; still only as whole words ("Banana" is not Ana).
+        """
+        if "names" not in self._patterns:
+            parts = {
+                r"\s+".join(re.escape(word) for word in _fold(name)[0].split())
+                for name in self.names
+            }
+            parts.discard("")
+            alternatives = sorted(parts, key=len, reverse=True)  # longest first, as above
+            self._patterns["names"] = (
+                re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)") if parts else None
+            )
+        pattern = self._patterns["names"]
+        if pattern is None or not text:
+            return []
+        folded, origin = _fold(text)
+        spans = []
+        for found in pattern.finditer(folded):
+            start, end = origin[found.start()], origin[found.end() - 1] + 1
+            while end < len(text) and not _fold_char(text[end]):
+                end += 1  # an accent typed as a mark of its own belongs to the letter before
+            spans.append((start, end))
+        return spans
 
     def mentions(self, text: str | None, *, weak: bool = False) -> bool:
         """True when `text` names the person (by a strong identifier, or any with `weak`)."""
+        if not text:
+            return False
         pattern = self.pattern(weak=weak)
-        return bool(text and pattern is not None and pattern.search(text))
+        return bool(pattern is not None and pattern.search(text)) or bool(self.name_spans(text))
 
     def scrub(self, text: str, pseudonym: str) -> str:
         """`text` with every identifier (first name and title included) replaced by
         `pseudonym`."""
-        pattern = self.pattern(weak=True)
-        return pattern.sub(pseudonym, text) if pattern is not None and text else text
+        if not text:
+            return text
+        # Emails and platform ids first (a one-word name must not eat into "ana@x.com"), then
+        # names, then what is left of first names and titles.
+        strong = self.pattern()
+        if strong is not None:
+            text = strong.sub(pseudonym, text)
+        for start, end in reversed(self.name_spans(text)):
+            text = text[:start] + pseudonym + text[end:]
+        weak = self.pattern(weak=True)
+        return weak.sub(pseudonym, text) if weak is not None else text
 
     def refers_to(self, payload: Any) -> bool:
         """True when a JSON payload points at the person or one of their pairs by id."""
@@ -171,16 +222,24 @@ def erased_payload(payload: Mapping[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def coarse_time(at: datetime) -> datetime:
-    """The moment an anonymous answer is kept at: noon UTC on the Monday of its week.
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    """One character as names are compared: compatibility-decomposed, case-folded, accents
+    dropped ("É" → "e", "ß" → "ss", a combining accent → "")."""
+    decomposed = unicodedata.normalize("NFKD", char.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
-    Weekly and monthly trends still place it right (noon keeps it on that Monday in every
-    time zone from UTC-11 to UTC+11), but it can no longer be lined up with one pair's
-    session to the minute.
-    """
-    day = at.astimezone(UTC).date()
-    monday = day - timedelta(days=day.weekday())
-    return datetime.combine(monday, time(12), tzinfo=UTC)
+
+def _fold(text: str) -> tuple[str, list[int]]:
+    """`text` folded character by character (`_fold_char`), with the offset in `text` each
+    folded character came from, so a match in the folded text maps back to the original."""
+    folded: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        for piece in _fold_char(char):
+            folded.append(piece)
+            origin.append(index)
+    return "".join(folded), origin
 
 
 def _reference_parts(reference: str) -> tuple[dict[str, Any], dict[str, Any]]:

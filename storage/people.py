@@ -27,15 +27,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.domain import Identity, Person, Role, Status
 from conversations.types import UserRef
 from storage.base import PersonNotFound, Repository, chunks
-from storage.erasure import FORGOTTEN_REASON, Identifiers, coarse_time, erased_payload, gather
+from storage.erasure import FORGOTTEN_REASON, Identifiers, erased_payload, gather
 from storage.mapping import forgotten_email, to_identity, to_person
 from storage.models import (
+    AdminLinkRow,
+    AdminSessionRow,
     AuditRow,
     DueWorkRow,
     IdentityRow,
     PairRow,
     PendingInputRow,
     PersonRow,
+    ProcessedEventRow,
+    PromptRow,
     PulseResponseRow,
     SessionRow,
     SurveyAnswerRow,
@@ -218,10 +222,12 @@ class People(Repository):
         pseudonym), names and profile are cleared, platform identities deleted. Wherever text
         names them (by email, name or platform id) it is rewritten: queued messages not sent
         yet are cancelled and, like sent ones, keep only their kind and recipient ids; the
-        audit log and partners' comments get the pseudonym instead. Their pulse and survey
-        answers lose every link back to them (person, pair, comment, exact time); their pairs
-        lose the matching reasons and shared chats; sessions forget who reported them. The
-        README's privacy section lists what stays and why.
+        audit log, partners' comments and admin-added prompts get the pseudonym instead. Their
+        own pulse and survey answers are deleted (figures already published keep them); their
+        pairs lose the matching reasons and shared chats; sessions forget who reported them.
+        Inbound-event dedupe keys holding their platform ids go, and so do admin web links and
+        sessions issued to their email (a session they had open stops working). The README's
+        privacy section lists what stays and why.
         """
         async with self._sessions.begin() as session:
             row = await _load(session, person_id)
@@ -231,6 +237,7 @@ class People(Repository):
             await _erase_from_audit(session, found, pseudonym)
             await _erase_answers(session, found, pseudonym)
             await _erase_pending_inputs(session, found)
+            await _erase_elsewhere(session, found, pseudonym)
             pairs = _table(PairRow)
             mine = or_(pairs.c.mentor_id == person_id, pairs.c.mentee_id == person_id)
             await session.execute(
@@ -396,27 +403,15 @@ async def _erase_from_audit(session: AsyncSession, found: Identifiers, pseudonym
 
 
 async def _erase_answers(session: AsyncSession, found: Identifiers, pseudonym: str) -> None:
-    """Their pulse and survey answers keep only what an anonymous figure needs: no person, no
-    pair (the partner is known, so the pair would name them), no comment, a coarse date.
+    """Their own pulse and survey answers are deleted: kept without person or pair they would
+    be the only such rows, readable by elimination, and could land in a window not published
+    yet. Figures already published are stored apart (published_aggregates) and do not move.
     Other people's comments that name them get the pseudonym instead (within their pairs a
     first name is enough)."""
     pulses = _table(PulseResponseRow)
     surveys = _table(SurveyAnswerRow)
-    for table, extra in (
-        (pulses, {"comment": None, "comment_consent": False, "comment_at": None}),
-        (surveys, {}),
-    ):
-        rows = await session.execute(
-            select(table.c.id, table.c.created_at).where(table.c.person_id == found.person_id)
-        )
-        cut = [{"b_id": answer_id, "b_at": coarse_time(when)} for answer_id, when in rows]
-        if cut:
-            await session.execute(
-                update(table)
-                .where(table.c.id == bindparam("b_id"))
-                .values(person_id=None, pair_id=None, created_at=bindparam("b_at"), **extra),
-                cut,
-            )
+    for table in (pulses, surveys):
+        await session.execute(delete(table).where(table.c.person_id == found.person_id))
     comments = await session.execute(
         select(pulses.c.id, pulses.c.pair_id, pulses.c.comment).where(
             pulses.c.comment.is_not(None),
@@ -447,6 +442,44 @@ async def _erase_pending_inputs(session: AsyncSession, found: Identifiers) -> No
     await session.execute(
         delete(table).where(or_(table.c.person_id == found.person_id, table.c.id.in_(naming)))
     )
+
+
+async def _erase_elsewhere(session: AsyncSession, found: Identifiers, pseudonym: str) -> None:
+    """The last places that can hold their identifiers.
+
+    Inbound-event dedupe keys ("welcome:T1:U0ANA") name them by platform id: those rows go
+    (a redelivery of such an old event is long past). Admin web links and sessions issued to
+    their email go too, which signs out a browser they had open. Admin-added prompts naming
+    them get the pseudonym.
+    """
+    events = _table(ProcessedEventRow)
+    candidates = await session.execute(
+        select(events.c.id, events.c.event_id).where(_naming([events.c.event_id], found))
+    )
+    named = [event_id for event_id, key in candidates if found.mentions(key)]
+    for chunk in chunks(named):
+        await session.execute(delete(events).where(events.c.id.in_(chunk)))
+    if found.emails:
+        emails = [email.lower() for email in found.emails]
+        links, sessions = _table(AdminLinkRow), _table(AdminSessionRow)
+        await session.execute(delete(links).where(func.lower(links.c.issued_to).in_(emails)))
+        await session.execute(delete(sessions).where(func.lower(sessions.c.who).in_(emails)))
+    prompts = _table(PromptRow)
+    texts = await session.execute(
+        select(prompts.c.id, prompts.c.text).where(_naming([prompts.c.text], found))
+    )
+    rewrites = [
+        {"b_id": prompt_id, "b_text": found.scrub(text, pseudonym)}
+        for prompt_id, text in texts
+        if found.mentions(text)
+    ]
+    if rewrites:
+        await session.execute(
+            update(prompts)
+            .where(prompts.c.id == bindparam("b_id"))
+            .values(text=bindparam("b_text")),
+            rewrites,
+        )
 
 
 def _table(model: type[Any]) -> Table:

@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, Update, and_, bindparam, func, or_, select, true, update
+from sqlalchemy import Table, Update, and_, bindparam, case, func, or_, select, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.ports import DueWork, NewWork
 from storage.base import Repository, chunks, insert_ignoring_duplicates
@@ -32,11 +33,17 @@ UNSENT = (PENDING, LEASED, FAILED)
 def _completion() -> Update:
     """UPDATE marking one row done, run once per row (an executemany); built once, so
     SQLAlchemy compiles it once. Core, not the ORM's bulk UPDATE by primary key: the same
-    statement at a fraction of the CPU."""
+    statement at a fraction of the CPU.
+
+    Only a leased row is completed: one cancelled meanwhile (its person asked to be
+    forgotten) stays cancelled, its erased payload and reason intact. A lease that expired
+    and was claimed again is still `leased`, so completing it stays harmless as before (the
+    idempotency key already kept the second send from happening twice).
+    """
     table = cast(Table, DueWorkRow.__table__)
     return (
         update(table)
-        .where(table.c.id == bindparam("row_id"))
+        .where(table.c.id == bindparam("row_id"), table.c.status == LEASED)
         .values(
             status=DONE,
             result=bindparam("row_result"),
@@ -168,7 +175,7 @@ class WorkQueue(Repository):
             return set(await session.scalars(statement))
 
     async def complete(self, work_id: int, *, at: datetime, result: str = "") -> None:
-        """Mark a claimed row done."""
+        """Mark a claimed row done (a row cancelled meanwhile stays cancelled)."""
         await self.complete_many({work_id: result}, at=at)
 
     async def complete_many(self, results: Mapping[int, str], *, at: datetime) -> None:
@@ -193,18 +200,26 @@ class WorkQueue(Repository):
         leased_by: str | None = None,
         lease_until: datetime | None = None,
     ) -> dict[str, int]:
-        """Queue `children` and mark `parents` done, in one transaction (an INSERT … ON
-        CONFLICT DO NOTHING for the children, an UPDATE for the parents, each an executemany).
+        """Mark `parents` done and queue `children`, in one transaction (one UPDATE … RETURNING
+        for the parents still leased, then an INSERT … ON CONFLICT DO NOTHING for the children).
 
         With `leased_by` and `lease_until` the children are queued already claimed by that
-        worker (its first attempt), for it to send in the batch it is working on. Returns the
-        children inserted, idempotency key → row id (a key queued before is skipped).
+        worker (its first attempt), for it to send in the batch it is working on. A parent no
+        longer leased (cancelled by `forget` after the claim) is left as it is, and its
+        children (`NewWork.parent`) are not queued. Returns the children inserted, idempotency
+        key → row id (a key queued before is skipped).
         """
         created = datetime.now(UTC)  # bookkeeping only, as in `schedule`
         leased = leased_by is not None and lease_until is not None
         inserted: dict[str, int] = {}
         async with self._sessions.begin() as session:
+            # The parents first, and only those still leased: a parent cancelled by `forget`
+            # after this worker claimed it must not come back as children carrying the full
+            # payload. The UPDATE takes the rows' locks (the write lock on SQLite) until the
+            # children are in, so a cancel cannot slip in between.
+            kept = await self._complete_parents(session, parents, at) if parents else set()
             if children:
+                refused = set(parents) - kept
                 rows = [
                     {
                         "kind": child.kind,
@@ -218,16 +233,36 @@ class WorkQueue(Repository):
                         "created_at": created,
                     }
                     for child in children
+                    # A child that does not say its parent is kept only when every parent was.
+                    if (child.parent in kept if child.parent is not None else not refused)
                 ]
-                # One statement for every row (SQLAlchemy batches it into multi-row INSERTs),
-                # compiled once for all batches.
-                table = cast(Table, DueWorkRow.__table__)  # Core: the ORM's bulk INSERT costs more
-                insert = insert_ignoring_duplicates(session, table, ["idempotency_key"])
-                returning = insert.returning(table.c.idempotency_key, table.c.id)
-                inserted = {key: row_id for key, row_id in await session.execute(returning, rows)}
-            if parents:
-                await session.execute(COMPLETION, _completion_values(parents, at))
+                if rows:
+                    # One statement for every row (SQLAlchemy batches it into multi-row
+                    # INSERTs), compiled once for all batches. Core: the ORM's bulk INSERT
+                    # costs more.
+                    insert = insert_ignoring_duplicates(session, _TABLE, ["idempotency_key"])
+                    returning = insert.returning(_TABLE.c.idempotency_key, _TABLE.c.id)
+                    inserted = {
+                        key: row_id for key, row_id in await session.execute(returning, rows)
+                    }
         return inserted
+
+    @staticmethod
+    async def _complete_parents(
+        session: AsyncSession, parents: Mapping[int, str], at: datetime
+    ) -> set[int]:
+        """Mark the still-leased `parents` done with their results; the ids it marked."""
+        kept: set[int] = set()
+        for chunk in chunks(list(parents)):
+            result = case({work_id: parents[work_id] for work_id in chunk}, value=_TABLE.c.id)
+            statement = (
+                update(_TABLE)
+                .where(_TABLE.c.id.in_(chunk), _TABLE.c.status == LEASED)
+                .values(status=DONE, result=result, done_at=at, lease_until=None)
+                .returning(_TABLE.c.id)
+            )
+            kept.update(await session.scalars(statement))
+        return kept
 
     async def fail(
         self,
@@ -250,10 +285,15 @@ class WorkQueue(Repository):
             values.update(status=FAILED, done_at=at)
         else:
             values.update(status=PENDING, due_at=retry_at)
+        # Only a leased row: a cancelled one (see `_completion`) keeps its status and reason,
+        # and no error text naming a forgotten person is written back into it.
+        statement = (
+            update(DueWorkRow)
+            .where(DueWorkRow.id == work_id, DueWorkRow.status == LEASED)
+            .values(**values)
+        )
         async with self._sessions.begin() as session:
-            await session.execute(
-                update(DueWorkRow).where(DueWorkRow.id == work_id).values(**values)
-            )
+            await session.execute(statement)
 
     async def cancel(self, work_ids: Sequence[int], *, reason: str, at: datetime) -> set[int]:
         """Cancel rows that have not gone out (pending, leased or failed): they will never run.

@@ -273,7 +273,8 @@ class FakeStore:
         return held
 
     async def complete(self, work_id: int, *, at: datetime, result: str = "") -> None:
-        self.work[work_id].status = "done"
+        if self.work[work_id].status == "leased":  # a cancelled row stays cancelled
+            self.work[work_id].status = "done"
 
     async def complete_many(self, results: Mapping[int, str], *, at: datetime) -> None:
         for work_id, result in results.items():
@@ -289,7 +290,10 @@ class FakeStore:
         lease_until: datetime | None = None,
     ) -> dict[str, int]:
         inserted = {}
+        kept = {p for p in parents if self.work[p].status == "leased"}
         for child in children:
+            if (child.parent not in kept) if child.parent is not None else kept != set(parents):
+                continue
             if await self.schedule(child.kind, child.payload, child.due_at, child.idempotency_key):
                 work_id = max(self.work)
                 inserted[child.idempotency_key] = work_id
@@ -314,6 +318,8 @@ class FakeStore:
         count_attempt: bool = True,
     ) -> None:
         w = self.work[work_id]
+        if w.status != "leased":  # a cancelled row stays cancelled
+            return
         w.last_error = error
         if not count_attempt:
             w.attempts -= 1

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from bot.dashboard.auth import ChatLinks
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from aiohttp import web
 
     from bot.app import Mentorbot
@@ -18,9 +20,9 @@ if TYPE_CHECKING:
 __all__ = ["ChatLinks", "add_dashboard_routes"]
 
 
-def add_dashboard_routes(app: web.Application, bot: Mentorbot) -> None:
+def add_dashboard_routes(app: web.Application, bot: Mentorbot) -> Callable[[], list[str]]:
     """Register /admin, /admin/login, /admin/logout (POST only), the export, the chart and
-    the stylesheet on `app`."""
+    the stylesheet on `app`; returns the dashboard's /metrics lines, read at each scrape."""
     from bot.dashboard.views import Dashboard
 
     dashboard = Dashboard(bot)
@@ -32,3 +34,4 @@ def add_dashboard_routes(app: web.Application, bot: Mentorbot) -> None:
     app.router.add_get("/admin/dashboard.css", dashboard.stylesheet)
     app.router.add_get("/admin/export.zip", dashboard.export_zip)
     app.router.add_get("/admin/chart.png", dashboard.chart_png)
+    return dashboard.metrics

@@ -1,10 +1,18 @@
 """Login throttling for the admin web: after a handful of failures from one address in a
-minute, that address is refused (429) until the oldest failure is a minute old.
+minute, that address's further failures are answered 429 until the oldest failure is a minute
+old. A right credential is never throttled.
+
+Why only failures: the admin token is at least 32 random characters and links and sessions
+are 256 random bits, so no rate of guessing makes them guessable; the throttle is there to
+bound load and log noise. Refusing the right token as well would let anyone lock the admins
+out: behind a reverse proxy every client shares the proxy's address, and five bad requests a
+minute would keep Bearer scripts, the login form and link clicks out for good.
 
 In-process: each `serve` process counts on its own (with N replicas an address gets up to N
-times the limit), which is enough to make guessing pointless next to a 32-character token.
-It keys on the connection's address, not on X-Forwarded-For (anyone can write that header).
-Time comes from the bot's clock, so tests move time instead of sleeping.
+times the limit). It keys on the connection's address, not on X-Forwarded-For (anyone can
+write that header). Rotating addresses escape a per-address count, so `RefusalLog` also caps
+the audit rows refusals write across all addresses. Time comes from the bot's clock, so tests
+move time instead of sleeping.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from conversations.ports import Clock
 FAILURE_LIMIT = 5
 WINDOW = timedelta(seconds=60)
 MAX_CLIENTS = 10_000  # addresses remembered at most: many addresses must not exhaust memory
+AUDIT_LIMIT = 20  # refusals written to the audit log per window, across all addresses
 
 
 class LoginThrottle:
@@ -73,3 +82,58 @@ class LoginThrottle:
         if len(self._failures) >= self.max_clients:
             for client in list(self._failures)[: self.max_clients // 2]:
                 del self._failures[client]
+
+
+class RefusalLog:
+    """Which refused attempts to write to the audit log: at most `limit` per window across
+    every address (rotating addresses are never throttled, and the throttle's table evicts
+    itself when full, so only a global cap bounds the log), then one summary row saying how
+    many more were not written. Every refusal is counted for /metrics.
+
+    Windows are fixed, starting at the first refusal after the previous one ended. The summary
+    of a window is due once it has ended, and is written with the next refusal or sign-in
+    (`due_summary`): a quiet dashboard writes nothing at all.
+    """
+
+    def __init__(self, clock: Clock, *, limit: int = AUDIT_LIMIT, window: timedelta = WINDOW):
+        self.clock = clock
+        self.limit = limit
+        self.window = window
+        self.total = 0  # every refusal, written or not
+        self.unlogged = 0  # refusals never written one by one
+        self._started: datetime | None = None
+        self._written = 0
+        self._skipped = 0
+
+    def admit(self) -> bool:
+        """Count one refusal; True when it may be written to the audit log."""
+        self.total += 1
+        self._roll(self.clock.now())
+        if self.may_write():
+            return True
+        self._skipped += 1
+        self.unlogged += 1
+        return False
+
+    def may_write(self) -> bool:
+        """True (and counted against the cap) when one more row about refusals fits in this
+        window: a refusal's own, or the note that an address was throttled."""
+        self._roll(self.clock.now())
+        if self._started is None:
+            self._started = self.clock.now()
+        if self._written >= self.limit:
+            return False
+        self._written += 1
+        return True
+
+    def due_summary(self) -> int:
+        """How many refusals of a window that has ended were not written (0 when none): the
+        caller writes one row saying so. Each window's count is returned once."""
+        return self._roll(self.clock.now())
+
+    def _roll(self, now: datetime) -> int:
+        if self._started is None or now - self._started < self.window:
+            return 0
+        skipped = self._skipped
+        self._started, self._written, self._skipped = None, 0, 0
+        return skipped

@@ -3,8 +3,10 @@
 Access (docs/dashboard.md): `Authorization: Bearer <MENTORBOT_ADMIN_TOKEN>`, the session
 cookie set by the login form or by a dashboard link, or a single-use link; anything else gets
 401. Without a token configured the dashboard is off (503, saying which variable to set).
-Attempts that present a credential (the form, a Bearer header, a link) are throttled per
-address; logins, links used, exports downloaded and refusals go to the audit log.
+Failed attempts (a wrong token in the form or a Bearer header, an unknown or spent link) are
+throttled per address, a right credential never is (bot/dashboard/throttle.py says why);
+logins, links used, exports downloaded and refusals go to the audit log, refusals within a
+global cap.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from bot.dashboard.auth import (
 from bot.dashboard.data import load_insights
 from bot.dashboard.page import page_context
 from bot.dashboard.png import programme_chart
-from bot.dashboard.throttle import FAILURE_LIMIT, WINDOW, LoginThrottle
+from bot.dashboard.throttle import FAILURE_LIMIT, WINDOW, LoginThrottle, RefusalLog
 from bot.export import export_archive
 from conversations.insights import Period
 
@@ -101,6 +103,7 @@ class Dashboard:
         self.bot = bot
         self.templates = template_environment()
         self.throttle = LoginThrottle(bot.clock)
+        self.refusals = RefusalLog(bot.clock)
 
     @property
     def secret(self) -> str:
@@ -142,31 +145,55 @@ class Dashboard:
         response.headers["Retry-After"] = str(wait)
         return response
 
-    async def refused(self, request: web.Request, action: str, detail: str) -> None:
-        """Count a failed attempt against the address and write it to the audit log.
+    async def refused(self, request: web.Request, action: str, detail: str) -> web.Response | None:
+        """A failed attempt (the credential was checked first, and was wrong).
 
-        The throttle bounds these writes: a refused address is answered 429 unwritten.
+        From an address that failed too often in the last minute: the 429 to answer, nothing
+        written. Otherwise the failure counts against the address and goes to the audit log
+        (within the global cap of `RefusalLog`), and None: the caller answers 401. Every
+        refusal counts in /metrics.
         """
+        if (wait := self.throttled(request)) is not None:
+            self.refusals.admit()
+            await self.write_refusal_summary()
+            return wait
         client = _client(request)
-        await self.audit("unknown", action, f"{detail}, from {client}")
-        if self.throttle.failed(client):
+        tripped = self.throttle.failed(client)
+        await self.write_refusal_summary()
+        if self.refusals.admit():
+            await self.audit("unknown", action, f"{detail}, from {client}")
+        if tripped and self.refusals.may_write():
             await self.audit(
                 "unknown",
                 "login throttled",
                 f"{FAILURE_LIMIT} failures in {int(WINDOW.total_seconds())} s from {client}",
             )
+        return None
+
+    async def write_refusal_summary(self) -> None:
+        """The one row standing for the refusals of a past minute that were not written."""
+        if skipped := self.refusals.due_summary():
+            await self.audit("unknown", "refusals not logged", f"{skipped} more refusals")
+
+    def metrics(self) -> list[str]:
+        """/metrics lines (Prometheus text format): refused attempts, written or not."""
+        return [
+            "# HELP mentorbot_admin_refusals_total Refused admin web attempts (401 and 429).",
+            "# TYPE mentorbot_admin_refusals_total counter",
+            f"mentorbot_admin_refusals_total {self.refusals.total}",
+            "# HELP mentorbot_admin_refusals_unlogged_total Refusals beyond the audit log's cap.",
+            "# TYPE mentorbot_admin_refusals_unlogged_total counter",
+            f"mentorbot_admin_refusals_unlogged_total {self.refusals.unlogged}",
+        ]
 
     async def viewer(self, request: web.Request) -> Viewer | web.Response | None:
         """Who the request comes from: a Bearer token or a live session; a 429 response when
-        a Bearer header comes from a throttled address; None for nobody."""
+        a wrong Bearer header comes from a throttled address; None for nobody."""
         authorization = request.headers.get("Authorization")
         if authorization is not None:
-            if (wait := self.throttled(request)) is not None:
-                return wait
             if bearer_ok(self.secret, authorization):
                 return Viewer(BEARER)
-            await self.refused(request, "login refused", "wrong Authorization header")
-            return None
+            return await self.refused(request, "login refused", "wrong Authorization header")
         token = request.cookies.get(COOKIE_NAME, "")
         if not token or len(token) > 128:
             return None
@@ -197,9 +224,8 @@ class Dashboard:
 
     async def use_link(self, request: web.Request, purpose: str) -> str | web.Response:
         """Spend the request's single-use link for `purpose`: the admin it was sent to, or
-        the response refusing it (401, or 429 for a throttled address)."""
-        if (wait := self.throttled(request)) is not None:
-            return wait
+        the response refusing it (401, or 429 for a throttled address). A valid unused link
+        gets in from any address."""
         token = request.query.get(LINK_PARAM, "")
         admin = None
         if 0 < len(token) <= 128:
@@ -207,7 +233,9 @@ class Dashboard:
                 link_hash(self.secret, token), purpose, self.now()
             )
         if admin is None:
-            await self.refused(request, "link refused", f"{purpose} link unknown, used or expired")
+            detail = f"{purpose} link unknown, used or expired"
+            if (wait := await self.refused(request, "link refused", detail)) is not None:
+                return wait
             return self.notice(
                 401,
                 "This link has expired or was used already",
@@ -256,16 +284,17 @@ class Dashboard:
         return self.render("login.html", error="")
 
     async def login(self, request: web.Request) -> web.StreamResponse:
-        """POST /admin/login: a right token starts a session; a wrong one is a 401, and a
-        handful of wrong ones in a minute make the address wait (429)."""
+        """POST /admin/login: a right token starts a session, from any address; a wrong one
+        is a 401, and after a handful of wrong ones in a minute the address's next wrong ones
+        get 429."""
         if not self.secret:
             return self.notice(503, "Dashboard not configured", OFF)
-        if (wait := self.throttled(request)) is not None:
-            return wait
         form = await request.post()
         token = form.get("token")
         if not isinstance(token, str) or not token_matches(self.secret, token.strip()):
-            await self.refused(request, "login refused", "wrong admin token (login form)")
+            detail = "wrong admin token (login form)"
+            if (wait := await self.refused(request, "login refused", detail)) is not None:
+                return wait
             return self.render("login.html", 401, error="That is not the admin token.")
         await self.audit(LOGIN_FORM, "dashboard login", f"from {_client(request)}")
         return await self.signed_in(request, LOGIN_FORM)

@@ -162,9 +162,21 @@ def test_forget_erases_someone_by_email_and_refuses_what_it_cannot_do(
 
     people, audit, queue = run_sync(look)
     [sam] = [p for p in people.values() if p.email.startswith("forgotten-")]
-    assert f"call them {sam.email}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"call them {sam.email}" in out and "still listed under `admins`" not in out
     assert sam.name == sam.title == "" and "Sam Lee" not in repr(audit)
     assert ("cli", "forget", sam.email) in audit
     assert queue["cancelled"] == 1 and queue["pending"] == 1  # his welcome never goes out
     assert report(capsys)["participants"] == 1
     assert main(["forget", "sam@example.com", "--yes"]) == 1  # gone: no such email any more
+
+
+def test_forgetting_an_admin_says_to_remove_them_from_app_yaml(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Erasing reaches the database, not app.yaml: the operator is told to finish the job."""
+    assert main(["roster", "import", "people.csv"]) == 0
+    capsys.readouterr()
+    assert main(["forget", "CEO@example.com", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "ceo@example.com is still listed under `admins` in app.yaml: remove it there" in out

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from tests.fakes import start_server
 
@@ -64,6 +66,78 @@ async def test_healthz_is_503_when_the_database_can_be_read_but_not_written(
     await run_cli(tmp_path, f"sqlite+aiosqlite:///{path}", "db", "upgrade")
     read_only = f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true"
     async with start_server(tmp_path, read_only) as base, aiohttp.ClientSession() as http:
+        async with http.get(f"{base}/healthz") as response:
+            assert response.status == 503
+            assert await response.json() == {"status": "degraded", "database": "read-only"}
+
+
+async def test_healthz_writes_at_most_once_per_few_seconds_of_the_bots_clock(
+    tmp_path: Path, db_url: str
+) -> None:
+    """/healthz is public: a flood of polls must not be a flood of write transactions. The
+    read runs on every call, the write probe once per `WRITE_PROBE_TTL` of the bot's clock."""
+    from datetime import UTC, datetime, timedelta
+
+    from aiohttp.test_utils import TestClient, TestServer
+    from sqlalchemy import select
+
+    from bot.app import build_app
+    from bot.clock import SimulatedClock
+    from bot.server import WRITE_PROBE_TTL, create_web_app
+    from bot.settings import Secrets, Settings, parse_config
+    from bot.ticker import Ticker
+    from storage.models import HealthCheckRow
+
+    t0 = datetime(2027, 1, 11, 9, 0, tzinfo=UTC)
+    clock = SimulatedClock(t0)
+    settings = Settings(
+        parse_config({"programme": {"start_date": "2027-01-11"}}), Secrets(database_url=db_url)
+    )
+
+    async def last_write() -> datetime | None:
+        async with bot.db.connect() as connection:
+            return await connection.scalar(select(HealthCheckRow.checked_at))
+
+    async with build_app(settings, clock=clock) as bot:
+        web_app = create_web_app(bot, Ticker(bot.tick))
+        async with TestClient(TestServer(web_app)) as client:
+            for _ in range(4):
+                assert (await client.get("/healthz")).status == 200
+                clock.advance(WRITE_PROBE_TTL / 5)
+            assert await last_write() == t0  # four polls, one write
+            clock.advance(WRITE_PROBE_TTL / 5)
+            assert (await client.get("/healthz")).status == 200
+            assert await last_write() == t0 + WRITE_PROBE_TTL  # stale: probed again
+            polls = [client.get("/healthz") for _ in range(20)]
+            for response in await asyncio.gather(*polls):
+                assert response.status == 200
+            assert await last_write() == t0 + WRITE_PROBE_TTL
+            assert timedelta(seconds=1) <= WRITE_PROBE_TTL <= timedelta(seconds=30)
+
+
+@pytest.mark.parametrize("db_backend", ["postgresql"], indirect=True)
+async def test_healthz_is_503_on_a_read_only_postgresql_database(
+    tmp_path: Path, blank_db_url: str
+) -> None:
+    """The same on PostgreSQL: a database that defaults every transaction to read-only (a hot
+    standby, an operator's emergency switch). Done on this test's own database."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    from tests.fakes import run_cli
+
+    (tmp_path / "app.yaml").write_text("programme:\n  start_date: 2027-01-11\n")
+    await run_cli(tmp_path, blank_db_url, "db", "upgrade")
+    url = make_url(blank_db_url)
+    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(
+            f'ALTER DATABASE "{url.database}" SET default_transaction_read_only = on'
+        )
+    finally:
+        await connection.close()
+    async with start_server(tmp_path, blank_db_url) as base, aiohttp.ClientSession() as http:
         async with http.get(f"{base}/healthz") as response:
             assert response.status == 503
             assert await response.json() == {"status": "degraded", "database": "read-only"}

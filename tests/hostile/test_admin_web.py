@@ -5,7 +5,8 @@
 - Neither a link's token nor a chart link's signature reaches the access log.
 - Logging out is a POST that revokes the session in the database: the old cookie stops working
   on every replica; a GET or a cross-site post ends nothing.
-- Guessing the admin token is throttled per address (429 with Retry-After), and everything —
+- Wrong guesses at the admin token are throttled per address (429 with Retry-After) while the
+  right token still gets in, refusal rows are capped globally, and everything —
   logins, links used, exports, refusals — is in the audit log without the secrets.
 """
 
@@ -203,37 +204,92 @@ async def test_a_link_works_once_across_replicas_and_logout_revokes_the_session_
 async def test_guessing_the_admin_token_is_throttled_per_address(
     tmp_path: Path, db_url: str, store: SqlStore
 ) -> None:
+    """After 5 failures a minute an address's wrong attempts get 429; the right credential
+    still gets in from it (behind a proxy every client shares one address: a throttle on the
+    right token would let anyone lock the admins out)."""
     (tmp_path / "app.yaml").write_text("programme:\n  name: Pilot\n  start_date: 2027-01-11\n")
-    guesses = [f"guess-{n}-0123456789abcdef0123456789" for n in range(5)]
+    guesses = [f"guess-{n}-0123456789abcdef0123456789" for n in range(6)]
     env = {"MENTORBOT_ADMIN_TOKEN": TOKEN}
     async with serve(tmp_path, db_url, env) as served, client() as admin, client() as http:
         login = f"{served.url}/admin/login"
         async with admin.post(login, data={"token": TOKEN}) as response:
             assert response.status == 200 and response.url.path == "/admin"
-        for guess in guesses:
+        for guess in guesses[:5]:
             async with http.post(login, data={"token": guess}) as response:
                 assert response.status == 401
-        # Now even the right token is refused from this address for a while: no oracle.
-        async with http.post(login, data={"token": TOKEN}, allow_redirects=False) as response:
+        # A sixth wrong one waits, and is not written to the audit log.
+        async with http.post(login, data={"token": guesses[5]}) as response:
             assert response.status == 429 and "Set-Cookie" not in response.headers
             assert 1 <= int(response.headers["Retry-After"]) <= 60
             assert "Too many failed attempts" in await response.text()
-        bearer = {"Authorization": f"Bearer {TOKEN}"}
-        async with http.get(f"{served.url}/admin", headers=bearer) as response:
+        bad_bearer = {"Authorization": f"Bearer {guesses[0]}"}
+        async with http.get(f"{served.url}/admin", headers=bad_bearer) as response:
             assert response.status == 429
         async with http.get(f"{served.url}/admin?link=whatever") as response:
             assert response.status == 429
-        # A browser signed in before keeps its session: the throttle guards guesses only.
+        # The right token still gets in from the same address: a Bearer script…
+        bearer = {"Authorization": f"Bearer {TOKEN}"}
+        async with http.get(f"{served.url}/admin", headers=bearer) as response:
+            assert response.status == 200
+        # …the login form…
+        async with http.post(login, data={"token": TOKEN}, allow_redirects=False) as response:
+            assert response.status == 303 and COOKIE_NAME in response.cookies
+        # …and a valid unused link.
+        link = await ChatLinks(TOKEN, PUBLIC, store).dashboard(datetime.now(UTC), ADMIN)
+        assert link is not None
+        async with client() as clicked:
+            async with clicked.get(on(served, link), allow_redirects=False) as response:
+                assert response.status == 303 and COOKIE_NAME in response.cookies
+        # A browser signed in before keeps its session.
         async with admin.get(f"{served.url}/admin") as response:
             assert response.status == 200
+        async with http.get(f"{served.url}/metrics") as response:
+            metrics = await response.text()
+        assert "mentorbot_admin_refusals_total 8\n" in metrics  # 401s and 429s alike
     entries = [(e.actor, e.action, e.detail) for e in await store.recent(20)]
-    assert entries[-1] == ("admin token (login form)", "dashboard login", "from 127.0.0.1")
     refused = [e for e in entries if e[1] == "login refused"]
     assert (
         refused
         == [("unknown", "login refused", "wrong admin token (login form), from 127.0.0.1")] * 5
     )
     assert ("unknown", "login throttled", "5 failures in 60 s from 127.0.0.1") in entries
-    assert len(entries) == 7  # refusals while throttled are not written (no flood)
+    assert [e[1] for e in entries].count("dashboard login") == 3
+    assert [e[1] for e in entries].count("link used") == 1
+    assert len(entries) == 10  # refusals while throttled are not written (no flood)
     for guess in guesses:
         assert guess not in repr(entries) and guess not in served.log_text
+
+
+@SQLITE_ONLY
+async def test_refusals_from_rotating_addresses_cannot_flood_the_audit_log(
+    tmp_path: Path, db_url: str, store: SqlStore
+) -> None:
+    """Each of 12 loopback addresses fails 5 times (never throttled on its own): at most 20
+    refusal rows reach the audit log in that minute; /metrics counts all 60."""
+    (tmp_path / "app.yaml").write_text("programme:\n  name: Pilot\n  start_date: 2027-01-11\n")
+    env = {"MENTORBOT_ADMIN_TOKEN": TOKEN}
+    async with serve(tmp_path, db_url, env) as served:
+        login = f"{served.url}/admin/login"
+        for n in range(12):
+            connector = aiohttp.TCPConnector(local_addr=(f"127.0.0.{10 + n}", 0))
+            async with aiohttp.ClientSession(connector=connector) as http:
+                for attempt in range(5):
+                    async with http.post(login, data={"token": f"wrong-{attempt}"}) as response:
+                        assert response.status == 401
+        async with client() as http:
+            async with http.get(f"{served.url}/metrics") as response:
+                metrics = await response.text()
+            bearer = {"Authorization": f"Bearer {TOKEN}"}
+            async with http.get(f"{served.url}/admin", headers=bearer) as response:
+                assert response.status == 200
+        assert "mentorbot_admin_refusals_total 60\n" in metrics
+        unlogged = re.search(r"^mentorbot_admin_refusals_unlogged_total (\d+)$", metrics, re.M)
+        assert unlogged is not None
+        assert "Traceback" not in served.log_text
+    entries = [(e.actor, e.action, e.detail) for e in await store.recent(200)]
+    actions = [e[1] for e in entries]
+    # 20 rows: 17 refusals and 3 "login throttled" (of the first three addresses); the
+    # other 43 refusals are only counted.
+    assert len(entries) == 20 and set(actions) == {"login refused", "login throttled"}
+    assert actions.count("login refused") + int(unlogged.group(1)) == 60
+    assert actions.count("login throttled") == 3

@@ -26,7 +26,7 @@ from bot.simulation import Simulation, button
 from conversations import actions
 from conversations.domain import Identity, PairStatus
 from storage.erasure import FORGOTTEN_REASON
-from storage.models import Base, DueWorkRow
+from storage.models import Base, DueWorkRow, PulseResponseRow, SurveyAnswerRow
 from tests.scenarios.test_matching_round import PEOPLE
 from tests.scenarios.test_programme import END, PUBLISH, People, settings
 
@@ -60,6 +60,8 @@ async def _scan(engine: AsyncEngine) -> list[str]:
     checks += [(i, re.compile(re.escape(i), re.IGNORECASE)) for i in PLATFORM_IDS]
     # Names and titles as whole words: "Ana" must not be found in "Banana".
     checks += [(w, re.compile(rf"(?<!\w){re.escape(w)}(?!\w)")) for w in (FULL_NAME, TITLE)]
+    # However her name was typed: any case, any spacing, with or without the accent.
+    checks += [(FULL_NAME, re.compile(r"(?<!\w)ana\s+l[oó]pez(?!\w)", re.IGNORECASE))]
     checks += [(FIRST_NAME, re.compile(rf"(?<!\w){FIRST_NAME}(?!\w)"))]
     found = []
     async with engine.connect() as connection:
@@ -74,6 +76,18 @@ async def _scan(engine: AsyncEngine) -> list[str]:
                         if value and pattern.search(value):
                             found.append(f"{table.name}.{column.name}: {identifier}")
     return sorted(set(found))
+
+
+async def _answers(engine: AsyncEngine, person_id: int | None) -> list[tuple[str, int]]:
+    """The pulse and survey answers of one person (None: those of nobody), as (table, id)."""
+    found = []
+    async with engine.connect() as connection:
+        for model in (PulseResponseRow, SurveyAnswerRow):
+            column = model.person_id
+            where = column.is_(None) if person_id is None else column == person_id
+            ids = await connection.scalars(select(model.id).where(where))
+            found += [(model.__tablename__, answer_id) for answer_id in ids]
+    return found
 
 
 async def _live_a_programme(app: Mentorbot, sim: Simulation) -> None:
@@ -118,6 +132,11 @@ async def test_forget_me_leaves_no_trace_of_the_person_in_any_table(db_url: str)
             )
         assert consent is not None and consent.status == "pending"
         assert FULL_NAME in json.dumps(consent.payload)
+        # Slack's dedupe key of her team_join event holds her user id; an admin wrote a prompt
+        # naming her as people type names.
+        await app.store.record_event("slack", f"welcome:T0ACME:{SLACK_USER}", clock.now())
+        await app.store.add_prompt("general", "Ask ANA  LÓPEZ how she cleans data", None)
+        assert len(await _answers(app.db, ana.id)) >= 2  # her pulse and survey answers
         before = await app.store.figures()
 
         [confirm] = await sim.say(EMAIL, "forget me")
@@ -125,6 +144,9 @@ async def test_forget_me_leaves_no_trace_of_the_person_in_any_table(db_url: str)
         assert "personal data is erased" in done.fallback_text
 
         assert await _scan(app.db) == []
+        # Her own answers are gone, not kept anonymous: they would be the only rows without
+        # a person, hers by elimination.
+        assert await _answers(app.db, None) == []
         async with app.store._sessions() as session:
             consent = await session.get(DueWorkRow, consent.id, populate_existing=True)
         assert consent is not None
@@ -190,3 +212,27 @@ async def test_an_admin_forgets_someone_after_confirming_and_only_an_admin_can(
         [gone] = [m for a, m in sender.sent[told:] if a.conversation_id == "cfo@x.com"]
         assert gone.kind == "partner_left" and "your partner has stepped back" in gone.fallback_text
         assert FIRST_NAME not in gone.fallback_text
+
+
+async def test_an_admin_who_forgets_themself_is_told_app_yaml_still_lists_them(
+    db_url: str,
+) -> None:
+    clock = SimulatedClock(PUBLISH)
+    async with build_app(settings(db_url), clock=clock, rng=random.Random(5)) as app:
+        sender = ConsoleSender(io.StringIO(), names=str, clock=clock.now)
+        sender.silent = True
+        app.add_sender(sender)
+        sim = Simulation(app, clock, sender, People())
+        await app.store.import_roster(ROSTER, deactivate_missing=False, dry_run=False, at=PUBLISH)
+        for person in await app.store.all_people():
+            await app.store.link_identity(Identity(person.id, PLATFORM, TENANT, person.email))
+        assert app.settings.config.is_admin("ceo@x.com")
+
+        [confirm] = await sim.say("ceo@x.com", "forget me")
+        [done] = await sim.tap("ceo@x.com", button(confirm, actions.PRIVACY_FORGET, "confirm"))
+
+        assert "personal data is erased" in done.fallback_text
+        assert "still listed under `admins` in app.yaml" in done.fallback_text
+        # The reply is queued and kept like any message: it does not repeat the email.
+        assert "ceo@x.com" not in done.fallback_text
+        assert await app.store.person_by_email("ceo@x.com") is None

@@ -107,7 +107,7 @@ async def test_link_identity_adopts_the_roster_identity_and_keeps_fields(store: 
     assert [i.platform for i in await store.identities_of(ada_id)] == ["slack", "teams"]
 
 
-async def test_forget_erases_personal_data_and_keeps_counts(store: SqlStore) -> None:
+async def test_forget_erases_personal_data_and_their_own_answers(store: SqlStore) -> None:
     ada_id, lin_id = await seed(store)
     async with store._sessions.begin() as session:
         pair = PairRow(
@@ -146,11 +146,8 @@ async def test_forget_erases_personal_data_and_keeps_counts(store: SqlStore) -> 
     assert await store.person_by_identity(UserRef("slack", "T1", "U1")) is None
     async with store._sessions() as session:
         pulses = list(await session.scalars(select(PulseResponseRow).order_by(PulseResponseRow.id)))
-    assert [(p.person_id, p.comment, p.rating) for p in pulses] == [
-        (None, None, 5),
-        (lin_id, "kept", 5),
-    ]
-    assert len(pulses) == 2  # kept, without the person, for the published pulse figures
+    # Hers is deleted (published figures are stored apart); the partner's stays.
+    assert [(p.person_id, p.comment, p.rating) for p in pulses] == [(lin_id, "kept", 5)]
     # A forgotten person is not "missing" from later roster files.
     lin_only = [RosterEntry(line=2, email="lin@example.com", name="Lin", level=8)]
     summary = await store.import_roster(lin_only, deactivate_missing=False, dry_run=True, at=T0)

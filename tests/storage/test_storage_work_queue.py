@@ -157,3 +157,69 @@ async def test_claim_skips_rows_locked_by_another_claimer(store: SqlStore, db_ba
         claim = store.claim(T0 + MIN, limit=5, lease_until=T0 + 2 * MIN, worker="w2")
         claimed = await asyncio.wait_for(claim, timeout=10)
     assert [w.idempotency_key for w in claimed] == ["second"]
+
+
+async def test_a_row_cancelled_under_a_workers_lease_stays_cancelled(store: SqlStore) -> None:
+    """`forget` cancels (and strips) rows a worker has already claimed: the worker finishing
+    afterwards must neither complete nor retry them, nor split a pair message into children
+    that carry the full payload again."""
+    for key in ("sent", "retried", "dead", "pair", "other"):
+        await store.schedule("deliver", {"to": "Ana Lopez", "k": key}, T0, key)
+    rows = await store.claim(T0, limit=10, lease_until=T0 + MIN, worker="w1")
+    claimed = {w.idempotency_key: w.id for w in rows}
+    gone = [claimed[k] for k in ("sent", "retried", "dead", "pair")]
+    assert await store.cancel(gone, reason="cancelled: forgotten", at=T0) == set(gone)
+
+    await store.complete(claimed["sent"], at=T0 + MIN, result="ts=1")
+    await store.fail(claimed["retried"], error="429 for U0ANA", at=T0, retry_at=T0 + MIN)
+    await store.fail(claimed["dead"], error="not_in_channel U0ANA", at=T0, retry_at=None)
+    children = [
+        NewWork("deliver", {"to": "Ana Lopez", "side": side}, T0, f"{key}@{side}", parent=parent)
+        for key, parent in (("pair", claimed["pair"]), ("other", claimed["other"]))
+        for side in ("x", "y")
+    ]
+    inserted = await store.fan_out(
+        {claimed["pair"]: "fanned out to 2", claimed["other"]: "fanned out to 2"},
+        children,
+        at=T0,
+        leased_by="w1",
+        lease_until=T0 + MIN,
+    )
+
+    # Only the row still leased was split.
+    assert sorted(inserted) == ["other@x", "other@y"]
+    async with store._sessions() as session:
+        found = {r.idempotency_key: r for r in await session.scalars(select(DueWorkRow))}
+    for key in ("sent", "retried", "dead", "pair"):
+        assert found[key].status == "cancelled", key
+        assert found[key].last_error == "cancelled: forgotten", key
+        assert found[key].result is None, key
+    assert found["other"].status == "done" and found["other"].result == "fanned out to 2"
+    assert "pair@x" not in found and "pair@y" not in found
+    # Nothing comes back: the cancelled rows are never claimed again.
+    later = await store.claim(T0 + 9 * MIN, limit=10, lease_until=T0 + 10 * MIN, worker="w2")
+    assert sorted(w.idempotency_key for w in later) == ["other@x", "other@y"]
+
+
+async def test_a_split_without_parent_ids_queues_nothing_once_a_parent_is_cancelled(
+    store: SqlStore,
+) -> None:
+    await store.schedule("deliver", {"to": "pair"}, T0, "pair")
+    [row] = await store.claim(T0, limit=1, lease_until=T0 + MIN, worker="w1")
+    await store.cancel([row.id], reason="cancelled: forgotten", at=T0)
+    children = [NewWork("deliver", {"to": side}, T0, f"pair@{side}") for side in ("x", "y")]
+    assert await store.fan_out({row.id: "fanned out to 2"}, children, at=T0) == {}
+    assert (await store.queue_counts())["cancelled"] == 1
+    assert (await store.queue_counts())["pending"] == 0
+
+
+async def test_completing_a_row_whose_lease_was_taken_over_still_marks_it_done(
+    store: SqlStore,
+) -> None:
+    """Exactly-once relies on idempotency keys, not on who holds the lease: a slow worker
+    finishing a row another worker reclaimed marks it done, as before."""
+    await store.schedule("deliver", {}, T0, "k")
+    [slow] = await store.claim(T0, limit=1, lease_until=T0 + MIN, worker="w1")
+    [_] = await store.claim(T0 + 2 * MIN, limit=1, lease_until=T0 + 3 * MIN, worker="w2")
+    await store.complete(slow.id, at=T0 + 2 * MIN, result="ts=1")
+    assert (await store.queue_counts())["done"] == 1
