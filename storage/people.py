@@ -217,6 +217,13 @@ class People(Repository):
             )
             .exists()
         )
+        # Most ticks find nothing to fill: a read, so they take no write lock (SQLite).
+        async with self._autocommit() as connection:
+            pending = (
+                await connection.execute(select(table.c.id).where(*unfilled).limit(1))
+            ).first()
+        if pending is None:
+            return 0
         async with self._sessions.begin() as session:
             await session.execute(delete(table).where(*unfilled, twice))
             result = await session.execute(
