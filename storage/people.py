@@ -206,6 +206,21 @@ class People(Repository):
         """
         if not tenant_id:
             return 0
+        table = _table(IdentityRow)
+        unfilled = (table.c.platform == platform, table.c.tenant_id == "")
+        # Most ticks find nothing to fill: a read, so they take no write lock (SQLite).
+        async with self._autocommit() as connection:
+            pending = (
+                await connection.execute(select(table.c.id).where(*unfilled).limit(1))
+            ).first()
+        if pending is None:
+            return 0
+        try:
+            return await self._fill_tenant(platform, tenant_id)
+        except IntegrityError:  # a first message linked one of these ids meanwhile: again
+            return await self._fill_tenant(platform, tenant_id)
+
+    async def _fill_tenant(self, platform: str, tenant_id: str) -> int:
         table, other = _table(IdentityRow), _table(IdentityRow).alias("linked")
         unfilled = (table.c.platform == platform, table.c.tenant_id == "")
         twice = (
@@ -217,13 +232,6 @@ class People(Repository):
             )
             .exists()
         )
-        # Most ticks find nothing to fill: a read, so they take no write lock (SQLite).
-        async with self._autocommit() as connection:
-            pending = (
-                await connection.execute(select(table.c.id).where(*unfilled).limit(1))
-            ).first()
-        if pending is None:
-            return 0
         async with self._sessions.begin() as session:
             await session.execute(delete(table).where(*unfilled, twice))
             result = await session.execute(
