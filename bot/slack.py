@@ -6,6 +6,7 @@ the adapter the engine, the store and the clock as plain callables.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,8 @@ from bot.settings import ConfigError
 
 if TYPE_CHECKING:
     from bot.app import Mentorbot
+
+log = logging.getLogger(__name__)
 
 
 def slack_runtime(bot: Mentorbot) -> SlackRuntime:
@@ -55,9 +58,30 @@ def slack_plugin(bot: Mentorbot) -> PlatformPlugin:
         routes=runtime.routes(),
         start=runtime.start,
         stop=runtime.stop,
-        tick=EmailLinking(bot, runtime).run,
+        tick=SlackHousekeeping(bot, runtime).run,
         extra={"runtime": runtime, "socket_mode": runtime.socket_mode},
     )
+
+
+class SlackHousekeeping:
+    """The Slack tick: roster ids get the workspace, then roster people are looked up by email."""
+
+    def __init__(self, bot: Mentorbot, runtime: SlackRuntime) -> None:
+        self.bot = bot
+        self.runtime = runtime
+        self.email_linking = EmailLinking(bot, runtime)
+
+    async def run(self) -> None:
+        """Fill in the workspace of roster ids (before delivery decides on group DMs), then
+        link a page of people by email."""
+        workspace = await self.runtime.linker.workspace()
+        if workspace:
+            # One token serves one workspace, so every Slack id still without one is in it.
+            # Every tick, not only at start: a roster imported meanwhile adds ids without it.
+            filled = await self.bot.store.fill_tenant("slack", workspace)
+            if filled:
+                log.info("%d Slack ids from the roster placed in workspace %s", filled, workspace)
+        await self.email_linking.run()
 
 
 class EmailLinking:

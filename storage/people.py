@@ -155,7 +155,9 @@ class People(Repository):
     async def link_identity(self, identity: Identity) -> None:
         """Create or update the identity keyed by (platform, tenant, user id).
 
-        A roster-made identity with tenant '' is adopted and given the real tenant. Empty
+        A roster-made identity with tenant '' is adopted and given the real tenant: the one with
+        this user id, else the person's own on this platform (the roster's id replaced by the
+        one the platform sent), so each person keeps one record per platform. Empty
         optional fields (DM id, service URL, reference) keep what is stored. Two processes
         linking the same new account at once (two first messages) race on the unique key: the
         loser finds the winner's row on its second try and updates it.
@@ -176,6 +178,11 @@ class People(Repository):
             exact = [r for r in rows if r.tenant_id == identity.tenant_id]
             row = (exact or rows)[0] if rows else None
             if row is None:
+                row = await _unconfirmed(session, identity.person_id, identity.platform)
+                if row is not None:  # the account that really talks to us replaces it
+                    row.user_id = identity.user_id
+                    row.dm_conversation_id = row.service_url = row.reference = ""
+            if row is None:
                 row = IdentityRow(
                     platform=identity.platform,
                     user_id=identity.user_id,
@@ -190,6 +197,51 @@ class People(Repository):
                 value = getattr(identity, field)
                 if value:
                     setattr(row, field, value)
+
+    async def fill_tenant(self, platform: str, tenant_id: str) -> int:
+        """Give every identity on `platform` still without a tenant (from the roster) this one;
+        the number of identities filled in.
+
+        For a platform whose bot serves one tenant (a Slack workspace): once the roster's ids
+        carry the tenant too, both partners of a pair are known to share it, whoever of them
+        wrote to the bot first. An id that is also stored with this tenant already (a roster
+        import racing a first message) is the same account twice: the platform's row stays,
+        the roster's goes.
+        """
+        if not tenant_id:
+            return 0
+        table = _table(IdentityRow)
+        unfilled = (table.c.platform == platform, table.c.tenant_id == "")
+        # Most ticks find nothing to fill: a read, so they take no write lock (SQLite).
+        async with self._autocommit() as connection:
+            pending = (
+                await connection.execute(select(table.c.id).where(*unfilled).limit(1))
+            ).first()
+        if pending is None:
+            return 0
+        try:
+            return await self._fill_tenant(platform, tenant_id)
+        except IntegrityError:  # a first message linked one of these ids meanwhile: again
+            return await self._fill_tenant(platform, tenant_id)
+
+    async def _fill_tenant(self, platform: str, tenant_id: str) -> int:
+        table, other = _table(IdentityRow), _table(IdentityRow).alias("linked")
+        unfilled = (table.c.platform == platform, table.c.tenant_id == "")
+        twice = (
+            select(other.c.id)
+            .where(
+                other.c.platform == platform,
+                other.c.tenant_id == tenant_id,
+                other.c.user_id == table.c.user_id,
+            )
+            .exists()
+        )
+        async with self._sessions.begin() as session:
+            await session.execute(delete(table).where(*unfilled, twice))
+            result = await session.execute(
+                update(table).where(*unfilled).values(tenant_id=tenant_id)
+            )
+            return int(cast_type(Any, result).rowcount or 0)
 
     async def identities_of(self, person_id: int) -> list[Identity]:
         """Every platform identity of one person, by platform."""
@@ -285,6 +337,24 @@ class People(Repository):
         )
         async with self._sessions() as session:
             return [to_person(row) for row in await session.scalars(query)]
+
+
+async def _unconfirmed(session: AsyncSession, person_id: int, platform: str) -> IdentityRow | None:
+    """The person's identity on `platform` that the platform has never confirmed (a roster id,
+    tenant ''), or None: linking another account of theirs updates it rather than adding a
+    second record (one record per person and platform; the roster id may be stale or a
+    different form of the id the platform sends)."""
+    query = (
+        select(IdentityRow)
+        .where(
+            IdentityRow.person_id == person_id,
+            IdentityRow.platform == platform,
+            IdentityRow.tenant_id == "",
+        )
+        .order_by(IdentityRow.id)
+        .limit(1)
+    )
+    return (await session.scalars(query)).first()
 
 
 # --- erasure, one table at a time (see `People.forget`) ---------------------------------------

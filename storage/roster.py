@@ -7,7 +7,8 @@ written with executemany INSERTs and UPDATEs.
 What the file decides (HR is the source of truth): name, title, level, department, manager.
 What a blank cell leaves alone (people may set these themselves with `join`): role, teaches,
 learns, timezone. Platform ids in the file are added (or moved to this person); ids the file no
-longer mentions are kept.
+longer mentions are kept. An id is not added for someone the platform already knows under
+another account (one record per person and platform).
 """
 
 from __future__ import annotations
@@ -125,8 +126,12 @@ def _plan(
     existing = {row.email: _snapshot(row, email_of) for row in people}
     # (platform, user id) -> [(identity id, person id)], whatever the tenant.
     owners: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    # (person, platform) whose account the platform has confirmed (a tenant is known).
+    confirmed: set[tuple[int, str]] = set()
     for ident in identities:
         owners.setdefault((ident.platform, ident.user_id), []).append((ident.id, ident.person_id))
+        if ident.tenant_id:
+            confirmed.add((ident.person_id, ident.platform))
     seen: set[str] = set()
     for entry in entries:
         email = entry.email.strip().lower()
@@ -181,6 +186,10 @@ def _plan(
             if not user_id:
                 continue
             rows = owners.get((platform, user_id), [])
+            if not rows and person_id is not None and (person_id, platform) in confirmed:
+                # They already talk to the bot from another account, which replaced this id
+                # (`People.link_identity`): adding it back would give them two records.
+                continue
             if not rows:
                 plan.new_identities.append((email, platform, user_id))
                 # A second row with the same id (unvalidated input) must not insert it twice.
@@ -277,6 +286,7 @@ class Roster(Repository):
                         IdentityRow.person_id,
                         IdentityRow.platform,
                         IdentityRow.user_id,
+                        IdentityRow.tenant_id,
                     ).where(IdentityRow.platform.in_(platforms))
                 )
             ).all()

@@ -4,7 +4,10 @@ The roster may carry `slack_id` (then an identity exists already, tenant unknown
 the person is found by the email on their Slack profile (`users.info`, scope users:read.email),
 or, for outbound messages to people nobody has heard from on Slack yet, by
 `users.lookupByEmail`. Links are stored with the workspace id and the DM channel, so the
-delivery worker can reach them.
+delivery worker can reach them. Roster ids get the workspace id from `auth.test` (the Slack
+tick's `fill_tenant`) or from their first event, which updates the roster's record: one record
+per person and platform, so "both partners on the same workspace" (a group DM) holds whoever
+wrote first.
 """
 
 from __future__ import annotations
@@ -51,6 +54,24 @@ class IdentityLinker:
         self._linked: set[tuple[str, str, str]] = set()  # (team, user, dm) stored this process
         self._profiles: dict[str, dict[str, Any]] = {}
         self._lookup_pacer = Pacer(OPEN_INTERVAL)  # users.lookupByEmail is Tier 3 too
+        self._workspace: str | None = None  # auth.test's team_id, once known
+
+    async def workspace(self) -> str:
+        """The id of the workspace the bot's token belongs to (auth.test's `team_id`), asked
+        once per process; '' when Slack does not answer (asked again next time).
+
+        '' too for an org-wide Enterprise Grid install: its users belong to several
+        workspaces, so the roster's ids get theirs from their own first event instead.
+        """
+        if self._workspace is None:
+            try:
+                response = await self.client.auth_test()
+            except (SlackClientError, aiohttp.ClientError, TimeoutError) as error:
+                log.warning("auth.test failed: %r", error)
+                return ""
+            grid = bool(response.get("is_enterprise_install"))
+            self._workspace = "" if grid else str(response.get("team_id") or "")
+        return self._workspace
 
     async def resolve(self, user: UserRef, dm_channel: str = "") -> Person | None:
         """The person behind `user`, linking the account (and its DM) when first seen."""
@@ -105,6 +126,7 @@ class IdentityLinker:
         account = response.get("user") or {}
         if not account.get("id") or account.get("deleted") or account.get("is_bot"):
             return None
-        identity = Identity(person.id, PLATFORM, str(account.get("team_id", "")), account["id"])
+        team = str(account.get("team_id") or "") or await self.workspace()
+        identity = Identity(person.id, PLATFORM, team, account["id"])
         await self.directory.link_identity(identity)
         return identity

@@ -109,11 +109,13 @@ class TeamsTurn:
     async def link(
         self, context: TurnContext, raw: Mapping[str, Any], inbound: Inbound
     ) -> Person | None:
-        """Store the person's conversation reference, service URL and tenant (DESIGN §5); the
-        person, or None for someone not on the roster.
+        """Store the person's conversation reference, service URL and tenant; the person, or
+        None for someone not on the roster.
 
         Teams users are matched to roster people by Azure AD object id (the roster's
-        `teams_id`), else by the email Teams reports for them (`TeamsInfo.get_member`).
+        `teams_id`), else by the email Teams reports for them (`TeamsInfo.get_member`). Either
+        way the person keeps one Teams record: the store gives the roster's record this tenant
+        and, when the roster had the id in another form, this AAD object id (docs/teams.md).
         """
         assert inbound.user is not None and inbound.address is not None
         person = await self.deps.people.person_by_identity(inbound.user)

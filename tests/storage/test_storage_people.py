@@ -11,7 +11,7 @@ from conversations.domain import Identity, Role, RosterEntry, Status
 from conversations.ports import Store
 from conversations.types import UserRef
 from storage.base import PersonNotFound
-from storage.models import PairRow, PulseResponseRow
+from storage.models import IdentityRow, PairRow, PulseResponseRow
 from storage.store import SqlStore
 
 T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
@@ -197,3 +197,70 @@ async def test_forgetting_drops_waiting_messages_and_the_email_from_the_audit_lo
     audit = " ".join(f"{e.actor} {e.detail}" for e in await store.recent())
     assert " gone@x.com" not in audit and f"forgotten-{gone.id}@invalid" in audit
     assert "agone@x.com until" in audit  # someone else's address is left alone
+
+
+async def test_reconciled_identities_leave_one_record_per_person_and_platform(
+    store: SqlStore,
+) -> None:
+    """Roster ids (no tenant), a first event, the workspace from the platform and a second
+    roster import end with one identity per person and platform, each with its tenant."""
+    ada_id, lin_id = await seed(store)  # Ada: roster slack U1 and teams aad-1, tenant ''
+    await store.import_roster(
+        [
+            RosterEntry(line=2, email="ada@example.com", name="Ada", level=2, slack_id="U1"),
+            RosterEntry(line=3, email="lin@example.com", name="Lin", level=8, slack_id="U2"),
+        ],
+        deactivate_missing=False,
+        dry_run=False,
+        at=T0,
+    )
+    # Lin writes first: the event updates the roster's row instead of adding one.
+    await store.link_identity(Identity(lin_id, "slack", "T1", "U2", dm_conversation_id="D2"))
+    # Ada never wrote: the workspace from auth.test fills her roster id in.
+    assert await store.fill_tenant("slack", "T1") == 1
+    assert await store.fill_tenant("slack", "T1") == 0  # nothing left to fill
+    slack = {
+        pid: [
+            (i.tenant_id, i.user_id)
+            for i in await store.identities_of(pid)
+            if i.platform == "slack"
+        ]
+        for pid in (ada_id, lin_id)
+    }
+    assert slack == {ada_id: [("T1", "U1")], lin_id: [("T1", "U2")]}
+
+    # Ada talks to the bot in Teams from an id the roster had in another form: found by
+    # email, that account replaces the roster's unconfirmed id rather than adding a second.
+    await store.link_identity(Identity(ada_id, "teams", "tenant-x", "AAD-1-OTHER"))
+    teams = [i for i in await store.identities_of(ada_id) if i.platform == "teams"]
+    assert [(i.tenant_id, i.user_id) for i in teams] == [("tenant-x", "AAD-1-OTHER")]
+    # Importing the same roster again does not bring the replaced id back.
+    again = RosterEntry(line=2, email="ada@example.com", name="Ada", level=2, teams_id="aad-1")
+    await store.import_roster([again], deactivate_missing=False, dry_run=False, at=T0)
+    teams = [i for i in await store.identities_of(ada_id) if i.platform == "teams"]
+    assert [(i.tenant_id, i.user_id) for i in teams] == [("tenant-x", "AAD-1-OTHER")]
+
+
+async def test_filling_the_tenant_drops_a_roster_id_the_platform_linked_already(
+    store: SqlStore,
+) -> None:
+    """A roster import racing a first message can store one account twice, with and without
+    the tenant: filling the tenant keeps the platform's row (no unique-key error)."""
+    ada_id, _ = await seed(store)
+    await store.link_identity(Identity(ada_id, "slack", "T1", "U1", dm_conversation_id="D1"))
+    # The race's other half: the roster's row for the same id, written without a tenant.
+    async with store._sessions.begin() as session:
+        session.add(
+            IdentityRow(
+                person_id=ada_id,
+                platform="slack",
+                tenant_id="",
+                user_id="U1",
+                dm_conversation_id="",
+                service_url="",
+                reference="",
+            )
+        )
+    assert await store.fill_tenant("slack", "T1") == 0
+    slack = [i for i in await store.identities_of(ada_id) if i.platform == "slack"]
+    assert [(i.tenant_id, i.user_id, i.dm_conversation_id) for i in slack] == [("T1", "U1", "D1")]

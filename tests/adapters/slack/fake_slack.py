@@ -40,6 +40,7 @@ class FakeSlack:
     responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # response_url
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     base_url: str = ""
+    enterprise_install: bool = False  # an org-wide install on Enterprise Grid
     _limits: dict[str, list[int]] = field(default_factory=dict)
     _errors: dict[str, list[str]] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
@@ -211,7 +212,7 @@ class FakeSlack:
         return web.json_response(handler(args))
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {
+        answer = {
             "ok": True,
             "url": "https://acme.slack.com/",
             "team": "Acme",
@@ -219,8 +220,11 @@ class FakeSlack:
             "team_id": TEAM,
             "user_id": BOT_USER,
             "bot_id": "B0BOT",
-            "is_enterprise_install": False,
+            "is_enterprise_install": self.enterprise_install,
         }
+        if self.enterprise_install:
+            answer["enterprise_id"] = "E0ACME"
+        return answer
 
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": self.base_url.replace("http", "ws") + "/socket"}

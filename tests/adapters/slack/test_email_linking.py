@@ -60,3 +60,32 @@ async def test_enrolled_people_are_linked_by_email_then_welcomed(
         # The next tick does not ask Slack about Bo again (a pass rescans only hours later).
         await app.tick()
         assert len(fake.calls_to("users.lookupByEmail")) == 2
+
+
+@pytest.mark.parametrize("grid", [False, True], ids=["one-workspace", "enterprise-grid"])
+async def test_roster_ids_get_the_workspace_of_the_token_at_the_tick(
+    db_url: str, fake: FakeSlack, grid: bool
+) -> None:
+    """A roster `slack_id` is stored without a workspace; the Slack tick fills in the token's
+    (auth.test's team_id), so a pair with a partner who wrote first shares it. An org-wide
+    Enterprise Grid install spans workspaces: nothing is guessed, the first event tells."""
+    fake.enterprise_install = grid
+    fake.add_user("U0ANA", "ana@x.com", name="Ana")
+    config = parse_config({"programme": {"start_date": "2027-01-11"}})
+    secrets = Secrets(
+        database_url=db_url,
+        slack_bot_token="xoxb-test",
+        slack_signing_secret="secret",
+        slack_api_url=fake.api_url,
+    )
+    async with build_app(Settings(config, secrets), clock=SimulatedClock(NOW)) as app:
+        entry = RosterEntry(2, "ana@x.com", "Ana", 2, slack_id="U0ANA")
+        await app.store.import_roster([entry], deactivate_missing=False, dry_run=False, at=NOW)
+        attach_platforms(app)
+        await app.tick()
+        await app.tick()  # auth.test is asked once per process
+        ana = await app.store.person_by_email("ana@x.com")
+        assert ana is not None
+        (identity,) = await app.store.identities_of(ana.id)
+        assert (identity.tenant_id, identity.user_id) == ("" if grid else "T0ACME", "U0ANA")
+        assert len(fake.calls_to("auth.test")) == 1

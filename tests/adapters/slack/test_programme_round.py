@@ -129,3 +129,46 @@ async def test_a_round_from_join_to_pulse_runs_in_slack(
             ),
             what="pulse",
         )
+
+
+def intros(fake: FakeSlack) -> dict[str, int]:
+    """How many intros each channel received."""
+    found: dict[str, int] = {}
+    for channel, messages in fake.history.items():
+        for message in messages:
+            if "Meet your reverse-mentoring partner" in message["text"]:
+                found[channel] = found.get(channel, 0) + 1
+    return found
+
+
+async def test_a_pair_gets_one_group_dm_when_only_one_partner_wrote_first(
+    tmp_path: Path, db_url: str, fake_slack: FakeSlack
+) -> None:
+    """The mixed case: Sam wrote to the bot (his identity came from an event, with the
+    workspace), Maya is known only from the roster's slack_id (no workspace). The pair still
+    shares a workspace, so the intro goes to one group DM opened for both."""
+    start = (datetime.now(UTC) - timedelta(days=7)).date()
+    (tmp_path / "app.yaml").write_text(
+        f"programme:\n  name: Test Programme\n  start_date: {start}\n"
+        "  require_mentee_consent: false\nadmins: [kim@example.com]\n"
+    )
+    (tmp_path / "people.csv").write_text(
+        "email,name,title,level,department,timezone,role,slack_id\n"
+        "ceo@example.com,Maya Okafor,CEO,8,Operations,Europe/London,mentee,U0CEO\n"
+        "sam@example.com,Sam Lee,Analyst,2,Finance,Europe/London,mentor,U0SAM\n"
+        "kim@example.com,Kim Park,Manager,5,Finance,Europe/London,,U0KIM\n"
+    )
+    await run_cli(tmp_path, db_url, "roster", "import", "people.csv")
+    env = slack_env(fake_slack)
+    async with start_server(tmp_path, db_url, env) as base, aiohttp.ClientSession() as http:
+        slack = SlackDriver(base, fake_slack, http)
+        await slack.dm("U0SAM", "status")  # Sam writes first; Maya never does
+        await fake_slack.wait_for(
+            lambda: fake_slack.calls_to("chat.postMessage", channel="D0SAM"), what="Sam's reply"
+        )
+        await slack.command("U0KIM", "pair sam@example.com with ceo@example.com")
+        await fake_slack.wait_for(lambda: intros(fake_slack), what="the intro")
+        await fake_slack.wait_for_call("conversations.open", users="U0CEO,U0SAM")
+
+    group = "G" + "CEO" + "SAM"  # the fake's channel id for a group DM of U0CEO and U0SAM
+    assert intros(fake_slack) == {group: 1}  # one intro, to the group DM; none to their DMs

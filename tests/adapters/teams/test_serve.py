@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from conversations import actions
 from conversations.domain import Status
 from storage.store import SqlStore
 from tests.adapters.teams import activities as a
+from tests.adapters.teams.conftest import NOW, ROSTER
 from tests.adapters.teams.fake_connector import FakeConnector
 from tests.adapters.teams.serve import serve
 from tests.fakes import run_cli
@@ -227,3 +229,65 @@ async def test_a_whole_round_through_teams(
     intro_calls = [c for c in to_sam if "Meet your reverse-mentoring partner" in c.text]
     # Throttled once, then delivered once.
     assert [c.status for c in intro_calls] == [429, 201]
+
+
+async def test_mixed_pair_one_partner_installed_one_only_in_the_roster(
+    tmp_path: Path, db_url: str, store: SqlStore, connector: FakeConnector
+) -> None:
+    """The mixed case: Maya opened the bot (her identity comes from the event: the AAD object
+    id, the tenant, her `29:` id in the chat reference), while the roster had her `29:` id in
+    `teams_id`; Sam is known only by the roster's AAD object id. Each gets one intro in their
+    own chat (Sam's created with his AAD object id), nobody twice, and each ends with one
+    Teams identity holding the AAD object id and the tenant."""
+    roster = [
+        dataclasses.replace(ROSTER[0], teams_id=MAYA["id"]),  # her 29: id, not the AAD id
+        ROSTER[1],
+    ]
+    await store.import_roster(roster, deactivate_missing=False, dry_run=False, at=NOW)
+    connector.members[MAYA["id"]] = {
+        "id": MAYA["id"],
+        "aadObjectId": MAYA["aadObjectId"],
+        "name": "Maya Okafor",
+        "email": "maya@example.com",
+        "userPrincipalName": "maya@example.com",
+    }
+    maya_chat = a.chat_id(MAYA)
+    async with serve(tmp_path, db_url, DEV) as server, aiohttp.ClientSession() as http:
+        await post(http, server.url, a.installed(MAYA, connector.url))
+        await post(http, server.url, a.message(MAYA, "match publish", connector.url))
+        assert "Published: 1 pair," in connector.sent(maya_chat)[-1].text
+        await connector.wait_for(lambda f: any("Accept" in c.text for c in f.sent(maya_chat)))
+        card = next(c for c in connector.sent(maya_chat) if "Accept" in c.text)
+        accept = card_button(card, "Accept")
+        answer = await post(http, server.url, a.execute(MAYA, accept["data"], connector.url))
+        assert answer["statusCode"] == 200
+
+        def intros(fake: FakeConnector) -> dict[str, int]:
+            found: dict[str, int] = {}
+            for call in fake.sent():
+                if "Meet your reverse-mentoring partner" in call.text:
+                    found[call.conversation_id] = found.get(call.conversation_id, 0) + 1
+            return found
+
+        await connector.wait_for(lambda f: len(intros(f)) == 2)
+        # A later tick sends nothing more: each intro went once.
+        await run_cli(tmp_path, db_url, "tick", env=DEV)
+    (create,) = [c for c in connector.calls if c.path == "/v3/conversations"]
+    assert create.body["members"] == [{"id": "aad-sam"}]  # the AAD object id opens Sam's chat
+    sam_chat = next(chat for chat in intros(connector) if chat != maya_chat)
+    assert sam_chat.startswith("a:created-")  # the chat the bot created for Sam
+    assert intros(connector) == {maya_chat: 1, sam_chat: 1}
+
+    teams: dict[str, list[tuple[str, str, str]]] = {}
+    for email in ("maya@example.com", "sam@example.com"):
+        person = await store.person_by_email(email)
+        assert person is not None
+        teams[email] = [
+            (i.tenant_id, i.user_id, i.dm_conversation_id)
+            for i in await store.identities_of(person.id)
+            if i.platform == "teams"
+        ]
+    assert teams == {
+        "maya@example.com": [(a.TENANT, "aad-maya", maya_chat)],
+        "sam@example.com": [(a.TENANT, "aad-sam", sam_chat)],
+    }
