@@ -201,20 +201,21 @@ class Engine:
         """Queue the welcome for newly enrolled people (once each, ever)."""
         added = 0
         for person in people:
-            # Keyed by the enrolment, so someone who leaves and is enrolled again is welcomed again.
-            stamp = person.enrolled_at.strftime("%Y%m%dT%H%M%S") if person.enrolled_at else "0"
-            key = f"welcome:{person.id}:{stamp}"
+            key = self.welcome_key(person)
             message = messages.welcome(ToPerson(person.id), person, self.config, key=key)
             added += await self.queue([message], self.welcome_due(person))
         return added
 
+    @staticmethod
+    def welcome_key(person: Person) -> str:
+        """The queued welcome's key: by the enrolment, so someone who leaves and is enrolled
+        again is welcomed again."""
+        stamp = person.enrolled_at.strftime("%Y%m%dT%H%M%S") if person.enrolled_at else "0"
+        return f"welcome:{person.id}:{stamp}"
+
     def welcome_due(self, person: Person) -> datetime:
         """When the person's welcome goes out: the first delivery hour in their zone after
-        they were enrolled (after now, for someone with no enrolment time).
-
-        Computed from the enrolment rather than read back from the queue, so a message that
-        must not overtake the welcome (the senior's consent preview) can be queued no earlier.
-        """
+        they were enrolled (after now, for someone with no enrolment time)."""
         tz = zone(person.timezone, self.config.programme.timezone)
         return next_slot(person.enrolled_at or self.clock.now(), tz, self.config.programme)
 

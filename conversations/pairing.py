@@ -97,11 +97,13 @@ async def ask_consent(engine: Engine, pair: Pair, people: dict[int, Person], now
     with the senior's welcome if that is still to come)."""
     mentor, mentee = people[pair.mentor_id], people[pair.mentee_id]
     message = consent_preview(pair, mentor, mentee, engine.config, key=f"consent:{pair.id}")
-    # Never before the senior's welcome (a round published right after the roster import
-    # would otherwise ask them about a mentor before telling them the programme exists). Due
-    # at the same moment, the preview was queued later, and the worker sends one person's
-    # rows in queue order.
-    due = max(now, engine.welcome_due(mentee)) if mentee.enrolled_at else now
+    # Never before the senior's welcome while it still waits in the queue (a round published
+    # right after the roster import would otherwise ask them about a mentor before telling
+    # them the programme exists). Due at the same moment, the preview was queued later, and
+    # the worker sends one person's rows in queue order. Someone who joined in chat had their
+    # welcome as the reply: nothing waits, and the preview goes at once.
+    welcome_at = await engine.store.waiting_until(engine.welcome_key(mentee))
+    due = max(now, welcome_at) if welcome_at is not None else now
     await engine.queue([message], due)
     await plan_consent_reminder(engine, pair, mentee, due)
 

@@ -231,6 +231,11 @@ class WorkQueue(Protocol):
         """
         ...
 
+    async def waiting_until(self, idempotency_key: str) -> datetime | None:
+        """When the row with this key is due, while it has not gone out yet (pending or
+        leased); None when there is no such row, or it is done, failed or cancelled."""
+        ...
+
     async def cancel(self, work_ids: Sequence[int], *, reason: str, at: datetime) -> set[int]:
         """Stop rows that have not gone out (pending, leased, failed): status `cancelled`,
         `reason` kept as their last error; rows already done stay done. Returns the ids

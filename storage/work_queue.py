@@ -295,6 +295,17 @@ class WorkQueue(Repository):
         async with self._sessions.begin() as session:
             await session.execute(statement)
 
+    async def waiting_until(self, idempotency_key: str) -> datetime | None:
+        """The due time of the row with this key while it is still to go out (pending or
+        leased), else None."""
+        statement = select(DueWorkRow.due_at).where(
+            DueWorkRow.idempotency_key == idempotency_key,
+            DueWorkRow.status.in_((PENDING, LEASED)),
+        )
+        async with self._sessions() as session:
+            due: datetime | None = await session.scalar(statement)
+        return due
+
     async def cancel(self, work_ids: Sequence[int], *, reason: str, at: datetime) -> set[int]:
         """Cancel rows that have not gone out (pending, leased or failed): they will never run.
 

@@ -328,6 +328,12 @@ class FakeStore:
         else:
             w.status, w.due_at = "pending", retry_at
 
+    async def waiting_until(self, idempotency_key: str) -> datetime | None:
+        for w in self.work.values():
+            if w.key == idempotency_key and w.status in ("pending", "leased"):
+                return w.due_at
+        return None
+
     async def cancel(self, work_ids: Sequence[int], *, reason: str, at: datetime) -> set[int]:
         cancelled = set()
         for work_id in work_ids:
