@@ -2,15 +2,20 @@
 
 A person with no allowed partner at all gets the rule that removed the last candidates, found
 by applying the hard rules one after another (level, reporting line, time zone, department,
-history, declined, avoid). A person who had allowed partners lost them to better-fitting pairs.
+history, declined, avoid) — unless someone already in a pair would have fitted: then what
+stopped the match is that they are taken (a round published again, late joiners). A person who
+had allowed partners lost them to better-fitting pairs.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import numpy.typing as npt
 
-from conversations.matching_explain import hours, levels
+from conversations.domain import Person, Status
+from conversations.matching_explain import PairRules, hours, levels
 from conversations.matching_prep import Prepared, can_mentee, can_mentor
 
 Mask = npt.NDArray[np.bool_]
@@ -94,3 +99,40 @@ def lost_out_reason(prep: Prepared, p: int) -> str:
     mentor, mentee = can_mentor(person), can_mentee(person)
     partner = "partner" if mentor and mentee else "mentee" if mentor else "mentor"
     return f"every compatible {partner} was matched with someone who fitted better"
+
+
+class TakenPartners:
+    """Who among the people already in a proposed or active pair would have fitted someone
+    left without a partner: those are taken, which is what stopped the match."""
+
+    def __init__(self, prep: Prepared) -> None:
+        data = prep.data
+        # The same rules with nobody busy: "already in a pair" is the one rule set aside.
+        self.rules = PairRules(replace(data, busy=frozenset()))
+        self.taken = [p for p in data.people if p.id in data.busy and p.status is Status.ENROLLED]
+        self.min_gap = data.config.min_level_gap
+
+    def fits(self, person: Person) -> int:
+        """How many taken people would be an allowed partner for `person`."""
+        count = 0
+        for other in self.taken:
+            for mentor, mentee in ((person, other), (other, person)):
+                if not (can_mentor(mentor) and can_mentee(mentee)):
+                    continue
+                if mentee.level - mentor.level < self.min_gap:
+                    continue  # the cheap rule first: most candidates stop here
+                if not self.rules.violations(mentor, mentee):
+                    count += 1
+                    break
+        return count
+
+
+def taken_reasons(person: Person, fits: int) -> tuple[str, str]:
+    """(for the person, for the admins) when every partner who fits is already paired."""
+    mentor, mentee = can_mentor(person), can_mentee(person)
+    partner = "partner" if mentor and mentee else "mentee" if mentor else "mentor"
+    return (
+        f"every {partner} who would suit you is already paired",
+        f"every compatible {partner} is already in a pair ({fits} would fit; "
+        "none of those still free does)",
+    )

@@ -280,9 +280,17 @@ class WorkQueue(Repository):
 
     async def failed_work(self, limit: int = 50) -> list[DueWork]:
         """Rows that failed for good, latest first; `extra` holds last_error and done_at."""
+        return await self._ended_work(FAILED, limit)
+
+    async def cancelled_work(self, limit: int = 50) -> list[DueWork]:
+        """Rows cancelled (their premise gone, a person forgotten), latest first; `extra`
+        holds last_error (the reason) and done_at."""
+        return await self._ended_work(CANCELLED, limit)
+
+    async def _ended_work(self, status: str, limit: int) -> list[DueWork]:
         statement = (
             select(DueWorkRow)
-            .where(DueWorkRow.status == FAILED)
+            .where(DueWorkRow.status == status)
             .order_by(DueWorkRow.done_at.desc(), DueWorkRow.id.desc())
             .limit(limit)
         )
