@@ -28,7 +28,6 @@ from conversations.matching_reasons import (
     TakenPartners,
     lost_out_reason,
     no_partner_reason,
-    taken_reasons,
 )
 from conversations.matching_solve import MAX_NODES, TOP_K, Solver
 from conversations.matching_types import (
@@ -98,12 +97,12 @@ def propose_pairs(
         if degree:
             unmatched.append(Unmatched(person, lost_out_reason(prep, i)))
             continue
-        taken = taken or TakenPartners(prep)
-        fits = taken.fits(person)
-        if fits:
-            unmatched.append(Unmatched(person, *taken_reasons(person, fits)))
-        else:
+        if not data.busy:
             unmatched.append(Unmatched(person, no_partner_reason(prep, i)))
+            continue
+        taken = taken or TakenPartners(prep)
+        reason, detail = taken.reasons(person)
+        unmatched.append(Unmatched(person, reason, detail if detail != reason else ""))
     pairs.sort(key=lambda p: (p.mentor.id, p.mentee.id))
     return MatchResult(
         pairs=tuple(pairs),

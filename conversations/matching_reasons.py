@@ -14,9 +14,9 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
-from conversations.domain import Person, Status
-from conversations.matching_explain import PairRules, hours, levels
-from conversations.matching_prep import Prepared, can_mentee, can_mentor
+from conversations.domain import Person
+from conversations.matching_explain import hours, levels
+from conversations.matching_prep import Prepared, can_mentee, can_mentor, prepare
 
 Mask = npt.NDArray[np.bool_]
 
@@ -102,37 +102,30 @@ def lost_out_reason(prep: Prepared, p: int) -> str:
 
 
 class TakenPartners:
-    """Who among the people already in a proposed or active pair would have fitted someone
-    left without a partner: those are taken, which is what stopped the match."""
+    """The reasons for people with no allowed partner, judged against everyone enrolled,
+    those already in a proposed or active pair included (a round published again, late
+    joiners): when one of those would have fitted, what stopped the match is that they are
+    taken; otherwise the rule that removes the last candidate of all, free or taken."""
 
     def __init__(self, prep: Prepared) -> None:
-        data = prep.data
         # The same rules with nobody busy: "already in a pair" is the one rule set aside.
-        self.rules = PairRules(replace(data, busy=frozenset()))
-        self.taken = [p for p in data.people if p.id in data.busy and p.status is Status.ENROLLED]
-        self.min_gap = data.config.min_level_gap
+        self.everyone = prepare(replace(prep.data, busy=frozenset()))
+        self.index = {person.id: i for i, person in enumerate(self.everyone.people)}
 
-    def fits(self, person: Person) -> int:
-        """How many taken people would be an allowed partner for `person`."""
-        count = 0
-        for other in self.taken:
-            for mentor, mentee in ((person, other), (other, person)):
-                if not (can_mentor(mentor) and can_mentee(mentee)):
-                    continue
-                if mentee.level - mentor.level < self.min_gap:
-                    continue  # the cheap rule first: most candidates stop here
-                if not self.rules.violations(mentor, mentee):
-                    count += 1
-                    break
-        return count
-
-
-def taken_reasons(person: Person, fits: int) -> tuple[str, str]:
-    """(for the person, for the admins) when every partner who fits is already paired."""
-    mentor, mentee = can_mentor(person), can_mentee(person)
-    partner = "partner" if mentor and mentee else "mentee" if mentor else "mentor"
-    return (
-        f"every {partner} who would suit you is already paired",
-        f"every compatible {partner} is already in a pair ({fits} would fit; "
-        "none of those still free does)",
-    )
+    def reasons(self, person: Person) -> tuple[str, str]:
+        """(for the person, for the admins): kind and precise."""
+        p = self.index[person.id]
+        mentor, mentee = can_mentor(person), can_mentee(person)
+        runs = ([_stages(self.everyone, p, True)] if mentor else []) + (
+            [_stages(self.everyone, p, False)] if mentee else []
+        )
+        fits = sum(run[-1][1] for run in runs)
+        if not fits:
+            reason = no_partner_reason(self.everyone, p)
+            return reason, reason
+        partner = "partner" if mentor and mentee else "mentee" if mentor else "mentor"
+        return (
+            f"every {partner} who would suit you is already paired",
+            f"every compatible {partner} is already in a pair ({fits} would fit; none of "
+            "those still free does)",
+        )
