@@ -31,8 +31,9 @@ class Premise:
       them;
     - `people`: each of them still takes part (enrolled or paused: not left, deactivated,
       unreachable or forgotten);
-    - `session` (of `pair_id`): nobody has reported it yet, and, with `session_due`, it is
-      still due that day (a moved session had its steps planned again under new keys);
+    - `session` (of `pair_id`): nobody has reported it yet (`SessionFact.open`), and, with
+      `session_due`, it is still due that day (a moved session had its steps planned again
+      under new keys);
     - `unpaired`: that person is still in no proposed or active pair.
     """
 
@@ -84,6 +85,13 @@ class SessionFact:
 
     status: SessionStatus
     due_date: date
+    reported: bool = False  # someone answered (not the bot marking it missed for no answer)
+
+    @property
+    def open(self) -> bool:
+        """True while an answer about the session is still welcome: nobody has reported it.
+        One the bot marked missed for lack of an answer still takes a late "we met"."""
+        return self.status.pending or (self.status is SessionStatus.MISSED and not self.reported)
 
 
 @dataclass(frozen=True)
@@ -151,7 +159,7 @@ def why_gone(premise: Premise, facts: PremiseFacts) -> str | None:
         where = f"session {premise.session} of pair {pair_id}"
         if session is None:
             return f"{GONE}: {where} no longer exists"
-        if not session.status.pending:
+        if not session.open:
             return f"{GONE}: {where} is already reported ({session.status.value})"
         if premise.session_due is not None and session.due_date != premise.session_due:
             return f"{GONE}: {where} moved to {session.due_date.isoformat()}"

@@ -15,7 +15,13 @@ from storage.base import ID_CHUNK, Repository, chunks
 from storage.models import PairRow, PersonRow, SessionRow
 
 _OPEN = (PairStatus.PROPOSED.value, PairStatus.ACTIVE.value)
-_SESSION_COLUMNS = (SessionRow.pair_id, SessionRow.number, SessionRow.status, SessionRow.due_date)
+_SESSION_COLUMNS = (
+    SessionRow.pair_id,
+    SessionRow.number,
+    SessionRow.status,
+    SessionRow.due_date,
+    SessionRow.reported_by,
+)
 
 
 class Premises(Repository):
@@ -49,8 +55,8 @@ class Premises(Repository):
                     )
                 )
                 sessions.update(
-                    ((pair_id, number), SessionFact(SessionStatus(status), due))
-                    for pair_id, number, status, due in found
+                    ((pair_id, number), SessionFact(SessionStatus(status), due, by is not None))
+                    for pair_id, number, status, due, by in found
                 )
             # Each id is used twice: asked in halves of the usual chunk.
             for ids in chunks(query.unpaired, ID_CHUNK // 2):

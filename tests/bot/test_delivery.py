@@ -463,8 +463,10 @@ async def test_messages_whose_premise_is_gone_are_cancelled_in_one_check_per_bat
     store: SqlStore,
 ) -> None:
     ana, femi, pair_id = await setup(store)
-    await store.create_sessions(pair_id, [date(2027, 3, 1), date(2027, 3, 29)])
+    await store.create_sessions(pair_id, [date(2027, 3, 1), date(2027, 3, 29), date(2027, 4, 26)])
     await store.report_session(pair_id, 1, status=SessionStatus.MET, by=ana, at=NOW)
+    # Marked missed by the bot for lack of an answer: a late "we met" is still welcome.
+    await store.report_session(pair_id, 3, status=SessionStatus.MISSED, by=None, at=NOW)
     await store.set_status(ana, Status.ENROLLED, at=NOW)
     await store.set_status(femi, Status.LEFT, at=NOW)
     clock = FakeClock(NOW)
@@ -476,6 +478,7 @@ async def test_messages_whose_premise_is_gone_are_cancelled_in_one_check_per_bat
         "welcome-femi": premise.taking_part(femi),
         "ask-1": premise.session_open(pair_id, 1, date(2027, 3, 1)),
         "ask-2": premise.session_open(pair_id, 2, date(2027, 3, 29)),  # holds
+        "ask-3": premise.session_open(pair_id, 3, date(2027, 4, 26)),  # holds
         "ask-2-old-date": premise.session_open(pair_id, 2, date(2027, 3, 22)),
         "ask-9": premise.session_open(pair_id, 9, date(2027, 3, 1)),
         "unmatched-ana": premise.still_unmatched(ana),
@@ -493,8 +496,8 @@ async def test_messages_whose_premise_is_gone_are_cancelled_in_one_check_per_bat
     store.premise_facts = premise_facts  # type: ignore[method-assign]
     stats = await Deliverer(store, {"slack": chat}, clock, random.Random(1)).deliver_due(NOW)
     assert len(checks) == 1  # the whole batch in one call, not one per message
-    assert sorted(key for _, key in chat.posted) == ["ask-2", "intro", "welcome-ana"]
-    assert stats.sent == 3 and stats.cancelled == 7
+    assert sorted(key for _, key in chat.posted) == ["ask-2", "ask-3", "intro", "welcome-ana"]
+    assert stats.sent == 4 and stats.cancelled == 7
     reasons = {w.idempotency_key: w.extra["last_error"] for w in await store.cancelled_work()}
     gone = "premise gone"
     assert reasons == {
