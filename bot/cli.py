@@ -207,7 +207,8 @@ async def _match(args: argparse.Namespace) -> int:
                         for p in result.pairs
                     ],
                     "unmatched": [
-                        {"email": u.person.email, "reason": u.reason} for u in result.unmatched
+                        {"email": u.person.email, "reason": u.reason, "detail": u.for_admin}
+                        for u in result.unmatched
                     ],
                 },
                 indent=2,

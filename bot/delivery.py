@@ -41,6 +41,7 @@ from conversations.codec import message_from_dict, message_to_dict
 from conversations.domain import Identity, Pair
 from conversations.engine import DELIVER
 from conversations.ports import Clock, DueWork, NewWork, Sender, SendFailed, Store
+from conversations.premise import PremiseQuery, why_gone
 from conversations.types import Address, OutgoingMessage, ToPair, ToPerson
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ class DeliveryStats:
     failed: int = 0
     recovered: int = 0  # found already posted after a crash (Slack metadata look-up)
     fanned_out: int = 0  # rows split into one row per conversation
+    cancelled: int = 0  # never sent: their premise was gone (conversations/premise.py)
 
 
 class NoRoute(Exception):
@@ -272,10 +274,11 @@ class Deliverer:
         person_ids: set[int] = set()
         for row in rows:
             try:
-                message = message_from_dict(dict(row.payload))
+                batch.messages[row.id] = message_from_dict(dict(row.payload))
             except (KeyError, ValueError, TypeError):
                 continue  # malformed: `_deliver` fails it
-            batch.messages[row.id] = message
+        await self._cancel_stale(batch, stats)
+        for message in batch.messages.values():
             if isinstance(message.to, ToPair):
                 pair_ids.add(message.to.pair_id)
             elif isinstance(message.to, ToPerson):
@@ -298,6 +301,42 @@ class Deliverer:
                 addresses.setdefault(to.platform, []).append(to)
         for platform, known in addresses.items():
             await self.senders[platform].prepare(known)
+
+    async def _cancel_stale(self, batch: _Batch, stats: DeliveryStats) -> None:
+        """Cancel, never send, the batch's messages whose premise is gone (the pair is no
+        longer proposed, the person left, the session was reported…), each with the reason.
+
+        The facts of every premise in the batch are read in one call (a few queries), so a
+        batch costs the same whether it holds one message or a hundred.
+        """
+        premises = {
+            row_id: message.premise
+            for row_id, message in batch.messages.items()
+            if message.premise is not None
+        }
+        if not premises:
+            return
+        facts = await self.store.premise_facts(PremiseQuery.of(premises.values()))
+        gone: dict[str, list[int]] = {}
+        for row_id, premise in premises.items():
+            reason = why_gone(premise, facts)
+            if reason is not None:
+                gone.setdefault(reason, []).append(row_id)
+        if not gone:
+            return
+        at = self.clock.now()
+        # One write per distinct reason: a batch rarely holds more than one or two.
+        for reason, ids in gone.items():
+            cancelled = await self.store.cancel(ids, reason=reason, at=at)
+            stats.cancelled += len(cancelled)
+            log.info("cancelled %d queued message(s): %s", len(cancelled), reason)
+        # Dropped whether or not `cancel` changed them: a row it left alone was finished
+        # meanwhile by someone else, and is not ours to send either.
+        dropped = {row_id for ids in gone.values() for row_id in ids}
+        for queue in batch.queues.values():
+            queue[:] = [r for r in queue if r.id not in dropped]
+        for row_id in dropped:
+            del batch.messages[row_id]
 
     async def _split_up_front(
         self, batch: _Batch, rows: Sequence[DueWork], now: datetime, stats: DeliveryStats

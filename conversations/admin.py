@@ -57,12 +57,14 @@ async def report(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
 
 
 async def health_text(store: Reports) -> str:
-    """Delivery health in words: the queue, what failed and why, who cannot be reached.
+    """Delivery health in words: the queue, what failed and why, what was cancelled unsent
+    and why, who cannot be reached.
 
     The same text for the admin chat command and `mentorbot health`.
     """
     counts = await store.queue_counts()
     failed = await store.failed_work(limit=5)
+    cancelled = await store.cancelled_work(limit=5)
     unreachable = list(await store.unreachable())
     lines = [
         "Delivery: "
@@ -74,6 +76,13 @@ async def health_text(store: Reports) -> str:
         lines.append("Latest failures:")
         lines += [
             f"• {w.kind} {w.idempotency_key}: {w.extra.get('last_error', '')}" for w in failed
+        ]
+    if cancelled:
+        # Never sent because what they were about stopped being true (the pair ended, the
+        # person left…): an operator asking "why did X never get it?" finds the answer here.
+        lines.append("Latest cancelled, never sent:")
+        lines += [
+            f"• {w.kind} {w.idempotency_key}: {w.extra.get('last_error', '')}" for w in cancelled
         ]
     if unreachable:
         names = ", ".join(p.name for p in unreachable[:10])

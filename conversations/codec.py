@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conversations.premise import Premise
 from conversations.types import (
     Address,
     Block,
@@ -111,6 +112,7 @@ def message_to_dict(message: OutgoingMessage) -> dict[str, Any]:
         "private": message.private,
         "replaces": message.replaces,
         "metadata": dict(message.metadata),
+        **({"premise": message.premise.to_dict()} if message.premise is not None else {}),
     }
 
 
@@ -125,4 +127,5 @@ def message_from_dict(data: dict[str, Any]) -> OutgoingMessage:
         private=bool(data.get("private", False)),
         replaces=data.get("replaces"),
         metadata={str(k): str(v) for k, v in data.get("metadata", {}).items()},
+        premise=Premise.from_dict(data["premise"]) if data.get("premise") is not None else None,
     )

@@ -6,11 +6,13 @@ remaining sessions by its length, so "pause" really pauses (a complaint about to
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from conversations import programme_messages as pm
 from conversations.domain import PairStatus, Person, Status
+from conversations.premise import pair_active
 from conversations.programme import ALL_STEPS, partners, plan_session
 from conversations.timing import local_today, zone
 from conversations.types import ToPerson
@@ -74,6 +76,8 @@ async def paused(engine: Engine, person: Person, now: datetime) -> None:
             person.paused_until,
             key=f"partner-paused:{pair.id}:{person.id}:{since.isoformat()}",
         )
+        # Only while the pair still runs and the partner still takes part.
+        message = replace(message, premise=pair_active(pair.id, partner.id))
         await engine.queue_for_person(partner, message)
 
 

@@ -24,7 +24,11 @@ from conversations.matching_edges import IN_MEMORY_CELLS
 from conversations.matching_explain import PairRules
 from conversations.matching_graph import Graph
 from conversations.matching_prep import prepare
-from conversations.matching_reasons import lost_out_reason, no_partner_reason
+from conversations.matching_reasons import (
+    TakenPartners,
+    lost_out_reason,
+    no_partner_reason,
+)
 from conversations.matching_solve import MAX_NODES, TOP_K, Solver
 from conversations.matching_types import (
     Excluded,
@@ -84,13 +88,21 @@ def propose_pairs(
     row_of = {int(e): i for i, e in enumerate(prep.rows)}
     col_of = {int(e): j for j, e in enumerate(prep.cols)}
     unmatched: list[Unmatched] = []
+    taken: TakenPartners | None = None  # built only when someone had no allowed partner
     for i, person in enumerate(prep.people):
         if i in paired:
             continue
         degree = int(solution.row_deg[row_of[i]]) if i in row_of else 0
         degree += int(solution.col_deg[col_of[i]]) if i in col_of else 0
-        reason = lost_out_reason(prep, i) if degree else no_partner_reason(prep, i)
-        unmatched.append(Unmatched(person, reason))
+        if degree:
+            unmatched.append(Unmatched(person, lost_out_reason(prep, i)))
+            continue
+        if not data.busy:
+            unmatched.append(Unmatched(person, no_partner_reason(prep, i)))
+            continue
+        taken = taken or TakenPartners(prep)
+        reason, detail = taken.reasons(person)
+        unmatched.append(Unmatched(person, reason, detail if detail != reason else ""))
     pairs.sort(key=lambda p: (p.mentor.id, p.mentee.id))
     return MatchResult(
         pairs=tuple(pairs),

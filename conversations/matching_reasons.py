@@ -2,16 +2,21 @@
 
 A person with no allowed partner at all gets the rule that removed the last candidates, found
 by applying the hard rules one after another (level, reporting line, time zone, department,
-history, declined, avoid). A person who had allowed partners lost them to better-fitting pairs.
+history, declined, avoid) — unless someone already in a pair would have fitted: then what
+stopped the match is that they are taken (a round published again, late joiners). A person who
+had allowed partners lost them to better-fitting pairs.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import numpy.typing as npt
 
+from conversations.domain import Person
 from conversations.matching_explain import hours, levels
-from conversations.matching_prep import Prepared, can_mentee, can_mentor
+from conversations.matching_prep import Prepared, can_mentee, can_mentor, prepare
 
 Mask = npt.NDArray[np.bool_]
 
@@ -94,3 +99,33 @@ def lost_out_reason(prep: Prepared, p: int) -> str:
     mentor, mentee = can_mentor(person), can_mentee(person)
     partner = "partner" if mentor and mentee else "mentee" if mentor else "mentor"
     return f"every compatible {partner} was matched with someone who fitted better"
+
+
+class TakenPartners:
+    """The reasons for people with no allowed partner, judged against everyone enrolled,
+    those already in a proposed or active pair included (a round published again, late
+    joiners): when one of those would have fitted, what stopped the match is that they are
+    taken; otherwise the rule that removes the last candidate of all, free or taken."""
+
+    def __init__(self, prep: Prepared) -> None:
+        # The same rules with nobody busy: "already in a pair" is the one rule set aside.
+        self.everyone = prepare(replace(prep.data, busy=frozenset()))
+        self.index = {person.id: i for i, person in enumerate(self.everyone.people)}
+
+    def reasons(self, person: Person) -> tuple[str, str]:
+        """(for the person, for the admins): kind and precise."""
+        p = self.index[person.id]
+        mentor, mentee = can_mentor(person), can_mentee(person)
+        runs = ([_stages(self.everyone, p, True)] if mentor else []) + (
+            [_stages(self.everyone, p, False)] if mentee else []
+        )
+        fits = sum(run[-1][1] for run in runs)
+        if not fits:
+            reason = no_partner_reason(self.everyone, p)
+            return reason, reason
+        partner = "partner" if mentor and mentee else "mentee" if mentor else "mentor"
+        return (
+            f"every {partner} who would suit you is already paired",
+            f"every compatible {partner} is already in a pair ({fits} would fit; none of "
+            "those still free does)",
+        )

@@ -37,10 +37,17 @@ class ProposedPair:
 
 @dataclass(frozen=True)
 class Unmatched:
-    """Eligible this round but left without a partner, and why."""
+    """Eligible this round but left without a partner, and why: `reason` for the person
+    (kind, never naming anyone else), `detail` for the admins when it says more."""
 
     person: Person
     reason: str
+    detail: str = ""
+
+    @property
+    def for_admin(self) -> str:
+        """The admins' version of the reason."""
+        return self.detail or self.reason
 
 
 @dataclass(frozen=True)

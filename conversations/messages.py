@@ -11,6 +11,7 @@ from datetime import date
 from conversations import actions
 from conversations.config import AppConfig
 from conversations.domain import Person, ReportFigures, Role, Status
+from conversations.premise import Premise, taking_part
 from conversations.types import (
     Block,
     Button,
@@ -34,9 +35,15 @@ ROLE_BUTTONS = (
 
 
 def compose(
-    to: Recipient, kind: str, *blocks: Block, key: str = "", private: bool = False
+    to: Recipient,
+    kind: str,
+    *blocks: Block,
+    key: str = "",
+    private: bool = False,
+    premise: Premise | None = None,
 ) -> OutgoingMessage:
-    """Build a message whose fallback text is its text and facts, in order."""
+    """Build a message whose fallback text is its text and facts, in order; `premise`: what
+    must still be true when a queued copy is sent (conversations/premise.py)."""
     lines: list[str] = []
     for block in blocks:
         if isinstance(block, Text):
@@ -50,6 +57,7 @@ def compose(
         blocks=tuple(blocks),
         idempotency_key=key,
         private=private,
+        premise=premise,
     )
 
 
@@ -95,6 +103,7 @@ def welcome(to: Recipient, person: Person, config: AppConfig, *, key: str) -> Ou
             )
         ),
         key=key,
+        premise=taking_part(person.id),
     )
 
 

@@ -73,23 +73,37 @@ async def publish(engine: Engine, actor: str, now: datetime) -> tuple[MatchResul
     people = {p.id: p for p in data.people}  # already loaded for the matcher
     for pair in pairs:
         await (ask_consent if consent else introduce)(engine, pair, people, now)
-    round_number = pairs[0].round if pairs else None
     # Whoever is left out now goes first next time; whoever got a partner is served.
     await engine.store.set_first_in_line(
         [p for pair in pairs for p in (pair.mentor_id, pair.mentee_id)], False
     )
     await engine.store.set_first_in_line([u.person.id for u in result.unmatched], True)
+    told = 0
     for left_out in result.unmatched:
         person = left_out.person
-        key = f"unmatched:{round_number}:{person.id}"
-        await engine.queue([unmatched_notice(person, left_out.reason, key)], now)
+        # Once per stretch without a partner, not once per publish: publishing again (the
+        # same round re-run, a later round while they still wait) never repeats the notice.
+        key = f"unmatched:{person.id}:after-pair-{await _last_pair_id(engine, person.id)}"
+        told += await engine.queue([unmatched_notice(person, left_out.reason, key)], now)
     await engine.store.record(
-        actor,
-        "match publish",
-        f"round {round_number}: {len(pairs)} pairs, {len(result.unmatched)} unmatched",
-        at=now,
+        actor, "match publish", _audit_line(pairs, len(result.unmatched), told), at=now
     )
     return result, pairs
+
+
+async def _last_pair_id(engine: Engine, person_id: int) -> int:
+    """The id of the person's latest pair, whatever became of it (0: never paired)."""
+    return max((pair.id for pair in await engine.store.pairs_of(person_id)), default=0)
+
+
+def _audit_line(pairs: list[Pair], unmatched: int, told: int) -> str:
+    """What a publish did, for the audit log: the round it started (none when nothing new
+    could be paired) and how many of the unmatched were told now (the rest were before)."""
+    again = unmatched - told
+    before = f" ({again} told before, not again)" if again else ""
+    if not pairs:
+        return f"no new round: 0 new pairs, {unmatched} unmatched{before}"
+    return f"round {pairs[0].round}: {len(pairs)} pairs, {unmatched} unmatched{before}"
 
 
 async def ask_consent(engine: Engine, pair: Pair, people: dict[int, Person], now: datetime) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from conversations import actions
+from conversations import actions, premise
 from conversations.config import AppConfig
 from conversations.domain import Pair, Person
 from conversations.matching import MatchResult
@@ -52,6 +52,7 @@ def consent_preview(
         Text("Happy with this pairing? Nothing is shared until you say yes."),
         consent_buttons(pair.id),
         key=key,
+        premise=premise.pair_proposed(pair.id, mentor.id, mentee.id),
     )
 
 
@@ -96,6 +97,7 @@ def intro(
             "your next five conversations in your calendars."
         ),
         key=key,
+        premise=premise.pair_active(pair.id, mentor.id, mentee.id),
     )
     message.metadata.update(
         mentor_email=mentor.email,
@@ -118,6 +120,7 @@ def unmatched_notice(person: Person, reason: str, key: str) -> OutgoingMessage:
             "profile has changed (time zone, topics), type `profile` to update it."
         ),
         key=key,
+        premise=premise.still_unmatched(person.id),
     )
 
 
@@ -139,6 +142,12 @@ def match_summary(
         f"{head}: {plural(len(result.pairs), 'pair')}, {len(result.unmatched)} unmatched, "
         f"{len(result.excluded)} not eligible this round."
     ]
+    if published and not result.pairs:
+        # Publishing again: nothing new, and nobody is told a second time.
+        lines[0] = (
+            "Nothing new to publish: no new pair can be made, so no round was started and "
+            "nobody was told anything new. Pair people by hand with `pair MENTOR with MENTEE`."
+        )
     shown = result.pairs if limit is None else result.pairs[:limit]
     for n, pair in enumerate(shown, start=1):
         lines.append(
@@ -148,9 +157,10 @@ def match_summary(
     if len(shown) < len(result.pairs):
         lines.append(f"… and {len(result.pairs) - len(shown)} more (`mentorbot match` lists all).")
     if result.unmatched:
-        lines.append("Left without a partner (they'll be told, kindly):")
+        told = "each told kindly, once" if published else "they'll be told, kindly"
+        lines.append(f"Left without a partner ({told}):")
         for left in result.unmatched[: limit or None]:
-            lines.append(f"• {left.person.display_name}: {left.reason}")
+            lines.append(f"• {left.person.display_name}: {left.for_admin}")
     if result.excluded:
         lines.append(f"Not eligible: {len(result.excluded)} (paused, left, or already paired).")
     for note in result.notes:  # the search hit a safety cap: say so rather than imply optimal

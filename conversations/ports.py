@@ -31,6 +31,7 @@ from conversations.domain import (
 )
 from conversations.insights_facts import Unreachable
 from conversations.insights_windows import PublishRules
+from conversations.premise import PremiseFacts, PremiseQuery
 from conversations.types import Address, Delivery, Event, OutgoingMessage, UserRef
 
 
@@ -425,6 +426,11 @@ class Reports(Protocol):
         """Rows that failed for good, latest first; `extra` holds last_error and done_at."""
         ...
 
+    async def cancelled_work(self, limit: int = 50) -> list[DueWork]:
+        """Rows cancelled because their premise was gone (or a person was forgotten), latest
+        first; `extra` holds last_error (the reason) and done_at."""
+        ...
+
     async def unreachable(self) -> Sequence[Unreachable]:
         """Everyone the bot cannot message, with why: the platform refused them, or they
         take part without any chat account linked."""
@@ -448,7 +454,17 @@ class AdminLinks(Protocol):
         ...
 
 
-class Store(Directory, AuditLog, WorkQueue, Pairs, Lifecycle, Reports, Protocol):
+class Premises(Protocol):
+    """What delivery asks before sending queued messages (conversations/premise.py)."""
+
+    async def premise_facts(self, query: PremiseQuery) -> PremiseFacts:
+        """The current state of every pair, person and session `query` names, and which of
+        its `unpaired` people are now in a proposed or active pair: a few queries for a whole
+        batch, never one per message."""
+        ...
+
+
+class Store(Directory, AuditLog, WorkQueue, Pairs, Lifecycle, Reports, Premises, Protocol):
     """Everything the engine needs from storage."""
 
 

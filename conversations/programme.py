@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from conversations import programme_messages as pm
 from conversations.catalogue import Prompt, PromptKind, pick_prompt
 from conversations.domain import Pair, PairStatus, Person, Session, SessionStatus, Status
 from conversations.ports import DueWork
+from conversations.premise import Premise, pair_active, pair_exists, pair_proposed
 from conversations.timing import local_today, next_working_day, slot_before, slot_on, zone
 from conversations.types import OutgoingMessage, ToPair, ToPerson
 
@@ -192,7 +194,8 @@ async def graduate(
     held = sum(1 for s in sessions if s.status is SessionStatus.MET)
     await engine.store.set_pair_status(pair.id, PairStatus.ENDED, at=now)
     await engine.store.record("mentorbot", "graduate", f"pair {pair.id}: {held} held", at=now)
-    return [pm.graduation(ToPair(pair.id), mentor, mentee, held, engine.config, key=key)]
+    message = pm.graduation(ToPair(pair.id), mentor, mentee, held, engine.config, key=key)
+    return [replace(message, premise=pair_exists(pair.id))]
 
 
 async def choose_prompt(
@@ -245,16 +248,25 @@ async def escalation(
         f"{len(missed)} sessions — {details}. Momentum fades fast after missed sessions; a "
         "word from you or their sponsor may help."
     )
-    return await notify_admins(engine, text, key=f"escalate:{pair.id}:{len(missed)}")
+    return await notify_admins(
+        engine, text, key=f"escalate:{pair.id}:{len(missed)}", premise=pair_active(pair.id)
+    )
 
 
-async def notify_admins(engine: Engine, text: str, *, key: str) -> list[OutgoingMessage]:
-    """One notice per admin found in the directory (app.yaml `admins`, by email)."""
+async def notify_admins(
+    engine: Engine, text: str, *, key: str, premise: Premise | None = None
+) -> list[OutgoingMessage]:
+    """One notice per admin found in the directory (app.yaml `admins`, by email).
+
+    `premise`: the condition that triggered the notice, so a notice that waits in the queue
+    is not sent once it has stopped being true (the pair ended, the senior answered…).
+    """
     notices = []
     for email in engine.config.admins:
         admin = await engine.store.person_by_email(email)
         if admin is not None:
-            notices.append(pm.admin_notice(ToPerson(admin.id), text, key=f"{key}:{admin.id}"))
+            notice = pm.admin_notice(ToPerson(admin.id), text, key=f"{key}:{admin.id}")
+            notices.append(replace(notice, premise=premise))
     return notices
 
 
@@ -283,7 +295,7 @@ async def consent_step(engine: Engine, work: DueWork, now: datetime) -> list[Out
         f"{mentor.display_name} after a reminder. You may want to ask them in person, or pair "
         "them differently (`pair MENTOR with MENTEE`)."
     )
-    return await notify_admins(engine, text, key=key)
+    return await notify_admins(engine, text, key=key, premise=pair_proposed(pair.id))
 
 
 async def followup_step(engine: Engine, work: DueWork, now: datetime) -> list[OutgoingMessage]:

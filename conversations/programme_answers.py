@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from conversations import actions, messages
 from conversations import programme_messages as pm
 from conversations.domain import Pair, PendingInput, Person, PulseAnswer, SessionStatus
+from conversations.premise import pair_active
 from conversations.programme import (
     AFTER_MOVE,
     FOLLOWUP,
@@ -277,7 +278,10 @@ async def survey_answer(engine: Engine, turn: Turn, action: Action) -> list[Outg
             f"At the midpoint, the pair of {mentor.display_name} (mentor) and "
             f"{mentee.display_name} (mentee) says it's stuck. A short chat may help."
         )
-        await engine.queue(await notify_admins(engine, text, key=f"stuck:{pair.id}"), turn.now)
+        notices = await notify_admins(
+            engine, text, key=f"stuck:{pair.id}", premise=pair_active(pair.id)
+        )
+        await engine.queue(notices, turn.now)
         return [
             _answered(
                 turn,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from conversations import actions
+from conversations import actions, premise
 from conversations.config import AppConfig
 from conversations.domain import Pair, Person, Session
 from conversations.messages import compose, fmt_date
@@ -40,6 +40,7 @@ def topic_prompt(
         Text(f"💡 {text}"),
         Text("Use it, change it or ignore it — it's your conversation."),
         key=key,
+        premise=premise.session_open(pair.id, session.number, session.due_date),
     )
 
 
@@ -57,6 +58,7 @@ def prep_prompt(
         Text(f"🧭 {text}"),
         Text("You're the expert in this room. Ten minutes of prep is plenty."),
         key=key,
+        premise=premise.session_open(session.pair_id, session.number, session.due_date),
     )
 
 
@@ -90,6 +92,7 @@ def did_you_meet(
         Text(f"*{session_label(session.number, config)}* was planned for today. Did you meet?"),
         _meeting_answers(pair, session, RESCHEDULE_DAYS),
         key=key,
+        premise=premise.session_open(pair.id, session.number, session.due_date),
     )
 
 
@@ -107,6 +110,7 @@ def nudge(
         ),
         _meeting_answers(pair, session, RESCHEDULE_DAYS[:1]),
         key=key,
+        premise=premise.session_open(pair.id, session.number, session.due_date),
     )
 
 
@@ -135,6 +139,7 @@ def pulse(
             )
         ),
         key=key,
+        premise=premise.pair_exists(pair.id),
     )
 
 
@@ -189,6 +194,7 @@ def followup(to: Recipient, pair: Pair, number: int, comment: str, *, key: str) 
             )
         ),
         key=key,
+        premise=premise.pair_exists(pair.id),
     )
 
 
@@ -211,6 +217,7 @@ def checkin(
             )
         ),
         key=key,
+        premise=premise.pair_active(pair.id),
     )
 
 
@@ -244,7 +251,7 @@ def closing(
                 )
             ),
         ]
-    return compose(to, "closing", *blocks, key=key)
+    return compose(to, "closing", *blocks, key=key, premise=premise.pair_active(pair.id))
 
 
 def graduation(
@@ -294,6 +301,7 @@ def partner_gone(
             "in the next round — nothing for you to do."
         ),
         key=key,
+        premise=premise.taking_part(person.id),
     )
 
 
@@ -311,6 +319,7 @@ def partner_paused(
             "where you left off."
         ),
         key=key,
+        premise=premise.taking_part(person.id),
     )
 
 
@@ -327,6 +336,7 @@ def consent_reminder(
         ),
         consent_buttons(pair.id),
         key=key,
+        premise=premise.pair_proposed(pair.id, pair.mentor_id, pair.mentee_id),
     )
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from conversations.premise import Premise
+
 Platform = Literal["slack", "teams", "console"]
 
 
@@ -184,6 +186,9 @@ class OutgoingMessage:
     private: bool = False  # an ephemeral answer where the platform has them (slash commands)
     replaces: str | None = None  # platform message id to update instead of posting anew
     metadata: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    # What must still be true when a queued copy is sent (None: nothing to check), see
+    # conversations/premise.py; replies sent at once never need one.
+    premise: Premise | None = None
 
     def buttons(self) -> tuple[Button, ...]:
         """Every button in the message, in order (the console numbers them this way)."""

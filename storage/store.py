@@ -10,13 +10,16 @@ from storage.db import create_engine, make_sessionmaker
 from storage.events import Events
 from storage.pairs import Pairs
 from storage.people import People
+from storage.premises import Premises
 from storage.programme import ProgrammeStore
 from storage.reports import Reports
 from storage.roster import Roster
 from storage.work_queue import WorkQueue
 
 
-class SqlStore(People, Roster, WorkQueue, Events, Pairs, ProgrammeStore, Reports, AdminWeb):
+class SqlStore(
+    People, Roster, WorkQueue, Events, Pairs, ProgrammeStore, Reports, Premises, AdminWeb
+):
     """`conversations.ports.Store` on SQLAlchemy (SQLite or PostgreSQL).
 
     Beyond the Protocol: `record_event`, `queue_counts`, `failed_work`, the admin web's links,

@@ -62,11 +62,16 @@ _CLAIMED = [
 
 def cancel_statement(work_ids: Sequence[int], *, reason: str, at: datetime) -> Update:
     """UPDATE marking the unsent rows among `work_ids` cancelled, `reason` in last_error
-    (rows already done stay done); RETURNING the ids it cancelled."""
+    (rows already done stay done); RETURNING the ids it cancelled.
+
+    The payload goes too: a cancelled message is never sent, and its text (names, topics)
+    must not outlive the premise that made it, e.g. a person who has since been forgotten.
+    Its kind, key and reason stay for `health`.
+    """
     return (
         update(_TABLE)
         .where(_TABLE.c.id.in_(list(work_ids)), _TABLE.c.status.in_(UNSENT))
-        .values(status=CANCELLED, last_error=reason, done_at=at, lease_until=None)
+        .values(status=CANCELLED, last_error=reason, done_at=at, lease_until=None, payload={})
         .returning(_TABLE.c.id)
     )
 
@@ -331,9 +336,17 @@ class WorkQueue(Repository):
 
     async def failed_work(self, limit: int = 50) -> list[DueWork]:
         """Rows that failed for good, latest first; `extra` holds last_error and done_at."""
+        return await self._ended_work(FAILED, limit)
+
+    async def cancelled_work(self, limit: int = 50) -> list[DueWork]:
+        """Rows cancelled (their premise gone, a person forgotten), latest first; `extra`
+        holds last_error (the reason) and done_at."""
+        return await self._ended_work(CANCELLED, limit)
+
+    async def _ended_work(self, status: str, limit: int) -> list[DueWork]:
         statement = (
             select(DueWorkRow)
-            .where(DueWorkRow.status == FAILED)
+            .where(DueWorkRow.status == status)
             .order_by(DueWorkRow.done_at.desc(), DueWorkRow.id.desc())
             .limit(limit)
         )

@@ -340,6 +340,7 @@ class FakeStore:
             w = self.work.get(work_id)
             if w is not None and w.status in ("pending", "leased", "failed"):
                 w.status, w.last_error, w.lease_until = "cancelled", reason, None
+                w.payload = {}
                 cancelled.add(work_id)
         return cancelled
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from bot.cli import main
+from storage.db import create_engine
 
 ROSTER = """email,name,title,level,department,manager_email,timezone,role,teaches,learns
 ceo@example.com,Maya Okafor,CEO,8,Operations,,Europe/London,mentee,,GenAI tools
@@ -180,3 +183,41 @@ def test_forgetting_an_admin_says_to_remove_them_from_app_yaml(
     assert main(["forget", "CEO@example.com", "--yes"]) == 0
     out = capsys.readouterr().out
     assert "ceo@example.com is still listed under `admins` in app.yaml: remove it there" in out
+
+
+def test_match_publish_twice_publishes_nothing_new_and_tells_nobody_twice(
+    workdir: Path, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Two mentors for one senior: Sam reports to her, so Ann is paired and Sam left out.
+    with (workdir / "people.csv").open("a") as roster:
+        roster.write("ann@example.com,Ann Bell,Designer,2,Legal,,Europe/London,mentor,,\n")
+    assert main(["roster", "import", "people.csv"]) == 0
+    capsys.readouterr()
+    assert main(["match", "--publish"]) == 0
+    first = capsys.readouterr().out
+    assert first.startswith("Published: 1 pair, 1 unmatched")
+    assert "Sam Lee: no mentee at least 2 levels more senior outside your reporting line" in first
+    # Bea joins late; the only senior is taken.
+    with (workdir / "people.csv").open("a") as roster:
+        roster.write("bea@example.com,Bea Cho,Engineer,2,Legal,,Europe/London,mentor,,\n")
+    assert main(["roster", "import", "people.csv"]) == 0
+    capsys.readouterr()
+    assert main(["match", "--publish"]) == 0
+    again = capsys.readouterr().out
+    assert again.startswith("Nothing new to publish: no new pair can be made")
+    # What stops each of them, truly: Sam's reporting line still; for Bea, the senior is taken.
+    assert "Sam Lee: no mentee at least 2 levels more senior outside your reporting line" in again
+    assert "Bea Cho: every compatible mentee is already in a pair (1 would fit" in again
+    # Sam is not told a second time; Bea is told once.
+    assert asyncio.run(queued_like(db_url, "unmatched:%")) == 2
+
+
+async def queued_like(db_url: str, pattern: str) -> int:
+    """How many queued rows have an idempotency key like `pattern`."""
+    engine = create_engine(db_url)
+    try:
+        async with engine.connect() as connection:
+            query = text("SELECT count(*) FROM due_work WHERE idempotency_key LIKE :p")
+            return int(await connection.scalar(query, {"p": pattern}) or 0)
+    finally:
+        await engine.dispose()

@@ -1,7 +1,9 @@
 """Queued messages survive a round trip through JSON unchanged."""
 
 import json
+from datetime import date
 
+from conversations import premise
 from conversations.codec import message_from_dict, message_to_dict
 from conversations.types import (
     Address,
@@ -30,3 +32,19 @@ def test_round_trip_every_block_and_recipient() -> None:
         message = OutgoingMessage(to, "intro", "Hi", blocks, "intro:9", metadata={"k": "v"})
         again = message_from_dict(json.loads(json.dumps(message_to_dict(message))))
         assert again == message and again.metadata == {"k": "v"}
+
+
+def test_a_premise_survives_the_queue_and_is_left_out_when_there_is_none() -> None:
+    conditions = (
+        premise.session_open(12, 3, date(2027, 4, 5), 7, 8),
+        premise.pair_proposed(12, 7, 8),
+        premise.still_unmatched(7),
+        premise.pair_exists(12),
+    )
+    for condition in conditions:
+        message = OutgoingMessage(ToPair(12), "prompt", "Hi", (Text("Hi"),), "k", premise=condition)
+        again = message_from_dict(json.loads(json.dumps(message_to_dict(message))))
+        assert again.premise == condition
+    bare = OutgoingMessage(ToPerson(3), "reply", "Hi", (Text("Hi"),), "k")
+    assert "premise" not in message_to_dict(bare)  # rows queued before premises read the same
+    assert message_from_dict(message_to_dict(bare)).premise is None

@@ -196,9 +196,17 @@ def test_exclusions_and_directory_people() -> None:
         (4, "already in an active pair"),
         (7, "inactive"),
     }
-    assert [(u.person.id, u.reason) for u in result.unmatched] == [
-        (5, "no mentors are enrolled this round")
+    # The only mentor who would fit (4) is taken: that, not an empty round, stopped the match.
+    assert [(u.person.id, u.reason, u.for_admin) for u in result.unmatched] == [
+        (
+            5,
+            "every mentor who would suit you is already paired",
+            "every compatible mentor is already in a pair (1 would fit; none of those still "
+            "free does)",
+        )
     ]
+    alone = propose_pairs(match_input(people[:4] + people[4:5]))  # 4 free: paired, not taken
+    assert [(p.mentor.id, p.mentee.id) for p in alone.pairs] == [(4, 5)]
 
 
 def test_greedy_trap_is_solved_optimally() -> None:
