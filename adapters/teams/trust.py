@@ -45,12 +45,23 @@ class TrustConfigError(ValueError):
 
 
 def is_loopback_host(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and `localhost` (a bracketed IPv6 literal is accepted too)."""
+    """True for 127.0.0.0/8, ::1 and `localhost` (a bracketed IPv6 literal is accepted too).
+
+    For service URLs in dev mode (the Emulator sends `http://localhost:…`); a listening address
+    must be checked with `is_loopback_ip`, which does not trust what a name resolves to.
+    """
     name = host.strip().strip("[]").casefold()
-    if name in LOOPBACK_NAMES:
-        return True
+    return name in LOOPBACK_NAMES or is_loopback_ip(name)
+
+
+def is_loopback_ip(host: str) -> bool:
+    """True for an IP literal in 127.0.0.0/8 or ::1 (bracketed IPv6 accepted); never a name.
+
+    A name such as `localhost` resolves to whatever /etc/hosts or DNS says, which can be a
+    network address: a server bound to it would not be on loopback.
+    """
     try:
-        return ipaddress.ip_address(name).is_loopback
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
     except ValueError:
         return False
 
@@ -59,14 +70,15 @@ def dev_mode_host_problem(*, dev_mode: bool, app_id: str, host: str) -> str | No
     """Why `mentorbot serve` must not start with these settings, or None when it may.
 
     Dev mode (no app id) serves /api/messages without authentication: on any address but
-    loopback, anyone on the network could act as any Teams user.
+    loopback, anyone on the network could act as any Teams user. Only loopback IP literals
+    count: `localhost` is refused, since it may resolve to a network address.
     """
-    if not dev_mode or app_id or is_loopback_host(host):
+    if not dev_mode or app_id or is_loopback_ip(host):
         return None
     return (
         "TEAMS_DEV_MODE=1 serves /api/messages without authentication, so HOST must be a "
-        f"loopback address (127.0.0.1 or ::1); got {host or '(empty)'}. Set HOST=127.0.0.1, or "
-        "configure MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD."
+        f"loopback IP address (127.0.0.1 or ::1, not a name); got {host or '(empty)'}. Set "
+        "HOST=127.0.0.1, or configure MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD."
     )
 
 

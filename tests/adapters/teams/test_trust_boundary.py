@@ -92,7 +92,7 @@ async def nothing_stored(people: SqlStore, activity: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", ""])
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "", "localhost"])
 async def test_dev_mode_on_a_non_loopback_host_refuses_to_start(
     tmp_path: Path, db_url: str, host: str
 ) -> None:
@@ -114,7 +114,8 @@ async def test_dev_mode_on_a_non_loopback_host_refuses_to_start(
     assert b"listening on" not in out
     lines = [line for line in err.decode().splitlines() if line.startswith("mentorbot:")]
     assert len(lines) == 1, err.decode()
-    assert "HOST must be a loopback address" in lines[0] and "Set HOST=127.0.0.1" in lines[0]
+    assert "HOST must be a loopback IP address (127.0.0.1 or ::1" in lines[0]
+    assert "Set HOST=127.0.0.1" in lines[0]
     assert "Traceback" not in err.decode()
 
 
