@@ -66,6 +66,19 @@ def is_loopback_ip(host: str) -> bool:
         return False
 
 
+def is_secure_fetch_url(url: str) -> bool:
+    """True for an https URL, or an http one on a loopback IP literal (test fakes).
+
+    Where the bot fetches what it trusts (the OpenID metadata and the signing keys it names):
+    over plain http anyone on the network path could hand it their own keys.
+    """
+    split = _split(url)
+    if split is None:
+        return False
+    scheme, host, _, _ = split
+    return scheme == "https" or is_loopback_ip(host)
+
+
 def dev_mode_host_problem(*, dev_mode: bool, app_id: str, host: str) -> str | None:
     """Why `mentorbot serve` must not start with these settings, or None when it may.
 
