@@ -292,6 +292,7 @@ class TeamsCounters:
         }
     )
     signing_keys_unavailable: int = 0
+    azure_token_unavailable: int = 0
 
     def refuse(self, reason: str) -> None:
         """Count one refusal."""
@@ -313,5 +314,9 @@ class TeamsCounters:
             "because the Bot Framework signing keys could not be fetched.",
             "# TYPE mentorbot_teams_signing_keys_unavailable_total counter",
             f"mentorbot_teams_signing_keys_unavailable_total {self.signing_keys_unavailable}",
+            "# HELP mentorbot_teams_azure_token_unavailable_total Teams activities answered 503 "
+            "because the bot's Azure AD token could not be fetched in time.",
+            "# TYPE mentorbot_teams_azure_token_unavailable_total counter",
+            f"mentorbot_teams_azure_token_unavailable_total {self.azure_token_unavailable}",
         ]
         return lines
