@@ -1,6 +1,6 @@
 """Who may reach the bot through Teams, and where the bot may send its token (docs/teams.md).
 
-Three rules, each enforced before anything is stored or any connection is opened:
+These rules, each enforced before anything is stored or any connection is opened:
 
 - **Service URLs.** The bot sends its bearer token to an activity's `serviceUrl` (replies, the
   email look-up) and to the service URL stored for a person (queued messages, new chats).
@@ -13,6 +13,8 @@ Three rules, each enforced before anything is stored or any connection is opened
   rule holds outbound: the sender never writes to a stored identity or reference of a tenant
   that is not served, and creates chats for roster people (whose tenant is not known yet) only
   in the `home` tenant.
+- **Personal chats only.** A group chat or channel activity is refused: its tenant is the host
+  conversation's, which says nothing about a guest or federated sender in a shared channel.
 - **Dev mode listens on loopback only** (`dev_mode_host_problem`, checked by `mentorbot serve`).
 
 Matching is done on the parsed URL: scheme and host must be equal, and the path must start with
@@ -27,6 +29,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+from adapters.teams.translate import is_personal
 
 # Microsoft's documented Bot Connector service URLs for Teams (public cloud, whose activities
 # carry region paths such as /amer/ or /emea/, then GCC, GCC High and DoD). Whole hosts: the
@@ -245,7 +249,8 @@ class TeamsTrust:
     def refusal(self, activity: Mapping[str, Any]) -> tuple[str, str] | None:
         """(reason, detail) when this activity must be refused, else None.
 
-        The reason is a metric label: "service_url" or "tenant".
+        The reason is a metric label: "service_url", "tenant" or "conversation" (a group chat
+        or channel: the bot works in personal chats only).
         """
         service_url = activity.get("serviceUrl")
         if not self.service_urls.allows(service_url):
@@ -255,6 +260,12 @@ class TeamsTrust:
             return "tenant", "the activity names two different tenants"
         if not self.tenants.allows(tenant):
             return "tenant", "this bot does not serve your organisation"
+        if not is_personal(activity):
+            # The tenant check reads the conversation's tenant: in a shared channel hosted by an
+            # allowed tenant, a guest of any organisation would pass it. The bot's app is
+            # installed for personal chats only and its replies are private, so nothing from a
+            # group chat or channel is acted on (no email look-up, no link, no reply).
+            return "conversation", "this bot works in personal chats only"
         return None
 
 
@@ -287,6 +298,7 @@ class TeamsCounters:
         default_factory=lambda: {
             "service_url": 0,
             "tenant": 0,
+            "conversation": 0,
             "outbound_service_url": 0,
             "outbound_tenant": 0,
         }
@@ -301,7 +313,8 @@ class TeamsCounters:
     def lines(self) -> list[str]:
         """The counters in Prometheus text format."""
         lines = [
-            "# HELP mentorbot_teams_refused_total Teams activities refused (service_url, tenant) "
+            "# HELP mentorbot_teams_refused_total Teams activities refused (service_url, tenant, "
+            "conversation: not a personal chat) "
             "and sends not made (outbound_service_url, outbound_tenant) at the trust boundary.",
             "# TYPE mentorbot_teams_refused_total counter",
         ]

@@ -155,3 +155,26 @@ def test_dev_mode_refuses_every_other_host_unless_an_app_id_is_set(host: str) ->
     assert "127.0.0.1 or ::1" in problem
     assert dev_mode_host_problem(dev_mode=True, app_id="app", host=host) is None
     assert dev_mode_host_problem(dev_mode=False, app_id="", host=host) is None
+
+
+@pytest.mark.parametrize(
+    "conversation",
+    [
+        {"tenantId": "ours", "conversationType": "channel"},
+        {"tenantId": "ours", "conversationType": "groupChat", "isGroup": True},
+        {"tenantId": "ours", "conversationType": "personal", "isGroup": True},
+        {"tenantId": "ours", "conversationType": "meeting"},
+    ],
+)
+def test_only_personal_chats_are_served(conversation: dict[str, object]) -> None:
+    trust = TeamsTrust.from_settings(
+        allowed_service_urls="", allowed_tenants="ours", app_tenant_id="", dev_mode=False
+    )
+    activity = {
+        "serviceUrl": "https://smba.trafficmanager.net/emea/",
+        "channelData": {"tenant": {"id": "ours"}},
+        "conversation": conversation,
+    }
+    assert trust.refusal(activity) == ("conversation", "this bot works in personal chats only")
+    personal = {**activity, "conversation": {"tenantId": "ours", "conversationType": "personal"}}
+    assert trust.refusal(personal) is None
