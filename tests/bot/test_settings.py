@@ -166,7 +166,12 @@ async def test_serve_refuses_an_http_openid_metadata_url_with_one_line(tmp_path:
         sys.executable, "-m", "bot", "--config", str(tmp_path / "app.yaml"), "serve",
         cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    finally:
+        if process.returncode is None:  # it started serving after all: never leave it running
+            process.kill()
+            await process.wait()
     assert process.returncode == 1
     assert err.decode().splitlines() == [
         "mentorbot: TEAMS_OPENID_METADATA_URL: must be an https:// URL (http only on a loopback "
