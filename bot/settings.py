@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from adapters.teams.trust import is_secure_fetch_url
 from conversations.config import AppConfig
 from storage.db import resolve_sqlite_path
 
@@ -105,6 +106,13 @@ class Secrets:
         tick = _seconds(env, "MENTORBOT_TICK_SECONDS", 15.0, low=0.05, high=3600)
         lease = _seconds(env, "MENTORBOT_LEASE_SECONDS", 120.0, low=1, high=3600)
         db_wait = _seconds(env, "MENTORBOT_DB_WAIT_SECONDS", 30.0, low=0, high=3600)
+        metadata_url = env.get("TEAMS_OPENID_METADATA_URL", "").strip()
+        if metadata_url and not is_secure_fetch_url(metadata_url):
+            # The signing keys come from here: over http anyone on the path could replace them.
+            raise ConfigError(
+                "TEAMS_OPENID_METADATA_URL: must be an https:// URL (http only on a loopback IP "
+                f"such as http://127.0.0.1:PORT/, for tests), got {metadata_url[:200]!r}"
+            )
         return cls(
             tick_seconds=tick,
             lease_seconds=lease,
@@ -121,7 +129,7 @@ class Secrets:
             teams_dev_mode=env.get("TEAMS_DEV_MODE", "") in ("1", "true", "yes"),
             teams_allowed_tenants=env.get("TEAMS_ALLOWED_TENANTS", ""),
             teams_allowed_service_urls=env.get("TEAMS_ALLOWED_SERVICE_URLS", ""),
-            teams_openid_metadata_url=env.get("TEAMS_OPENID_METADATA_URL", "").strip(),
+            teams_openid_metadata_url=metadata_url,
             admin_token=_admin_token(env),
             public_url=env.get("MENTORBOT_PUBLIC_URL", "").strip(),
             host=env.get("HOST", "0.0.0.0"),

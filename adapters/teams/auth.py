@@ -15,8 +15,11 @@ from typing import Any
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
+    ConfigurationServiceClientCredentialFactory,
 )
 from msrest.universal_http.requests import ClientRetryPolicy
+
+from adapters.teams.tokens import AppTokens
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +95,13 @@ def build_adapter(
         log.warning("TEAMS_DEV_MODE is ignored: MICROSOFT_APP_ID is set, so tokens are required")
     elif credentials.dev_mode:
         log.warning(DEV_MODE_WARNING)
-    authentication = ConfigurationBotFrameworkAuthentication(_Configuration(credentials))
+    configuration = _Configuration(credentials)
+    # Our factory in front of botbuilder's: the same credentials, but their Azure AD token is
+    # fetched off the event loop with a timeout and shared by every turn (adapters.teams.tokens).
+    authentication = ConfigurationBotFrameworkAuthentication(
+        configuration,
+        credentials_factory=AppTokens(ConfigurationServiceClientCredentialFactory(configuration)),
+    )
     return CloudAdapter(authentication), authentication
 
 

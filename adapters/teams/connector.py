@@ -9,9 +9,10 @@ update one) — so the sender makes it itself, with the activity as the JSON the
 (`adapters.teams.activities.activity_json`).
 
 Authentication stays botbuilder's: the bearer token is the one its credentials put on its own
-requests (`signed_session`), fetched in a thread (MSAL may call Azure AD) and reused for a few
-minutes. Without an app id (dev mode) botbuilder sends no token, and neither do we. Creating a
-chat, which happens once per person, still goes through botbuilder (`TeamsSender`).
+requests (`signed_session`; the token itself is fetched off the event loop, in
+`adapters.teams.tokens`), reused for a few minutes. Without an app id (dev mode) botbuilder
+sends no token, and neither do we. Creating a chat, which happens once per person, still goes
+through botbuilder (`TeamsSender`).
 """
 
 from __future__ import annotations

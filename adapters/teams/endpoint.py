@@ -9,6 +9,9 @@ After authentication, and before anything is stored or looked up, the trust rule
 (`adapters.teams.trust`) refuse activities whose `serviceUrl` is not an allowed Bot Connector URL
 or whose tenant is not served: 403, no reply (a reply would go to that service URL, with the
 bot's token), counted for /metrics.
+
+The bot's own Azure AD token is fetched off the event loop (`adapters.teams.tokens`); when it
+cannot be had in time the activity is answered 503 with `Retry-After`, unhandled, and counted.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from msrest.serialization import Model
 
 from adapters.teams.auth import looks_like_bearer_token
 from adapters.teams.keys import SigningKeysUnavailable
+from adapters.teams.tokens import RETRY_AFTER_FAILURE, AzureTokenUnavailable
 from adapters.teams.trust import TeamsCounters, TeamsTrust, tenants_of
 from adapters.teams.turn import TeamsTurn
 
@@ -103,7 +107,16 @@ class MessagesEndpoint:
         async def logic(context: Any) -> None:
             await self.turn.on_turn(context, raw)
 
-        invoke_response = await self.adapter.process_activity(authenticated, activity, logic)
+        try:
+            invoke_response = await self.adapter.process_activity(authenticated, activity, logic)
+        except AzureTokenUnavailable as error:
+            # botbuilder gets the bot's token before the turn runs: without one nothing could
+            # be answered, so nothing is done and the Bot Framework may deliver it again.
+            self.counters.azure_token_unavailable += 1
+            log.warning("Teams activity %.100r not handled: %s", raw.get("id"), error)
+            response = _problem(503, "the bot cannot reach Azure AD; try again later")
+            response.headers["Retry-After"] = str(int(RETRY_AFTER_FAILURE))
+            return response
         if invoke_response is None:
             return web.Response(status=200)
         payload = invoke_response.body

@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
+from adapters.teams.tokens import AzureTokenUnavailable
 from conversations.ports import SendFailed
 
 RETRYABLE = frozenset({408, 412, 429, 500, 502, 503, 504})
@@ -69,6 +70,8 @@ def send_failed(error: BaseException) -> SendFailed:
         return answered(status, retry_after, f"Teams answered {status}: {error}")
     if isinstance(error, ConnectorError):
         return answered(error.status, error.retry_after, f"Teams answered {error}")
+    if isinstance(error, AzureTokenUnavailable):  # nothing was sent: try again later
+        return SendFailed(str(error))
     if isinstance(
         error, ClientRequestError | aiohttp.ClientError | ConnectionError | TimeoutError | OSError
     ):

@@ -11,6 +11,10 @@ aiohttp with a timeout; one fetch shared by every request waiting on it; the dai
 the background while the current keys keep serving; the last good key set kept when a refresh
 fails; after a failure, no new attempt for `RETRY_AFTER_FAILURE` seconds. Without any key set
 a request fails at once with `SigningKeysUnavailable`, which the endpoint answers 401 and counts.
+
+Both the metadata document and the key set it names (`jwks_uri`) must come over https (http only
+from a loopback IP literal, for test fakes): over plain http anyone on the network path could
+swap in their own keys. A document naming an http key set elsewhere counts as a failed fetch.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from typing import Any
 import aiohttp
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from jwt.algorithms import RSAAlgorithm
+
+from adapters.teams.trust import is_secure_fetch_url
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +113,8 @@ class SigningKeys:
 
     async def _fetch_keys(self) -> None:
         try:
+            if not is_secure_fetch_url(self.url):
+                raise ValueError("the metadata URL is not https")
             async with asyncio.timeout(self.timeout):
                 async with aiohttp.ClientSession(
                     timeout=aiohttp.ClientTimeout(total=self.timeout)
@@ -115,6 +123,8 @@ class SigningKeys:
                     keys_url = metadata.get("jwks_uri")
                     if not isinstance(keys_url, str) or not keys_url:
                         raise ValueError("the metadata document has no jwks_uri")
+                    if not is_secure_fetch_url(keys_url):
+                        raise ValueError(f"the jwks_uri {keys_url[:200]!r} is not https")
                     keys = (await _json(http, keys_url)).get("keys")
             if not isinstance(keys, list) or not all(isinstance(k, dict) for k in keys):
                 raise ValueError("the key set has no list of keys")

@@ -1,6 +1,6 @@
 """Who may reach the bot through Teams, and where the bot may send its token (docs/teams.md).
 
-Three rules, each enforced before anything is stored or any connection is opened:
+These rules, each enforced before anything is stored or any connection is opened:
 
 - **Service URLs.** The bot sends its bearer token to an activity's `serviceUrl` (replies, the
   email look-up) and to the service URL stored for a person (queued messages, new chats).
@@ -13,6 +13,8 @@ Three rules, each enforced before anything is stored or any connection is opened
   rule holds outbound: the sender never writes to a stored identity or reference of a tenant
   that is not served, and creates chats for roster people (whose tenant is not known yet) only
   in the `home` tenant.
+- **Personal chats only.** A group chat or channel activity is refused: its tenant is the host
+  conversation's, which says nothing about a guest or federated sender in a shared channel.
 - **Dev mode listens on loopback only** (`dev_mode_host_problem`, checked by `mentorbot serve`).
 
 Matching is done on the parsed URL: scheme and host must be equal, and the path must start with
@@ -27,6 +29,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+from adapters.teams.translate import is_personal
 
 # Microsoft's documented Bot Connector service URLs for Teams (public cloud, whose activities
 # carry region paths such as /amer/ or /emea/, then GCC, GCC High and DoD). Whole hosts: the
@@ -45,28 +49,53 @@ class TrustConfigError(ValueError):
 
 
 def is_loopback_host(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and `localhost` (a bracketed IPv6 literal is accepted too)."""
+    """True for 127.0.0.0/8, ::1 and `localhost` (a bracketed IPv6 literal is accepted too).
+
+    For service URLs in dev mode (the Emulator sends `http://localhost:…`); a listening address
+    must be checked with `is_loopback_ip`, which does not trust what a name resolves to.
+    """
     name = host.strip().strip("[]").casefold()
-    if name in LOOPBACK_NAMES:
-        return True
+    return name in LOOPBACK_NAMES or is_loopback_ip(name)
+
+
+def is_loopback_ip(host: str) -> bool:
+    """True for an IP literal in 127.0.0.0/8 or ::1 (bracketed IPv6 accepted); never a name.
+
+    A name such as `localhost` resolves to whatever /etc/hosts or DNS says, which can be a
+    network address: a server bound to it would not be on loopback.
+    """
     try:
-        return ipaddress.ip_address(name).is_loopback
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def is_secure_fetch_url(url: str) -> bool:
+    """True for an https URL, or an http one on a loopback IP literal (test fakes).
+
+    Where the bot fetches what it trusts (the OpenID metadata and the signing keys it names):
+    over plain http anyone on the network path could hand it their own keys.
+    """
+    split = _split(url)
+    if split is None:
+        return False
+    scheme, host, _, _ = split
+    return scheme == "https" or is_loopback_ip(host)
 
 
 def dev_mode_host_problem(*, dev_mode: bool, app_id: str, host: str) -> str | None:
     """Why `mentorbot serve` must not start with these settings, or None when it may.
 
     Dev mode (no app id) serves /api/messages without authentication: on any address but
-    loopback, anyone on the network could act as any Teams user.
+    loopback, anyone on the network could act as any Teams user. Only loopback IP literals
+    count: `localhost` is refused, since it may resolve to a network address.
     """
-    if not dev_mode or app_id or is_loopback_host(host):
+    if not dev_mode or app_id or is_loopback_ip(host):
         return None
     return (
         "TEAMS_DEV_MODE=1 serves /api/messages without authentication, so HOST must be a "
-        f"loopback address (127.0.0.1 or ::1); got {host or '(empty)'}. Set HOST=127.0.0.1, or "
-        "configure MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD."
+        f"loopback IP address (127.0.0.1 or ::1, not a name); got {host or '(empty)'}. Set "
+        "HOST=127.0.0.1, or configure MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD."
     )
 
 
@@ -220,7 +249,8 @@ class TeamsTrust:
     def refusal(self, activity: Mapping[str, Any]) -> tuple[str, str] | None:
         """(reason, detail) when this activity must be refused, else None.
 
-        The reason is a metric label: "service_url" or "tenant".
+        The reason is a metric label: "service_url", "tenant" or "conversation" (a group chat
+        or channel: the bot works in personal chats only).
         """
         service_url = activity.get("serviceUrl")
         if not self.service_urls.allows(service_url):
@@ -230,6 +260,12 @@ class TeamsTrust:
             return "tenant", "the activity names two different tenants"
         if not self.tenants.allows(tenant):
             return "tenant", "this bot does not serve your organisation"
+        if not is_personal(activity):
+            # The tenant check reads the conversation's tenant: in a shared channel hosted by an
+            # allowed tenant, a guest of any organisation would pass it. The bot's app is
+            # installed for personal chats only and its replies are private, so nothing from a
+            # group chat or channel is acted on (no email look-up, no link, no reply).
+            return "conversation", "this bot works in personal chats only"
         return None
 
 
@@ -262,11 +298,13 @@ class TeamsCounters:
         default_factory=lambda: {
             "service_url": 0,
             "tenant": 0,
+            "conversation": 0,
             "outbound_service_url": 0,
             "outbound_tenant": 0,
         }
     )
     signing_keys_unavailable: int = 0
+    azure_token_unavailable: int = 0
 
     def refuse(self, reason: str) -> None:
         """Count one refusal."""
@@ -275,7 +313,8 @@ class TeamsCounters:
     def lines(self) -> list[str]:
         """The counters in Prometheus text format."""
         lines = [
-            "# HELP mentorbot_teams_refused_total Teams activities refused (service_url, tenant) "
+            "# HELP mentorbot_teams_refused_total Teams activities refused (service_url, tenant, "
+            "conversation: not a personal chat) "
             "and sends not made (outbound_service_url, outbound_tenant) at the trust boundary.",
             "# TYPE mentorbot_teams_refused_total counter",
         ]
@@ -288,5 +327,9 @@ class TeamsCounters:
             "because the Bot Framework signing keys could not be fetched.",
             "# TYPE mentorbot_teams_signing_keys_unavailable_total counter",
             f"mentorbot_teams_signing_keys_unavailable_total {self.signing_keys_unavailable}",
+            "# HELP mentorbot_teams_azure_token_unavailable_total Teams activities answered 503 "
+            "because the bot's Azure AD token could not be fetched in time.",
+            "# TYPE mentorbot_teams_azure_token_unavailable_total counter",
+            f"mentorbot_teams_azure_token_unavailable_total {self.azure_token_unavailable}",
         ]
         return lines

@@ -118,3 +118,63 @@ async def test_serve_and_every_other_command_refuse_a_short_admin_token(tmp_path
         ]
         assert b"listening" not in out and short.encode() not in out + err
     assert not (tmp_path / "never.db").exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://login.botframework.com/v1/.well-known/openidconfiguration",
+        "http://localhost:8080/openid",  # a name, which may resolve anywhere
+        "ftp://example.com/openid",
+        "not a url",
+    ],
+)
+def test_an_openid_metadata_url_that_is_not_https_is_refused(url: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        Secrets.from_env({"TEAMS_OPENID_METADATA_URL": url})
+    message = str(refused.value)
+    assert message.startswith("TEAMS_OPENID_METADATA_URL: must be an https:// URL")
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "url", ["https://login.botframework.com/v1/.well-known/openidconfiguration",
+            "http://127.0.0.1:8080/openid", "http://[::1]:8080/openid"],
+)  # fmt: skip
+def test_https_or_a_loopback_ip_metadata_url_is_accepted(url: str) -> None:
+    assert Secrets.from_env({"TEAMS_OPENID_METADATA_URL": url}).teams_openid_metadata_url == url
+
+
+async def test_serve_refuses_an_http_openid_metadata_url_with_one_line(tmp_path: Path) -> None:
+    """Signing keys over plain http could be replaced by anyone on the network path."""
+    import asyncio
+    import os
+    import sys
+
+    (tmp_path / "app.yaml").write_text("programme:\n  start_date: 2027-01-11\n")
+    env = {
+        **os.environ,
+        "MICROSOFT_APP_ID": "00000000-0000-0000-0000-00000000a11d",
+        "MICROSOFT_APP_PASSWORD": "not-a-real-secret",
+        "TEAMS_ALLOWED_TENANTS": "tenant-1",
+        "TEAMS_OPENID_METADATA_URL": "http://keys.example.net/openid",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'never.db'}",
+        "HOST": "127.0.0.1",
+        "PORT": "0",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--config", str(tmp_path / "app.yaml"), "serve",
+        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    finally:
+        if process.returncode is None:  # it started serving after all: never leave it running
+            process.kill()
+            await process.wait()
+    assert process.returncode == 1
+    assert err.decode().splitlines() == [
+        "mentorbot: TEAMS_OPENID_METADATA_URL: must be an https:// URL (http only on a loopback "
+        "IP such as http://127.0.0.1:PORT/, for tests), got 'http://keys.example.net/openid'"
+    ]
+    assert b"listening" not in out

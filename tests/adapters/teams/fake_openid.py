@@ -33,6 +33,7 @@ class FakeOpenId:
         jwk = json.loads(RSAAlgorithm.to_jwk(PRIVATE.public_key()))
         self.keys = [{**jwk, "kid": "key-1", "endorsements": ["msteams"]}]
         self.base = ""
+        self.jwks_uri = ""  # what the document names ("" for this server's own /keys)
 
     @property
     def metadata_url(self) -> str:
@@ -43,7 +44,7 @@ class FakeOpenId:
         await asyncio.sleep(self.delay)
         if self.status != 200:
             return web.json_response({}, status=self.status)
-        return web.json_response({"jwks_uri": f"{self.base}/keys"})
+        return web.json_response({"jwks_uri": self.jwks_uri or f"{self.base}/keys"})
 
     async def key_set(self, request: web.Request) -> web.Response:
         self.requests.append(request.path)

@@ -119,3 +119,27 @@ async def test_tokens_signed_by_another_key_or_naming_no_known_key_are_refused(
         await authenticate(forged)
     with pytest.raises(PermissionError, match="no signing key"):
         await authenticate(token(kid="key-2"))
+
+
+async def test_a_document_naming_an_http_key_set_off_loopback_is_refused(
+    metadata: FakeOpenId, installed: KeyStore
+) -> None:
+    # The key set is served (by the fake, through the name `localhost`) but named over http on
+    # a host that is not a loopback IP: on a real network anyone on the path could swap it.
+    metadata.jwks_uri = metadata.base.replace("127.0.0.1", "localhost") + "/keys"
+    with pytest.raises(SigningKeysUnavailable):
+        await authenticate(token())
+    assert metadata.requests == ["/openid"]  # the key set was never fetched
+
+
+async def test_an_http_metadata_url_off_loopback_is_never_fetched(clock: Clock) -> None:
+    async with fake_openid() as fake:
+        original = JwtTokenExtractor.__dict__["get_open_id_metadata"]
+        url = fake.metadata_url.replace("127.0.0.1", "localhost")
+        KeyStore(override=url, timeout=1.0, clock=clock).install()
+        try:
+            with pytest.raises(SigningKeysUnavailable):
+                await authenticate(token())
+        finally:
+            JwtTokenExtractor.get_open_id_metadata = original
+        assert fake.requests == []

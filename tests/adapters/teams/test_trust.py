@@ -11,6 +11,7 @@ from adapters.teams.trust import (
     TrustConfigError,
     dev_mode_host_problem,
     is_loopback_host,
+    is_loopback_ip,
 )
 
 MICROSOFT = ServiceUrls.parse("", dev_mode=False)
@@ -131,18 +132,49 @@ def test_an_activity_naming_two_tenants_is_refused() -> None:
     assert trust.refusal({**activity, "serviceUrl": "https://evil.example/"}) is not None
 
 
-@pytest.mark.parametrize(
-    "host", ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST"]
-)
-def test_loopback_hosts(host: str) -> None:
-    assert is_loopback_host(host)
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.1.2.3", "::1", "[::1]"])
+def test_loopback_ip_literals_may_serve_dev_mode(host: str) -> None:
+    assert is_loopback_ip(host) and is_loopback_host(host)
     assert dev_mode_host_problem(dev_mode=True, app_id="", host=host) is None
+
+
+@pytest.mark.parametrize("host", ["localhost", "LOCALHOST"])
+def test_localhost_is_a_loopback_service_url_host_but_not_a_dev_mode_host(host: str) -> None:
+    # The Emulator's service URL says localhost; a listening address named localhost binds to
+    # whatever the name resolves to, which /etc/hosts may point at a network address.
+    assert is_loopback_host(host) and not is_loopback_ip(host)
+    problem = dev_mode_host_problem(dev_mode=True, app_id="", host=host)
+    assert problem is not None and "127.0.0.1 or ::1" in problem and "not a name" in problem
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "", "10.0.0.5", "example.com", "localhost.evil"])
 def test_dev_mode_refuses_every_other_host_unless_an_app_id_is_set(host: str) -> None:
-    assert not is_loopback_host(host)
+    assert not is_loopback_host(host) and not is_loopback_ip(host)
     problem = dev_mode_host_problem(dev_mode=True, app_id="", host=host)
-    assert problem is not None and "HOST must be a loopback address" in problem
+    assert problem is not None and "HOST must be a loopback IP address" in problem
+    assert "127.0.0.1 or ::1" in problem
     assert dev_mode_host_problem(dev_mode=True, app_id="app", host=host) is None
     assert dev_mode_host_problem(dev_mode=False, app_id="", host=host) is None
+
+
+@pytest.mark.parametrize(
+    "conversation",
+    [
+        {"tenantId": "ours", "conversationType": "channel"},
+        {"tenantId": "ours", "conversationType": "groupChat", "isGroup": True},
+        {"tenantId": "ours", "conversationType": "personal", "isGroup": True},
+        {"tenantId": "ours", "conversationType": "meeting"},
+    ],
+)
+def test_only_personal_chats_are_served(conversation: dict[str, object]) -> None:
+    trust = TeamsTrust.from_settings(
+        allowed_service_urls="", allowed_tenants="ours", app_tenant_id="", dev_mode=False
+    )
+    activity = {
+        "serviceUrl": "https://smba.trafficmanager.net/emea/",
+        "channelData": {"tenant": {"id": "ours"}},
+        "conversation": conversation,
+    }
+    assert trust.refusal(activity) == ("conversation", "this bot works in personal chats only")
+    personal = {**activity, "conversation": {"tenantId": "ours", "conversationType": "personal"}}
+    assert trust.refusal(personal) is None

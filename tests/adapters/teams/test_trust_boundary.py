@@ -92,7 +92,7 @@ async def nothing_stored(people: SqlStore, activity: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", ""])
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "", "localhost"])
 async def test_dev_mode_on_a_non_loopback_host_refuses_to_start(
     tmp_path: Path, db_url: str, host: str
 ) -> None:
@@ -114,7 +114,8 @@ async def test_dev_mode_on_a_non_loopback_host_refuses_to_start(
     assert b"listening on" not in out
     lines = [line for line in err.decode().splitlines() if line.startswith("mentorbot:")]
     assert len(lines) == 1, err.decode()
-    assert "HOST must be a loopback address" in lines[0] and "Set HOST=127.0.0.1" in lines[0]
+    assert "HOST must be a loopback IP address (127.0.0.1 or ::1" in lines[0]
+    assert "Set HOST=127.0.0.1" in lines[0]
     assert "Traceback" not in err.decode()
 
 
@@ -232,6 +233,38 @@ async def test_only_the_listed_tenants_are_served(
     assert connector.sent(a.chat_id(ATTACKER)) == []  # and no reply: they get a 403 only
     for activity in (foreign, no_tenant, mixed):
         await nothing_stored(people, activity)
+
+
+@pytest.mark.parametrize(
+    ("conversation_type", "is_group"), [("channel", False), ("groupChat", True), ("", False)]
+)
+async def test_a_group_chat_or_channel_activity_links_nobody_and_gets_no_reply(
+    tmp_path: Path,
+    db_url: str,
+    people: SqlStore,
+    connector: FakeConnector,
+    conversation_type: str,
+    is_group: bool,
+) -> None:
+    """A shared channel hosted by our tenant carries our tenant id whoever writes in it (a
+    guest of another organisation too): such activities are refused before any email look-up,
+    link or reply, which would post the admin's answers to the whole channel."""
+    connector.members[ATTACKER["id"]] = {"id": ATTACKER["id"], "email": "maya@example.com"}
+    channel = a.message(ATTACKER, "report", connector.url)
+    channel["conversation"].update(
+        {"conversationType": conversation_type, "isGroup": is_group, "id": "19:shared@thread"}
+    )
+    env = {"TEAMS_DEV_MODE": "1", "TEAMS_ALLOWED_TENANTS": a.TENANT}
+    async with serve(tmp_path, db_url, env) as server, aiohttp.ClientSession() as http:
+        status, body = await post_status(http, server.url, channel)
+        assert status == 403 and "personal chats only" in body, (status, body)
+        refused = 'mentorbot_teams_refused_total{reason="conversation"}'
+        assert await metric(http, server.url, refused) == 1
+        ours = a.message(MAYA, "status", connector.url)  # a personal chat is served as before
+        assert (await post_status(http, server.url, ours))[0] == 200
+    assert connector.of("GET", "/members/") == []  # no email look-up
+    assert connector.sent("19:shared@thread") == []  # nothing posted to the channel
+    await nothing_stored(people, channel)
 
 
 async def test_a_stored_identity_of_a_tenant_not_served_gets_nothing_queued_for_it(
