@@ -597,7 +597,7 @@ class Deliverer:
         self, lookups: _Lookups, pair: Pair, targets: list[Target], may_open: bool = True
     ) -> Target | None:
         """The pair's shared conversation, when both are on one platform that has them
-        (Slack group DMs; Teams bots cannot create group chats, DESIGN §5)."""
+        (Slack group DMs; Teams bots cannot create group chats, docs/teams.md)."""
         first, second = (t.address for t in targets)
         if (first.platform, first.tenant_id) != (second.platform, second.tenant_id):
             return None  # a Slack person paired with a Teams person: each on their own
