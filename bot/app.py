@@ -22,6 +22,7 @@ from bot.clock import SystemClock
 from bot.dashboard.auth import ChatLinks
 from bot.database import open_database
 from bot.delivery import Deliverer, DeliveryStats
+from bot.platforms import delivering_platforms
 from bot.settings import Settings
 from conversations.departures import unreachable
 from conversations.engine import Engine
@@ -98,7 +99,7 @@ async def build_app(
     try:
         clock = clock or SystemClock()
         rng = rng or random.Random()
-        store = SqlStore(make_sessionmaker(db))
+        store = SqlStore(make_sessionmaker(db), delivering=delivering_platforms(settings.secrets))
         links = ChatLinks(settings.secrets.admin_token, settings.secrets.public_url, store)
         engine = Engine(store, settings.config, clock, rng, worker=f"{worker}-engine", links=links)
         deliverer = Deliverer(

@@ -1,4 +1,4 @@
-"""The `mentorbot` command line (DESIGN §6). Exit 0 on success, 1 on a user error.
+"""The `mentorbot` command line (README.md, "Using it"). Exit 0 on success, 1 on a user error.
 
 Each subcommand is a small async function taking the parsed arguments; user errors are raised
 as `UserError` (or `ConfigError`) and printed as one clear message, never a traceback.

@@ -597,7 +597,7 @@ class Deliverer:
         self, lookups: _Lookups, pair: Pair, targets: list[Target], may_open: bool = True
     ) -> Target | None:
         """The pair's shared conversation, when both are on one platform that has them
-        (Slack group DMs; Teams bots cannot create group chats, DESIGN §5)."""
+        (Slack group DMs; Teams bots cannot create group chats, docs/teams.md)."""
         first, second = (t.address for t in targets)
         if (first.platform, first.tenant_id) != (second.platform, second.tenant_id):
             return None  # a Slack person paired with a Teams person: each on their own
@@ -611,7 +611,7 @@ class Deliverer:
         users = []
         for target in targets:
             identities = await lookups.identities_of(target.person_id or 0)
-            identity = next((i for i in identities if i.platform == first.platform), None)
+            identity = identity_on(identities, first.platform)
             users.append(identity.user_id if identity else "")
         if not all(users):
             return None
@@ -625,9 +625,9 @@ class Deliverer:
         return Target(Address(first.platform, first.tenant_id, opened))
 
     async def _person_target(self, lookups: _Lookups, person_id: int) -> Target:
-        identities = {i.platform: i for i in await lookups.identities_of(person_id)}
+        identities = await lookups.identities_of(person_id)
         for platform in PLATFORM_PREFERENCE:
-            identity = identities.get(platform)
+            identity = identity_on(identities, platform)
             if identity is not None and platform in self.senders:
                 conversation = identity.dm_conversation_id or identity.user_id
                 return Target(Address(platform, identity.tenant_id, conversation), person_id)
@@ -639,6 +639,15 @@ class Deliverer:
                 tenant = str(getattr(sender, "tenant_id", ""))
                 return Target(Address(platform, tenant, str(person_id)), person_id)
         raise NoRoute(f"person {person_id} has no identity on {sorted(self.senders)}")
+
+
+def identity_on(identities: Sequence[Identity], platform: str) -> Identity | None:
+    """The identity to use for a person on `platform`, or None: the same one for their DMs and
+    their pair's group conversation. One the platform confirmed (a tenant is known) beats a
+    roster id; among equals the newest (identities come ordered by id) wins."""
+    on = [i for i in identities if i.platform == platform]
+    confirmed = [i for i in on if i.tenant_id]
+    return (confirmed or on)[-1] if on else None
 
 
 def _by_recipient(rows: Sequence[DueWork]) -> dict[str, list[DueWork]]:

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from adapters.console.inbox import Delivered, InboxSender
+from adapters.console.sender import PLATFORM as CONSOLE
 from conversations.ports import Sender
 
 if TYPE_CHECKING:
     from bot.app import Mentorbot
+    from bot.settings import Secrets
 
 Route = tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]
 
@@ -42,8 +44,18 @@ def console_is_the_platform(bot: Mentorbot) -> bool:
     """True when neither Slack nor Teams is configured: `tick` and `chat` then deliver to the
     console inbox (`serve` does not: nobody reads a server's terminal, and marking messages
     delivered there would keep them from Slack or Teams once configured)."""
-    secrets = bot.settings.secrets
-    return not (secrets.slack_bot_token or secrets.microsoft_app_id or secrets.teams_dev_mode)
+    return delivering_platforms(bot.settings.secrets) == {CONSOLE}
+
+
+def delivering_platforms(secrets: Secrets) -> frozenset[str]:
+    """The platforms this deployment delivers on: the configured ones, else the console (see
+    `console_is_the_platform`). Only an account on one of them makes someone reachable."""
+    found = set()
+    if secrets.slack_bot_token:
+        found.add("slack")
+    if secrets.microsoft_app_id or secrets.teams_dev_mode:
+        found.add("teams")
+    return frozenset(found or {CONSOLE})
 
 
 def console_inbox(bot: Mentorbot, delivered: Delivered | None = None) -> InboxSender:

@@ -1,4 +1,4 @@
-"""Load app.yaml and the environment into one validated `Settings` (DESIGN §6).
+"""Load app.yaml and the environment into one validated `Settings` (README.md, "Configuration").
 
 A mistake in app.yaml becomes one line per problem that names the key, what is allowed and what
 was found — `matching.min_level_gap: must be an integer >= 0, got 'two'` — never a traceback.
@@ -95,7 +95,8 @@ class Secrets:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Secrets:
-        """Read the DESIGN §6 variables; a bad PORT is a ConfigError."""
+        """Read the environment variables README.md lists ("Configuration"); a bad PORT is a
+        ConfigError."""
         port_text = env.get("PORT", "3000")
         try:
             port = int(port_text)

@@ -1,6 +1,7 @@
 """Wire the Slack adapter into the bot: `slack_plugin(bot)` for `configured_platforms`.
 
-The only module that knows both `adapters.slack` and the rest of the bot (DESIGN §1): it hands
+The only module that knows both `adapters.slack` and the rest of the bot (docs/architecture.md,
+"Four floors"): it hands
 the adapter the engine, the store and the clock as plain callables.
 """
 

@@ -38,13 +38,13 @@ log = logging.getLogger(__name__)
 # `run_in_executor(None, …)`), which holds min(32, CPUs + 4) threads: 6 on two cores. Queued
 # messages go over our own aiohttp connector, but turn replies and new chats are botbuilder's,
 # and Teams allows ~30 requests/s per tenant at a few hundred ms a send: size the pool for that
-# rate rather than let it cap throughput (DESIGN §5).
+# rate rather than let it cap throughput (docs/teams.md, "Limits").
 SEND_THREADS = 32
 DEFAULT_PACKAGE = Path("mentorbot-teams.zip")
 
 
 def credentials_from(bot: Mentorbot) -> TeamsCredentials:
-    """The Teams credentials of this deployment (environment only, DESIGN §6)."""
+    """The Teams credentials of this deployment (environment only, docs/teams.md)."""
     secrets = bot.settings.secrets
     return TeamsCredentials(
         app_id=secrets.microsoft_app_id,

@@ -2,7 +2,7 @@
 
 Like python-telegram-bot's JobQueue, a small owned wrapper: the programme's state lives in our
 tables (`due_work`), never in APScheduler's job store, so any number of processes can tick
-against one database and a restart loses nothing (DESIGN §4).
+against one database and a restart loses nothing (docs/architecture.md, "due_work outbox").
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The programme's configuration: the schema of app.yaml (DESIGN §6), validated with pydantic.
+"""The programme's configuration: the schema of app.yaml (README.md, "Configuration"), validated
+with pydantic.
 
 Only programme rules live here; secrets come from the environment (`bot.settings`). Every key
 is optional except `programme.start_date`. Unknown keys are refused so a typo is not ignored.

@@ -110,7 +110,7 @@ class ImportSummary:
 
 @dataclass(frozen=True)
 class ReportFigures:
-    """The headline figures (`mentorbot report`, DESIGN §6)."""
+    """The headline figures (`mentorbot report`, docs/dashboard.md)."""
 
     participants: int = 0
     active_pairs: int = 0

@@ -160,7 +160,8 @@ class NewWork:
 
 
 class WorkQueue(Protocol):
-    """The `due_work` table: durable, leased, exactly-once work (DESIGN §4)."""
+    """The `due_work` table: durable, leased, exactly-once work (docs/architecture.md, "due_work
+    outbox")."""
 
     async def schedule(
         self, kind: str, payload: Mapping[str, Any], due_at: datetime, idempotency_key: str
@@ -433,7 +434,7 @@ class Reports(Protocol):
 
     async def unreachable(self) -> Sequence[Unreachable]:
         """Everyone the bot cannot message, with why: the platform refused them, or they
-        take part without any chat account linked."""
+        take part without an account on any platform this deployment delivers on."""
         ...
 
 

@@ -1,7 +1,8 @@
 """The programme lifecycle after the intro: sessions on a cadence, topic and prep prompts,
 did-you-meet, one nudge per session, escalation, midpoint check-in, closing and graduation.
 
-Every future step is a row in the durable queue (DESIGN §4) whose key names the pair, the
+Every future step is a row in the durable queue (docs/architecture.md, "due_work outbox") whose key
+names the pair, the
 session and the session's due date (`ask:12:3:2027-04-05`). Moving a session (a reschedule, a
 pause) schedules new steps under new keys; the old ones find the date changed and do nothing.
 So a step never needs cancelling, and a redo after a crash is harmless.

@@ -154,7 +154,8 @@ async def meeting_answer(engine: Engine, turn: Turn, action: Action) -> list[Out
 
 
 def pair_tz_name(me: Person, partner: Person, pair: Pair) -> str:
-    """The pair's clock is the mentee's (DESIGN §6)."""
+    """The pair's clock is the mentee's (one time zone per pair, so both partners get each question
+    at once)."""
     return me.timezone if me.id == pair.mentee_id else partner.timezone
 
 

@@ -1,4 +1,4 @@
-"""Parse and validate a roster CSV (DESIGN §6) into `RosterEntry`s — pure, no I/O.
+"""Parse and validate a roster CSV (README.md, "The roster") into `RosterEntry`s — pure, no I/O.
 
 An import is all or nothing, so this module's job is to find *every* problem in one pass and
 say each one the way an HR admin fixing the file in a spreadsheet needs it: `line N: column:
@@ -34,7 +34,7 @@ from conversations.config import check_timezone
 from conversations.domain import Role, RosterEntry
 from conversations.roster_chains import manager_problems
 
-# In DESIGN §6 order; the header may list them in any order and any case.
+# In the README's column order ("The roster"); the header may list them in any order and any case.
 COLUMNS: tuple[str, ...] = tuple(
     "email name title level department manager_email timezone role teaches learns "
     "slack_id teams_id".split()
@@ -96,7 +96,8 @@ class RosterParse:
 
 
 def parse_roster(data: bytes, *, known_managers: Mapping[str, str | None]) -> RosterParse:
-    """Parse roster CSV bytes, checking every rule of DESIGN §6; never raises on bad input.
+    """Parse roster CSV bytes, checking every rule the README lists ("The roster"); never raises on
+    bad input.
 
     `known_managers` maps each email already in the database (lowercased) to that person's
     manager email (lowercased) or None. It lets a row name a manager who is not in the file, and

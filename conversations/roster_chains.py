@@ -1,4 +1,4 @@
-"""Manager-chain checks for a roster (DESIGN §6): managers found nowhere, and loops.
+"""Manager-chain checks for a roster (README.md, "The roster"): managers found nowhere, and loops.
 
 Used by `conversations.roster`, which reports these under the manager_email column. Pure, and
 linear in the number of people, so a million-row roster is checked in one pass.

@@ -1,7 +1,7 @@
 """Quiet hours and working days: when a scheduled message may reach a person.
 
 Scheduled messages go out at `delivery_hour` local time on a working day in the recipient's
-zone (DESIGN §6); answers to people go out at once and never pass through here.
+zone (README.md, "Configuration"); answers to people go out at once and never pass through here.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The neutral types that cross every boundary (DESIGN §2).
+"""The neutral types that cross every boundary (docs/architecture.md, "What crosses").
 
 Adapters translate platform payloads into these and render `OutgoingMessage`s back; the engine
 never sees a Slack or Teams object. Everything here is a frozen stdlib dataclass so values can

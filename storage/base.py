@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Collection, Iterable, Iterator
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,8 +26,16 @@ class PersonNotFound(LookupError):
 class Repository:
     """Base of the store's parts: each opens short sessions from one factory."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        delivering: Collection[str] | None = None,
+    ) -> None:
         self._sessions = sessions
+        # The platforms this deployment delivers on (None: unknown, any linked account
+        # counts); only an account on one of them makes someone reachable.
+        self.delivering = frozenset(delivering) if delivering is not None else None
 
     @contextlib.asynccontextmanager
     async def _autocommit(self) -> AsyncIterator[AsyncConnection]:

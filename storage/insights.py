@@ -8,6 +8,7 @@ on it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -68,12 +69,22 @@ def _session_conditions(today: date) -> tuple[Any, Any, Any, Any]:
     return due, held, missed, unanswered
 
 
-async def unreachable_people(session: AsyncSession) -> tuple[Unreachable, ...]:
+# The console inbox (a `conversations.types.Platform`) delivers to everyone by their person id:
+# it needs no account linked.
+CONSOLE = "console"
+
+
+async def unreachable_people(
+    session: AsyncSession, delivering: Collection[str] | None = None
+) -> tuple[Unreachable, ...]:
     """Everyone the bot cannot message, with why: the one definition that the dashboard,
     `mentorbot report` and `health` (chat and CLI) all count.
 
     People the platform reported unreachable, and participants (enrolled or paused) with no
-    Slack or Teams account linked: their messages wait in the queue with nowhere to go.
+    account linked on any platform in `delivering` (the platforms this deployment sends on):
+    their messages wait in the queue with nowhere to go. A platform that reaches everyone
+    without accounts (the console inbox) leaves nobody unreachable for want of one; with
+    `delivering` unknown (None), an account on any platform counts.
     """
     flagged = await session.execute(
         select(PersonRow.name, PersonRow.email)
@@ -84,7 +95,13 @@ async def unreachable_people(session: AsyncSession) -> tuple[Unreachable, ...]:
         Unreachable(display_name(n, e), "the platform says the bot cannot reach them")
         for n, e in flagged
     ]
-    has_identity = select(IdentityRow.id).where(IdentityRow.person_id == PersonRow.id).exists()
+    if delivering is not None and CONSOLE in delivering:
+        return tuple(found)
+    linked = [IdentityRow.person_id == PersonRow.id]
+    if delivering is not None:
+        # A console identity (from `mentorbot chat`) is no way to reach someone on Slack.
+        linked.append(IdentityRow.platform.in_(sorted(delivering)))
+    has_identity = select(IdentityRow.id).where(*linked).exists()
     unlinked = await session.execute(
         select(PersonRow.name, PersonRow.email)
         .where(PersonRow.status.in_(PARTICIPATING), ~has_identity)
@@ -125,7 +142,7 @@ class Insights(Repository):
                     .where(DueWorkRow.status == PENDING, DueWorkRow.last_error.is_not(None)),
                 ),
                 failed=await self._failed(session, failed_limit),
-                unreachable=await unreachable_people(session),
+                unreachable=await unreachable_people(session, self.delivering),
                 messages_sent=await self._scalar(
                     session,
                     select(func.count())

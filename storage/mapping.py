@@ -1,4 +1,5 @@
-"""Row → frozen dataclass mapping: ORM rows never leave `storage/` (DESIGN §1)."""
+"""Row → frozen dataclass mapping: ORM rows never leave `storage/` (docs/architecture.md, "Four
+floors")."""
 
 from __future__ import annotations
 

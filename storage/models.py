@@ -1,4 +1,4 @@
-"""SQLAlchemy models for the whole data model (DESIGN §3).
+"""SQLAlchemy models for the whole data model (docs/architecture.md, "The data model").
 
 Rows stay inside `storage/`: repositories map them to the frozen dataclasses of
 `conversations.domain`. Column types are chosen to behave the same on SQLite and PostgreSQL;
@@ -279,7 +279,8 @@ class PendingInputRow(Base):
 
 
 class DueWorkRow(Base):
-    """The durable delivery queue (DESIGN §4): everything that will happen later."""
+    """The durable delivery queue (docs/architecture.md, "due_work outbox"): everything that will
+    happen later."""
 
     __tablename__ = "due_work"
     __table_args__ = (Index("ix_due_work_status_due_at", "status", "due_at"),)

@@ -77,4 +77,4 @@ class Reports(Repository):
     async def unreachable(self) -> tuple[Unreachable, ...]:
         """Everyone the bot cannot message, with why (`storage.insights.unreachable_people`)."""
         async with self._sessions() as session:
-            return await unreachable_people(session)
+            return await unreachable_people(session, self.delivering)

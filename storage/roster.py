@@ -7,12 +7,14 @@ written with executemany INSERTs and UPDATEs.
 What the file decides (HR is the source of truth): name, title, level, department, manager.
 What a blank cell leaves alone (people may set these themselves with `join`): role, teaches,
 learns, timezone. Platform ids in the file are added (or moved to this person); ids the file no
-longer mentions are kept. An id is not added for someone the platform already knows under
-another account (one record per person and platform).
+longer mentions are kept. One record per person and platform: a corrected id replaces the
+person's id the platform has not confirmed yet (a roster id), and is not added for someone the
+platform already knows under another account (logged as a warning: the platform's word wins).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +33,7 @@ _FIELDS = ("name", "title", "level", "department", "manager_email", "timezone", 
 _LISTS = ("teaches", "learns")
 # Statuses a row with a role turns into ENROLLED. Paused and unreachable people keep theirs,
 # and so do people who chose to leave: an admin's next import must not opt them back in.
+_log = logging.getLogger(__name__)
 _ENROLLABLE = {Status.DIRECTORY.value, Status.INACTIVE.value}
 _PLATFORM_COLUMNS = (("slack", "slack_id"), ("teams", "teams_id"))
 # Core tables: executemany INSERTs without the ORM's per-row bookkeeping.
@@ -64,6 +67,8 @@ class _Plan:
     deactivate_ids: list[int] = field(default_factory=list)
     new_identities: list[tuple[str, str, str]] = field(default_factory=list)  # email, platform, id
     moved_identities: list[tuple[int, str]] = field(default_factory=list)  # identity id, email
+    renamed_identities: list[tuple[int, str]] = field(default_factory=list)  # identity id, user id
+    warnings: list[str] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
@@ -128,10 +133,15 @@ def _plan(
     owners: dict[tuple[str, str], list[tuple[int, int]]] = {}
     # (person, platform) whose account the platform has confirmed (a tenant is known).
     confirmed: set[tuple[int, str]] = set()
+    # (person, platform) -> their oldest identity the platform has not confirmed (a roster id),
+    # the one `People.link_identity` would adopt too.
+    unconfirmed: dict[tuple[int, str], int] = {}
     for ident in identities:
         owners.setdefault((ident.platform, ident.user_id), []).append((ident.id, ident.person_id))
         if ident.tenant_id:
             confirmed.add((ident.person_id, ident.platform))
+        else:
+            unconfirmed.setdefault((ident.person_id, ident.platform), ident.id)
     seen: set[str] = set()
     for entry in entries:
         email = entry.email.strip().lower()
@@ -188,7 +198,20 @@ def _plan(
             rows = owners.get((platform, user_id), [])
             if not rows and person_id is not None and (person_id, platform) in confirmed:
                 # They already talk to the bot from another account, which replaced this id
-                # (`People.link_identity`): adding it back would give them two records.
+                # (`People.link_identity`): adding it back would give them two records, and
+                # the platform's word beats a spreadsheet's.
+                plan.warnings.append(
+                    f"line {entry.line}: {email} already uses another {platform} account the "
+                    f"platform confirmed; {column} {user_id} ignored"
+                )
+                continue
+            stale = unconfirmed.get((person_id, platform)) if person_id is not None else None
+            if not rows and stale is not None:
+                # A corrected id: it replaces the one the roster gave before (never confirmed),
+                # rather than leaving two records and a stranger's id in the group DMs.
+                plan.renamed_identities.append((stale, user_id))
+                owners[(platform, user_id)] = [(stale, person_id or -1)]
+                changed = True
                 continue
             if not rows:
                 plan.new_identities.append((email, platform, user_id))
@@ -256,6 +279,15 @@ async def _apply(session: AsyncSession, plan: _Plan, at: datetime) -> None:
             update(IdentityRow),
             [{"id": ident, "person_id": id_of[email]} for ident, email in plan.moved_identities],
         )
+    if plan.renamed_identities:
+        # The old id's DM conversation and reference belonged to the old (wrong) account.
+        await session.execute(
+            update(IdentityRow),
+            [
+                {"id": ident, "user_id": user_id, "dm_conversation_id": "", "reference": ""}
+                for ident, user_id in plan.renamed_identities
+            ],
+        )
 
 
 class Roster(Repository):
@@ -291,6 +323,8 @@ class Roster(Repository):
                 )
             ).all()
             plan = _plan(people, identities, entries, deactivate_missing, at)
+            for warning in plan.warnings:
+                _log.warning("roster import: %s", warning)
             if dry_run:
                 await session.rollback()
             else:

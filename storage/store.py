@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -28,9 +30,13 @@ class SqlStore(
     """
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], *, engine: AsyncEngine | None = None
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        engine: AsyncEngine | None = None,
+        delivering: Collection[str] | None = None,
     ) -> None:
-        super().__init__(sessions)
+        super().__init__(sessions, delivering=delivering)
         self._engine = engine
 
     @classmethod

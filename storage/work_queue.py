@@ -1,4 +1,5 @@
-"""The `due_work` delivery queue (DESIGN §4): durable, leased, at-least-once work.
+"""The `due_work` delivery queue (docs/architecture.md, "due_work outbox"): durable, leased,
+at-least-once work.
 
 Claiming leases rows with one UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n)
 RETURNING, so replicas on PostgreSQL never claim the same row; SQLite ignores the locking

@@ -1,4 +1,5 @@
-"""DESIGN §1: the dependency rule, checked by walking every module's imports."""
+"""The dependency rule (docs/architecture.md, "Four floors"), checked by walking every module's
+imports."""
 
 from __future__ import annotations
 

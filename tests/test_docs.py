@@ -4,6 +4,7 @@ resolve, and every /admin route the docs name is served."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -59,3 +60,20 @@ def test_every_command_in_the_readme_exists() -> None:
     used = set(re.findall(r"^\.venv/bin/mentorbot (\w+)", readme, flags=re.MULTILINE))
     assert used and used <= set(COMMANDS), used - set(COMMANDS)
     assert "health" in used
+
+
+def test_no_tracked_file_cites_a_document_the_clone_lacks() -> None:
+    """Comments cite the repository's own docs: a design document kept outside the repository
+    is no help to someone reading a clone."""
+    listed = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    needles = ("DESIGN " + "\u00a7", "DESIGN" + ".md", "../" + "shared")
+    citing = []
+    for name in listed:
+        path = ROOT / name
+        if path.suffix not in {".py", ".md", ".yaml", ".yml", ".json", ".toml", ".cfg", ".txt"}:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        citing += [f"{name}: {n}" for n in needles if n in text and path != Path(__file__)]
+    assert listed and citing == []

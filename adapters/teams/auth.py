@@ -37,7 +37,7 @@ class TeamsConfigError(ValueError):
 
 @dataclass(frozen=True)
 class TeamsCredentials:
-    """The Azure Bot registration, from MICROSOFT_APP_* (DESIGN §6)."""
+    """The Azure Bot registration, from MICROSOFT_APP_* (docs/teams.md, "Configure Mentorbot")."""
 
     app_id: str = ""
     app_password: str = ""

@@ -1,4 +1,4 @@
-"""Teams deep links for an intro: bots cannot create group chats (DESIGN §5), so each partner
+"""Teams deep links for an intro: bots cannot create group chats (docs/teams.md), so each partner
 gets a link to chat with the other and one to schedule their first meeting with both invited.
 
 The engine stays platform-neutral: the intro carries both partners' emails and names in its

@@ -1,7 +1,8 @@
 """Neutral `OutgoingMessage` → Adaptive Card 1.5 (a plain dict; no botbuilder here).
 
 Layouts live in JSON templates under `adapters/teams/cards/` (Icebreaker's card JSON + data
-object, DESIGN §7); this module only binds data into them, by element `id`, never by string
+object, so a designer can edit them without Python); this module only binds data into them, by
+element `id`, never by string
 replacement — a name with a quote or a brace in it cannot break a card.
 
 Buttons become `Action.Execute` (Universal Actions: Teams answers with an `invoke` and can

@@ -1,7 +1,7 @@
 """The Teams `Sender`: proactive messages into people's personal chats with the bot.
 
 A bot can only message a person through a stored ConversationReference, or by creating the 1:1
-chat itself with the tenant id and a service URL (botbuilder's `create_conversation`, DESIGN §5).
+chat itself with the tenant id and a service URL (botbuilder's `create_conversation`).
 Messages into a chat that exists are one Bot Connector request each (`adapters.teams.connector`:
 botbuilder's own proactive path costs eight times our CPU budget per message).
 
@@ -57,7 +57,7 @@ class TeamsSender:
 
     platform = PLATFORM
     finds_sent = False  # Teams cannot list what a bot posted
-    opens_groups = False  # bots cannot create group chats (DESIGN §5)
+    opens_groups = False  # bots cannot create group chats (docs/teams.md)
 
     def __init__(
         self,

@@ -1,7 +1,8 @@
 """Bot Framework activity JSON → neutral events (a dispatch table, opsdroid-style; no botbuilder).
 
 Works on the raw JSON body rather than botbuilder's `Activity` model because the model drops
-`conversation.tenantId` (DESIGN §5); the tenant is read from `channelData.tenant.id` first.
+`conversation.tenantId` (docs/teams.md, "Who gets in"); the tenant is read from
+`channelData.tenant.id` first.
 Anything we cannot make sense of becomes `Inbound(event=None, reason=…)`: the caller logs the
 reason and answers 200 — a malformed or unknown activity never crashes a turn.
 """

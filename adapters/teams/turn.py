@@ -188,7 +188,7 @@ class TeamsTurn:
         """The InvokeResponse for Action.Execute: the updated card, or a short message.
 
         The card answer is a model (`AdaptiveCardInvokeResponse`), serialised once by the
-        endpoint — CloudAdapter would serialise a pre-built dict a second time (DESIGN §5). The
+        endpoint — CloudAdapter would serialise a pre-built dict a second time. The
         message answer cannot be that model (its `value` is typed as an object, the message is
         a string), so it is a plain dict, which the endpoint passes through as it is.
         """

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def repository(bot: Mentorbot) -> InsightsRepository:
     """The read-only insights queries on the bot's database."""
-    return InsightsRepository(make_sessionmaker(bot.db))
+    return InsightsRepository(make_sessionmaker(bot.db), delivering=bot.store.delivering)
 
 
 async def published_pulse(bot: Mentorbot, rules: PublishRules | None = None) -> PublishedPulse:

@@ -338,12 +338,17 @@ def test_a_dry_run_on_postgresql_stores_nothing(workdir: Path, db_url: str) -> N
 async def test_health_on_the_cli_in_chat_and_report_count_the_same_unreachable_people(
     workdir: Path, db_url: str, store: SqlStore
 ) -> None:
-    env = {"DATABASE_URL": db_url}
+    """With Slack configured, a participant with no Slack account cannot be reached, even
+    after using `mentorbot chat` (a console identity delivers nothing on Slack)."""
+    # No Slack server is contacted: health, report and chat only read the database.
+    env = {"DATABASE_URL": db_url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s"}
     assert run(workdir, "roster", "import", "people.csv", env=env).code == 0
     # Ana's platform said she cannot be reached; Maya takes part but has no chat account.
     ana = await store.person_by_email("ana@example.com")
     assert ana is not None
     await store.set_status(ana.id, Status.UNREACHABLE, at=datetime.now(UTC))
+    maya = run(workdir, "chat", "--as", "maya@example.com", env=env, stdin="help\nquit\n")
+    assert maya.code == 0, maya.err
 
     cli = run(workdir, "health", env=env)
     assert cli.code == 0, cli.err
@@ -356,6 +361,29 @@ async def test_health_on_the_cli_in_chat_and_report_count_the_same_unreachable_p
     assert chat.code == 0, chat.err
     for line in cli.out.strip().splitlines():
         assert line in chat.out  # the same text, line for line
+
+
+async def test_with_the_console_as_the_platform_nobody_lacks_an_account(
+    workdir: Path, db_url: str, store: SqlStore
+) -> None:
+    """No Slack or Teams configured: `tick` and `chat` deliver to everyone's console inbox, so
+    only the people a platform refused count as unreachable, whether or not they ran `chat`."""
+    env = {"DATABASE_URL": db_url}
+    assert run(workdir, "roster", "import", "people.csv", env=env).code == 0
+    ana = await store.person_by_email("ana@example.com")
+    assert ana is not None
+    await store.set_status(ana.id, Status.UNREACHABLE, at=datetime.now(UTC))
+
+    cli = run(workdir, "health", env=env)
+    assert cli.code == 0, cli.err
+    assert "Can't be reached (1): Ana Diaz" in cli.out
+    assert "account linked" not in cli.out and "Maya" not in cli.out
+    report = run(workdir, "report", env=env)
+    assert "1 person the bot cannot reach" in report.out
+    chat = run(workdir, "chat", "--as", "kim@example.com", env=env, stdin="health\nquit\n")
+    assert chat.code == 0, chat.err
+    for line in cli.out.strip().splitlines():
+        assert line in chat.out
 
 
 # --- CLI wording and exit codes ----------------------------------------------------------------

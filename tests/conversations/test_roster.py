@@ -1,4 +1,5 @@
-"""Roster CSV parsing (DESIGN §6): every rule, with the exact line an admin would read."""
+"""Roster CSV parsing (README.md, "The roster"): every rule, with the exact line an admin would
+read."""
 
 from __future__ import annotations
 

@@ -4,7 +4,8 @@ message is lost and none is doubled.
 The fake Slack Web API answers slowly, after the post took effect, so the kill lands while the
 bot waits for Slack to confirm a message it has already posted: the one hard case of exactly
 once. The restarted process finds that message by the idempotency key in its metadata
-(`conversations.history`) instead of posting it again (DESIGN §4, issue 4).
+(`conversations.history`) instead of posting it again (docs/architecture.md, "The `due_work`
+outbox"; issue 4).
 """
 
 from __future__ import annotations

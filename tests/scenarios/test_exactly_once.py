@@ -4,7 +4,8 @@ process killed (SIGKILL) in the middle of a batch loses nothing when another tak
 The platform is Teams, through a fake Bot Connector on an ephemeral port. Teams offers no way
 to look up what a bot already posted, so after a crash the messages in flight may repeat: at
 most one per person (each person's messages go one after another, each marked done before the
-next), for at most `CONCURRENCY` people served at once (DESIGN §4; docs/teams.md). Everything
+next), for at most `CONCURRENCY` people served at once (docs/architecture.md, "The `due_work`
+outbox"; docs/teams.md). Everything
 else arrives exactly once.
 """
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
-from conversations.domain import Role, RosterEntry, Status
+from conversations.domain import Identity, Role, RosterEntry, Status
 from conversations.types import UserRef
 from storage.store import SqlStore
 
@@ -206,3 +208,52 @@ async def test_ten_thousand_rows_import_in_bulk(store: SqlStore, db_backend: str
         )
         identities = await session.scalar(select(func.count()).select_from(IdentityRow))
     assert managed == 9_990 and identities == 15_000
+
+
+async def test_a_corrected_platform_id_replaces_the_roster_id(store: SqlStore) -> None:
+    """A typo fixed in the roster leaves one record per person and platform: the old id no
+    longer resolves to the person, and filling the tenant later cannot revive it."""
+    ada = [entry(2, "ada@example.com", slack_id="UTYPO1", teams_id="aad-typo")]
+    await store.import_roster(ada, deactivate_missing=False, dry_run=False, at=T0)
+    fixed = [entry(2, "ada@example.com", slack_id="UREAL2", teams_id="aad-real")]
+    summary = await store.import_roster(fixed, deactivate_missing=False, dry_run=False, at=T1)
+    filled = await store.fill_tenant("slack", "T123")
+
+    person = await store.person_by_email("ada@example.com")
+    assert person is not None and summary.updated == ("ada@example.com",)
+    identities = await store.identities_of(person.id)
+    assert [(i.platform, i.tenant_id, i.user_id) for i in identities] == [
+        ("slack", "T123", "UREAL2"),
+        ("teams", "", "aad-real"),
+    ]
+    assert filled == 1
+    assert await store.person_by_identity(UserRef("slack", "T123", "UTYPO1")) is None
+    assert await store.person_by_identity(UserRef("slack", "T123", "UREAL2")) == person
+
+
+async def test_the_roster_does_not_add_an_id_beside_a_confirmed_one(
+    store: SqlStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Someone the platform already knows keeps that account; the roster's other id is not
+    added as a second record, and the import says why."""
+    await store.import_roster(
+        [entry(2, "ada@example.com", slack_id="UOLD")],
+        deactivate_missing=False,
+        dry_run=False,
+        at=T0,
+    )
+    person = await store.person_by_email("ada@example.com")
+    assert person is not None
+    await store.link_identity(Identity(person.id, "slack", "T123", "UTALKS"))
+
+    with caplog.at_level(logging.WARNING, logger="storage.roster"):
+        await store.import_roster(
+            [entry(2, "ada@example.com", slack_id="UOTHER")],
+            deactivate_missing=False,
+            dry_run=False,
+            at=T1,
+        )
+
+    identities = await store.identities_of(person.id)
+    assert [(i.tenant_id, i.user_id) for i in identities] == [("T123", "UTALKS")]
+    assert "slack_id UOTHER ignored" in caplog.text

@@ -172,3 +172,54 @@ async def test_a_pair_gets_one_group_dm_when_only_one_partner_wrote_first(
 
     group = "G" + "CEO" + "SAM"  # the fake's channel id for a group DM of U0CEO and U0SAM
     assert intros(fake_slack) == {group: 1}  # one intro, to the group DM; none to their DMs
+
+
+async def test_a_corrected_slack_id_in_the_roster_keeps_strangers_out_of_the_group_dm(
+    tmp_path: Path, db_url: str, fake_slack: FakeSlack
+) -> None:
+    """The roster first gave Maya a mistyped slack_id that happens to be a colleague's (Tom);
+    the admin corrects it and imports again. The intro's group DM is opened with the corrected
+    id: Tom is not let into the pair's conversation, and Maya's old id no longer names her."""
+    fake_slack.add_user("U0TOM", "tom@example.com", name="Tom Stranger")
+    start = (datetime.now(UTC) - timedelta(days=7)).date()
+    (tmp_path / "app.yaml").write_text(
+        f"programme:\n  name: Test Programme\n  start_date: {start}\n"
+        "  require_mentee_consent: false\nadmins: [kim@example.com]\n"
+    )
+    header = "email,name,title,level,department,timezone,role,slack_id\n"
+    others = (
+        "sam@example.com,Sam Lee,Analyst,2,Finance,Europe/London,mentor,U0SAM\n"
+        "kim@example.com,Kim Park,Manager,5,Finance,Europe/London,,U0KIM\n"
+    )
+    (tmp_path / "typo.csv").write_text(
+        header
+        + "ceo@example.com,Maya Okafor,CEO,8,Operations,Europe/London,mentee,U0TOM\n"
+        + others
+    )
+    (tmp_path / "fixed.csv").write_text(
+        header
+        + "ceo@example.com,Maya Okafor,CEO,8,Operations,Europe/London,mentee,U0CEO\n"
+        + others
+    )
+    await run_cli(tmp_path, db_url, "roster", "import", "typo.csv")
+    await run_cli(tmp_path, db_url, "roster", "import", "fixed.csv")
+    env = slack_env(fake_slack)
+    async with start_server(tmp_path, db_url, env) as base, aiohttp.ClientSession() as http:
+        slack = SlackDriver(base, fake_slack, http)
+        await slack.dm("U0SAM", "status")  # the workspace becomes known (tenants filled in)
+        await fake_slack.wait_for(
+            lambda: fake_slack.calls_to("chat.postMessage", channel="D0SAM"), what="Sam's reply"
+        )
+        await slack.dm("U0TOM", "status")  # Tom is not Maya: the bot does not know him
+        await fake_slack.wait_for(
+            lambda: fake_slack.calls_to("chat.postMessage", channel="D0TOM"), what="Tom's reply"
+        )
+        await slack.command("U0KIM", "pair sam@example.com with ceo@example.com")
+        await fake_slack.wait_for(lambda: intros(fake_slack), what="the intro")
+        await fake_slack.wait_for_call("conversations.open", users="U0CEO,U0SAM")
+
+    opened = [c.args["users"] for c in fake_slack.calls_to("conversations.open")]
+    assert not [users for users in opened if "U0TOM" in str(users) and "," in str(users)]
+    assert intros(fake_slack) == {"GCEOSAM": 1}
+    tom_saw = " ".join(m["text"] for m in fake_slack.history.get("D0TOM", []))
+    assert "Maya" not in tom_saw and "Sam Lee" not in tom_saw
