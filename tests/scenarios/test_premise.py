@@ -199,3 +199,35 @@ async def test_the_second_publish_says_the_mentees_are_taken(db_url: str) -> Non
         assert "every mentee who would suit you is already paired" in notice.fallback_text
         assert "reporting line" not in notice.fallback_text
         assert len(w.got("cy@x.com", "unmatched")) == 1
+
+
+async def _met_once(w: World) -> tuple[Pair, OutgoingMessage]:
+    """Femi accepts Ana, the programme starts, and the first did-you-meet reaches them."""
+    await w.sim.say("ceo@x.com", "match publish")
+    await w.sim.run_until(PUBLISH + timedelta(minutes=1))
+    (preview,) = w.got("cfo@x.com", "consent")
+    await w.sim.tap("cfo@x.com", button(preview, actions.CONSENT_ACCEPT))
+    pair = await w.pair_of("cfo@x.com")
+    for _ in range(60):
+        asked = w.got("ana@x.com", "did_you_meet")
+        if asked:
+            return pair, asked[0]
+        await w.sim.run_until(w.sim.clock.now() + timedelta(days=1))
+    raise AssertionError("no did-you-meet within 60 days")
+
+
+async def test_a_pulse_queued_for_a_partner_who_then_leaves_is_cancelled(db_url: str) -> None:
+    async with world(db_url) as w:
+        pair, asked = await _met_once(w)
+        # Ana reports "we met": her pulse comes at once, Femi's at his next delivery hour.
+        await w.sim.tap("ana@x.com", button(asked, actions.MEETING_MET))
+        await w.sim.run_until(w.sim.clock.now() + timedelta(minutes=1))
+        assert len(w.got("ana@x.com", "pulse")) == 1
+        assert w.got("cfo@x.com", "pulse") == []  # his waits for his delivery hour
+        femi = await w.app.store.person_by_email("cfo@x.com")
+        assert femi is not None
+        await w.sim.say("cfo@x.com", "leave")  # "I won't send you anything more"
+        await w.sim.run_until(w.sim.clock.now() + timedelta(days=3))
+        assert w.got("cfo@x.com", "pulse") == []
+        reason = (await w.cancelled())[f"pulse:{pair.id}:1:{femi.id}"]
+        assert reason == f"premise gone: person {femi.id} no longer takes part (left)"
