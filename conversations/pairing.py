@@ -84,7 +84,10 @@ async def publish(engine: Engine, actor: str, now: datetime) -> tuple[MatchResul
         # Once per stretch without a partner, not once per publish: publishing again (the
         # same round re-run, a later round while they still wait) never repeats the notice.
         key = f"unmatched:{person.id}:after-pair-{await _last_pair_id(engine, person.id)}"
-        told += await engine.queue([unmatched_notice(person, left_out.reason, key)], now)
+        notice = unmatched_notice(
+            person, left_out.reason, key, first_in_line=left_out.first_in_line
+        )
+        told += await engine.queue([notice], now)
     await engine.store.record(
         actor, "match publish", _audit_line(pairs, len(result.unmatched), told), at=now
     )

@@ -109,15 +109,26 @@ def intro(
     return message
 
 
-def unmatched_notice(person: Person, reason: str, key: str) -> OutgoingMessage:
-    """A kind word to someone left without a partner this round, with the reason."""
+def unmatched_notice(
+    person: Person, reason: str, key: str, *, first_in_line: bool = True
+) -> OutgoingMessage:
+    """A kind word to someone left without a partner this round, with the reason.
+
+    `first_in_line` only when going first can help them (someone who fits exists): a promise
+    to someone nobody enrolled could be paired with would not be true.
+    """
+    hope = (
+        "You stay enrolled and you are first in line for the next round."
+        if first_in_line
+        else "You stay enrolled, and I'll look again when the next round starts."
+    )
     return compose(
         ToPerson(person.id),
         "unmatched",
         Text(f"Hi {person.first_name}, I couldn't find you a partner this round: {reason}."),
         Text(
-            "You stay enrolled and you are first in line for the next round. If something in your "
-            "profile has changed (time zone, topics), type `profile` to update it."
+            f"{hope} If something in your profile has changed (time zone, topics), type "
+            "`profile` to update it."
         ),
         key=key,
         premise=premise.still_unmatched(person.id),

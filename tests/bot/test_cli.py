@@ -196,7 +196,7 @@ def test_match_publish_twice_publishes_nothing_new_and_tells_nobody_twice(
     assert main(["match", "--publish"]) == 0
     first = capsys.readouterr().out
     assert first.startswith("Published: 1 pair, 1 unmatched")
-    assert "Sam Lee: no mentee at least 2 levels more senior outside your reporting line" in first
+    assert "Sam Lee: no mentee at least 2 levels more senior outside their reporting line" in first
     # Bea joins late; the only senior is taken.
     with (workdir / "people.csv").open("a") as roster:
         roster.write("bea@example.com,Bea Cho,Engineer,2,Legal,,Europe/London,mentor,,\n")
@@ -206,7 +206,7 @@ def test_match_publish_twice_publishes_nothing_new_and_tells_nobody_twice(
     again = capsys.readouterr().out
     assert again.startswith("Nothing new to publish: no new pair can be made")
     # What stops each of them, truly: Sam's reporting line still; for Bea, the senior is taken.
-    assert "Sam Lee: no mentee at least 2 levels more senior outside your reporting line" in again
+    assert "Sam Lee: no mentee at least 2 levels more senior outside their reporting line" in again
     assert "Bea Cho: every compatible mentee is already in a pair (1 would fit" in again
     # Sam is not told a second time; Bea is told once.
     assert asyncio.run(queued_like(db_url, "unmatched:%")) == 2

@@ -160,7 +160,9 @@ async def test_publishing_twice_tells_nobody_twice_and_says_why(db_url: str) -> 
         # One clear answer: nothing new, no round started, nobody told anything again.
         assert again.fallback_text.startswith("Nothing new to publish")
         (notice,) = w.got("cy@x.com", "unmatched")  # once, not twice
-        assert "first in line" in notice.fallback_text
+        # Nobody enrolled is within Cy's time zone: going first cannot help, so no promise.
+        assert "I'll look again when the next round starts" in notice.fallback_text
+        assert "first in line" not in notice.fallback_text
         assert len({pair.round for pair in await w.app.store.open_pairs()}) == 1
         assert await w.audit("match publish") == [
             "round 1: 2 pairs, 1 unmatched",
@@ -168,7 +170,7 @@ async def test_publishing_twice_tells_nobody_twice_and_says_why(db_url: str) -> 
         ]
         # The second time, both mentees are taken; Cy's own obstacle is still the time zone
         # (Tokyo against London), which is what the admin reads, not "no mentee enrolled".
-        assert "Cy: no mentee within 4 h of your time zone" in again.fallback_text
+        assert "Cy: no mentee within 4 h of their time zone" in again.fallback_text
 
 
 async def test_the_second_publish_says_the_mentees_are_taken(db_url: str) -> None:
@@ -231,3 +233,22 @@ async def test_a_pulse_queued_for_a_partner_who_then_leaves_is_cancelled(db_url:
         assert w.got("cfo@x.com", "pulse") == []
         reason = (await w.cancelled())[f"pulse:{pair.id}:1:{femi.id}"]
         assert reason == f"premise gone: person {femi.id} no longer takes part (left)"
+
+
+async def test_a_junior_declined_by_a_senior_is_never_told_so(db_url: str) -> None:
+    async with world(db_url) as w:
+        await w.sim.say("ceo@x.com", "match publish")
+        await w.sim.run_until(PUBLISH + timedelta(minutes=1))
+        (preview,) = w.got("cfo@x.com", "consent")
+        (answer,) = await w.sim.tap("cfo@x.com", button(preview, actions.CONSENT_DECLINE))
+        assert "your answer stays between us" in answer.fallback_text
+        # Femi was the one mentee from another department Ana could have: the next publish
+        # leaves her out. The admins read the precise rule; Ana reads a neutral line.
+        (again,) = await w.sim.say("ceo@x.com", "match publish")
+        await w.sim.run_until(PUBLISH + timedelta(minutes=2))
+        assert "Ana: every mentee who fits was declined before" in again.fallback_text
+        (notice,) = w.got("ana@x.com", "unmatched")
+        text = notice.fallback_text
+        assert "no mentee who fits you is free this round" in text
+        assert "declined" not in text and "avoid" not in text
+        assert "first in line" not in text  # going first cannot help her: no promise
