@@ -185,7 +185,7 @@ async def _match(args: argparse.Namespace) -> int:
     async with build_app(_settings(args)) as app:
         if args.publish:
             try:
-                result, _ = await publish(app.engine, "cli", app.clock.now())
+                result, _, told = await publish(app.engine, "cli", app.clock.now())
             except PairConflict as error:
                 raise UserError(
                     f"pairs changed while publishing ({error}); nothing was "
@@ -193,6 +193,7 @@ async def _match(args: argparse.Namespace) -> int:
                 ) from None
         else:
             result = await propose(app.store, app.settings.config)
+            told = 0
     if args.format == "json":
         print(
             json.dumps(
@@ -222,6 +223,8 @@ async def _match(args: argparse.Namespace) -> int:
             published=args.publish,
             limit=None,
             publish_with="mentorbot match --publish",
+            pair_by_hand="in an admin chat: `pair MENTOR with MENTEE`",
+            told=told,
         )
         print(summary)
     return 0

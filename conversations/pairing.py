@@ -18,6 +18,7 @@ from conversations import commands as cmd
 from conversations.domain import NewPair, Pair, PairStatus, Person
 from conversations.matching import MatchInput, MatchResult, explain_pair, hard_violations
 from conversations.matching import propose_pairs as solve
+from conversations.messages import plural
 from conversations.pairing_messages import (
     consent_preview,
     intro,
@@ -62,8 +63,9 @@ async def propose(store: Store, config: AppConfig) -> MatchResult:
     return await asyncio.to_thread(solve, data)
 
 
-async def publish(engine: Engine, actor: str, now: datetime) -> tuple[MatchResult, list[Pair]]:
-    """Compute a round, store its pairs and queue what everyone is told."""
+async def publish(engine: Engine, actor: str, now: datetime) -> tuple[MatchResult, list[Pair], int]:
+    """Compute a round, store its pairs and queue what everyone is told. Returns the round,
+    the new pairs, and how many of the unmatched were told now (the rest were told before)."""
     data = await match_input(engine.store, engine.config)
     result = await asyncio.to_thread(solve, data)
     consent = engine.config.programme.require_mentee_consent
@@ -91,7 +93,7 @@ async def publish(engine: Engine, actor: str, now: datetime) -> tuple[MatchResul
     await engine.store.record(
         actor, "match publish", _audit_line(pairs, len(result.unmatched), told), at=now
     )
-    return result, pairs
+    return result, pairs, told
 
 
 async def _last_pair_id(engine: Engine, person_id: int) -> int:
@@ -106,7 +108,7 @@ def _audit_line(pairs: list[Pair], unmatched: int, told: int) -> str:
     before = f" ({again} told before, not again)" if again else ""
     if not pairs:
         return f"no new round: 0 new pairs, {unmatched} unmatched{before}"
-    return f"round {pairs[0].round}: {len(pairs)} pairs, {unmatched} unmatched{before}"
+    return f"round {pairs[0].round}: {plural(len(pairs), 'pair')}, {unmatched} unmatched{before}"
 
 
 async def ask_consent(engine: Engine, pair: Pair, people: dict[int, Person], now: datetime) -> None:
@@ -146,7 +148,7 @@ async def match_command(engine: Engine, turn: Turn, command: cmd.Match) -> list[
     actor = turn.person.email if turn.person else "unknown"
     if command.publish:
         try:
-            result, _ = await publish(engine, actor, turn.now)
+            result, _, told = await publish(engine, actor, turn.now)
         except PairConflict:
             return [
                 messages.reply(
@@ -157,7 +159,9 @@ async def match_command(engine: Engine, turn: Turn, command: cmd.Match) -> list[
                     "new state.",
                 )
             ]
-        text = match_summary(result, engine.config, published=True, limit=PUBLISHED_LIST_LIMIT)
+        text = match_summary(
+            result, engine.config, published=True, limit=PUBLISHED_LIST_LIMIT, told=told
+        )
         return [messages.reply(turn.reply_to, "match", text)]
     result = await propose(engine.store, engine.config)
     await admin.audit(engine, turn, "match", f"dry run: {len(result.pairs)} pairs")

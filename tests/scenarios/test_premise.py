@@ -155,10 +155,20 @@ async def test_publishing_twice_tells_nobody_twice_and_says_why(db_url: str) -> 
         (first,) = await w.sim.say("ceo@x.com", "match publish")
         assert first.fallback_text.startswith("Published: 2 pairs, 1 unmatched")
         await w.sim.run_until(PUBLISH + timedelta(minutes=1))
+        (dry,) = await w.sim.say("ceo@x.com", "match")  # a dry run promises nothing false
+        assert "Left without a partner (each is told kindly when this is published, unless " in (
+            dry.fallback_text
+        )
         (again,) = await w.sim.say("ceo@x.com", "match publish")
         await w.sim.run_until(PUBLISH + timedelta(minutes=2))
         # One clear answer: nothing new, no round started, nobody told anything again.
-        assert again.fallback_text.startswith("Nothing new to publish")
+        assert again.fallback_text.startswith(
+            "Nothing new to publish: no new pair can be made, so no round was started; nobody "
+            "was told anything new. Pair people by hand with `pair MENTOR with MENTEE`."
+        )
+        assert "Left without a partner (each was told before; nobody is told again):" in (
+            again.fallback_text
+        )
         (notice,) = w.got("cy@x.com", "unmatched")  # once, not twice
         # Nobody enrolled is within Cy's time zone: going first cannot help, so no promise.
         assert "I'll look again when the next round starts" in notice.fallback_text
@@ -201,6 +211,10 @@ async def test_the_second_publish_says_the_mentees_are_taken(db_url: str) -> Non
         assert "every mentee who would suit you is already paired" in notice.fallback_text
         assert "reporting line" not in notice.fallback_text
         assert len(w.got("cy@x.com", "unmatched")) == 1
+        # The summary says Dee was told now, not "nobody was told anything new".
+        assert "no round was started; 1 person without a partner was told why." in (
+            again.fallback_text
+        )
 
 
 async def _met_once(w: World) -> tuple[Pair, OutgoingMessage]:
