@@ -165,6 +165,11 @@ def _dry_run_database(settings: Settings) -> Iterator[Settings]:
 
 async def _roster_import(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    if args.dry_run:
+        # The same checks the real import meets first (a SQLite file in a missing folder, an
+        # unsupported URL), without migrating anything: a dry run that passes where the real
+        # import would fail promises something untrue.
+        await open_database(settings.secrets.database_url, migrate=False)
     database = _dry_run_database(settings) if args.dry_run else nullcontext(settings)
     with database as chosen:
         async with build_app(chosen) as app:

@@ -62,6 +62,10 @@ def test_roster_import_dry_run_then_for_real(
     out = capsys.readouterr().out
     assert "Imported 3 people: 3 new, 0 updated, 0 unchanged; 2 newly enrolled." in out
     assert "2 welcome messages queued" in out
+    # With no platform, `serve` never delivers to the console: the operator is sent to `tick`.
+    assert (
+        "(sent by `mentorbot tick`, or by `mentorbot serve` once Slack or Teams is set up)" in out
+    )
     assert report(capsys)["participants"] == 2
     # Importing the same file again changes nothing and welcomes nobody twice.
     assert main(["roster", "import", "people.csv"]) == 0
