@@ -89,11 +89,24 @@ async def publish(engine: Engine, actor: str, now: datetime) -> tuple[MatchResul
         notice = unmatched_notice(
             person, left_out.reason, key, first_in_line=left_out.first_in_line
         )
-        told += await engine.queue([notice], now)
+        told += await engine.queue([notice], await after_welcome(engine, now, person))
     await engine.store.record(
         actor, "match publish", _audit_line(pairs, len(result.unmatched), told), at=now
     )
     return result, pairs, told
+
+
+async def after_welcome(engine: Engine, due: datetime, *people: Person) -> datetime:
+    """`due`, or later: never before the welcome of any of `people` while it still waits in
+    the queue. A round published right after the roster import would otherwise tell someone
+    about a partner (or the lack of one) before telling them the programme exists. Due at the
+    same moment, the later-queued message follows: the worker sends one person's rows in
+    queue order. Someone who joined in chat had their welcome as the reply: nothing waits."""
+    for person in people:
+        welcome_at = await engine.store.waiting_until(engine.welcome_key(person))
+        if welcome_at is not None and welcome_at > due:
+            due = welcome_at
+    return due
 
 
 async def _last_pair_id(engine: Engine, person_id: int) -> int:
@@ -116,24 +129,21 @@ async def ask_consent(engine: Engine, pair: Pair, people: dict[int, Person], now
     with the senior's welcome if that is still to come)."""
     mentor, mentee = people[pair.mentor_id], people[pair.mentee_id]
     message = consent_preview(pair, mentor, mentee, engine.config, key=f"consent:{pair.id}")
-    # Never before the senior's welcome while it still waits in the queue (a round published
-    # right after the roster import would otherwise ask them about a mentor before telling
-    # them the programme exists). Due at the same moment, the preview was queued later, and
-    # the worker sends one person's rows in queue order. Someone who joined in chat had their
-    # welcome as the reply: nothing waits, and the preview goes at once.
-    welcome_at = await engine.store.waiting_until(engine.welcome_key(mentee))
-    due = max(now, welcome_at) if welcome_at is not None else now
+    due = await after_welcome(engine, now, mentee)
     await engine.queue([message], due)
     await plan_consent_reminder(engine, pair, mentee, due)
 
 
 async def introduce(engine: Engine, pair: Pair, people: dict[int, Person], now: datetime) -> None:
-    """Queue the intro: at once, or on the programme's start date when published early."""
+    """Queue the intro: at once, or on the programme's start date when published early; never
+    before either partner's welcome."""
     mentor, mentee = people[pair.mentor_id], people[pair.mentee_id]
     programme = engine.config.programme
     due = now
     if now.date() < programme.start_date:
         due = slot_on(programme.start_date, zone(mentee.timezone, programme.timezone), programme)
+    # To the pair's shared conversation: after both partners' welcomes.
+    due = await after_welcome(engine, due, mentor, mentee)
     first = first_session_date(engine, mentee, due)
     message = intro(
         pair, mentor, mentee, engine.config, first_session=first, key=f"intro:{pair.id}"

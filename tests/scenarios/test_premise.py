@@ -20,6 +20,7 @@ from adapters.console.sender import PLATFORM, TENANT, ConsoleSender
 from bot.app import build_app
 from bot.clock import SimulatedClock
 from bot.roster_import import import_roster_file
+from bot.settings import Settings
 from bot.simulation import Simulation, button
 from conversations import actions
 from conversations.domain import Identity, Pair, PairStatus, Role, RosterEntry
@@ -61,10 +62,15 @@ class World:
 
 
 @asynccontextmanager
-async def world(url: str) -> AsyncIterator[World]:
-    clock = SimulatedClock(PUBLISH)
-    async with build_app(settings(url), clock=clock, rng=random.Random(5)) as app:
-        await app.store.import_roster(PEOPLE, deactivate_missing=False, dry_run=False, at=PUBLISH)
+async def world(url: str, *, consent: bool = True, at: datetime = PUBLISH) -> AsyncIterator[World]:
+    clock = SimulatedClock(at)
+    chosen = settings(url)
+    if not consent:
+        programme = chosen.config.programme.model_copy(update={"require_mentee_consent": False})
+        config = chosen.config.model_copy(update={"programme": programme})
+        chosen = Settings(config, chosen.secrets)
+    async with build_app(chosen, clock=clock, rng=random.Random(5)) as app:
+        await app.store.import_roster(PEOPLE, deactivate_missing=False, dry_run=False, at=at)
         for person in await app.store.all_people():
             await app.store.link_identity(Identity(person.id, PLATFORM, TENANT, person.email))
         sender = ConsoleSender(io.StringIO(), names=str, clock=clock.now)
@@ -266,3 +272,31 @@ async def test_a_junior_declined_by_a_senior_is_never_told_so(db_url: str) -> No
         assert "no mentee who fits you is free this round" in text
         assert "declined" not in text and "avoid" not in text
         assert "first in line" not in text  # going first cannot help her: no promise
+
+
+async def test_nobody_hears_about_pairing_before_their_welcome(db_url: str) -> None:
+    async with world(db_url) as w:
+        # The roster was just imported: the welcomes wait for each person's delivery hour.
+        # For Cy in Tokyo (6 pm there) that is tomorrow morning; the round is published now.
+        await w.app.engine.welcome(await w.app.store.all_people())
+        await w.sim.say("ceo@x.com", "match publish")
+        await w.sim.run_until(PUBLISH + timedelta(days=2))
+        kinds = [r.message.kind for r in w.sim.received if r.email == "cy@x.com"]
+        assert kinds == ["welcome", "unmatched"]  # the notice follows the welcome
+        for email in ("cfo@x.com", "cto@x.com"):
+            kinds = [r.message.kind for r in w.sim.received if r.email == email]
+            assert kinds.index("welcome") < kinds.index("consent")
+
+
+async def test_an_intro_after_the_start_date_follows_both_welcomes(db_url: str) -> None:
+    # Consent is off and the programme has started: the intro would go out at once. Published
+    # at 6 am London, before the delivery hour the welcomes wait for.
+    early = datetime(2027, 1, 12, 6, tzinfo=UTC)
+    async with world(db_url, consent=False, at=early) as w:
+        await w.app.engine.welcome(await w.app.store.all_people())
+        await w.sim.say("ceo@x.com", "match publish")
+        await w.sim.run_until(early + timedelta(days=1))
+        for email in ("ana@x.com", "cfo@x.com"):
+            got = [r for r in w.sim.received if r.email == email]
+            kinds = [r.message.kind for r in got]
+            assert kinds.index("welcome") < kinds.index("intro"), kinds
