@@ -283,6 +283,21 @@ async def consent_step(engine: Engine, work: DueWork, now: datetime) -> list[Out
     if work.payload["step"] == "remind":
         days = engine.config.programme.consent_reminder_days
         tz = _tz(engine, mentee)
+        # The reminder was planned from the moment the preview was queued, but the preview
+        # itself may have gone out later (after a welcome, or a tick that jumped ahead): a
+        # reminder comes only `days` after the preview truly went out, never with it.
+        sent = await engine.store.done_at(f"consent:{pair.id}")
+        if sent is None and await engine.store.waiting_until(f"consent:{pair.id}") is None:
+            return []  # the preview never went out (failed for good): nothing to remind of
+        remind_on = local_today(sent or now, tz) + timedelta(days=days)
+        if sent is None or remind_on > local_today(now, tz):
+            await engine.store.schedule(
+                CONSENT_STEP,
+                {"pair": pair.id, "step": "remind"},
+                slot_on(remind_on, tz, engine.config.programme),
+                f"consent-remind:{pair.id}:{remind_on.isoformat()}",
+            )
+            return []
         await engine.store.schedule(
             CONSENT_STEP,
             {"pair": pair.id, "step": "overdue"},

@@ -300,3 +300,22 @@ async def test_an_intro_after_the_start_date_follows_both_welcomes(db_url: str) 
             got = [r for r in w.sim.received if r.email == email]
             kinds = [r.message.kind for r in got]
             assert kinds.index("welcome") < kinds.index("intro"), kinds
+
+
+async def test_the_consent_reminder_never_comes_with_a_late_preview(db_url: str) -> None:
+    async with world(db_url) as w:
+        await w.sim.say("ceo@x.com", "match publish")
+        # Nobody ran the bot for a week (`mentorbot tick --now …` jumps there): the preview
+        # and the reminder planned 3 days after publishing are both due in the same tick.
+        late = PUBLISH + timedelta(days=7, hours=3)
+        w.sim.clock.set(late)
+        await w.app.tick()
+        await w.sim.run_until(late)  # collects what that tick sent
+        texts = [m.fallback_text for m in w.got("cfo@x.com", "consent")]
+        assert len(texts) == 1 and texts[0].startswith("Hi Femi, I'd like to pair you")
+        # The reminder comes 3 days after the preview truly went out, once.
+        await w.sim.run_until(late + timedelta(days=2))
+        assert len(w.got("cfo@x.com", "consent")) == 1
+        await w.sim.run_until(late + timedelta(days=4))
+        texts = [m.fallback_text for m in w.got("cfo@x.com", "consent")]
+        assert len(texts) == 2 and texts[1].startswith("A quick reminder")
