@@ -162,7 +162,8 @@ async def session_step(engine: Engine, work: DueWork, now: datetime) -> list[Out
             to = ToPerson(mentor.id)
             return [pm.prep_prompt(to, session, mentee, prompt.text, config, key=key)]
     elif step == "ask" and session.status.pending:
-        return [pm.did_you_meet(ToPair(pair.id), pair, session, config, key=key)]
+        today = local_today(now, _tz(engine, mentee))  # the zone the steps are planned in
+        return [pm.did_you_meet(ToPair(pair.id), pair, session, config, key=key, today=today)]
     elif step == "nudge" and session.status.pending:
         return [pm.nudge(ToPair(pair.id), pair, session, config, key=key)]
     elif step == "lapse":

@@ -100,13 +100,23 @@ def _meeting_answers(pair: Pair, session: Session, moves: tuple[int, ...]) -> Bu
 
 
 def did_you_meet(
-    to: Recipient, pair: Pair, session: Session, config: AppConfig, *, key: str
+    to: Recipient,
+    pair: Pair,
+    session: Session,
+    config: AppConfig,
+    *,
+    key: str,
+    today: date | None = None,
 ) -> OutgoingMessage:
-    """Asked in the pair's conversation on the due date; either answer counts for the pair."""
+    """Asked in the pair's conversation on the due date; either answer counts for the pair.
+
+    `today`: the date where the pair reads it; when it goes out later than the due date (the
+    bot was not running), the message names the date rather than saying "today"."""
+    when = "today" if today in (None, session.due_date) else fmt_date(session.due_date)
     return compose(
         to,
         "did_you_meet",
-        Text(f"*{session_label(session.number, config)}* was planned for today. Did you meet?"),
+        Text(f"*{session_label(session.number, config)}* was planned for {when}. Did you meet?"),
         _meeting_answers(pair, session, RESCHEDULE_DAYS),
         key=key,
         premise=premise.session_open(pair.id, session.number, session.due_date),

@@ -13,7 +13,7 @@ import io
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from adapters.console.sender import PLATFORM, TENANT, ConsoleSender
@@ -24,6 +24,7 @@ from bot.settings import Settings
 from bot.simulation import Simulation, button
 from conversations import actions
 from conversations.domain import Identity, Pair, PairStatus, Role, RosterEntry
+from conversations.messages import fmt_date
 from conversations.ports import DueWork
 from conversations.types import OutgoingMessage
 from tests.scenarios.test_matching_round import LONDON, PEOPLE
@@ -319,3 +320,25 @@ async def test_the_consent_reminder_never_comes_with_a_late_preview(db_url: str)
         await w.sim.run_until(late + timedelta(days=4))
         texts = [m.fallback_text for m in w.got("cfo@x.com", "consent")]
         assert len(texts) == 2 and texts[1].startswith("A quick reminder")
+
+
+async def test_a_late_did_you_meet_names_the_planned_date(db_url: str) -> None:
+    async with world(db_url) as w:
+        await w.sim.say("ceo@x.com", "match publish")
+        await w.sim.run_until(PUBLISH + timedelta(minutes=1))
+        (preview,) = w.got("cfo@x.com", "consent")
+        await w.sim.tap("cfo@x.com", button(preview, actions.CONSENT_ACCEPT))
+        pair = await w.pair_of("cfo@x.com")
+        first = (await w.app.store.sessions_of(pair.id))[0]
+        await w.sim.run_until(datetime.combine(first.due_date, time(6), UTC))
+        assert w.got("ana@x.com", "did_you_meet") == []
+        # Nobody ran the bot for two days: the question goes out late, and says when.
+        late = datetime.combine(first.due_date + timedelta(days=2), time(12), UTC)
+        w.sim.clock.set(late)
+        await w.app.tick()
+        await w.sim.run_until(late)
+        (asked,) = w.got("ana@x.com", "did_you_meet")
+        assert asked.fallback_text.startswith(
+            f"*Session 1 of 6* was planned for {fmt_date(first.due_date)}. Did you meet?"
+        )
+        assert "today" not in asked.fallback_text
