@@ -244,7 +244,7 @@ def checkin(
             )
         ),
         key=key,
-        premise=premise.pair_active(pair.id, *_recipient(to)),
+        premise=premise.pair_running(pair.id, pair.mentor_id, pair.mentee_id),
     )
 
 
@@ -279,7 +279,11 @@ def closing(
             ),
         ]
     return compose(
-        to, "closing", *blocks, key=key, premise=premise.pair_active(pair.id, *_recipient(to))
+        to,
+        "closing",
+        *blocks,
+        key=key,
+        premise=premise.pair_running(pair.id, pair.mentor_id, pair.mentee_id),
     )
 
 

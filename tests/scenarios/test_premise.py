@@ -342,3 +342,32 @@ async def test_a_late_did_you_meet_names_the_planned_date(db_url: str) -> None:
             f"*Session 1 of 6* was planned for {fmt_date(first.due_date)}. Did you meet?"
         )
         assert "today" not in asked.fallback_text
+
+
+async def test_a_pause_holds_back_the_unmatched_notice(db_url: str) -> None:
+    async with world(db_url) as w:
+        await w.sim.say("ceo@x.com", "match publish")
+        await w.sim.say("cy@x.com", "pause")  # before the worker's next pass
+        await w.sim.run_until(PUBLISH + timedelta(days=2))
+        assert w.got("cy@x.com", "unmatched") == []
+        cy = await w.app.store.person_by_email("cy@x.com")
+        assert cy is not None
+        reasons = [r for r in (await w.cancelled()).values() if f"person {cy.id} " in r]
+        assert reasons == [f"premise gone: person {cy.id} is paused"]
+
+
+async def test_a_break_already_over_is_not_announced(db_url: str) -> None:
+    async with world(db_url) as w:
+        await w.sim.say("ceo@x.com", "match publish")
+        await w.sim.run_until(PUBLISH + timedelta(minutes=1))
+        (preview,) = w.got("cfo@x.com", "consent")
+        await w.sim.tap("cfo@x.com", button(preview, actions.CONSENT_ACCEPT))
+        w.sim.clock.set(PUBLISH + timedelta(hours=10))  # 7 pm: Ana hears at her next hour
+        await w.sim.say("cfo@x.com", "pause")
+        await w.sim.say("cfo@x.com", "resume")  # changed his mind the same evening
+        await w.sim.run_until(PUBLISH + timedelta(days=2))
+        assert w.got("ana@x.com", "partner_paused") == []
+        femi = await w.app.store.person_by_email("cfo@x.com")
+        assert femi is not None
+        reasons = list((await w.cancelled()).values())
+        assert f"premise gone: person {femi.id} is no longer paused" in reasons
