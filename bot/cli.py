@@ -165,6 +165,11 @@ def _dry_run_database(settings: Settings) -> Iterator[Settings]:
 
 async def _roster_import(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    if args.dry_run:
+        # The same checks the real import meets first (a SQLite file in a missing folder, an
+        # unsupported URL), without migrating anything: a dry run that passes where the real
+        # import would fail promises something untrue.
+        await open_database(settings.secrets.database_url, migrate=False)
     database = _dry_run_database(settings) if args.dry_run else nullcontext(settings)
     with database as chosen:
         async with build_app(chosen) as app:
@@ -185,7 +190,7 @@ async def _match(args: argparse.Namespace) -> int:
     async with build_app(_settings(args)) as app:
         if args.publish:
             try:
-                result, _ = await publish(app.engine, "cli", app.clock.now())
+                result, _, told = await publish(app.engine, "cli", app.clock.now())
             except PairConflict as error:
                 raise UserError(
                     f"pairs changed while publishing ({error}); nothing was "
@@ -193,6 +198,7 @@ async def _match(args: argparse.Namespace) -> int:
                 ) from None
         else:
             result = await propose(app.store, app.settings.config)
+            told = 0
     if args.format == "json":
         print(
             json.dumps(
@@ -222,6 +228,8 @@ async def _match(args: argparse.Namespace) -> int:
             published=args.publish,
             limit=None,
             publish_with="mentorbot match --publish",
+            pair_by_hand="in an admin chat: `pair MENTOR with MENTEE`",
+            told=told,
         )
         print(summary)
     return 0

@@ -161,7 +161,9 @@ def try_it_yourself(config: Path, today: date, *, kept: str | None = None) -> st
         start = None
         lines.append(f"First an app.yaml: {error}")
     day = max(today + timedelta(days=7), start or today)
-    while day.weekday() >= 5:  # a working day, so the senior's reminders don't come first
+    # A working day (delivery hours skip weekends). The consent reminder never comes with the
+    # preview: it waits consent_reminder_days after the preview truly went out.
+    while day.weekday() >= 5:
         day += timedelta(days=1)
     now = f"{day:%Y-%m-%d}T12:00Z"
     lines += [

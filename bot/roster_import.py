@@ -113,7 +113,8 @@ async def import_roster_file(
         queued = await app.engine.welcome(enrolled)
         print(
             f"{plural(queued, 'welcome message')} queued for each person's next delivery "
-            "time (sent by `mentorbot serve` or `mentorbot tick`).",
+            "time (sent by `mentorbot tick`, or by `mentorbot serve` once Slack or Teams is "
+            "set up).",
             file=out,
         )
     return 0

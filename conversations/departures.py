@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from conversations import programme_messages as pm
 from conversations.domain import PairStatus, Person, Status
-from conversations.premise import pair_active
+from conversations.premise import partner_on_break
 from conversations.programme import ALL_STEPS, partners, plan_session
 from conversations.timing import local_today, zone
 from conversations.types import ToPerson
@@ -76,8 +76,8 @@ async def paused(engine: Engine, person: Person, now: datetime) -> None:
             person.paused_until,
             key=f"partner-paused:{pair.id}:{person.id}:{since.isoformat()}",
         )
-        # Only while the pair still runs and the partner still takes part.
-        message = replace(message, premise=pair_active(pair.id, partner.id))
+        # Only while the pair still runs, the partner takes part, and the break still lasts.
+        message = replace(message, premise=partner_on_break(pair.id, partner.id, person.id))
         await engine.queue_for_person(partner, message)
 
 

@@ -27,7 +27,7 @@ from conversations.matching_prep import prepare
 from conversations.matching_reasons import (
     TakenPartners,
     lost_out_reason,
-    no_partner_reason,
+    no_partner,
 )
 from conversations.matching_solve import MAX_NODES, TOP_K, Solver
 from conversations.matching_types import (
@@ -98,11 +98,10 @@ def propose_pairs(
             unmatched.append(Unmatched(person, lost_out_reason(prep, i)))
             continue
         if not data.busy:
-            unmatched.append(Unmatched(person, no_partner_reason(prep, i)))
+            unmatched.append(no_partner(prep, i))
             continue
         taken = taken or TakenPartners(prep)
-        reason, detail = taken.reasons(person)
-        unmatched.append(Unmatched(person, reason, detail if detail != reason else ""))
+        unmatched.append(taken.unmatched(person))
     pairs.sort(key=lambda p: (p.mentor.id, p.mentee.id))
     return MatchResult(
         pairs=tuple(pairs),

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from conversations.domain import Person
 from conversations.matching_explain import hours, levels
 from conversations.matching_prep import Prepared, can_mentee, can_mentor, prepare
+from conversations.matching_types import Unmatched
 
 Mask = npt.NDArray[np.bool_]
 
@@ -53,8 +54,16 @@ def _stages(prep: Prepared, p: int, as_mentor: bool) -> list[tuple[str, int]]:
     return out
 
 
-def no_partner_reason(prep: Prepared, p: int) -> str:
-    """The rule that left person `p` (eligible index) with no allowed partner at all."""
+# Rules about other people's decisions or the person's past pairs: the person reads a neutral
+# line (a senior's decline "stays between us", the admins' avoid list is theirs), and going
+# first next round cannot help them, so they are promised nothing about it.
+_PRIVATE_RULES = frozenset({"history", "declined", "avoid"})
+
+
+def no_partner(prep: Prepared, p: int) -> Unmatched:
+    """Person `p` (eligible index), left with no allowed partner at all: a kind reason for
+    them that reveals nobody else's decision, and the precise rule for the admins. Going
+    first in the next round cannot help (no one enrolled fits), so `first_in_line` is False."""
     person = prep.people[p]
     cfg = prep.data.config
     mentor, mentee = can_mentor(person), can_mentee(person)
@@ -66,31 +75,37 @@ def no_partner_reason(prep: Prepared, p: int) -> str:
     partner = "partner" if mentor and mentee else "mentee" if mentor else "mentor"
     g = cfg.min_level_gap
     if mentor and mentee:
-        senior = f"no one at least {levels(g)} apart from you"
+        senior = f"no one at least {levels(g)} apart from {{you}}"
     elif mentor:
         senior = (
-            f"no mentee at least {levels(g)} more senior" if g else "no mentee as senior as you"
+            f"no mentee at least {levels(g)} more senior" if g else "no mentee as senior as {you}"
         )
     else:
         senior = (
-            f"no mentor at least {levels(g)} more junior" if g else "no mentor as junior as you"
+            f"no mentor at least {levels(g)} more junior" if g else "no mentor as junior as {you}"
         )
     words = {
         "none": f"no {partner}s are enrolled this round",
         "level": senior,
-        "line": f"{senior} outside your reporting line",
-        "tz": f"no {partner} within {hours(cfg.max_timezone_gap_hours * 60)} of your time zone",
+        "line": f"{senior} outside {{your}} reporting line",
+        "tz": f"no {partner} within {hours(cfg.max_timezone_gap_hours * 60)} of {{your}} time zone",
         "dept": "no department on file, and pairs must cross departments"
         if prep.dept[p] < 0
         else f"no {partner} from another department who fits the other rules",
-        "history": f"you have already been paired with every {partner} who fits",
+        "history": f"{{you}} have already been paired with every {partner} who fits",
         "declined": f"every {partner} who fits was declined before",
-        "avoid": f"every {partner} who fits is on the admins' avoid list with you",
+        "avoid": f"every {partner} who fits is on the admins' avoid list with {{them}}",
     }
-    for name, count in zip(names, counts, strict=True):
-        if count == 0:
-            return words[name]
-    return f"no {partner} fits every rule"
+    rule = next((name for name, count in zip(names, counts, strict=True) if count == 0), "other")
+    if rule in _PRIVATE_RULES:
+        admin = words[rule].format(you="they", your="their", them="them")
+        return Unmatched(person, f"no {partner} who fits you is free this round", admin, False)
+    if rule == "other":
+        text = f"no {partner} fits every rule"
+        return Unmatched(person, text, first_in_line=False)
+    mine = words[rule].format(you="you", your="your", them="you")
+    theirs = words[rule].format(you="them", your="their", them="them")
+    return Unmatched(person, mine, theirs if theirs != mine else "", False)
 
 
 def lost_out_reason(prep: Prepared, p: int) -> str:
@@ -112,8 +127,8 @@ class TakenPartners:
         self.everyone = prepare(replace(prep.data, busy=frozenset()))
         self.index = {person.id: i for i, person in enumerate(self.everyone.people)}
 
-    def reasons(self, person: Person) -> tuple[str, str]:
-        """(for the person, for the admins): kind and precise."""
+    def unmatched(self, person: Person) -> Unmatched:
+        """Why `person` is left out: kind for them, precise for the admins."""
         p = self.index[person.id]
         mentor, mentee = can_mentor(person), can_mentee(person)
         runs = ([_stages(self.everyone, p, True)] if mentor else []) + (
@@ -121,10 +136,10 @@ class TakenPartners:
         )
         fits = sum(run[-1][1] for run in runs)
         if not fits:
-            reason = no_partner_reason(self.everyone, p)
-            return reason, reason
+            return no_partner(self.everyone, p)
         partner = "partner" if mentor and mentee else "mentee" if mentor else "mentor"
-        return (
+        return Unmatched(
+            person,
             f"every {partner} who would suit you is already paired",
             f"every compatible {partner} is already in a pair ({fits} would fit; none of "
             "those still free does)",

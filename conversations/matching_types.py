@@ -38,11 +38,14 @@ class ProposedPair:
 @dataclass(frozen=True)
 class Unmatched:
     """Eligible this round but left without a partner, and why: `reason` for the person
-    (kind, never naming anyone else), `detail` for the admins when it says more."""
+    (kind, never naming anyone else nor revealing anyone's decision), `detail` for the admins
+    when it says more. `first_in_line`: going first next round can help them (someone who
+    fits them exists); False when nobody enrolled could be their partner."""
 
     person: Person
     reason: str
     detail: str = ""
+    first_in_line: bool = True
 
     @property
     def for_admin(self) -> str:

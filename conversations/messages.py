@@ -11,7 +11,7 @@ from datetime import date
 from conversations import actions
 from conversations.config import AppConfig
 from conversations.domain import Person, ReportFigures, Role, Status
-from conversations.premise import Premise, taking_part
+from conversations.premise import Premise, awake
 from conversations.types import (
     Block,
     Button,
@@ -103,7 +103,7 @@ def welcome(to: Recipient, person: Person, config: AppConfig, *, key: str) -> Ou
             )
         ),
         key=key,
-        premise=taking_part(person.id),
+        premise=awake(person.id),
     )
 
 

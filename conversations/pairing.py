@@ -18,6 +18,7 @@ from conversations import commands as cmd
 from conversations.domain import NewPair, Pair, PairStatus, Person
 from conversations.matching import MatchInput, MatchResult, explain_pair, hard_violations
 from conversations.matching import propose_pairs as solve
+from conversations.messages import plural
 from conversations.pairing_messages import (
     consent_preview,
     intro,
@@ -62,8 +63,9 @@ async def propose(store: Store, config: AppConfig) -> MatchResult:
     return await asyncio.to_thread(solve, data)
 
 
-async def publish(engine: Engine, actor: str, now: datetime) -> tuple[MatchResult, list[Pair]]:
-    """Compute a round, store its pairs and queue what everyone is told."""
+async def publish(engine: Engine, actor: str, now: datetime) -> tuple[MatchResult, list[Pair], int]:
+    """Compute a round, store its pairs and queue what everyone is told. Returns the round,
+    the new pairs, and how many of the unmatched were told now (the rest were told before)."""
     data = await match_input(engine.store, engine.config)
     result = await asyncio.to_thread(solve, data)
     consent = engine.config.programme.require_mentee_consent
@@ -84,11 +86,27 @@ async def publish(engine: Engine, actor: str, now: datetime) -> tuple[MatchResul
         # Once per stretch without a partner, not once per publish: publishing again (the
         # same round re-run, a later round while they still wait) never repeats the notice.
         key = f"unmatched:{person.id}:after-pair-{await _last_pair_id(engine, person.id)}"
-        told += await engine.queue([unmatched_notice(person, left_out.reason, key)], now)
+        notice = unmatched_notice(
+            person, left_out.reason, key, first_in_line=left_out.first_in_line
+        )
+        told += await engine.queue([notice], await after_welcome(engine, now, person))
     await engine.store.record(
         actor, "match publish", _audit_line(pairs, len(result.unmatched), told), at=now
     )
-    return result, pairs
+    return result, pairs, told
+
+
+async def after_welcome(engine: Engine, due: datetime, *people: Person) -> datetime:
+    """`due`, or later: never before the welcome of any of `people` while it still waits in
+    the queue. A round published right after the roster import would otherwise tell someone
+    about a partner (or the lack of one) before telling them the programme exists. Due at the
+    same moment, the later-queued message follows: the worker sends one person's rows in
+    queue order. Someone who joined in chat had their welcome as the reply: nothing waits."""
+    for person in people:
+        welcome_at = await engine.store.waiting_until(engine.welcome_key(person))
+        if welcome_at is not None and welcome_at > due:
+            due = welcome_at
+    return due
 
 
 async def _last_pair_id(engine: Engine, person_id: int) -> int:
@@ -103,7 +121,7 @@ def _audit_line(pairs: list[Pair], unmatched: int, told: int) -> str:
     before = f" ({again} told before, not again)" if again else ""
     if not pairs:
         return f"no new round: 0 new pairs, {unmatched} unmatched{before}"
-    return f"round {pairs[0].round}: {len(pairs)} pairs, {unmatched} unmatched{before}"
+    return f"round {pairs[0].round}: {plural(len(pairs), 'pair')}, {unmatched} unmatched{before}"
 
 
 async def ask_consent(engine: Engine, pair: Pair, people: dict[int, Person], now: datetime) -> None:
@@ -111,24 +129,21 @@ async def ask_consent(engine: Engine, pair: Pair, people: dict[int, Person], now
     with the senior's welcome if that is still to come)."""
     mentor, mentee = people[pair.mentor_id], people[pair.mentee_id]
     message = consent_preview(pair, mentor, mentee, engine.config, key=f"consent:{pair.id}")
-    # Never before the senior's welcome while it still waits in the queue (a round published
-    # right after the roster import would otherwise ask them about a mentor before telling
-    # them the programme exists). Due at the same moment, the preview was queued later, and
-    # the worker sends one person's rows in queue order. Someone who joined in chat had their
-    # welcome as the reply: nothing waits, and the preview goes at once.
-    welcome_at = await engine.store.waiting_until(engine.welcome_key(mentee))
-    due = max(now, welcome_at) if welcome_at is not None else now
+    due = await after_welcome(engine, now, mentee)
     await engine.queue([message], due)
     await plan_consent_reminder(engine, pair, mentee, due)
 
 
 async def introduce(engine: Engine, pair: Pair, people: dict[int, Person], now: datetime) -> None:
-    """Queue the intro: at once, or on the programme's start date when published early."""
+    """Queue the intro: at once, or on the programme's start date when published early; never
+    before either partner's welcome."""
     mentor, mentee = people[pair.mentor_id], people[pair.mentee_id]
     programme = engine.config.programme
     due = now
     if now.date() < programme.start_date:
         due = slot_on(programme.start_date, zone(mentee.timezone, programme.timezone), programme)
+    # To the pair's shared conversation: after both partners' welcomes.
+    due = await after_welcome(engine, due, mentor, mentee)
     first = first_session_date(engine, mentee, due)
     message = intro(
         pair, mentor, mentee, engine.config, first_session=first, key=f"intro:{pair.id}"
@@ -143,7 +158,7 @@ async def match_command(engine: Engine, turn: Turn, command: cmd.Match) -> list[
     actor = turn.person.email if turn.person else "unknown"
     if command.publish:
         try:
-            result, _ = await publish(engine, actor, turn.now)
+            result, _, told = await publish(engine, actor, turn.now)
         except PairConflict:
             return [
                 messages.reply(
@@ -154,7 +169,9 @@ async def match_command(engine: Engine, turn: Turn, command: cmd.Match) -> list[
                     "new state.",
                 )
             ]
-        text = match_summary(result, engine.config, published=True, limit=PUBLISHED_LIST_LIMIT)
+        text = match_summary(
+            result, engine.config, published=True, limit=PUBLISHED_LIST_LIMIT, told=told
+        )
         return [messages.reply(turn.reply_to, "match", text)]
     result = await propose(engine.store, engine.config)
     await admin.audit(engine, turn, "match", f"dry run: {len(result.pairs)} pairs")

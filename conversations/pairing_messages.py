@@ -109,19 +109,43 @@ def intro(
     return message
 
 
-def unmatched_notice(person: Person, reason: str, key: str) -> OutgoingMessage:
-    """A kind word to someone left without a partner this round, with the reason."""
+def unmatched_notice(
+    person: Person, reason: str, key: str, *, first_in_line: bool = True
+) -> OutgoingMessage:
+    """A kind word to someone left without a partner this round, with the reason.
+
+    `first_in_line` only when going first can help them (someone who fits exists): a promise
+    to someone nobody enrolled could be paired with would not be true.
+    """
+    hope = (
+        "You stay enrolled and you are first in line for the next round."
+        if first_in_line
+        else "You stay enrolled, and I'll look again when the next round starts."
+    )
     return compose(
         ToPerson(person.id),
         "unmatched",
         Text(f"Hi {person.first_name}, I couldn't find you a partner this round: {reason}."),
         Text(
-            "You stay enrolled and you are first in line for the next round. If something in your "
-            "profile has changed (time zone, topics), type `profile` to update it."
+            f"{hope} If something in your profile has changed (time zone, topics), type "
+            "`profile` to update it."
         ),
         key=key,
         premise=premise.still_unmatched(person.id),
     )
+
+
+def _told_line(result: MatchResult, published: bool, told: int) -> str:
+    """Who of the unmatched hears about it: each person is told once per stretch without a
+    partner, so some may have been told by an earlier publish."""
+    if not published:
+        return "each is told kindly when this is published, unless told already"
+    before = len(result.unmatched) - told
+    if not before:
+        return "each told kindly"
+    if not told:
+        return "each was told before; nobody is told again"
+    return f"{told} told now; {before} told before, not again"
 
 
 def match_summary(
@@ -131,11 +155,15 @@ def match_summary(
     published: bool,
     limit: int | None,
     publish_with: str = "match publish",
+    pair_by_hand: str = "with `pair MENTOR with MENTEE`",
+    told: int = 0,
 ) -> str:
     """The round in words: every pair with its reasons, everyone unmatched with why.
 
     `publish_with` is how the reader publishes: `match publish` in chat, and
-    `mentorbot match --publish` in a terminal.
+    `mentorbot match --publish` in a terminal; `pair_by_hand` how they pair by hand (a chat
+    command: a terminal reader is sent to an admin chat). `told`: when published, how many of
+    the unmatched were told now (the others were told before and are not told again).
     """
     head = "Published" if published else "Dry run — nothing is stored or sent yet"
     lines = [
@@ -144,9 +172,15 @@ def match_summary(
     ]
     if published and not result.pairs:
         # Publishing again: nothing new, and nobody is told a second time.
+        news = (
+            f"{plural(told, 'person', 'people')} without a partner {'was' if told == 1 else 'were'}"
+            " told why"
+            if told
+            else "nobody was told anything new"
+        )
         lines[0] = (
-            "Nothing new to publish: no new pair can be made, so no round was started and "
-            "nobody was told anything new. Pair people by hand with `pair MENTOR with MENTEE`."
+            f"Nothing new to publish: no new pair can be made, so no round was started; {news}. "
+            f"Pair people by hand {pair_by_hand}."
         )
     shown = result.pairs if limit is None else result.pairs[:limit]
     for n, pair in enumerate(shown, start=1):
@@ -157,8 +191,7 @@ def match_summary(
     if len(shown) < len(result.pairs):
         lines.append(f"… and {len(result.pairs) - len(shown)} more (`mentorbot match` lists all).")
     if result.unmatched:
-        told = "each told kindly, once" if published else "they'll be told, kindly"
-        lines.append(f"Left without a partner ({told}):")
+        lines.append(f"Left without a partner ({_told_line(result, published, told)}):")
         for left in result.unmatched[: limit or None]:
             lines.append(f"• {left.person.display_name}: {left.for_admin}")
     if result.excluded:

@@ -238,6 +238,11 @@ class WorkQueue(Protocol):
         leased); None when there is no such row, or it is done, failed or cancelled."""
         ...
 
+    async def done_at(self, idempotency_key: str) -> datetime | None:
+        """When the row with this key was done (a queued message: when it went out); None
+        while it waits, or when there is no such row, or it failed or was cancelled."""
+        ...
+
     async def cancel(self, work_ids: Sequence[int], *, reason: str, at: datetime) -> set[int]:
         """Stop rows that have not gone out (pending, leased, failed): status `cancelled`,
         `reason` kept as their last error; rows already done stay done. Returns the ids

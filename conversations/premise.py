@@ -34,7 +34,10 @@ class Premise:
     - `session` (of `pair_id`): nobody has reported it yet (`SessionFact.open`), and, with
       `session_due`, it is still due that day (a moved session had its steps planned again
       under new keys);
-    - `unpaired`: that person is still in no proposed or active pair.
+    - `unpaired`: that person is still in no proposed or active pair;
+    - `awake`: each of them takes part and is not paused (a pause means no messages until it
+      ends: resuming plans a pair's remaining steps again);
+    - `paused`: each of them is still paused (a notice about someone's break).
     """
 
     pair_id: int | None = None
@@ -43,6 +46,8 @@ class Premise:
     session: int | None = None
     session_due: date | None = None
     unpaired: int | None = None
+    awake: tuple[int, ...] = ()
+    paused: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able, stored in the queued message's payload; unset fields are left out."""
@@ -59,6 +64,10 @@ class Premise:
             out["session_due"] = self.session_due.isoformat()
         if self.unpaired is not None:
             out["unpaired"] = self.unpaired
+        if self.awake:
+            out["awake"] = list(self.awake)
+        if self.paused:
+            out["paused"] = list(self.paused)
         return out
 
     @classmethod
@@ -72,6 +81,8 @@ class Premise:
             session=_int_or_none(data.get("session")),
             session_due=date.fromisoformat(due) if due else None,
             unpaired=_int_or_none(data.get("unpaired")),
+            awake=tuple(int(p) for p in data.get("awake", ())),
+            paused=tuple(int(p) for p in data.get("paused", ())),
         )
 
 
@@ -126,7 +137,7 @@ class PremiseQuery:
                 pair_ids.add(p.pair_id)
                 if p.session is not None:
                     sessions.add((p.pair_id, p.session))
-            person_ids.update(p.people)
+            person_ids.update(p.people, p.awake, p.paused)
             if p.unpaired is not None:
                 unpaired.add(p.unpaired)
         return cls(
@@ -154,6 +165,17 @@ def why_gone(premise: Premise, facts: PremiseFacts) -> str | None:
             return f"{GONE}: person {person_id} no longer exists"
         if not person.enrolled:
             return f"{GONE}: person {person_id} no longer takes part ({person.value})"
+    for person_id in premise.awake:
+        person = facts.people.get(person_id)
+        if person is None:
+            return f"{GONE}: person {person_id} no longer exists"
+        if not person.enrolled:
+            return f"{GONE}: person {person_id} no longer takes part ({person.value})"
+        if person is Status.PAUSED:
+            return f"{GONE}: person {person_id} is paused"
+    for person_id in premise.paused:
+        if facts.people.get(person_id) is not Status.PAUSED:
+            return f"{GONE}: person {person_id} is no longer paused"
     if pair_id is not None and premise.session is not None:
         session = facts.sessions.get((pair_id, premise.session))
         where = f"session {premise.session} of pair {pair_id}"
@@ -189,16 +211,33 @@ def session_open(pair_id: int, number: int, due: date, *people: int) -> Premise:
     )
 
 
+def pair_running(pair_id: int, *people: int) -> Premise:
+    """Check-in and closing survey: the pair is active and `people` take part, not paused
+    (resuming plans the pair's steps again, so nothing is lost)."""
+    return Premise(pair_id, frozenset({PairStatus.ACTIVE}), awake=tuple(people))
+
+
+def partner_on_break(pair_id: int, recipient: int, absent: int) -> Premise:
+    """A partner's pause: the pair runs, the recipient takes part and is not paused, and the
+    absent partner is still on their break."""
+    return Premise(pair_id, frozenset({PairStatus.ACTIVE}), awake=(recipient,), paused=(absent,))
+
+
 def pair_exists(pair_id: int, *people: int) -> Premise:
     """Pulse questions and follow-ups, graduation: about a pair that may have ended since."""
     return Premise(pair_id, people=tuple(people))
 
 
 def taking_part(*people: int) -> Premise:
-    """Welcome, a partner-left notice: the recipient still takes part."""
+    """A partner-left notice: the recipient still takes part."""
     return Premise(people=tuple(people))
 
 
+def awake(*people: int) -> Premise:
+    """The welcome: the recipient takes part and is not paused."""
+    return Premise(awake=tuple(people))
+
+
 def still_unmatched(person_id: int) -> Premise:
-    """The unmatched notice: still taking part and still without a partner."""
-    return Premise(people=(person_id,), unpaired=person_id)
+    """The unmatched notice: taking part, not paused, and still without a partner."""
+    return Premise(awake=(person_id,), unpaired=person_id)

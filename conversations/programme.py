@@ -163,7 +163,8 @@ async def session_step(engine: Engine, work: DueWork, now: datetime) -> list[Out
             to = ToPerson(mentor.id)
             return [pm.prep_prompt(to, session, mentee, prompt.text, config, key=key)]
     elif step == "ask" and session.status.pending:
-        return [pm.did_you_meet(ToPair(pair.id), pair, session, config, key=key)]
+        today = local_today(now, _tz(engine, mentee))  # the zone the steps are planned in
+        return [pm.did_you_meet(ToPair(pair.id), pair, session, config, key=key, today=today)]
     elif step == "nudge" and session.status.pending:
         return [pm.nudge(ToPair(pair.id), pair, session, config, key=key)]
     elif step == "lapse":
@@ -284,6 +285,21 @@ async def consent_step(engine: Engine, work: DueWork, now: datetime) -> list[Out
     if work.payload["step"] == "remind":
         days = engine.config.programme.consent_reminder_days
         tz = _tz(engine, mentee)
+        # The reminder was planned from the moment the preview was queued, but the preview
+        # itself may have gone out later (after a welcome, or a tick that jumped ahead): a
+        # reminder comes only `days` after the preview truly went out, never with it.
+        sent = await engine.store.done_at(f"consent:{pair.id}")
+        if sent is None and await engine.store.waiting_until(f"consent:{pair.id}") is None:
+            return []  # the preview never went out (failed for good): nothing to remind of
+        remind_on = local_today(sent or now, tz) + timedelta(days=days)
+        if sent is None or remind_on > local_today(now, tz):
+            await engine.store.schedule(
+                CONSENT_STEP,
+                {"pair": pair.id, "step": "remind"},
+                slot_on(remind_on, tz, engine.config.programme),
+                f"consent-remind:{pair.id}:{remind_on.isoformat()}",
+            )
+            return []
         await engine.store.schedule(
             CONSENT_STEP,
             {"pair": pair.id, "step": "overdue"},

@@ -12,7 +12,15 @@ from conversations.config import AppConfig
 from conversations.domain import Pair, Person, Session
 from conversations.messages import compose, fmt_date
 from conversations.pairing_messages import consent_buttons
-from conversations.types import Button, Buttons, Facts, OutgoingMessage, Recipient, Text
+from conversations.types import (
+    Button,
+    Buttons,
+    Facts,
+    OutgoingMessage,
+    Recipient,
+    Text,
+    ToPerson,
+)
 
 RESCHEDULE_DAYS = (7, 14)
 
@@ -24,6 +32,13 @@ def session_label(number: int, config: AppConfig) -> str:
 
 def _ref(pair: Pair, number: int) -> str:
     return f"{pair.id}:{number}"
+
+
+def _recipient(to: Recipient) -> tuple[int, ...]:
+    """The person a private message goes to, for its premise: a message to one person must
+    require that person still takes part (a pair's own conversation is covered by the pair's
+    status, which ends when either partner leaves)."""
+    return (to.person_id,) if isinstance(to, ToPerson) else ()
 
 
 def topic_prompt(
@@ -58,7 +73,9 @@ def prep_prompt(
         Text(f"🧭 {text}"),
         Text("You're the expert in this room. Ten minutes of prep is plenty."),
         key=key,
-        premise=premise.session_open(session.pair_id, session.number, session.due_date),
+        premise=premise.session_open(
+            session.pair_id, session.number, session.due_date, *_recipient(to)
+        ),
     )
 
 
@@ -83,13 +100,23 @@ def _meeting_answers(pair: Pair, session: Session, moves: tuple[int, ...]) -> Bu
 
 
 def did_you_meet(
-    to: Recipient, pair: Pair, session: Session, config: AppConfig, *, key: str
+    to: Recipient,
+    pair: Pair,
+    session: Session,
+    config: AppConfig,
+    *,
+    key: str,
+    today: date | None = None,
 ) -> OutgoingMessage:
-    """Asked in the pair's conversation on the due date; either answer counts for the pair."""
+    """Asked in the pair's conversation on the due date; either answer counts for the pair.
+
+    `today`: the date where the pair reads it; when it goes out later than the due date (the
+    bot was not running), the message names the date rather than saying "today"."""
+    when = "today" if today in (None, session.due_date) else fmt_date(session.due_date)
     return compose(
         to,
         "did_you_meet",
-        Text(f"*{session_label(session.number, config)}* was planned for today. Did you meet?"),
+        Text(f"*{session_label(session.number, config)}* was planned for {when}. Did you meet?"),
         _meeting_answers(pair, session, RESCHEDULE_DAYS),
         key=key,
         premise=premise.session_open(pair.id, session.number, session.due_date),
@@ -139,7 +166,7 @@ def pulse(
             )
         ),
         key=key,
-        premise=premise.pair_exists(pair.id),
+        premise=premise.pair_exists(pair.id, *_recipient(to)),
     )
 
 
@@ -194,7 +221,7 @@ def followup(to: Recipient, pair: Pair, number: int, comment: str, *, key: str) 
             )
         ),
         key=key,
-        premise=premise.pair_exists(pair.id),
+        premise=premise.pair_exists(pair.id, *_recipient(to)),
     )
 
 
@@ -217,7 +244,7 @@ def checkin(
             )
         ),
         key=key,
-        premise=premise.pair_active(pair.id),
+        premise=premise.pair_running(pair.id, pair.mentor_id, pair.mentee_id),
     )
 
 
@@ -251,7 +278,13 @@ def closing(
                 )
             ),
         ]
-    return compose(to, "closing", *blocks, key=key, premise=premise.pair_active(pair.id))
+    return compose(
+        to,
+        "closing",
+        *blocks,
+        key=key,
+        premise=premise.pair_running(pair.id, pair.mentor_id, pair.mentee_id),
+    )
 
 
 def graduation(

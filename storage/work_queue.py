@@ -312,6 +312,15 @@ class WorkQueue(Repository):
             due: datetime | None = await session.scalar(statement)
         return due
 
+    async def done_at(self, idempotency_key: str) -> datetime | None:
+        """When the row with this key was done, else None (waiting, failed, cancelled, none)."""
+        statement = select(DueWorkRow.done_at).where(
+            DueWorkRow.idempotency_key == idempotency_key, DueWorkRow.status == DONE
+        )
+        async with self._sessions() as session:
+            done: datetime | None = await session.scalar(statement)
+        return done
+
     async def cancel(self, work_ids: Sequence[int], *, reason: str, at: datetime) -> set[int]:
         """Cancel rows that have not gone out (pending, leased or failed): they will never run.
 

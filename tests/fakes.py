@@ -62,6 +62,7 @@ class _Work:
     lease_until: datetime | None = None
     leased_by: str = ""
     last_error: str = ""
+    done_at: datetime | None = None
 
 
 class FakeStore:
@@ -275,6 +276,7 @@ class FakeStore:
     async def complete(self, work_id: int, *, at: datetime, result: str = "") -> None:
         if self.work[work_id].status == "leased":  # a cancelled row stays cancelled
             self.work[work_id].status = "done"
+            self.work[work_id].done_at = at
 
     async def complete_many(self, results: Mapping[int, str], *, at: datetime) -> None:
         for work_id, result in results.items():
@@ -332,6 +334,12 @@ class FakeStore:
         for w in self.work.values():
             if w.key == idempotency_key and w.status in ("pending", "leased"):
                 return w.due_at
+        return None
+
+    async def done_at(self, idempotency_key: str) -> datetime | None:
+        for w in self.work.values():
+            if w.key == idempotency_key and w.status == "done":
+                return w.done_at
         return None
 
     async def cancel(self, work_ids: Sequence[int], *, reason: str, at: datetime) -> set[int]:

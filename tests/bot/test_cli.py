@@ -62,6 +62,10 @@ def test_roster_import_dry_run_then_for_real(
     out = capsys.readouterr().out
     assert "Imported 3 people: 3 new, 0 updated, 0 unchanged; 2 newly enrolled." in out
     assert "2 welcome messages queued" in out
+    # With no platform, `serve` never delivers to the console: the operator is sent to `tick`.
+    assert (
+        "(sent by `mentorbot tick`, or by `mentorbot serve` once Slack or Teams is set up)" in out
+    )
     assert report(capsys)["participants"] == 2
     # Importing the same file again changes nothing and welcomes nobody twice.
     assert main(["roster", "import", "people.csv"]) == 0
@@ -196,7 +200,7 @@ def test_match_publish_twice_publishes_nothing_new_and_tells_nobody_twice(
     assert main(["match", "--publish"]) == 0
     first = capsys.readouterr().out
     assert first.startswith("Published: 1 pair, 1 unmatched")
-    assert "Sam Lee: no mentee at least 2 levels more senior outside your reporting line" in first
+    assert "Sam Lee: no mentee at least 2 levels more senior outside their reporting line" in first
     # Bea joins late; the only senior is taken.
     with (workdir / "people.csv").open("a") as roster:
         roster.write("bea@example.com,Bea Cho,Engineer,2,Legal,,Europe/London,mentor,,\n")
@@ -204,12 +208,33 @@ def test_match_publish_twice_publishes_nothing_new_and_tells_nobody_twice(
     capsys.readouterr()
     assert main(["match", "--publish"]) == 0
     again = capsys.readouterr().out
-    assert again.startswith("Nothing new to publish: no new pair can be made")
+    # Says what happened: Bea was told now (Sam before); pairing by hand is a chat command.
+    assert again.startswith(
+        "Nothing new to publish: no new pair can be made, so no round was started; 1 person "
+        "without a partner was told why. Pair people by hand in an admin chat: "
+        "`pair MENTOR with MENTEE`."
+    )
+    assert "Left without a partner (1 told now; 1 told before, not again):" in again
+    assert asyncio.run(audit_details(db_url, "match publish")) == [
+        "round 1: 1 pair, 1 unmatched",
+        "no new round: 0 new pairs, 2 unmatched (1 told before, not again)",
+    ]
     # What stops each of them, truly: Sam's reporting line still; for Bea, the senior is taken.
-    assert "Sam Lee: no mentee at least 2 levels more senior outside your reporting line" in again
+    assert "Sam Lee: no mentee at least 2 levels more senior outside their reporting line" in again
     assert "Bea Cho: every compatible mentee is already in a pair (1 would fit" in again
     # Sam is not told a second time; Bea is told once.
     assert asyncio.run(queued_like(db_url, "unmatched:%")) == 2
+
+
+async def audit_details(db_url: str, action: str) -> list[str]:
+    """The audit log's details for `action`, oldest first."""
+    engine = create_engine(db_url)
+    try:
+        async with engine.connect() as connection:
+            query = text("SELECT detail FROM audit_log WHERE action = :a ORDER BY id")
+            return [str(d) for d in await connection.scalars(query, {"a": action})]
+    finally:
+        await engine.dispose()
 
 
 async def queued_like(db_url: str, pattern: str) -> int:

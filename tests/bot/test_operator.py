@@ -147,7 +147,14 @@ def test_an_unsupported_url_scheme_is_one_line_without_the_password(workdir: Pat
 
 
 def test_sqlite_in_a_missing_folder_is_one_line_and_creates_nothing(workdir: Path) -> None:
-    for command in (("report",), ("db", "upgrade"), ("serve",), ("roster", "import", "x.csv")):
+    commands = (
+        ("report",),
+        ("db", "upgrade"),
+        ("serve",),
+        ("roster", "import", "x.csv"),
+        ("roster", "import", "people.csv", "--dry-run"),  # fails just as the real import would
+    )
+    for command in commands:
         ran = run(workdir, *command, env={"DATABASE_URL": "sqlite:///no/such/folder/x.db"})
         line = one_line_error(ran)
         assert f"the folder {workdir / 'no/such/folder'} does not exist" in line

@@ -142,7 +142,29 @@ def test_history_declined_and_avoid_are_never_proposed() -> None:
     repeat = match_input(people, history=frozenset({(1, 2)}), allow_repeat_pairs=True)
     assert pairs_of(repeat) == {(1, 2)}
     result = propose_pairs(match_input(people, history=frozenset({(1, 2)})))
-    assert result.unmatched[0].reason == "you have already been paired with every mentee who fits"
+    assert (
+        result.unmatched[0].for_admin == "they have already been paired with every mentee who fits"
+    )
+
+
+def test_an_unmatched_person_never_learns_of_a_decline_or_the_avoid_list() -> None:
+    people = [person(1, 1), mentee(2, 5)]
+    cases = {
+        "they have already been paired with every mentee who fits": {"history": {(2, 1)}},
+        "every mentee who fits was declined before": {"declined": {(1, 2)}},
+        "every mentee who fits is on the admins' avoid list with them": {
+            "avoid_pairs": (("p1@example.com", "p2@example.com"),)
+        },
+    }
+    for admin_reason, kw in cases.items():
+        args = {k: frozenset(v) if isinstance(v, set) else v for k, v in kw.items()}
+        (left,) = [
+            u for u in propose_pairs(match_input(people, **args)).unmatched if u.person.id == 1
+        ]
+        assert left.for_admin == admin_reason  # the admins keep the precise rule
+        # The person reads a neutral line; nobody can ever pair them now, so no promise.
+        assert left.reason == "no mentee who fits you is free this round"
+        assert not left.first_in_line
 
 
 def test_cross_department_is_hard_when_required_and_a_bonus_otherwise() -> None:

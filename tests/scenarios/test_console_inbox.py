@@ -50,7 +50,7 @@ async def test_the_consent_preview_waits_for_the_welcome(db_url: str, tmp_path: 
         await import_roster_file(
             app, roster, dry_run=False, deactivate_missing=False, out=io.StringIO()
         )
-        _, pairs = await publish(app.engine, "test", clock.now())
+        _, pairs, _ = await publish(app.engine, "test", clock.now())
         assert len(pairs) == 1
         maya = pairs[0].mentee_id
 

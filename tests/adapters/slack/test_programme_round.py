@@ -160,6 +160,9 @@ async def test_a_pair_gets_one_group_dm_when_only_one_partner_wrote_first(
     )
     await run_cli(tmp_path, db_url, "roster", "import", "people.csv")
     env = slack_env(fake_slack)
+    # The welcomes go out first (an intro never comes before either partner's welcome).
+    soon = (datetime.now(UTC) + timedelta(days=4)).strftime("%Y-%m-%dT%H:%MZ")
+    await run_cli(tmp_path, db_url, "tick", "--now", soon, env=env)
     async with start_server(tmp_path, db_url, env) as base, aiohttp.ClientSession() as http:
         slack = SlackDriver(base, fake_slack, http)
         await slack.dm("U0SAM", "status")  # Sam writes first; Maya never does
