@@ -41,7 +41,7 @@ from conversations.codec import message_from_dict, message_to_dict
 from conversations.domain import Identity, Pair
 from conversations.engine import DELIVER
 from conversations.ports import Clock, DueWork, NewWork, Sender, SendFailed, Store
-from conversations.premise import PremiseQuery, why_gone
+from conversations.premise import PremiseFacts, PremiseQuery, why_gone
 from conversations.types import Address, OutgoingMessage, ToPair, ToPerson
 
 log = logging.getLogger(__name__)
@@ -316,10 +316,13 @@ class Deliverer:
         }
         if not premises:
             return
-        facts = await self.store.premise_facts(PremiseQuery.of(premises.values()))
+        query = PremiseQuery.of(premises.values())
+        # A premise that is only a deadline needs no facts.
+        facts = await self.store.premise_facts(query) if query else PremiseFacts()
+        now = self.clock.now()
         gone: dict[str, list[int]] = {}
         for row_id, premise in premises.items():
-            reason = why_gone(premise, facts)
+            reason = why_gone(premise, facts, now)
             if reason is not None:
                 gone.setdefault(reason, []).append(row_id)
         if not gone:

@@ -13,8 +13,8 @@ The rule for each kind is listed in docs/architecture.md ("A message's premise")
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from typing import Any
 
 from conversations.domain import PairStatus, SessionStatus, Status
@@ -37,7 +37,9 @@ class Premise:
     - `unpaired`: that person is still in no proposed or active pair;
     - `awake`: each of them takes part and is not paused (a pause means no messages until it
       ends: resuming plans a pair's remaining steps again);
-    - `paused`: each of them is still paused (a notice about someone's break).
+    - `paused`: each of them is still paused (a notice about someone's break);
+    - `not_after`: it goes no later than this moment (a reply that could not be sent at once
+      is worth sending for a few minutes; after that the person has moved on).
     """
 
     pair_id: int | None = None
@@ -48,6 +50,7 @@ class Premise:
     unpaired: int | None = None
     awake: tuple[int, ...] = ()
     paused: tuple[int, ...] = ()
+    not_after: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able, stored in the queued message's payload; unset fields are left out."""
@@ -68,12 +71,15 @@ class Premise:
             out["awake"] = list(self.awake)
         if self.paused:
             out["paused"] = list(self.paused)
+        if self.not_after is not None:
+            out["not_after"] = self.not_after.isoformat()
         return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Premise:
         """The inverse of `to_dict`; raises ValueError/KeyError/TypeError when malformed."""
         due = data.get("session_due")
+        deadline = data.get("not_after")
         return cls(
             pair_id=_int_or_none(data.get("pair_id")),
             pair_in=frozenset(PairStatus(s) for s in data.get("pair_in", ())),
@@ -83,6 +89,7 @@ class Premise:
             unpaired=_int_or_none(data.get("unpaired")),
             awake=tuple(int(p) for p in data.get("awake", ())),
             paused=tuple(int(p) for p in data.get("paused", ())),
+            not_after=datetime.fromisoformat(deadline) if deadline else None,
         )
 
 
@@ -148,9 +155,11 @@ class PremiseQuery:
         return bool(self.pair_ids or self.person_ids or self.sessions or self.unpaired)
 
 
-def why_gone(premise: Premise, facts: PremiseFacts) -> str | None:
-    """Why `premise` no longer holds, in one line naming ids only (never a person's name:
-    the reason is kept and shown in `health`); None while it holds."""
+def why_gone(premise: Premise, facts: PremiseFacts, now: datetime | None = None) -> str | None:
+    """Why `premise` no longer holds at `now`, in one line naming ids only (never a person's
+    name: the reason is kept and shown in `health`); None while it holds."""
+    if premise.not_after is not None and now is not None and now > premise.not_after:
+        return f"{GONE}: stale, it had to go by {premise.not_after:%Y-%m-%d %H:%M} UTC"
     pair_id = premise.pair_id
     if pair_id is not None:
         status = facts.pairs.get(pair_id)
@@ -236,6 +245,11 @@ def taking_part(*people: int) -> Premise:
 def awake(*people: int) -> Premise:
     """The welcome: the recipient takes part and is not paused."""
     return Premise(awake=tuple(people))
+
+
+def by_then(premise: Premise | None, deadline: datetime) -> Premise:
+    """`premise` (or none) with a deadline: a reply queued because it could not go at once."""
+    return replace(premise or Premise(), not_after=deadline)
 
 
 def still_unmatched(person_id: int) -> Premise:

@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
@@ -23,11 +24,15 @@ from adapters.teams.ports import TeamsDeps
 from adapters.teams.render import CARD_CONTENT_TYPE, render_card
 from adapters.teams.translate import PLATFORM, Inbound, translate
 from conversations.domain import Identity, Person
+from conversations.premise import by_then
 from conversations.types import Action, OutgoingMessage, UserRef
 
 log = logging.getLogger(__name__)
 
 SORRY = "Sorry, something went wrong on my side. Please try again in a minute."
+# A reply Teams did not take at once goes out through the queue, but only this long after the
+# turn: later it would answer a question the person has stopped waiting for.
+REPLY_STALE_AFTER = timedelta(minutes=10)
 
 
 def event_key(activity: Mapping[str, Any]) -> str | None:
@@ -179,7 +184,12 @@ class TeamsTurn:
             log.info("Teams reply failed (%s); queued for delivery", failure.reason)
             stamp = self.deps.clock.now()
             key = message.idempotency_key or f"teams-reply:{context.activity.id}:{message.kind}"
-            queued = dataclasses.replace(message, to=inbound.address, idempotency_key=key)
+            # Worth sending for a few minutes only: an hour later "Wonderful — I'll introduce
+            # you" may answer a pair that has ended since (conversations/premise.py).
+            premise = by_then(message.premise, stamp + REPLY_STALE_AFTER)
+            queued = dataclasses.replace(
+                message, to=inbound.address, idempotency_key=key, premise=premise
+            )
             await self.deps.queue([queued], stamp)
 
     async def _invoke_answer(

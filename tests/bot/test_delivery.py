@@ -517,3 +517,30 @@ async def test_messages_whose_premise_is_gone_are_cancelled_in_one_check_per_bat
         )
         == DeliveryStats()
     )
+
+
+async def test_a_reply_past_its_deadline_is_cancelled_without_asking_storage(
+    store: SqlStore,
+) -> None:
+    ana, _, _ = await setup(store)
+    clock = FakeClock(NOW)
+    chat = ChatPlatform(clock)
+    late = premise.by_then(None, NOW - timedelta(minutes=1))
+    fresh = premise.by_then(None, NOW + timedelta(minutes=9))
+    await queue(store, replace(message(ToPerson(ana), "reply:late"), premise=late))
+    await queue(store, replace(message(ToPerson(ana), "reply:fresh"), premise=fresh))
+    asked: list[PremiseQuery] = []
+    real_facts = store.premise_facts
+
+    async def premise_facts(query: PremiseQuery) -> PremiseFacts:
+        asked.append(query)
+        return await real_facts(query)
+
+    store.premise_facts = premise_facts  # type: ignore[method-assign]
+    stats = await Deliverer(store, {"slack": chat}, clock, random.Random(1)).deliver_due(NOW)
+    assert [key for _, key in chat.posted] == ["reply:fresh"]
+    assert stats.sent == 1 and stats.cancelled == 1
+    assert asked == []  # a deadline needs no facts
+    (cancelled,) = await store.cancelled_work()
+    assert cancelled.idempotency_key == "reply:late"
+    assert "stale" in cancelled.extra["last_error"]

@@ -9,13 +9,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.teams.endpoint import MessagesEndpoint
-from adapters.teams.turn import TeamsTurn
+from adapters.teams.turn import REPLY_STALE_AFTER, TeamsTurn
 from conversations import messages
 from conversations.domain import Person
 from conversations.types import Action, Button, Event, OutgoingMessage
 from storage.store import SqlStore
 from tests.adapters.teams import activities as a
-from tests.adapters.teams.conftest import deps_for, dev_adapter
+from tests.adapters.teams.conftest import NOW, deps_for, dev_adapter
 from tests.adapters.teams.fake_connector import FakeConnector
 
 MAYA = a.user("aad-maya", "Maya Okafor")
@@ -106,3 +106,31 @@ async def test_bad_requests_are_refused_with_the_right_status(
     huge = a.message(MAYA, "x" * 300_000, connector.url)
     assert (await client.post("/api/messages", json=huge)).status == 413
     assert connector.calls == []
+
+
+async def test_a_reply_teams_did_not_take_is_queued_to_go_within_minutes_only(
+    people: SqlStore,
+    connector: FakeConnector,  # type: ignore[type-arg]
+) -> None:
+    """A reply that fails for now goes through the queue, with a deadline: an hour later
+    "Wonderful — I'll introduce you" might answer a pair that has ended since."""
+    queued: list[OutgoingMessage] = []
+    adapter, authentication = dev_adapter()
+    endpoint = MessagesEndpoint(
+        adapter,
+        authentication,
+        TeamsTurn(deps_for(people, engine_stub, queued)),
+        require_token=False,
+    )
+    app = web.Application()
+    app.router.add_post("/api/messages", endpoint.handle)
+    connector.fail_next("send", 503, times=20)  # Teams is having a bad minute
+    async with TestClient(TestServer(app)) as test_client:
+        response = await test_client.post(
+            "/api/messages", json=a.message(MAYA, "status", connector.url)
+        )
+    assert response.status == 200
+    (reply,) = queued
+    assert reply.fallback_text == "You're enrolled."
+    assert reply.premise is not None
+    assert reply.premise.not_after == NOW + REPLY_STALE_AFTER
