@@ -207,6 +207,9 @@ async def test_a_corrected_slack_id_in_the_roster_keeps_strangers_out_of_the_gro
     await run_cli(tmp_path, db_url, "roster", "import", "typo.csv")
     await run_cli(tmp_path, db_url, "roster", "import", "fixed.csv")
     env = slack_env(fake_slack)
+    # The welcomes go out first (an intro never comes before either partner's welcome).
+    soon = (datetime.now(UTC) + timedelta(days=4)).strftime("%Y-%m-%dT%H:%MZ")
+    await run_cli(tmp_path, db_url, "tick", "--now", soon, env=env)
     async with start_server(tmp_path, db_url, env) as base, aiohttp.ClientSession() as http:
         slack = SlackDriver(base, fake_slack, http)
         await slack.dm("U0SAM", "status")  # the workspace becomes known (tenants filled in)
