@@ -53,3 +53,11 @@ ALL = frozenset(
 MEETING_CANCELLED_BY = "meeting.cancelled_by"  # value: "PAIR:SESSION:me|partner|both|other"
 PULSE_SHARE = "pulse.share"  # value: "PAIR:SESSION:yes|no" (comment readable anonymously)
 ALL = ALL | {MEETING_CANCELLED_BY, PULSE_SHARE, PRIVACY_FORGET_PERSON}
+
+# Issue 17, safe by design for the junior (docs/programme.md).
+GROUND_RULES_AGREE = "ground_rules.agree"  # value: "PAIR" (this partner agrees the ground rules)
+TOPIC_CHOOSE = "topic.choose"  # value: "PAIR:SESSION:PROMPT_KEY" (the junior picks the topic)
+MISSED_REASON = "missed.reason"  # value: "PAIR:SESSION:diary|work|other|skip" (asked privately)
+END_PAIRING = "pairing.end"  # value: "PAIR" (ask to confirm) | "PAIR:confirm" | "PAIR:cancel"
+CONCERN_RAISE = "concern.raise"  # value: "PAIR" or "" (start a confidential concern)
+ALL = ALL | {GROUND_RULES_AGREE, TOPIC_CHOOSE, MISSED_REASON, END_PAIRING, CONCERN_RAISE}

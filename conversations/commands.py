@@ -84,6 +84,25 @@ class Forget:
 
 
 @dataclass(frozen=True)
+class EndPairing:
+    """End my current pairing without leaving the programme (no fault, private)."""
+
+
+@dataclass(frozen=True)
+class Concern:
+    """Raise a confidential concern with the programme team; `text` may come later."""
+
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Release:
+    """Admin: return someone held for review after a pairing ended back to matching."""
+
+    who: PersonRef
+
+
+@dataclass(frozen=True)
 class Report:
     """Admin: the headline figures."""
 
@@ -146,6 +165,9 @@ ParsedCommand = (
     | StatusQuery
     | ForgetMe
     | Forget
+    | EndPairing
+    | Concern
+    | Release
     | Report
     | Match
     | PairByHand
@@ -165,8 +187,20 @@ ADMIN_COMMANDS: tuple[type, ...] = (
     Dashboard,
     Export,
     Forget,
+    Release,
 )
-EVERYONE_WORDS = ("help", "join", "leave", "pause", "resume", "profile", "status", "forget me")
+EVERYONE_WORDS = (
+    "help",
+    "join",
+    "leave",
+    "pause",
+    "resume",
+    "profile",
+    "status",
+    "end pairing",
+    "concern",
+    "forget me",
+)
 ADMIN_WORDS = (
     "match",
     "match publish",
@@ -179,6 +213,7 @@ ADMIN_WORDS = (
     "dashboard",
     "export",
     "forget",
+    "release",
 )
 PROFILE_FIELDS = ("role", "teaches", "learns", "timezone")
 
@@ -326,6 +361,23 @@ def _parse_forget(text: str, rest: str) -> ParsedCommand:
     return Forget(who=who)
 
 
+def _parse_end(text: str, rest: str) -> ParsedCommand:
+    if rest.casefold() in ("pairing", "my pairing", "pair"):
+        return EndPairing()
+    return _unknown(
+        text,
+        "Type `end pairing` to end your current pairing (you stay in the programme), "
+        "or `leave` to leave the programme.",
+    )
+
+
+def _parse_release(text: str, rest: str) -> ParsedCommand:
+    who = parse_person(rest) if rest else None
+    if who is None:
+        return _unknown(text, "Use `release EMAIL` to return someone held for review to matching.")
+    return Release(who=who)
+
+
 def parse(text: str) -> ParsedCommand:
     """Read one command. Never raises: unreadable text becomes `Unknown` with a hint."""
     text = (text or "").strip()
@@ -349,6 +401,8 @@ def parse(text: str) -> ParsedCommand:
         return simple[word]
     if word == "forget":
         return _parse_forget(text, rest)
+    if word == "concern":
+        return Concern(text=rest)
     handlers = {
         "join": _parse_join,
         "pause": _parse_pause,
@@ -357,12 +411,14 @@ def parse(text: str) -> ParsedCommand:
         "match": _parse_match,
         "pair": _parse_pair,
         "prompt": _parse_prompt,
+        "end": _parse_end,
+        "release": _parse_release,
     }
     if word in handlers:
         return handlers[word](text, rest)
     if word in simple:
         return _unknown(text, f"`{word}` takes nothing after it.")
-    known = [*simple, "forget", *handlers]
+    known = [*simple, "forget", "concern", *handlers]
     close = difflib.get_close_matches(word, known, n=1, cutoff=0.75)
     return _unknown(text, "", suggestion=close[0] if close else "")
 

@@ -49,7 +49,8 @@ class ProgrammeConfig(_Section):
         "thu",
         "fri",
     )
-    require_mentee_consent: bool = True
+    require_mentee_consent: bool = True  # the senior sees and accepts the proposal
+    require_mentor_consent: bool = True  # the junior sees it too and may ask for someone else
     consent_reminder_days: Annotated[int, Field(ge=1, le=60)] = 3
     prompt_lead_days: Annotated[int, Field(ge=0, le=60)] = 2
     prep_lead_days: Annotated[int, Field(ge=0, le=60)] = 1
@@ -82,10 +83,20 @@ class MatchingConfig(_Section):
     avoid_pairs: tuple[tuple[str, str], ...] = ()
 
 
+DEFAULT_SUPPORT_TEXT = (
+    "If you need to talk to someone now, your HR business partner or the Employee Assistance "
+    "Programme can help, in confidence."
+)
+
+
 class PrivacyConfig(_Section):
-    """k-anonymity for every breakdown admins see."""
+    """k-anonymity for every breakdown admins see, and where a concern goes."""
 
     min_group_size: Annotated[int, Field(ge=1, le=1000)] = 5
+    # Who reads a `concern` (by email); empty: the programme admins. A partner never does.
+    concern_contacts: tuple[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")], ...] = ()
+    # Told to whoever raises a concern: where to get support now.
+    support_text: Annotated[str, Field(min_length=1, max_length=600)] = DEFAULT_SUPPORT_TEXT
 
 
 class SlackConfig(_Section):

@@ -115,6 +115,8 @@ def help_text(to: Recipient, person: Person | None, *, is_admin: bool) -> Outgoi
         "• `join` / `leave` — take part, or step out",
         "• `pause until 2027-02-01` and `resume` — take a break",
         "• `profile` — your role, topics and time zone (`profile learns GenAI tools`)",
+        "• `end pairing` — end your current pairing, privately and without blame; you stay in",
+        "• `concern` — tell the programme team something in confidence (never your partner)",
         "• `forget me` — erase your personal data",
     ]
     if is_admin:
@@ -122,7 +124,8 @@ def help_text(to: Recipient, person: Person | None, *, is_admin: bool) -> Outgoi
             "",
             "Admin: `match` (dry run), `match publish`, `pair A with B [--force]`, "
             "`pause EMAIL until DATE`, `resume EMAIL`, `prompt add TRACK TEXT`, `report`, "
-            "`health`, `dashboard`, `export`, `forget EMAIL` (erase someone's data)",
+            "`health`, `dashboard`, `export`, `forget EMAIL` (erase someone's data), "
+            "`release EMAIL` (back into matching after a review)",
         ]
     buttons: list[Button] = [Button("My status", actions.HELP_COMMAND, "status")]
     if person is None or not person.status.enrolled:
