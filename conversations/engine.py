@@ -19,7 +19,7 @@ from conversations import messages
 from conversations.catalogue import Prompt
 from conversations.codec import message_to_dict
 from conversations.config import AppConfig
-from conversations.domain import Person
+from conversations.domain import PendingInput, Person
 from conversations.ports import AdminLinks, Clock, DueWork, Store
 from conversations.timing import next_slot, zone
 from conversations.types import (
@@ -53,6 +53,8 @@ class Turn:
 WorkHandler = Callable[["Engine", DueWork, datetime], Awaitable[list[OutgoingMessage]]]
 CommandHandler = Callable[["Engine", Turn, object], Awaitable[list[OutgoingMessage]]]
 ActionHandler = Callable[["Engine", Turn, Action], Awaitable[list[OutgoingMessage]]]
+# A typed line the bot asked for (`PendingInput.kind` → handler): the pulse's one thing, …
+InputHandler = Callable[["Engine", Turn, PendingInput, str], Awaitable[list[OutgoingMessage]]]
 
 
 class Engine:
@@ -96,6 +98,7 @@ class Engine:
             **programme_answers.ACTIONS,
         }
         self._work: dict[str, WorkHandler] = {**enrolment.WORK, **programme.WORK}
+        self._inputs: dict[str, InputHandler] = {**programme_answers.INPUTS}
         # The shipped catalogue plus app.yaml's own prompts; `prompt add` ones live in the store.
         self.prompts: tuple[Prompt, ...] = prompts.configured_prompts(config)
 
@@ -124,10 +127,9 @@ class Engine:
         if isinstance(command, cmd.Unknown) and isinstance(event, IncomingMessage) and person:
             # Not a command: maybe the line the bot asked for (a pulse's "one thing").
             waiting = await self.store.take_pending_input(person.id, turn.now)
-            if waiting is not None:
-                from conversations.programme_answers import typed_answer
-
-                return await typed_answer(self, turn, waiting, event.text)
+            answer = self._inputs.get(waiting.kind) if waiting is not None else None
+            if waiting is not None and answer is not None:
+                return await answer(self, turn, waiting, event.text)
         return await self.run_command(turn, command)
 
     async def run_command(self, turn: Turn, command: cmd.ParsedCommand) -> list[OutgoingMessage]:

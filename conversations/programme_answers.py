@@ -29,7 +29,7 @@ from conversations.timing import local_today, next_working_day, slot_on, zone
 from conversations.types import Action, Button, OutgoingMessage, ToPerson
 
 if TYPE_CHECKING:
-    from conversations.engine import ActionHandler, Engine, Turn
+    from conversations.engine import ActionHandler, Engine, InputHandler, Turn
 
 COMMENT_WINDOW = timedelta(days=2)
 MAX_COMMENT = 1000
@@ -216,7 +216,7 @@ async def pulse_skip(engine: Engine, turn: Turn, action: Action) -> list[Outgoin
 async def typed_answer(
     engine: Engine, turn: Turn, waiting: PendingInput, text: str
 ) -> list[OutgoingMessage]:
-    """A typed line the bot was waiting for (today: the pulse's one thing)."""
+    """The pulse's one typed thing, which the bot was waiting for."""
     person = turn.person
     pair_id, number = int(waiting.context["pair"]), int(waiting.context["session"])
     pair = await engine.store.get_pair(pair_id)
@@ -312,3 +312,4 @@ ACTIONS: dict[str, ActionHandler] = {
     actions.CLOSING_ANSWER: survey_answer,
     actions.FOLLOWUP_TRIED: survey_answer,
 }
+INPUTS: dict[str, InputHandler] = {PULSE_COMMENT: typed_answer}
