@@ -31,6 +31,9 @@ STAGES = ("start", "substance", "commitments", "closing")
 # session, and the junior is offered a choice of up to three: these minimums never run out.
 MINIMUM = {"start": 4, "substance": 14, "commitments": 4, "closing": 4}
 MAX_TITLE = 40  # a button label on a phone
+MAX_KEY = 32  # stored with every delivery
+# The junior taps the title and the pair may see it: it addresses neither side.
+ONE_SIDED = re.compile(r"\b(?:i|you|your|you'll|you've|you'd|you're|they|them|their|they've)\b")
 WORDS = (10, 80)
 KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
@@ -100,6 +103,7 @@ PERSONAL_DEVICE = (
     "personal account",
     "personal profile",
     "own profile",
+    "linkedin profile",
 )
 
 STOP_WORDS = frozenset(
@@ -233,7 +237,7 @@ def test_every_entry_has_exactly_its_fields_and_a_valid_stage() -> None:
         assert isinstance(entry, dict) and set(entry) == FIELDS, (track, entry)
         assert all(isinstance(entry[f], str) and entry[f].strip() for f in FIELDS), entry
         assert entry["stage"] in STAGES, entry["key"]
-        assert KEY.fullmatch(entry["key"]), entry["key"]
+        assert KEY.fullmatch(entry["key"]) and len(entry["key"]) <= MAX_KEY, entry["key"]
 
 
 def test_keys_and_titles_are_unique_and_titles_fit_a_button() -> None:
@@ -243,6 +247,17 @@ def test_keys_and_titles_are_unique_and_titles_fit_a_button() -> None:
     assert len(set(titles)) == len(titles)
     too_long = [e["title"] for _, e in _entries() if len(e["title"]) > MAX_TITLE]
     assert too_long == []
+
+
+def test_titles_read_the_same_to_both_partners() -> None:
+    """The junior picks from the titles and the senior may see them: "your mentor" or "you'll"
+    would mean someone different to each. Quoted speech ('I'm not OK') is exempt."""
+    one_sided = [
+        e["title"]
+        for _, e in _entries()
+        if ONE_SIDED.search(re.sub(r"(?<![a-z])'.*?'(?![a-z])", "", _folded(e["title"])))
+    ]
+    assert one_sided == []
 
 
 @pytest.mark.parametrize("track", ["technology", "inclusion"])
