@@ -7,8 +7,7 @@ when none of those can receive it, and never to the sender or to anyone they wer
 with (a senior who is also an admin must not read their junior's concern about them). The
 sender is thanked, told who will be in touch and where to find support now; nothing is said
 to the partner. The text is kept apart (`Concerns` in conversations/ports.py); the audit log
-records only the reference and how many people it went to. docs/programme.md, "Keeping the
-junior safe".
+records only the reference and how many people it went to (README, "Using it").
 """
 
 from __future__ import annotations
