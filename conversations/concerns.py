@@ -46,7 +46,24 @@ async def concern_command(engine: Engine, turn: Turn, command: object) -> list[O
     assert isinstance(command, cmd.Concern)
     if not command.text.strip():
         return await _invite(engine, turn, None)
-    return await send_concern(engine, turn, command.text, None)
+    # `concern TEXT` after a bare `concern`: this is the concern, and the next line is not.
+    waiting = await _take_waiting(engine, turn)
+    pair_id = (int(waiting.context.get("pair") or 0) or None) if waiting else None
+    return await send_concern(engine, turn, command.text, pair_id)
+
+
+async def _take_waiting(engine: Engine, turn: Turn) -> PendingInput | None:
+    """Stop waiting for a concern's text; returns what was waited for (None: nothing). Another
+    question waiting (a pulse's one thing) keeps waiting."""
+    person = turn.person
+    assert person is not None
+    waiting = await engine.store.take_pending_input(person.id, turn.now)
+    if waiting is not None and waiting.kind != CONCERN_TEXT:
+        await engine.store.set_pending_input(
+            person.id, waiting.kind, waiting.context, waiting.expires_at
+        )
+        return None
+    return waiting
 
 
 async def concern_button(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
@@ -55,7 +72,7 @@ async def concern_button(engine: Engine, turn: Turn, action: Action) -> list[Out
     assert person is not None  # the engine answers unknown people before any handler
     value = action.value.strip()
     if value == CANCEL:
-        return [await _cancel(engine, turn, action, person)]
+        return [await _cancel(engine, turn, action)]
     pair_id: int | None = None
     if value:
         # A forged or forwarded button naming someone else's pair changes nothing.
@@ -103,16 +120,11 @@ async def _invite(
     ]
 
 
-async def _cancel(engine: Engine, turn: Turn, action: Action, person: Person) -> OutgoingMessage:
-    waiting = await engine.store.take_pending_input(person.id, turn.now)
-    if waiting is not None and waiting.kind != CONCERN_TEXT:
-        # Another question was waiting (a pulse's one thing): it keeps waiting.
-        await engine.store.set_pending_input(
-            person.id, waiting.kind, waiting.context, waiting.expires_at
-        )
+async def _cancel(engine: Engine, turn: Turn, action: Action) -> OutgoingMessage:
+    waiting = await _take_waiting(engine, turn)
     text = (
         "Cancelled — nothing was sent. You can type `concern` any time."
-        if waiting is not None and waiting.kind == CONCERN_TEXT
+        if waiting is not None
         else "There's nothing waiting to be sent. Type `concern` any time to raise one."
     )
     return replace(messages.reply(turn.reply_to, "answer", text), replaces=action.message_id)

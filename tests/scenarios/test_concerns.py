@@ -260,3 +260,13 @@ async def test_forget_me_cancels_a_concern_not_sent_yet_and_erases_it(db_url: st
         (row,) = await _rows(h)
         assert (row.sender_id, row.pair_id, row.text) == (None, None, "")
         assert (await h.app.store.concern_counts()).undelivered == 0
+
+
+async def test_concern_with_text_after_a_bare_concern_sends_once(db_url: str) -> None:
+    async with harness(db_url) as h:
+        await h.sim.say("ana@x.com", "concern")
+        thanks = _only_text(await h.sim.say("ana@x.com", f"concern {WORRY}"))
+        assert "Your reference is C-1." in thanks
+        (reply,) = await h.sim.say("ana@x.com", "thanks, that's all")
+        assert reply.kind == "unknown"  # no longer waiting for a concern
+        assert len(await _rows(h)) == 1
