@@ -205,9 +205,9 @@ def _notice(
     when = f"{messages.fmt_date(local.date())}, {local:%H:%M} ({tz.key})"
     if pair is not None and partner is not None:
         side = "the junior mentor" if sender.id == pair.mentor_id else "the senior mentee"
-        where = (
-            f"{side} in the pair with {partner.display_name} ({partner.email}), {pair.status.value}"
-        )
+        status = pair.status.value
+        article = "an" if status[0] in "aeiou" else "a"
+        where = f"{side} in {article} {status} pair with {partner.display_name} ({partner.email})"
         careful = (
             f"Please follow up with {sender.first_name} directly and privately; don't raise it "
             f"with {partner.first_name} unless {sender.first_name} agrees."

@@ -43,7 +43,10 @@ def test_a_junior_raises_a_concern_that_only_the_programme_team_reads(
 
     admin = _flat(ok(run([*mentorbot, "chat", "--as", ADMIN], workdir, db_url, "quit\n")))
     assert "Concern C-1" in admin and WORRY in admin
-    assert "From Aisha Al-Sayed (aisha.alsayed@example.com), the junior mentor" in admin
+    assert (
+        "From Aisha Al-Sayed (aisha.alsayed@example.com), the junior mentor in a proposed "
+        "pair with Priya Raghunathan" in admin
+    )
     senior = _flat(ok(run([*mentorbot, "chat", "--as", SENIOR], workdir, db_url, "quit\n")))
     assert WORRY not in senior and "Concern C-1" not in senior and "concern" not in senior.lower()
 

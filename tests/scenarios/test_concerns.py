@@ -111,7 +111,10 @@ async def test_concern_then_the_text_reaches_only_the_admin(db_url: str) -> None
         (notice,) = _concerns_to(h, "ceo@x.com")
         text = notice.fallback_text
         assert "Concern C-1" in text and WORRY in text
-        assert "From Ana (ana@x.com), the junior mentor in the pair with Femi (cfo@x.com)" in text
+        assert (
+            "From Ana (ana@x.com), the junior mentor in an active pair with Femi (cfo@x.com)"
+            in text
+        )
         assert "don't raise it with Femi unless Ana agrees" in text
         # Femi, and everyone else, hears nothing of it.
         for email in ("cfo@x.com", "bo@x.com", "cto@x.com", "hana@x.com"):
@@ -136,7 +139,7 @@ async def test_concern_with_text_goes_at_once_to_the_contact_not_the_admins(db_u
         assert "Hana Ito will be in touch" in thanks
         await _deliver(h)
         (notice,) = _concerns_to(h, "hana@x.com")
-        assert "the senior mentee in the pair with Ana (ana@x.com)" in notice.fallback_text
+        assert "the senior mentee in an active pair with Ana (ana@x.com)" in notice.fallback_text
         assert f"“{WORRY}”" in notice.fallback_text  # trimmed
         assert _concerns_to(h, "ceo@x.com") == [] and _concerns_to(h, "ana@x.com") == []
 
