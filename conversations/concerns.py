@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 CONCERN_TEXT = "concern.text"  # the pending input: the next typed line is the concern
 WINDOW = timedelta(days=1)  # how long the bot waits for it
 MAX_CONCERN = 2000
+# A flood guard: nobody sends the team more than this many a day (a real worry needs one or
+# two; a script or a grudge should not fill the team's inboxes).
+DAILY_LIMIT = 10
 CANCEL = "cancel"  # CONCERN_RAISE's value on the invitation's Cancel button
 AUDIT_ACTOR = "participant"  # the audit log never names who raised a concern
 # Contacts who cannot read anything any more (removed from the roster, or unreachable).
@@ -137,6 +140,17 @@ async def send_concern(
     and thank the sender."""
     sender = turn.person
     assert sender is not None
+    recent = await engine.store.concerns_raised_by(sender.id, turn.now - timedelta(days=1))
+    if recent >= DAILY_LIMIT:
+        return [
+            messages.reply(
+                turn.reply_to,
+                "concern.thanks",
+                f"You've raised {DAILY_LIMIT} concerns in the last day — that's the most I pass "
+                "on in a day, so this one wasn't sent. Please try again tomorrow.\n"
+                + engine.config.privacy.support_text,
+            )
+        ]
     text = text.strip()
     cut = len(text) > MAX_CONCERN
     text = text[:MAX_CONCERN]

@@ -487,6 +487,10 @@ class Concerns(Protocol):
         """Store one concern and whom it is sent to (person ids, maybe none); its id."""
         ...
 
+    async def concerns_raised_by(self, sender_id: int, since: datetime) -> int:
+        """How many concerns this person raised at or after `since` (a flood guard)."""
+        ...
+
     async def concern_counts(self) -> ConcernCounts:
         """How many concerns were raised, and how many reached nobody (senders forgotten
         since are not counted as waiting: their text is gone)."""

@@ -38,6 +38,14 @@ class Concerns(Repository):
             await session.flush()
             return row.id
 
+    async def concerns_raised_by(self, sender_id: int, since: datetime) -> int:
+        """How many concerns this person raised at or after `since`."""
+        query = select(func.count()).where(
+            ConcernRow.sender_id == sender_id, ConcernRow.raised_at >= since
+        )
+        async with self._sessions() as session:
+            return int(await session.scalar(query) or 0)
+
     async def concern_counts(self) -> ConcernCounts:
         """Concerns raised, and those that reached nobody whose sender is not forgotten."""
         undelivered = func.count().filter(

@@ -238,6 +238,10 @@ class FakeStore:
         self.concerns[concern_id] = [sender_id, pair_id, text, list(sent_to)]
         return concern_id
 
+    async def concerns_raised_by(self, sender_id: int, since: datetime) -> int:
+        # The fake keeps no times: every concern counts as recent.
+        return sum(1 for c in self.concerns.values() if c[0] == sender_id)
+
     async def concern_counts(self) -> ConcernCounts:
         waiting = sum(1 for c in self.concerns.values() if not c[3] and c[0] is not None)
         return ConcernCounts(raised=len(self.concerns), undelivered=waiting)

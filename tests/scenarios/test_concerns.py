@@ -23,7 +23,7 @@ from bot.settings import Secrets, Settings, parse_config
 from bot.simulation import button
 from conversations import actions
 from conversations.admin import health_text
-from conversations.concerns import MAX_CONCERN
+from conversations.concerns import DAILY_LIMIT, MAX_CONCERN
 from conversations.domain import Identity, RosterEntry
 from conversations.types import Button, OutgoingMessage, UserRef
 from storage.models import ConcernRow
@@ -273,3 +273,14 @@ async def test_concern_with_text_after_a_bare_concern_sends_once(db_url: str) ->
         (reply,) = await h.sim.say("ana@x.com", "thanks, that's all")
         assert reply.kind == "unknown"  # no longer waiting for a concern
         assert len(await _rows(h)) == 1
+
+
+async def test_a_flood_of_concerns_is_held_back_after_the_daily_limit(db_url: str) -> None:
+    async with harness(db_url) as h:
+        for n in range(DAILY_LIMIT):
+            assert "Your reference is" in _only_text(await h.sim.say("bo@x.com", f"concern {n}"))
+        held = _only_text(await h.sim.say("bo@x.com", "concern one more"))
+        assert "this one wasn't sent" in held and SUPPORT in held
+        assert len(await _rows(h)) == DAILY_LIMIT
+        h.clock.set(h.clock.now() + timedelta(days=1, minutes=1))
+        assert "Your reference is" in _only_text(await h.sim.say("bo@x.com", "concern again"))

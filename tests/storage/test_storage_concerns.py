@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from storage.models import ConcernRow
@@ -30,6 +32,9 @@ async def test_concerns_are_stored_with_whom_they_went_to_and_counted(store: Sql
         1,
     )
     assert row.raised_at == T0
+    assert await store.concerns_raised_by(ids["ana"], T0) == 1
+    assert await store.concerns_raised_by(ids["ana"], T0 + timedelta(seconds=1)) == 0
+    assert await store.concerns_raised_by(ids["femi"], T0) == 0
 
 
 async def test_forget_erases_the_senders_concerns_and_scrubs_others_naming_them(
