@@ -52,3 +52,18 @@ def test_a_junior_raises_a_concern_that_only_the_programme_team_reads(
 
     health = ok(run([*mentorbot, "health"], workdir, db_url))
     assert "could not be delivered" not in health and WORRY not in health
+
+
+def test_a_concern_contact_missing_from_the_directory_is_reported(
+    workdir: Path, db_url: str
+) -> None:
+    config = (workdir / "app.yaml").read_text(encoding="utf-8")
+    config = config.replace("concern_contacts: []", "concern_contacts: [ghost@example.com]")
+    assert "[ghost@example.com]" in config
+    (workdir / "app.yaml").write_text(config, encoding="utf-8")
+    mentorbot = [sys.executable, "-m", "bot"]
+    ok(run([*mentorbot, "roster", "import", str(SAMPLE)], workdir, db_url))
+    warning = "privacy.concern_contacts: ghost@example.com is not in the directory"
+    ticked = run([*mentorbot, "tick"], workdir, db_url)
+    assert ticked.code == 0 and warning in _flat(ticked.err)
+    assert warning in _flat(ok(run([*mentorbot, "health"], workdir, db_url)))
