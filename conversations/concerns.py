@@ -107,7 +107,7 @@ async def _invite(
     ask = (
         "I didn't get any words there. "
         if again
-        else "Tell me what's happening, in one message, here in our private chat. "
+        else "Tell me what's happening, in one message, in your private chat with me. "
     )
     return [
         messages.compose(
