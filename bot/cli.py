@@ -18,11 +18,11 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from sqlalchemy.exc import ArgumentError
 
-from bot.app import build_app
+from bot.app import Mentorbot, build_app
 from bot.clock import SimulatedClock
 from bot.dashboard.data import headline_lines
 from bot.database import open_database
@@ -288,8 +288,9 @@ async def _forget(args: argparse.Namespace) -> int:
 async def _health(args: argparse.Namespace) -> int:
     from conversations.admin import health_text
 
-    async with build_app(_settings(args)) as app:
-        print(await health_text(app.store))
+    settings = _settings(args)
+    async with build_app(settings) as app:
+        print(await health_text(app.store, settings.config))
     return 0
 
 
@@ -320,6 +321,7 @@ async def _tick(args: argparse.Namespace) -> int:
     clock = SimulatedClock(parse_now(args.now)) if args.now else None
     settings = _settings(args)
     async with build_app(settings, clock=clock) as app:
+        await _warn_concern_contacts(app, settings, sys.stderr)
         console = console_is_the_platform(app)
         plugins = [] if console else attach_platforms(app)
         if console:
@@ -343,6 +345,14 @@ async def _tick(args: argparse.Namespace) -> int:
     else:
         print(f"Sent {stats.sent}, will retry {stats.retried}, failed {stats.failed}.")
     return 0
+
+
+async def _warn_concern_contacts(app: Mentorbot, settings: Settings, out: TextIO) -> None:
+    """At start: a concern contact the directory does not know could never read a concern."""
+    from conversations.admin import concern_contact_warnings
+
+    for line in await concern_contact_warnings(app.store, settings.config):
+        print(line, file=out, flush=True)
 
 
 def _say(line: str) -> None:
@@ -381,6 +391,7 @@ async def _serve(args: argparse.Namespace) -> int:
     print(_where(settings), flush=True)
     wait = settings.secrets.db_wait_seconds
     async with build_app(settings, wait=wait, waiting=_say) as app:
+        await _warn_concern_contacts(app, settings, sys.stdout)
         plugins = attach_platforms(app)
         if not plugins:
             print(

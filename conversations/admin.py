@@ -15,8 +15,9 @@ from conversations.insights_windows import PublishRules
 from conversations.types import Image, Link, OutgoingMessage, Text, UserRef
 
 if TYPE_CHECKING:
+    from conversations.config import AppConfig
     from conversations.engine import CommandHandler, Engine, Turn
-    from conversations.ports import Reports
+    from conversations.ports import Directory, Store
 
 
 async def audit(engine: Engine, turn: Turn, action: str, detail: str) -> None:
@@ -56,9 +57,10 @@ async def report(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
     return [messages.compose(turn.reply_to, "report", Text(text), image, private=True)]
 
 
-async def health_text(store: Reports) -> str:
+async def health_text(store: Store, config: AppConfig | None = None) -> str:
     """Delivery health in words: the queue, what failed and why, what was cancelled unsent
-    and why, who cannot be reached.
+    and why, who cannot be reached, concerns that reached nobody (a count, never what or
+    who) and, with `config`, concern contacts the directory does not know.
 
     The same text for the admin chat command and `mentorbot health`.
     """
@@ -92,12 +94,35 @@ async def health_text(store: Reports) -> str:
         lines += [f"• {r} ({sum(p.reason == r for p in unreachable)})" for r in reasons]
     if not failed and not unreachable:
         lines.append("Nothing has failed and everyone can be reached. ✅")
+    waiting = (await store.concern_counts()).undelivered
+    if waiting:
+        lines.append(
+            f"⚠️ {waiting} concern{'s' * (waiting != 1)} could not be delivered (nobody could "
+            "receive it) — set privacy.concern_contacts in app.yaml to people in the directory."
+        )
+    if config is not None:
+        lines += await concern_contact_warnings(store, config)
     return "\n".join(lines)
+
+
+async def concern_contact_warnings(store: Directory, config: AppConfig) -> list[str]:
+    """One line per `privacy.concern_contacts` email the directory does not know (their
+    concerns would go to the other contacts, or the admins): for `health` and at start-up."""
+    missing = [
+        email
+        for email in config.privacy.concern_contacts
+        if await store.person_by_email(email) is None
+    ]
+    return [
+        f"⚠️ privacy.concern_contacts: {email} is not in the directory, so concerns can't "
+        "reach them — import them with the roster or fix the email."
+        for email in missing
+    ]
 
 
 async def health(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
     """Admin `health`: `health_text`, audited."""
-    text = await health_text(engine.store)
+    text = await health_text(engine.store, engine.config)
     await audit(engine, turn, "health", "")
     return [messages.reply(turn.reply_to, "health", text)]
 

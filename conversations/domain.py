@@ -227,6 +227,15 @@ class PulseAnswer:
 
 
 @dataclass(frozen=True)
+class ConcernCounts:
+    """How many confidential concerns were raised, and how many reached nobody (no contact or
+    admin could receive them): counts only, never who or what (`health`)."""
+
+    raised: int = 0
+    undelivered: int = 0
+
+
+@dataclass(frozen=True)
 class PendingInput:
     """A free-text answer the bot is waiting for from one person."""
 

@@ -72,6 +72,7 @@ class Engine:
     ) -> None:
         # Handler tables, dispatched on below.
         from conversations import (
+            concerns,
             enrol_form,
             enrolment,
             pairing,
@@ -90,15 +91,20 @@ class Engine:
             **enrolment.COMMANDS,
             **pairing.COMMANDS,
             **prompts.COMMANDS,
+            **concerns.COMMANDS,
         }
         self._actions: dict[str, ActionHandler] = {
             **enrolment.ACTIONS,
             **enrol_form.ACTIONS,
             **pairing.ACTIONS,
             **programme_answers.ACTIONS,
+            **concerns.ACTIONS,
         }
         self._work: dict[str, WorkHandler] = {**enrolment.WORK, **programme.WORK}
-        self._inputs: dict[str, InputHandler] = {**programme_answers.INPUTS}
+        self._inputs: dict[str, InputHandler] = {
+            **programme_answers.INPUTS,
+            **concerns.INPUTS,
+        }
         # The shipped catalogue plus app.yaml's own prompts; `prompt add` ones live in the store.
         self.prompts: tuple[Prompt, ...] = prompts.configured_prompts(config)
 

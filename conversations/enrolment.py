@@ -14,7 +14,7 @@ from conversations import actions, admin, departures, messages
 from conversations import commands as cmd
 from conversations.config import check_timezone
 from conversations.domain import Person, Role, Status
-from conversations.home import pair_summary, pending_proposal
+from conversations.home import concern_button, pair_summary, pending_proposal
 from conversations.ports import DueWork
 from conversations.timing import local_today, slot_on, zone
 from conversations.types import Action, Block, Button, Buttons, OutgoingMessage, Text, ToPerson
@@ -266,6 +266,8 @@ async def status(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
         buttons.append(Button("Resume now", actions.ENROL_RESUME, "", "primary"))
     elif not person.status.enrolled:
         buttons.append(Button("Join the programme", actions.HELP_COMMAND, "join", "primary"))
+    if person.status.enrolled:
+        buttons.append(concern_button())  # Teams and the console have no Home tab
     blocks: list[Block] = await pending_proposal(engine, person)
     if blocks and person.status is Status.PAUSED:
         blocks.insert(0, Text(text))  # paused, and still asked to answer the proposal

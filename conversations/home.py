@@ -129,14 +129,21 @@ async def pending_proposal(engine: Engine, person: Person) -> list[Block]:
 
 def _buttons(person: Person) -> tuple[Button, ...]:
     if person.status is Status.PAUSED:
-        return (Button("Resume now", actions.ENROL_RESUME, "", "primary"),)
+        return (Button("Resume now", actions.ENROL_RESUME, "", "primary"), concern_button())
     if not person.status.enrolled:
         return (Button("Join the programme", actions.HELP_COMMAND, "join", "primary"),)
     return (
         Button("My status", actions.HELP_COMMAND, "status"),
         Button("Pause", actions.HELP_COMMAND, "pause"),
+        concern_button(),
         Button("Leave the programme", actions.ENROL_LEAVE, "", "danger"),
     )
+
+
+def concern_button() -> Button:
+    """ "Raise a concern" for anyone taking part: a private word with the programme team
+    (conversations/concerns.py); the pair is worked out when it is pressed."""
+    return Button("Raise a concern", actions.CONCERN_RAISE, "")
 
 
 def user_address(user: UserRef) -> Address:

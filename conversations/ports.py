@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from conversations.catalogue import Prompt
 from conversations.domain import (
     AuditEntry,
+    ConcernCounts,
     Identity,
     ImportSummary,
     NewPair,
@@ -470,7 +471,35 @@ class Premises(Protocol):
         ...
 
 
-class Store(Directory, AuditLog, WorkQueue, Pairs, Lifecycle, Reports, Premises, Protocol):
+class Concerns(Protocol):
+    """Confidential concerns (`concern`): kept apart from everything admins browse, read only
+    by the people they were sent to; `forget` erases the sender's text and identity."""
+
+    async def add_concern(
+        self,
+        sender_id: int,
+        pair_id: int | None,
+        text: str,
+        sent_to: Sequence[int],
+        *,
+        at: datetime,
+    ) -> int:
+        """Store one concern and whom it is sent to (person ids, maybe none); its id."""
+        ...
+
+    async def concerns_raised_by(self, sender_id: int, since: datetime) -> int:
+        """How many concerns this person raised at or after `since` (a flood guard)."""
+        ...
+
+    async def concern_counts(self) -> ConcernCounts:
+        """How many concerns were raised, and how many reached nobody (senders forgotten
+        since are not counted as waiting: their text is gone)."""
+        ...
+
+
+class Store(
+    Directory, AuditLog, WorkQueue, Pairs, Lifecycle, Reports, Premises, Concerns, Protocol
+):
     """Everything the engine needs from storage."""
 
 

@@ -255,3 +255,10 @@ def by_then(premise: Premise | None, deadline: datetime) -> Premise:
 def still_unmatched(person_id: int) -> Premise:
     """The unmatched notice: taking part, not paused, and still without a partner."""
     return Premise(awake=(person_id,), unpaired=person_id)
+
+
+def unconditional() -> Premise:
+    """A concern for the programme team: nothing that happens meanwhile (the pair ending, the
+    sender leaving or pausing) may silently drop it. Only `forget` of the sender cancels it,
+    as it does every unsent message naming them."""
+    return Premise()

@@ -243,6 +243,8 @@ def checkin(
                 Button("We're stuck", actions.CHECKIN_ANSWER, f"{pair.id}:stuck"),
             )
         ),
+        Text("If something isn't right, you can tell the programme team in confidence."),
+        Buttons((Button("Raise a concern", actions.CONCERN_RAISE, str(pair.id)),)),
         key=key,
         premise=premise.pair_running(pair.id, pair.mentor_id, pair.mentee_id),
     )

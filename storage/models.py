@@ -390,3 +390,27 @@ class PublishedAggregateRow(Base):
     answers: Mapped[int | None] = mapped_column(Integer, nullable=True)
     rating_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConcernRow(Base):
+    """A confidential concern raised with `concern` (docs/architecture.md, "The data model").
+
+    Restricted: read by no dashboard, export, aggregate or audit entry; only its recipients
+    were sent the text. `sent_to` holds their person ids and `recipients` how many (0: it
+    reached nobody, and `health` says so). `forget` of the sender empties `text` and drops
+    `sender_id` and `pair_id`.
+    """
+
+    __tablename__ = "concerns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sender_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    pair_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pairs.id", ondelete="SET NULL"), nullable=True
+    )
+    text: Mapped[str] = mapped_column(Text, default="")
+    sent_to: Mapped[list[int]] = mapped_column(JSON, default=list)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)

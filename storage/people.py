@@ -33,6 +33,7 @@ from storage.models import (
     AdminLinkRow,
     AdminSessionRow,
     AuditRow,
+    ConcernRow,
     DueWorkRow,
     IdentityRow,
     PairRow,
@@ -278,8 +279,9 @@ class People(Repository):
         own pulse and survey answers are deleted (figures already published keep them); their
         pairs lose the matching reasons and shared chats; sessions forget who reported them.
         Inbound-event dedupe keys holding their platform ids go, and so do admin web links and
-        sessions issued to their email (a session they had open stops working). The README's
-        privacy section lists what stays and why.
+        sessions issued to their email (a session they had open stops working). Concerns they
+        raised lose their text, sender and pair (that one was raised stays); other concerns
+        naming them get the pseudonym. The README's privacy section lists what stays and why.
         """
         async with self._sessions.begin() as session:
             row = await _load(session, person_id)
@@ -289,6 +291,7 @@ class People(Repository):
             await _erase_from_audit(session, found, pseudonym)
             await _erase_answers(session, found, pseudonym)
             await _erase_pending_inputs(session, found)
+            await _erase_concerns(session, found, pseudonym)
             await _erase_elsewhere(session, found, pseudonym)
             pairs = _table(PairRow)
             mine = or_(pairs.c.mentor_id == person_id, pairs.c.mentee_id == person_id)
@@ -512,6 +515,35 @@ async def _erase_pending_inputs(session: AsyncSession, found: Identifiers) -> No
     await session.execute(
         delete(table).where(or_(table.c.person_id == found.person_id, table.c.id.in_(naming)))
     )
+
+
+async def _erase_concerns(session: AsyncSession, found: Identifiers, pseudonym: str) -> None:
+    """Concerns they raised keep only that one was raised, when, and how many it went to: the
+    text, sender and pair go (the pair would name them through their partner). Someone else's
+    concern that names them gets the pseudonym (within their pairs a first name is enough), so
+    the team can still act on it."""
+    table = _table(ConcernRow)
+    await session.execute(
+        update(table)
+        .where(table.c.sender_id == found.person_id)
+        .values(text="", sender_id=None, pair_id=None)
+    )
+    others = await session.execute(
+        select(table.c.id, table.c.pair_id, table.c.text).where(
+            table.c.text != "",
+            or_(table.c.pair_id.in_(sorted(found.pair_ids)), _naming([table.c.text], found)),
+        )
+    )
+    scrubbed = [
+        {"b_id": concern_id, "b_text": found.scrub(text, pseudonym)}
+        for concern_id, pair_id, text in others
+        if found.mentions(text, weak=pair_id in found.pair_ids)
+    ]
+    if scrubbed:
+        await session.execute(
+            update(table).where(table.c.id == bindparam("b_id")).values(text=bindparam("b_text")),
+            scrubbed,
+        )
 
 
 async def _erase_elsewhere(session: AsyncSession, found: Identifiers, pseudonym: str) -> None:

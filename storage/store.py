@@ -8,6 +8,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.admin_web import AdminWeb
+from storage.concerns import Concerns
 from storage.db import create_engine, make_sessionmaker
 from storage.events import Events
 from storage.pairs import Pairs
@@ -20,7 +21,16 @@ from storage.work_queue import WorkQueue
 
 
 class SqlStore(
-    People, Roster, WorkQueue, Events, Pairs, ProgrammeStore, Reports, Premises, AdminWeb
+    People,
+    Roster,
+    WorkQueue,
+    Events,
+    Pairs,
+    ProgrammeStore,
+    Reports,
+    Premises,
+    AdminWeb,
+    Concerns,
 ):
     """`conversations.ports.Store` on SQLAlchemy (SQLite or PostgreSQL).
 

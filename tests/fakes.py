@@ -19,6 +19,7 @@ from typing import Any
 
 from conversations.domain import (
     AuditEntry,
+    ConcernCounts,
     Identity,
     ImportSummary,
     PendingInput,
@@ -74,6 +75,8 @@ class FakeStore:
         self.audit_log: list[AuditEntry] = []
         self.work: dict[int, _Work] = {}
         self.pending: dict[int, PendingInput] = {}
+        # Concerns: id → [sender (None once forgotten), pair, text, sent to].
+        self.concerns: dict[int, list[Any]] = {}
         self._ids = itertools.count(1)
 
     # --- helpers for tests -----------------------------------------------------------------
@@ -206,6 +209,9 @@ class FakeStore:
             status=Status.LEFT,
         )
         self.identities = [i for i in self.identities if i.person_id != person_id]
+        for concern in self.concerns.values():
+            if concern[0] == person_id:
+                concern[:3] = [None, None, ""]
 
     async def import_roster(
         self,
@@ -216,6 +222,29 @@ class FakeStore:
         at: datetime,
     ) -> ImportSummary:
         raise NotImplementedError("roster imports are tested against the SQL store")
+
+    # --- Concerns ----------------------------------------------------------------------------
+
+    async def add_concern(
+        self,
+        sender_id: int,
+        pair_id: int | None,
+        text: str,
+        sent_to: Sequence[int],
+        *,
+        at: datetime,
+    ) -> int:
+        concern_id = next(self._ids)
+        self.concerns[concern_id] = [sender_id, pair_id, text, list(sent_to)]
+        return concern_id
+
+    async def concerns_raised_by(self, sender_id: int, since: datetime) -> int:
+        # The fake keeps no times: every concern counts as recent.
+        return sum(1 for c in self.concerns.values() if c[0] == sender_id)
+
+    async def concern_counts(self) -> ConcernCounts:
+        waiting = sum(1 for c in self.concerns.values() if not c[3] and c[0] is not None)
+        return ConcernCounts(raised=len(self.concerns), undelivered=waiting)
 
     # --- AuditLog ----------------------------------------------------------------------------
 
