@@ -78,6 +78,7 @@ class Engine:
             programme,
             programme_answers,
             prompts,
+            session_topics,
         )
 
         self.store = store
@@ -96,6 +97,7 @@ class Engine:
             **enrol_form.ACTIONS,
             **pairing.ACTIONS,
             **programme_answers.ACTIONS,
+            **session_topics.ACTIONS,
         }
         self._work: dict[str, WorkHandler] = {**enrolment.WORK, **programme.WORK}
         self._inputs: dict[str, InputHandler] = {**programme_answers.INPUTS}
