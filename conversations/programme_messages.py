@@ -170,7 +170,7 @@ def topic_picked(
             Text("Changed your mind? Tap another before then."),
             _topic_buttons(pair, session, others),
         ]
-    return compose(to, "prep", *blocks, private=True)
+    return compose(to, "answer", *blocks, private=True)
 
 
 def _topic_buttons(pair: Pair, session: Session, options: Sequence[Prompt]) -> Buttons:
