@@ -15,6 +15,7 @@ when, never anything they said).
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 from conversations import actions, messages
 from conversations import programme_messages as pm
 from conversations.catalogue import Prompt, arc, pair_tracks, session_options
+from conversations.config import ProgrammeConfig
 from conversations.domain import Pair, PairStatus, Person
 from conversations.programme_answers import _pair_of
 from conversations.timing import slot_before, zone
@@ -59,18 +61,41 @@ async def topic_options(
     Seeded per pair and session, so a redo (or the topic step two days later) offers the
     same ones; prompts the pair already had never come back.
     """
-    programme = engine.config.programme
+    catalogue = await _catalogue(engine)
+    return offer(
+        tuple(catalogue.values()),
+        engine.config.programme,
+        pair_id=pair.id,
+        number=number,
+        teaches=mentor.teaches,
+        learns=mentee.learns,
+        used_keys=await engine.store.used_prompt_keys(pair.id),
+    )
+
+
+def offer(
+    prompts: Sequence[Prompt],
+    programme: ProgrammeConfig,
+    *,
+    pair_id: int,
+    number: int,
+    teaches: Sequence[str],
+    learns: Sequence[str],
+    used_keys: frozenset[str],
+) -> tuple[Prompt, ...]:
+    """The pure core of `topic_options`: session `number`'s stage in the programme's arc, the
+    pair's tracks (from the junior's `teaches` and the senior's `learns`), and an rng seeded
+    by pair and session."""
     stages = arc(programme.sessions)
     stage = stages[number - 1] if number <= len(stages) else "substance"
-    catalogue = await _catalogue(engine)
     return session_options(
-        tuple(catalogue.values()),
+        prompts,
         stage=stage,
-        tracks=pair_tracks(mentor.teaches, mentee.learns, programme.tracks),
+        tracks=pair_tracks(teaches, learns, programme.tracks),
         all_tracks=programme.tracks,
         substance_index=sum(1 for s in stages[: number - 1] if s == "substance"),
-        used_keys=await engine.store.used_prompt_keys(pair.id),
-        rng=random.Random(f"{pair.id}:{number}"),
+        used_keys=used_keys,
+        rng=random.Random(f"{pair_id}:{number}"),
     )
 
 
