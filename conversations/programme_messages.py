@@ -84,8 +84,6 @@ def topic_prompt(
         blocks += [
             Text(f"*{label}* is coming up on {when}. It starts with your ground rules:"),
             *ground_rules(mentor, mentee, config),
-            Text("Happy with these? Each of you, tap once:"),
-            Buttons((Button("I agree", actions.GROUND_RULES_AGREE, str(pair.id), "primary"),)),
         ]
         intro = f"Then a first topic {mentor.first_name} picked:" if picked else "Then, an idea:"
     blocks += [
@@ -93,6 +91,12 @@ def topic_prompt(
         Text(f"💡 {prompt.text}"),
         Text("Use it, change it or ignore it — it's your conversation."),
     ]
+    if session.number == 1:
+        # Last, where a phone shows the button: agreeing is the one thing to do now.
+        blocks += [
+            Text("Happy with the ground rules? Each of you, tap once:"),
+            Buttons((Button("I agree", actions.GROUND_RULES_AGREE, str(pair.id), "primary"),)),
+        ]
     return compose(
         to,
         "prompt",
