@@ -190,6 +190,7 @@ def _stem(word: str) -> str:
 def content_words(text: str) -> frozenset[str]:
     """Lower-cased, stop words removed, simply stemmed."""
     words = re.findall(r"[a-z]+(?:'[a-z]+)?", _folded(text))
+    words = [w.removesuffix("'s") for w in words]  # a possessive is the word itself
     return frozenset(_stem(w) for w in words if w not in STOP_WORDS and len(w) > 1)
 
 
