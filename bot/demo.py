@@ -368,6 +368,13 @@ class DemoPeople:
                     if roll < 0.85
                     else (actions.MEETING_MISSED if roll < 0.95 else None)
                 )
+        elif actions.GROUND_RULES_AGREE in buttons:
+            choice = actions.GROUND_RULES_AGREE  # session 1: each partner agrees, once
+        elif actions.TOPIC_CHOOSE in buttons and message.kind == "prep":
+            # The junior picks the session's topic (the followed one, always the second).
+            index = 1 if featured else self.rng.randrange(len(message.buttons()))
+            suffix = message.buttons()[min(index, len(message.buttons()) - 1)].value
+            choice = actions.TOPIC_CHOOSE
         elif actions.MEETING_CANCELLED_BY in buttons:
             choice, suffix = actions.MEETING_CANCELLED_BY, ":partner"
         elif actions.PULSE_RATE in buttons:

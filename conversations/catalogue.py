@@ -9,22 +9,30 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import random
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal, get_args
 
 import yaml
 
-PromptKind = Literal["topic", "prep"]
-KINDS: tuple[PromptKind, ...] = get_args(PromptKind)
-CATALOGUE_SESSIONS = 6  # the shipped prompts are written for a six-session programme
+Stage = Literal["start", "substance", "commitments", "closing"]
+STAGES: tuple[Stage, ...] = get_args(Stage)
 MAX_TOPIC_LENGTH = 100  # the roster accepts topics up to this long
+MAX_TITLE = 40  # a title is a button label, read on a phone
+MAX_KEY = 32  # a key is stored as the junior's pick (a survey answer, 32 characters)
+OPTIONS = 3  # how many topics the junior chooses from before each session
 _TRACK = re.compile(r"[a-z][a-z0-9_-]{0,39}")  # as `config.Track`
 _KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_PROMPT_FIELDS = frozenset({"key", "session", "text"})
+_PROMPT_FIELDS = frozenset({"key", "stage", "title", "topic", "prep"})
+_FIELD_LIST = "key, stage, title, topic, prep"
+GENERIC_PREP = (
+    "Think about what you'd like to show or ask about on this topic: one example from your own "
+    "work, and one question for your mentee. Ten minutes is plenty."
+)
 
 
 class CatalogueError(ValueError):
@@ -33,18 +41,20 @@ class CatalogueError(ValueError):
 
 @dataclass(frozen=True)
 class Prompt:
-    """One conversation prompt.
+    """One catalogue entry: a topic for the pair and its matching prep note for the junior.
 
-    `topic` prompts go to the pair (written to the senior: "ask your mentor to…"); `prep`
-    prompts go privately to the junior mentor before a session. `session` is the session the
-    prompt suits best, or None for any; `key` is stable, so deliveries can refer to it.
+    `text` is the topic, posted to the pair (written to the senior: "ask your mentor to…");
+    `prep` goes privately to the junior mentor with the choice of topics; `title` is the short
+    label the junior picks from. `stage` places it in the programme's arc (`stage_of`). `key`
+    is stable, so deliveries can refer to it.
     """
 
     key: str
     track: str
     text: str
-    session: int | None
-    kind: PromptKind
+    stage: Stage
+    title: str
+    prep: str
 
 
 # --- topics ----------------------------------------------------------------------------------
@@ -118,130 +128,212 @@ def load_prompts() -> tuple[Prompt, ...]:
 def parse_prompts(
     text: str, *, tracks: Iterable[str], source: str = "prompts.yaml"
 ) -> tuple[Prompt, ...]:
-    """Parse and validate a prompts document: kind → track → list of {key, session, text}.
+    """Parse and validate a prompts document: track → list of {key, stage, title, topic, prep}.
 
-    Keys must be unique slugs, kinds `topic` or `prep`, tracks among `tracks`, sessions
-    whole numbers from 1 to 52 or null, texts 10 to 1000 characters.
+    Keys must be unique lowercase slugs of at most 32 characters, tracks among `tracks`,
+    stages one of `STAGES`, titles 3 to 40 characters (a button label), topics and prep
+    notes 10 to 1000 characters. Every error names the entry and the field.
     """
     known_tracks = frozenset(tracks)
     document = _load_yaml(text, source)
-    if not isinstance(document, dict):
-        raise CatalogueError(f"{source}: expected a mapping of kind → track → prompts")
+    if not isinstance(document, dict) or not document:
+        raise CatalogueError(f"{source}: expected a mapping of track → list of entries")
     prompts: list[Prompt] = []
     keys: set[str] = set()
-    for kind, by_track in document.items():
-        if kind not in KINDS:
-            raise CatalogueError(f"{source}: unknown kind {kind!r}; expected topic or prep")
-        if not isinstance(by_track, dict):
-            raise CatalogueError(f"{source}: {kind}: expected a mapping of track → prompts")
-        for track, items in by_track.items():
-            if track not in known_tracks:
-                allowed = ", ".join(sorted(known_tracks))
-                raise CatalogueError(f"{source}: {kind}: unknown track {track!r}; use {allowed}")
-            if not isinstance(items, list):
-                raise CatalogueError(f"{source}: {kind}: {track}: expected a list of prompts")
-            for item in items:
-                prompt = _prompt(item, kind=kind, track=track, where=f"{source}: {kind}: {track}")
-                if prompt.key in keys:
-                    raise CatalogueError(f"{source}: key {prompt.key!r} is used twice")
-                keys.add(prompt.key)
-                prompts.append(prompt)
+    for track, items in document.items():
+        if track not in known_tracks:
+            allowed = ", ".join(sorted(known_tracks))
+            raise CatalogueError(f"{source}: unknown track {track!r}; use {allowed}")
+        if not isinstance(items, list) or not items:
+            raise CatalogueError(f"{source}: {track}: expected a non-empty list of entries")
+        for item in items:
+            prompt = _prompt(item, track=str(track), where=f"{source}: {track}")
+            if prompt.key in keys:
+                raise CatalogueError(f"{source}: {track}: key {prompt.key!r} is used twice")
+            keys.add(prompt.key)
+            prompts.append(prompt)
     return tuple(prompts)
 
 
-def custom_prompt(track: str, text: str, session: int | None = None) -> Prompt:
+def short_title(text: str) -> str:
+    """A button label from a prompt's first words: at most `MAX_TITLE` characters, "…" when cut."""
+    words = " ".join(text.split())
+    if len(words) <= MAX_TITLE:
+        return words
+    title = ""
+    for word in words.split(" "):
+        if len(f"{title} {word}".strip()) > MAX_TITLE - 1:
+            break
+        title = f"{title} {word}".strip()
+    # A single very long word: cut it rather than offer an empty label.
+    return (title or words[: MAX_TITLE - 1]).rstrip(",.;:—-") + "…"
+
+
+def custom_prompt(
+    track: str, text: str, session: int | None = None, *, total_sessions: int | None = None
+) -> Prompt:
     """An admin's extra topic prompt (app.yaml `prompts`), keyed by a hash of its content.
 
     The key stays the same across restarts, so a prompt already delivered to a pair is not
-    sent to it again; editing the text makes it a new prompt.
+    sent to it again; editing the text makes it a new prompt. Admins write only the topic:
+    the title is its first words and the prep note a generic one. Its `session`, if any, sets
+    its stage by the programme's length (`total_sessions`); with none it is a substance topic.
     """
     digest = hashlib.sha256(f"{track}\n{session}\n{text}".encode()).hexdigest()[:12]
-    return Prompt(key=f"custom-{digest}", track=track, text=text, session=session, kind="topic")
+    stage: Stage = "substance"
+    if session is not None and total_sessions is not None:
+        stage = stage_of(min(session, total_sessions), total_sessions)
+    return admin_prompt(f"custom-{digest}", track, text, stage)
 
 
-def pick_prompt(
+def admin_prompt(key: str, track: str, text: str, stage: Stage = "substance") -> Prompt:
+    """A prompt an admin wrote (app.yaml or `prompt add`): a derived title, a generic prep note."""
+    clean = " ".join(text.split())
+    return Prompt(
+        key=key, track=track, text=clean, stage=stage, title=short_title(clean), prep=GENERIC_PREP
+    )
+
+
+def stage_of(session: int, total_sessions: int) -> Stage:
+    """Where session `session` of a `total_sessions` programme sits in the arc.
+
+    Session 1 is `start` (getting to know each other, the ground rules); the last is `closing`
+    (reflection, and what happens to what was shared); the one before it is `commitments` when
+    the programme has four or more sessions; the rest are `substance`. A one-session programme
+    is only its start; a two-session one starts and closes; three have one substance session.
+    """
+    if session <= 1:
+        return "start"
+    if session >= total_sessions:
+        return "closing"
+    if total_sessions >= 4 and session == total_sessions - 1:
+        return "commitments"
+    return "substance"
+
+
+def arc(total_sessions: int) -> tuple[Stage, ...]:
+    """The stage of every session of a `total_sessions` programme, in order."""
+    return tuple(stage_of(n, total_sessions) for n in range(1, total_sessions + 1))
+
+
+def session_options(
     prompts: Sequence[Prompt],
     *,
-    track: str,
-    session: int | None,
+    stage: Stage,
+    tracks: Sequence[str],
+    all_tracks: Sequence[str],
+    substance_index: int,
     used_keys: frozenset[str],
     rng: random.Random,
-    kind: PromptKind = "topic",
-    total_sessions: int | None = None,
-) -> Prompt | None:
-    """Choose a prompt of `kind` on `track` whose key is not in `used_keys`, or None.
+    count: int = OPTIONS,
+) -> tuple[Prompt, ...]:
+    """Up to `count` prompts for the junior to choose from for one session, best first.
 
-    Preference: prompts written for this session; then prompts for any session; then prompts
-    for the nearest other session. Ties are broken by `rng` over candidates sorted by key, so
-    the same inputs and seed give the same prompt whatever order `prompts` came in.
+    `tracks` are the pair's tracks (in order of preference) and `all_tracks` the programme's.
+    Substance sessions take turns over the pair's tracks (`substance_index` counts the
+    substance sessions before this one), and the options mix the tracks; the other stages
+    draw from all the pair's tracks. Prompts in `used_keys` (the pair had them) never come
+    back. When the stage runs dry on the pair's tracks, the rest come from the same stage on
+    the programme's other tracks, then substance ones, then any: a long programme on a
+    small catalogue still gets a topic every session.
 
-    With `total_sessions` (the programme's length), session numbers are mapped onto the
-    catalogue's six, so the first session still gets getting-to-know-you prompts and the last
-    one gets commitments and reflection in a programme of four or twelve sessions.
+    Deterministic for a given `rng` seed whatever order `prompts` came in, so a redo after a
+    crash offers (and defaults to) the same prompts.
     """
-    target = session
-    if session is not None and total_sessions is not None:
-        target = catalogue_session(session, total_sessions)
-    best: list[Prompt] = []
-    best_rank: int | None = None
-    for prompt in prompts:
-        if prompt.kind != kind or prompt.track != track or prompt.key in used_keys:
-            continue
-        rank = _rank(prompt.session, target)
-        if best_rank is None or rank < best_rank:
-            best, best_rank = [prompt], rank
-        elif rank == best_rank:
-            best.append(prompt)
-    if not best:
-        return None
-    best.sort(key=lambda p: p.key)
-    return rng.choice(best)
+    fresh = sorted((p for p in prompts if p.key not in used_keys), key=lambda p: p.key)
+    own = list(tracks) or list(all_tracks)
+    if stage == "substance":
+        turn = substance_index % len(own)
+        own = own[turn:] + own[:turn]  # this session's lead track first
+    others = [t for t in all_tracks if t not in own]
+    # One shuffle per track from the same seeded rng: every entry can come up first.
+    pools: dict[str, list[Prompt]] = {}
+    for track in (*own, *others):
+        pool = [p for p in fresh if p.track == track]
+        rng.shuffle(pool)
+        pools[track] = pool
+    chosen: list[Prompt] = []
+    tiers: tuple[tuple[list[str], Callable[[Prompt], bool]], ...] = (
+        (own, lambda p: p.stage == stage),
+        (others, lambda p: p.stage == stage),
+        (own, lambda p: p.stage == "substance"),
+        ([*own, *others], lambda _: True),
+    )
+    for tier_tracks, fits in tiers:
+        candidates = [[p for p in pools[t] if fits(p) and p not in chosen] for t in tier_tracks]
+        # Round-robin over the tracks, so two or three options span the pair's tracks.
+        for row in itertools.zip_longest(*candidates):
+            for prompt in row:
+                if prompt is not None and len(chosen) < count:
+                    chosen.append(prompt)
+        if len(chosen) >= count:
+            break
+    return tuple(chosen)
 
 
-def catalogue_session(session: int, total_sessions: int) -> int:
-    """Map session `session` of a `total_sessions` programme onto the catalogue's 1..6.
+def pair_tracks(
+    mentor_teaches: Iterable[str],
+    mentee_learns: Iterable[str],
+    programme_tracks: Sequence[str],
+) -> tuple[str, ...]:
+    """The tracks a pair's topics draw from, always within `programme_tracks`.
 
-    First stays first, last becomes the catalogue's last, the middle ones spread over 2..5.
+    The tracks of the topics they share (what the junior teaches and the senior wants to
+    learn), most shared first; else the tracks of what the senior wants to learn; else every
+    programme track. Topics not in the shipped list belong to no track.
     """
-    if total_sessions == CATALOGUE_SESSIONS:
-        return session
-    if session <= 1:
-        return 1
-    if session >= total_sessions:
-        return CATALOGUE_SESSIONS
-    middle = CATALOGUE_SESSIONS - 2  # catalogue sessions 2..5
-    fraction = (session - 2) / (total_sessions - 3) if total_sessions > 3 else 0.5
-    return 2 + round(fraction * (middle - 1))
+    track_of = {label: track for track, labels in _shipped_topics().items() for label in labels}
+
+    def tracks_of(labels: Iterable[str]) -> tuple[str, ...]:
+        counts: dict[str, int] = {}
+        for label in labels:
+            shipped = canonical_topic(label)
+            track = track_of.get(shipped) if shipped else None
+            if track is not None and track in programme_tracks:
+                counts[track] = counts.get(track, 0) + 1
+        order = {t: i for i, t in enumerate(programme_tracks)}
+        return tuple(sorted(counts, key=lambda t: (-counts[t], order[t])))
+
+    learns = {canonical_topic(t) or t for t in mentee_learns}
+    shared = [t for t in mentor_teaches if (canonical_topic(t) or t) in learns]
+    return tracks_of(shared) or tracks_of(mentee_learns) or tuple(programme_tracks)
 
 
-def _rank(prompt_session: int | None, target: int | None) -> int:
-    if target is None or prompt_session == target:
-        return 0
-    if prompt_session is None:
-        return 1
-    return 1 + abs(prompt_session - target)
-
-
-def _prompt(item: Any, *, kind: PromptKind, track: str, where: str) -> Prompt:
+def _prompt(item: Any, *, track: str, where: str) -> Prompt:
     if not isinstance(item, dict):
-        raise CatalogueError(f"{where}: each prompt must be a mapping with key, session, text")
+        raise CatalogueError(f"{where}: each entry must be a mapping with {_FIELD_LIST}")
     key = item.get("key")
-    if not isinstance(key, str) or len(key) > 80 or not _KEY.fullmatch(key):
-        raise CatalogueError(f"{where}: key {key!r} must be a lowercase slug like tech-s1-goals")
+    if not isinstance(key, str) or len(key) > MAX_KEY or not _KEY.fullmatch(key):
+        raise CatalogueError(
+            f"{where}: key {key!r} must be a lowercase slug like tech-sub-ai-tools, "
+            f"at most {MAX_KEY} characters"
+        )
     where = f"{where}: {key}"
-    if set(item) - _PROMPT_FIELDS:
+    if set(item) != _PROMPT_FIELDS:
         unknown = ", ".join(sorted(map(str, set(item) - _PROMPT_FIELDS)))
-        raise CatalogueError(f"{where}: unknown field(s) {unknown}; use key, session, text")
-    session = item.get("session")
-    # bool is an int in Python; `session: yes` is a typo, not session 1.
-    if session is not None and (
-        isinstance(session, bool) or not isinstance(session, int) or not 1 <= session <= 52
-    ):
-        raise CatalogueError(f"{where}: session must be a whole number from 1 to 52, or null")
-    text = item.get("text")
-    if not isinstance(text, str) or not 10 <= len(text.strip()) <= 1000:
-        raise CatalogueError(f"{where}: text must be 10 to 1000 characters")
-    return Prompt(key=key, track=track, text=" ".join(text.split()), session=session, kind=kind)
+        missing = ", ".join(sorted(_PROMPT_FIELDS - set(item)))
+        problem = f"unknown field(s) {unknown}" if unknown else f"missing field(s) {missing}"
+        raise CatalogueError(f"{where}: {problem}; use {_FIELD_LIST}")
+    stage = item["stage"]
+    if stage not in STAGES:
+        raise CatalogueError(f"{where}: stage {stage!r} must be one of {', '.join(STAGES)}")
+    title = item["title"]
+    if not isinstance(title, str) or not 3 <= len(title.strip()) <= MAX_TITLE:
+        raise CatalogueError(f"{where}: title must be 3 to {MAX_TITLE} characters (a button)")
+    texts = {}
+    for field in ("topic", "prep"):
+        value = item[field]
+        if not isinstance(value, str) or not 10 <= len(value.strip()) <= 1000:
+            raise CatalogueError(f"{where}: {field} must be 10 to 1000 characters")
+        texts[field] = " ".join(value.split())
+    return Prompt(
+        key=key,
+        track=track,
+        text=texts["topic"],
+        stage=stage,
+        title=" ".join(title.split()),
+        prep=texts["prep"],
+    )
 
 
 @functools.cache

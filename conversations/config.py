@@ -11,7 +11,7 @@ from datetime import date
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -53,12 +53,24 @@ class ProgrammeConfig(_Section):
     require_mentor_consent: bool = True  # the junior sees it too and may ask for someone else
     consent_reminder_days: Annotated[int, Field(ge=1, le=60)] = 3
     prompt_lead_days: Annotated[int, Field(ge=0, le=60)] = 2
-    prep_lead_days: Annotated[int, Field(ge=0, le=60)] = 1
+    # The junior's prep note and choice of topics, before the pair sees the chosen one.
+    prep_lead_days: Annotated[int, Field(ge=0, le=60)] = 4
     remind_after_days: Annotated[int, Field(ge=1, le=90)] = 7
     escalate_after_missed: Annotated[int, Field(ge=1, le=52)] = 2
     tracks: Annotated[tuple[Track, ...], Field(min_length=1)] = ("technology", "inclusion")
 
     _tz = field_validator("timezone")(check_timezone)
+
+    @model_validator(mode="after")
+    def _junior_leads(self) -> ProgrammeConfig:
+        # The junior picks the topic from the prep message; the pair's prompt then uses the
+        # pick, so the prep must come first or the junior never gets to choose.
+        if self.prep_lead_days <= self.prompt_lead_days:
+            raise ValueError(
+                f"prep_lead_days ({self.prep_lead_days}) must be greater than prompt_lead_days "
+                f"({self.prompt_lead_days}), so the junior picks the topic before the pair sees it"
+            )
+        return self
 
 
 class Weights(_Section):

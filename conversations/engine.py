@@ -79,6 +79,7 @@ class Engine:
             programme,
             programme_answers,
             prompts,
+            session_topics,
         )
 
         self.store = store
@@ -99,6 +100,7 @@ class Engine:
             **pairing.ACTIONS,
             **programme_answers.ACTIONS,
             **concerns.ACTIONS,
+            **session_topics.ACTIONS,
         }
         self._work: dict[str, WorkHandler] = {**enrolment.WORK, **programme.WORK}
         self._inputs: dict[str, InputHandler] = {

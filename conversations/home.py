@@ -10,6 +10,7 @@ from conversations import programme_messages as pm
 from conversations.domain import PairStatus, Person, Status
 from conversations.insights_windows import PublishRules
 from conversations.pairing_messages import consent_buttons
+from conversations.session_topics import ground_rules_status
 from conversations.timing import local_today, zone
 from conversations.types import (
     Address,
@@ -95,6 +96,8 @@ async def pair_summary(engine: Engine, person: Person) -> list[Block]:
             )
         held = sum(1 for s in sessions if s.status.value == "met")
         rows.append(("Held so far", f"{held} of {engine.config.programme.sessions}"))
+        mentor, mentee = (person, partner) if side == "mentee" else (partner, person)
+        rows.append(("Ground rules", await ground_rules_status(engine, pair, mentor, mentee)))
         return [Facts(tuple(rows))]
     return []
 

@@ -92,9 +92,11 @@ def intro(
             )
         ),
         Text(
-            f"A first agenda: say hello and why you joined; {mentee.first_name}, share what you "
-            f"hope to learn; {mentor.first_name}, pick one thing to show next time; then put "
-            "your next five conversations in your calendars."
+            "Your first conversation sets your ground rules: what stays between you, and that "
+            "either of you may pass on any question. I'll send them to you both before it. "
+            f"Then say hello and why you joined; {mentee.first_name}, share what you hope to "
+            f"learn; {mentor.first_name}, you lead — you'll pick each session's topic. "
+            f"{mentee.first_name}, please book the time."
         ),
         key=key,
         premise=premise.pair_active(pair.id, mentor.id, mentee.id),

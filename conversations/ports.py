@@ -364,7 +364,11 @@ class Lifecycle(Protocol):
     async def record_prompt(
         self, pair_id: int, session_number: int, prompt: Prompt, at: datetime
     ) -> str:
-        """Give `prompt` for a session unless one of its kind was given; the key given."""
+        """Give `prompt` as a session's topic unless it has one; the key given."""
+        ...
+
+    async def session_prompt(self, pair_id: int, session_number: int) -> str | None:
+        """The key of the topic the pair was given for a session, or None (not yet)."""
         ...
 
     async def save_pulse(self, answer: PulseAnswer, *, at: datetime) -> None:
@@ -400,6 +404,10 @@ class Lifecycle(Protocol):
         self, person_id: int, pair_id: int, question: str, answer: str, side: str, *, at: datetime
     ) -> None:
         """Store (or change) one check-in or closing answer."""
+        ...
+
+    async def survey_answers(self, pair_id: int) -> dict[tuple[int, str], str]:
+        """A pair's answers keyed by (person id, question)."""
         ...
 
     async def set_pending_input(

@@ -11,14 +11,12 @@ So a step never needs cancelling, and a redo after a crash is harmless.
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from conversations import programme_messages as pm
-from conversations.catalogue import Prompt, PromptKind, pick_prompt
 from conversations.domain import Pair, PairStatus, Person, Session, SessionStatus, Status
 from conversations.ports import DueWork
 from conversations.premise import Premise, pair_active, pair_exists, pair_proposed
@@ -153,15 +151,41 @@ async def session_step(engine: Engine, work: DueWork, now: datetime) -> list[Out
     key = f"{work.idempotency_key}:message"
     step = str(payload["step"])
     config = engine.config
-    if step == "topic" and session.status.pending:
-        prompt = await choose_prompt(engine, pair, session.number, "topic", now)
-        if prompt is not None:
-            return [pm.topic_prompt(ToPair(pair.id), pair, session, prompt.text, config, key=key)]
-    elif step == "prep" and session.status.pending:
-        prompt = await choose_prompt(engine, pair, session.number, "prep", now)
-        if prompt is not None:
-            to = ToPerson(mentor.id)
-            return [pm.prep_prompt(to, session, mentee, prompt.text, config, key=key)]
+    if step in ("topic", "prep") and session.status.pending:
+        # Imported here: session_topics builds on programme_answers, which builds on this module.
+        from conversations import session_topics
+
+        if step == "topic":
+            found = await session_topics.session_topic(
+                engine, pair, mentor, mentee, session.number, now
+            )
+            if found is not None:
+                prompt, picked = found
+                return [
+                    pm.topic_prompt(
+                        ToPair(pair.id),
+                        pair,
+                        session,
+                        prompt,
+                        mentor,
+                        mentee,
+                        config,
+                        picked=picked,
+                        key=key,
+                    )
+                ]
+        else:
+            options = await session_topics.topic_options(
+                engine, pair, mentor, mentee, session.number
+            )
+            if options:
+                shared_on = session_topics.topic_day(engine, session.due_date, mentee)
+                to = ToPerson(mentor.id)
+                return [
+                    pm.topic_choice(
+                        to, pair, session, mentee, options, config, shared_on=shared_on, key=key
+                    )
+                ]
     elif step == "ask" and session.status.pending:
         today = local_today(now, _tz(engine, mentee))  # the zone the steps are planned in
         return [pm.did_you_meet(ToPair(pair.id), pair, session, config, key=key, today=today)]
@@ -198,33 +222,6 @@ async def graduate(
     await engine.store.record("mentorbot", "graduate", f"pair {pair.id}: {held} held", at=now)
     message = pm.graduation(ToPair(pair.id), mentor, mentee, held, engine.config, key=key)
     return [replace(message, premise=pair_exists(pair.id))]
-
-
-async def choose_prompt(
-    engine: Engine, pair: Pair, number: int, kind: PromptKind, now: datetime
-) -> Prompt | None:
-    """A prompt the pair has never had, preferring the session's track (tracks take turns)."""
-    prompts = [*engine.prompts, *await engine.store.admin_prompts()]
-    by_key = {p.key: p for p in prompts}
-    used = await engine.store.used_prompt_keys(pair.id)
-    tracks = engine.config.programme.tracks
-    start = (number - 1) % len(tracks)
-    rng = random.Random(f"{pair.id}:{number}:{kind}")  # the same choice on a redo
-    for track in (*tracks[start:], *tracks[:start]):
-        prompt = pick_prompt(
-            prompts,
-            track=track,
-            session=number,
-            used_keys=used,
-            rng=rng,
-            kind=kind,
-            total_sessions=engine.config.programme.sessions,
-        )
-        if prompt is not None:
-            # A redo after a crash finds the prompt recorded the first time.
-            key = await engine.store.record_prompt(pair.id, number, prompt, now)
-            return by_key.get(key, prompt)
-    return None
 
 
 async def escalation(

@@ -4,10 +4,12 @@ closing, graduation, and the notices to partners and admins. Pure builders for a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
 from conversations import actions, premise
+from conversations.catalogue import Prompt
 from conversations.config import AppConfig
 from conversations.domain import Pair, Person, Session
 from conversations.messages import compose, fmt_date
@@ -41,41 +43,147 @@ def _recipient(to: Recipient) -> tuple[int, ...]:
     return (to.person_id,) if isinstance(to, ToPerson) else ()
 
 
+def ground_rules(mentor: Person, mentee: Person, config: AppConfig) -> tuple[Text, ...]:
+    """Session 1's ground rules, for both partners: what stays private, the one exception and
+    who to go to, the right to pass, and who leads."""
+    return (
+        Text("🤝 What you say stays between the two of you."),
+        Text(
+            "🛟 The one exception: if someone's safety is at risk, it goes to the programme team. "
+            f"Either of you can reach them privately any time: type `concern`. "
+            f"{config.privacy.support_text}"
+        ),
+        Text("✋ Either of you may pass on any question — no reason needed."),
+        Text(f"🧭 {mentor.first_name} sets the agenda; {mentee.first_name} books the time."),
+    )
+
+
 def topic_prompt(
-    to: Recipient, pair: Pair, session: Session, text: str, config: AppConfig, *, key: str
+    to: Recipient,
+    pair: Pair,
+    session: Session,
+    prompt: Prompt,
+    mentor: Person,
+    mentee: Person,
+    config: AppConfig,
+    *,
+    picked: bool,
+    key: str,
 ) -> OutgoingMessage:
-    """The pair's topic for the coming session."""
+    """The pair's topic for the coming session; session 1 opens with the ground rules and an
+    "I agree" button for each partner. `picked`: the junior chose this topic."""
+    label = session_label(session.number, config)
+    when = fmt_date(session.due_date)
+    intro = (
+        f"{mentor.first_name} picked the topic for *{label}* (coming up on {when}):"
+        if picked
+        else f"*{label}* is coming up on {when}. An idea to talk about:"
+    )
+    blocks: list[Text | Buttons] = []
+    if session.number == 1:
+        blocks += [
+            Text(f"*{label}* is coming up on {when}. It starts with your ground rules:"),
+            *ground_rules(mentor, mentee, config),
+        ]
+        intro = f"Then a first topic {mentor.first_name} picked:" if picked else "Then, an idea:"
+    blocks += [
+        Text(intro),
+        Text(f"💡 {prompt.text}"),
+        Text("Use it, change it or ignore it — it's your conversation."),
+    ]
+    if session.number == 1:
+        # Last, where a phone shows the button: agreeing is the one thing to do now.
+        blocks += [
+            Text("Happy with the ground rules? Each of you, tap once:"),
+            Buttons((Button("I agree", actions.GROUND_RULES_AGREE, str(pair.id), "primary"),)),
+        ]
     return compose(
         to,
         "prompt",
-        Text(
-            f"*{session_label(session.number, config)}* is coming up on "
-            f"{fmt_date(session.due_date)}. An idea to talk about:"
-        ),
-        Text(f"💡 {text}"),
-        Text("Use it, change it or ignore it — it's your conversation."),
+        *blocks,
         key=key,
         premise=premise.session_open(pair.id, session.number, session.due_date),
     )
 
 
-def prep_prompt(
-    to: Recipient, session: Session, mentee: Person, text: str, config: AppConfig, *, key: str
+def topic_choice(
+    to: Recipient,
+    pair: Pair,
+    session: Session,
+    mentee: Person,
+    options: Sequence[Prompt],
+    config: AppConfig,
+    *,
+    shared_on: date,
+    key: str,
 ) -> OutgoingMessage:
-    """The junior mentor's private preparation note, a day ahead."""
+    """The junior's private prep, a few working days ahead: pick this session's topic (the
+    first option is the default) and how to prepare for it."""
+    label = session_label(session.number, config)
+    first = options[0]
+    blocks: list[Text | Buttons] = [
+        Text(
+            f"Coming up: *{label}* with {mentee.first_name} on {fmt_date(session.due_date)}. "
+            f"You lead — pick the topic and I'll share it with you both on {fmt_date(shared_on)}:"
+        ),
+        _topic_buttons(pair, session, options),
+    ]
+    if session.number == 1:
+        blocks.append(
+            Text(
+                "It starts with your ground rules (what stays between you, passing on any "
+                "question); I'll share them with you both."
+            )
+        )
+    blocks += [
+        Text(f"No time to choose? I'll go with “{first.title}”. To prepare: 🧭 {first.prep}"),
+        Text("You're the expert in this room. Ten minutes of prep is plenty."),
+    ]
     return compose(
         to,
         "prep",
-        Text(
-            f"Coming up: *{session_label(session.number, config)}* with "
-            f"{mentee.first_name} ({fmt_date(session.due_date)}). A way to prepare:"
-        ),
-        Text(f"🧭 {text}"),
-        Text("You're the expert in this room. Ten minutes of prep is plenty."),
+        *blocks,
         key=key,
         premise=premise.session_open(
             session.pair_id, session.number, session.due_date, *_recipient(to)
         ),
+    )
+
+
+def topic_picked(
+    to: Recipient,
+    pair: Pair,
+    session: Session,
+    prompt: Prompt,
+    others: Sequence[Prompt],
+    config: AppConfig,
+    *,
+    shared_on: date,
+) -> OutgoingMessage:
+    """After the junior's pick: its prep note, when the pair sees it, and the other options
+    (a second tap changes the pick until then)."""
+    blocks: list[Text | Buttons] = [
+        Text(
+            f"✅ “{prompt.title}” it is for *{session_label(session.number, config)}*. "
+            f"I'll share it with you both on {fmt_date(shared_on)}."
+        ),
+        Text(f"To prepare: 🧭 {prompt.prep}"),
+    ]
+    if others:
+        blocks += [
+            Text("Changed your mind? Tap another before then."),
+            _topic_buttons(pair, session, others),
+        ]
+    return compose(to, "answer", *blocks, private=True)
+
+
+def _topic_buttons(pair: Pair, session: Session, options: Sequence[Prompt]) -> Buttons:
+    ref = _ref(pair, session.number)
+    return Buttons(
+        tuple(
+            Button(p.title, actions.TOPIC_CHOOSE, f"{ref}:{p.key}", "primary" if i == 0 else "")
+            for i, p in enumerate(options)
+        )
     )
 
 

@@ -18,7 +18,10 @@ MIN_TEXT, MAX_TEXT = 10, 1000  # the same bounds as app.yaml `prompts`
 
 def configured_prompts(config: AppConfig) -> tuple[Prompt, ...]:
     """The shipped catalogue plus app.yaml `prompts`, on the programme's tracks."""
-    extra = tuple(custom_prompt(p.track, p.text, p.session) for p in config.prompts)
+    total = config.programme.sessions
+    extra = tuple(
+        custom_prompt(p.track, p.text, p.session, total_sessions=total) for p in config.prompts
+    )
     tracks = set(config.programme.tracks)
     return tuple(p for p in (*load_prompts(), *extra) if p.track in tracks)
 

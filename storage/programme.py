@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 
-from conversations.catalogue import Prompt
+from conversations.catalogue import Prompt, admin_prompt
 from conversations.domain import PendingInput, PulseAnswer, Session, SessionStatus
 from storage.base import Repository, insert_ignoring_duplicates
 from storage.models import (
@@ -36,13 +36,9 @@ def _session(row: SessionRow) -> Session:
 
 
 def _prompt(row: PromptRow) -> Prompt:
-    return Prompt(
-        key=row.key or f"admin-{row.id}",
-        track=row.track,
-        text=row.text,
-        session=row.session,
-        kind="prep" if row.kind == "prep" else "topic",
-    )
+    # Only admins' prompts are read back (the catalogue's come from the package): a derived
+    # title and a generic prep note, for a substance session (`prompt add` takes no session).
+    return admin_prompt(row.key or f"admin-{row.id}", row.track, row.text)
 
 
 def _pulse(row: PulseResponseRow) -> PulseAnswer:
@@ -187,7 +183,7 @@ class ProgrammeStore(Repository):
     async def record_prompt(
         self, pair_id: int, session_number: int, prompt: Prompt, at: datetime
     ) -> str:
-        """Give `prompt` to the pair for a session, unless one of its kind was given already.
+        """Give `prompt` to the pair as a session's topic, unless it has one already.
 
         Returns the key of the prompt the pair has for that session: a redo after a crash finds
         the first choice instead of spending a second prompt.
@@ -199,7 +195,7 @@ class ProgrammeStore(Repository):
                 .where(
                     PromptDeliveryRow.pair_id == pair_id,
                     PromptDeliveryRow.session == session_number,
-                    PromptDeliveryRow.kind == prompt.kind,
+                    PromptDeliveryRow.kind == "topic",
                 )
             )
             if existing:
@@ -207,10 +203,10 @@ class ProgrammeStore(Repository):
             await session.execute(
                 insert_ignoring_duplicates(session, PromptRow, ["key"]).values(
                     key=prompt.key,
-                    kind=prompt.kind,
+                    kind="topic",
                     track=prompt.track,
                     text=prompt.text,
-                    session=prompt.session,
+                    session=None,
                     source="catalogue",
                 )
             )
@@ -224,11 +220,28 @@ class ProgrammeStore(Repository):
                     pair_id=pair_id,
                     prompt_id=prompt_id,
                     session=session_number,
-                    kind=prompt.kind,
+                    kind="topic",
                     delivered_at=at,
                 )
             )
             return prompt.key
+
+    async def session_prompt(self, pair_id: int, session_number: int) -> str | None:
+        """The key of the topic the pair was given for a session, or None (not yet)."""
+        statement = (
+            select(PromptRow.key)
+            .join(PromptDeliveryRow, PromptDeliveryRow.prompt_id == PromptRow.id)
+            .where(
+                PromptDeliveryRow.pair_id == pair_id,
+                PromptDeliveryRow.session == session_number,
+                PromptDeliveryRow.kind == "topic",
+            )
+            .order_by(PromptDeliveryRow.id)
+            .limit(1)
+        )
+        async with self._sessions() as session:
+            key: str | None = await session.scalar(statement)
+        return key
 
     # --- pulse and surveys -------------------------------------------------------------------
 

@@ -178,3 +178,13 @@ async def test_serve_refuses_an_http_openid_metadata_url_with_one_line(tmp_path:
         "IP such as http://127.0.0.1:PORT/, for tests), got 'http://keys.example.net/openid'"
     ]
     assert b"listening" not in out
+
+
+def test_the_juniors_choice_must_come_before_the_pairs_topic() -> None:
+    programme = {"start_date": "2027-01-11", "prep_lead_days": 2, "prompt_lead_days": 2}
+    with pytest.raises(ConfigError) as refused:
+        parse_config({"programme": programme})
+    (line,) = str(refused.value).splitlines()
+    assert "prep_lead_days (2) must be greater than prompt_lead_days (2)" in line
+    fine = parse_config({"programme": {"start_date": "2027-01-11"}}).programme
+    assert (fine.prep_lead_days, fine.prompt_lead_days) == (4, 2)

@@ -151,3 +151,47 @@ def test_the_example_admin_is_in_the_sample_roster() -> None:
         emails = {row["email"] for row in csv.DictReader(sample)}
     admins = load_config(ROOT / "app.yaml").admins
     assert admins and set(admins) <= emails
+
+
+def test_both_partners_agree_the_ground_rules_in_the_terminal(workdir: Path, db_url: str) -> None:
+    hint = try_it_yourself(workdir / "app.yaml", datetime.now(UTC).date())
+    imp, publish, tick, chat_senior = [
+        shlex.split(line) for line in hint.splitlines() if line.startswith("  ")
+    ]
+    now = tick[-1]
+    mentorbot = imp[: -len(["roster", "import", str(SAMPLE)])]
+    ok(run(imp, workdir, db_url))
+    ok(run(publish, workdir, db_url))
+    ok(run(tick, workdir, db_url))
+    ok(run(chat_senior, workdir, db_url, "accept\nquit\n"))
+    # The day before session 1 (due four weeks after the intro, on a working day): the
+    # junior's choice of topic and then the pair's session 1 message have both gone out.
+    due = datetime.fromisoformat(now.replace("Z", "+00:00")).date() + timedelta(days=28)
+    while due.weekday() >= 5:
+        due += timedelta(days=1)
+    eve = f"{due - timedelta(days=1):%Y-%m-%d}T12:00Z"
+    ok(run([*mentorbot, "tick", "--now", eve], workdir, db_url))
+    mentor = "aisha.alsayed@example.com"
+
+    junior = ok(
+        run([*mentorbot, "chat", "--as", mentor, "--now", eve], workdir, db_url, "I agree\nquit\n")
+    )
+    assert "You lead — pick the topic" in junior  # the private choice came first
+    rules = junior.index("It starts with your ground rules")
+    for rule in ("stays between the two of you", "concern", "pass on any question"):
+        assert rule in junior[rules:], rule
+    assert "Thanks, Aisha — waiting for Priya." in junior
+
+    senior = ok(
+        run(
+            [*mentorbot, "chat", "--as", TRY_AS, "--now", eve],
+            workdir,
+            db_url,
+            "I agree\nstatus\nquit\n",
+        )
+    )
+    assert "You lead — pick the topic" not in senior  # the junior's choice is theirs alone
+    assert "You've both agreed the ground rules ✅" in senior
+    # Recorded: a fresh process reads it back.
+    again = ok(run([*mentorbot, "chat", "--as", mentor, "--now", eve], workdir, db_url, "status\n"))
+    assert "Ground rules: agreed by both" in again

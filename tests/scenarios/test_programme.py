@@ -87,6 +87,13 @@ class People:
             await sim.tap(who, button(m, actions.CHECKIN_ANSWER, ":good"))
         elif m.kind == "closing":
             await sim.tap(who, button(m, actions.CLOSING_ANSWER, "again:yes"))
+        elif m.kind == "prompt" and session == 1 and (pair == "A" or who == "bo@x.com"):
+            # Both of pair A agree the ground rules; in pair B only Bo does.
+            await sim.tap(who, button(m, actions.GROUND_RULES_AGREE))
+        elif m.kind == "prep" and who == "ana@x.com" and session % 2:
+            # Ana leads: in sessions 1, 3 and 5 she picks the second topic offered.
+            options = [b for b in m.buttons() if b.action_id == actions.TOPIC_CHOOSE]
+            await sim.tap(who, options[1], message_id=got.message_id)
 
     async def _pair_b(self, sim: Simulation, got: Received, session: int) -> None:
         m = got.message
@@ -150,6 +157,13 @@ async def _check_storage(app: Mentorbot) -> None:
     assert len(published.windows) == 6 and published.hidden == 6
     again = await app.store.survey_answers(pair_a.id)
     assert set(again.values()) >= {"good", "yes"}
+    # Both of pair A agreed the ground rules: who agreed is recorded, nothing else.
+    assert {q for (_, q), a in again.items() if a == "agreed"} == {"ground_rules"}
+    assert sum(1 for (_, q) in again if q == "ground_rules") == 2
+    # Ana's three picks are the topics recorded for sessions 1, 3 and 5.
+    for number in (1, 3, 5):
+        pick = again[(pair_a.mentor_id, f"topic:{number}")]
+        assert await app.store.session_prompt(pair_a.id, number) == pick
 
 
 def _local(at: datetime) -> datetime:
@@ -183,10 +197,11 @@ async def test_a_pair_that_meets_every_time(lived: tuple[Simulation, Mentorbot])
         label = f"Session {number} of 6"
         for kind, day in (
             ("prompt", due - timedelta(days=3)),
-            ("prep", due - timedelta(days=3)),
+            ("prep", due - timedelta(days=4)),
             ("did_you_meet", due),
         ):
-            # Lead messages land on the Friday before a Monday session, never at the weekend.
+            # Lead messages land before a Monday session (the topic on the Friday, the junior's
+            # choice of it on the Thursday), never at the weekend.
             (got,) = [r for r in ana if r.message.kind == kind and label in r.message.fallback_text]
             assert _local(got.at) == datetime.combine(day, datetime.min.time(), LONDON).replace(
                 hour=10
@@ -200,6 +215,13 @@ async def test_a_pair_that_meets_every_time(lived: tuple[Simulation, Mentorbot])
     # No prompt twice for a pair.
     prompts = [r.message.fallback_text for r in ana if r.message.kind == "prompt"]
     assert len(set(prompts)) == 6
+    # Session 1 opens with the ground rules; Ana's picks are the topics the pair then gets,
+    # and the prep note she was sent matches each topic.
+    assert "stays between the two of you" in prompts[0] and "`concern`" in prompts[0]
+    assert "stays between" not in prompts[1]
+    picked = [n for n, text in enumerate(prompts, start=1) if "Ana picked the topic" in text]
+    assert picked == [3, 5] and "a first topic Ana picked" in prompts[0]
+    assert all(r.message.buttons() for r in ana if r.message.kind == "prep")
     # Femi's commitment after session 1 comes back 30 days later, at 10:00 on a working day.
     (followup,) = [r for r in sim.received if r.message.kind == "followup"]
     assert followup.email == "cfo@x.com" and "voice note" in followup.message.fallback_text

@@ -229,3 +229,71 @@ async def test_a_corrected_slack_id_in_the_roster_keeps_strangers_out_of_the_gro
     assert intros(fake_slack) == {"GCEOSAM": 1}
     tom_saw = " ".join(m["text"] for m in fake_slack.history.get("D0TOM", []))
     assert "Maya" not in tom_saw and "Sam Lee" not in tom_saw
+
+
+def said(fake: FakeSlack, text: str) -> list[str]:
+    """Channels where a message (posted or ephemeral) containing `text` went."""
+    posted = [ch for ch, msgs in fake.history.items() for m in msgs if text in m["text"]]
+    ephemeral = [
+        c.args["channel"]
+        for c in fake.calls_to("chat.postEphemeral")
+        if text in str(c.args.get("text", ""))
+    ]
+    responded = [name for name, body in fake.responses if text in str(body.get("text", ""))]
+    return posted + ephemeral + responded
+
+
+async def test_both_partners_agree_the_ground_rules_in_slack(
+    tmp_path: Path, db_url: str, fake_slack: FakeSlack
+) -> None:
+    start = (datetime.now(UTC) - timedelta(days=7)).date()
+    (tmp_path / "app.yaml").write_text(
+        f"programme:\n  name: Test Programme\n  start_date: {start}\n"
+        "  require_mentee_consent: false\nadmins: [ceo@example.com]\n"
+    )
+    (tmp_path / "people.csv").write_text(
+        "email,name,title,level,department,timezone,role,slack_id\n"
+        "ceo@example.com,Maya Okafor,CEO,8,Operations,Europe/London,mentee,U0CEO\n"
+        "sam@example.com,Sam Lee,Analyst,2,Finance,Europe/London,mentor,U0SAM\n"
+    )
+    await run_cli(tmp_path, db_url, "roster", "import", "people.csv")
+    env = slack_env(fake_slack)
+    soon = (datetime.now(UTC) + timedelta(days=4)).strftime("%Y-%m-%dT%H:%MZ")
+    await run_cli(tmp_path, db_url, "tick", "--now", soon, env=env)  # the welcomes
+    async with start_server(tmp_path, db_url, env) as base, aiohttp.ClientSession() as http:
+        slack = SlackDriver(base, fake_slack, http)
+        await slack.command("U0CEO", "pair sam@example.com with ceo@example.com")
+        await fake_slack.wait_for(lambda: intros(fake_slack), what="the intro")
+
+    # Session 1 comes round: Sam's private choice of topic, then the pair's message with the
+    # ground rules and its "I agree" button, in their group DM.
+    later = (datetime.now(UTC) + timedelta(days=34)).isoformat()
+    await run_cli(tmp_path, db_url, "tick", "--now", later, env=env)
+    channel, ts, agree = await fake_slack.wait_for(
+        lambda: find_button(fake_slack, "ground_rules.agree"), what="the ground rules"
+    )
+    assert channel == "GCEOSAM" and agree["text"]["text"] == "I agree"
+    (rules,) = [m for m in fake_slack.history[channel] if m["ts"] == ts]
+    assert "stays between the two of you" in rules["text"] and "concern" in rules["text"]
+    assert find_button(fake_slack, "topic.choose")[0] != channel  # type: ignore[index]
+
+    async with start_server(tmp_path, db_url, env) as base, aiohttp.ClientSession() as http:
+        slack = SlackDriver(base, fake_slack, http)
+        # Each confirmation is for the one who tapped (ephemeral, through the response_url).
+        for user in ("U0SAM", "U0CEO"):
+            payload = click(user, channel, ts, agree)
+            payload["response_url"] = fake_slack.response_url(f"agree-{user}")
+            await slack.interaction(payload)
+            if user == "U0SAM":
+                await fake_slack.wait_for(
+                    lambda: said(fake_slack, "Thanks, Sam — waiting for Maya."), what="Sam agreed"
+                )
+        await fake_slack.wait_for(
+            lambda: said(fake_slack, "You've both agreed the ground rules"), what="both agreed"
+        )
+        assert said(fake_slack, "You've both agreed the ground rules") == ["agree-U0CEO"]
+        # Recorded: Sam's status reads it back from the database.
+        await slack.dm("U0SAM", "status")
+        await fake_slack.wait_for(
+            lambda: said(fake_slack, "Ground rules: agreed by both"), what="status"
+        )

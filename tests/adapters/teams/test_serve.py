@@ -291,3 +291,54 @@ async def test_mixed_pair_one_partner_installed_one_only_in_the_roster(
         "maya@example.com": [(a.TENANT, "aad-maya", maya_chat)],
         "sam@example.com": [(a.TENANT, "aad-sam", sam_chat)],
     }
+
+
+async def test_both_partners_agree_the_ground_rules_in_teams(
+    tmp_path: Path, db_url: str, people: SqlStore, connector: FakeConnector
+) -> None:
+    """Session 1's ground rules reach each partner's chat; each presses "I agree" (one as an
+    Action.Execute invoke, one as an Action.Submit message) and both agreements are stored."""
+    sam = a.user("aad-sam", "Sam Lee")
+    maya_chat, sam_chat = a.chat_id(MAYA), a.chat_id(sam)
+    async with serve(tmp_path, db_url, DEV) as server, aiohttp.ClientSession() as http:
+        await post(http, server.url, a.installed(MAYA, connector.url))
+        await post(http, server.url, a.installed(sam, connector.url))
+        await post(http, server.url, a.message(MAYA, "match publish", connector.url))
+        await connector.wait_for(lambda f: any("Accept" in c.text for c in f.sent(maya_chat)))
+        preview = next(c for c in connector.sent(maya_chat) if "Accept" in c.text)
+        accept = card_button(preview, "Accept")
+        await post(http, server.url, a.execute(MAYA, accept["data"], connector.url))
+        await connector.wait_for(lambda f: any("Meet your" in c.text for c in f.sent(sam_chat)))
+
+        maya = await people.person_by_email("maya@example.com")
+        assert maya is not None
+        (pair,) = await people.pairs_of(maya.id)
+        first = (await people.sessions_of(pair.id))[0]
+        eve = f"{first.due_date - timedelta(days=1)}T12:00:00Z"
+        await run_cli(tmp_path, db_url, "tick", "--now", eve, env=DEV)
+        rules = {
+            chat: next(c for c in connector.sent(chat) if "stays between the two of you" in c.text)
+            for chat in (maya_chat, sam_chat)
+        }
+        assert "stays between the two of you" in rules[sam_chat].text
+        # Sam's private choice of topic went to him alone.
+        assert any("You lead — pick the topic" in c.text for c in connector.sent(sam_chat))
+        assert not any("You lead — pick the topic" in c.text for c in connector.sent(maya_chat))
+
+        agree = card_button(rules[sam_chat], "I agree")
+        answer = await post(http, server.url, a.execute(sam, agree["data"], connector.url))
+        assert answer["statusCode"] == 200
+        await connector.wait_for(
+            lambda f: any("Thanks, Sam — waiting for Maya." in c.text for c in f.sent(sam_chat))
+        )
+        # Maya's copy, pressed as an Action.Submit (a message whose `value` is the card's data).
+        agree = card_button(rules[maya_chat], "I agree")
+        await post(http, server.url, a.submit(MAYA, agree["data"], connector.url))
+        await connector.wait_for(
+            lambda f: any("You've both agreed" in c.text for c in f.sent(maya_chat))
+        )
+        answers = await people.survey_answers(pair.id)
+        assert {(who, q, v) for (who, q), v in answers.items() if q == "ground_rules"} == {
+            (pair.mentor_id, "ground_rules", "agreed"),
+            (pair.mentee_id, "ground_rules", "agreed"),
+        }
