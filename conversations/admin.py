@@ -16,7 +16,7 @@ from conversations.types import Image, Link, OutgoingMessage, Text, UserRef
 
 if TYPE_CHECKING:
     from conversations.engine import CommandHandler, Engine, Turn
-    from conversations.ports import Reports
+    from conversations.ports import Store
 
 
 async def audit(engine: Engine, turn: Turn, action: str, detail: str) -> None:
@@ -56,9 +56,9 @@ async def report(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
     return [messages.compose(turn.reply_to, "report", Text(text), image, private=True)]
 
 
-async def health_text(store: Reports) -> str:
+async def health_text(store: Store) -> str:
     """Delivery health in words: the queue, what failed and why, what was cancelled unsent
-    and why, who cannot be reached.
+    and why, who cannot be reached, and seniors held for review after a junior ended a pair.
 
     The same text for the admin chat command and `mentorbot health`.
     """
@@ -92,7 +92,25 @@ async def health_text(store: Reports) -> str:
         lines += [f"• {r} ({sum(p.reason == r for p in unreachable)})" for r in reasons]
     if not failed and not unreachable:
         lines.append("Nothing has failed and everyone can be reached. ✅")
-    return "\n".join(lines)
+    return "\n".join(lines + await review_lines(store))
+
+
+async def review_lines(store: Store) -> list[str]:
+    """Seniors held out of matching because their junior ended the pairing (or left), with
+    the command that clears each; empty when nobody waits (conversations/pair_endings.py)."""
+    waiting = await store.pair_endings(awaiting_review=True)
+    if not waiting:
+        return []
+    lines = [f"Pairs awaiting review ({len(waiting)}), ended by the junior:"]
+    for ending in waiting:
+        senior = await store.get_person(ending.mentee_id)
+        who = f"{senior.display_name} ({senior.email})" if senior else f"person {ending.mentee_id}"
+        lines.append(
+            f"• pair {ending.pair_id}, since {messages.fmt_date(ending.ended_at.date())}: {who} "
+            f"is held out of matching — `release {senior.email if senior else 'EMAIL'}` once "
+            "reviewed"
+        )
+    return lines
 
 
 async def health(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:

@@ -74,6 +74,7 @@ class Engine:
         from conversations import (
             enrol_form,
             enrolment,
+            pair_endings,
             pairing,
             programme,
             programme_answers,
@@ -90,15 +91,20 @@ class Engine:
             **enrolment.COMMANDS,
             **pairing.COMMANDS,
             **prompts.COMMANDS,
+            **pair_endings.COMMANDS,
         }
         self._actions: dict[str, ActionHandler] = {
             **enrolment.ACTIONS,
             **enrol_form.ACTIONS,
             **pairing.ACTIONS,
             **programme_answers.ACTIONS,
+            **pair_endings.ACTIONS,
         }
         self._work: dict[str, WorkHandler] = {**enrolment.WORK, **programme.WORK}
-        self._inputs: dict[str, InputHandler] = {**programme_answers.INPUTS}
+        self._inputs: dict[str, InputHandler] = {
+            **programme_answers.INPUTS,
+            **pair_endings.INPUTS,
+        }
         # The shipped catalogue plus app.yaml's own prompts; `prompt add` ones live in the store.
         self.prompts: tuple[Prompt, ...] = prompts.configured_prompts(config)
 

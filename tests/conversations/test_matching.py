@@ -151,7 +151,7 @@ def test_an_unmatched_person_never_learns_of_a_decline_or_the_avoid_list() -> No
     people = [person(1, 1), mentee(2, 5)]
     cases = {
         "they have already been paired with every mentee who fits": {"history": {(2, 1)}},
-        "every mentee who fits was declined before": {"declined": {(1, 2)}},
+        "every mentee who fits was declined or ended early before": {"declined": {(1, 2)}},
         "every mentee who fits is on the admins' avoid list with them": {
             "avoid_pairs": (("p1@example.com", "p2@example.com"),)
         },
