@@ -344,7 +344,7 @@ def partner_gone(
         "partner_left",
         Text(opening),
         Text(
-            "This happens, and it's nobody's fault. Thank you for the conversations you had. "
+            "This happens, and it's nobody's fault. Thank you for the time you gave it. "
             + next_step
         ),
         key=key,

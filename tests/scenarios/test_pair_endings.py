@@ -128,8 +128,7 @@ async def test_a_junior_ends_the_pairing_privately_and_the_senior_waits_for_revi
         (unknown,) = await h.sim.say("ceo@x.com", "release nobody@x.com")
         assert "can't find nobody@x.com" in unknown.fallback_text
         assert any(
-            e.action == "release" and e.detail == "cfo@x.com"
-            for e in await h.app.store.recent(20)
+            e.action == "release" and e.detail == "cfo@x.com" for e in await h.app.store.recent(20)
         )
         (after,) = await h.sim.say("ceo@x.com", "match")
         assert "Held for review" not in after.fallback_text
