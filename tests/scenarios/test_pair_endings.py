@@ -224,6 +224,10 @@ async def test_a_partner_who_is_an_admin_never_reads_the_reason(db_url: str) -> 
         assert h.got("cfo@x.com", "admin_notice") == []
         assert REASON not in _text([r.message for r in h.sim.received if r.email == "cfo@x.com"])
         assert REASON in _text(h.got("ceo@x.com", "admin_notice"))
+        # Femi, an admin and the held senior, cannot release himself.
+        (own,) = await h.sim.say("cfo@x.com", "release cfo@x.com")
+        assert "Another admin needs to review" in own.fallback_text
+        assert len(await h.app.store.pair_endings(awaiting_review=True)) == 1
 
 
 async def test_concern_contacts_read_the_reason_instead_of_the_admins(db_url: str) -> None:
