@@ -7,7 +7,7 @@ partner is an admin), and the two are never paired again. A junior who ends a pa
 leaves the programme — may be getting away from the senior's behaviour: the senior is then held
 out of automatic matching until an admin has looked (`health` lists them, `release EMAIL`
 clears it) and is not put first in line. A senior who ends it puts the junior first in line.
-docs/programme.md, "Ending a pairing".
+README.md, "The programme, once pairs are introduced".
 """
 
 from __future__ import annotations
