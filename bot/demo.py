@@ -303,12 +303,50 @@ async def _tour(
     sender.summarise_hidden()
 
     active = [p for p in await app.store.open_pairs() if p.status is PairStatus.ACTIVE]
+    if len(active) > 1:
+        await _end_one_pairing(app, clock, sender, active[-1], admin, out)
     if active:
         await _fast_forward(app, clock, sender, active[0], out)
 
     _heading(out, "10. The admin checks the figures")
     print(f"\n{admin.display_name} types: report", file=out)
     await admin_session.say("report")
+
+
+async def _end_one_pairing(
+    app: Mentorbot,
+    clock: SimulatedClock,
+    sender: DemoSender,
+    pair: Pair,
+    admin: Person,
+    out: TextIO,
+) -> None:
+    """One junior ends their pairing: privately, no fault, a reason for the programme team."""
+    mentor = await app.store.get_person(pair.mentor_id)
+    mentee = await app.store.get_person(pair.mentee_id)
+    assert mentor is not None and mentee is not None
+    _heading(out, f"Meanwhile, {mentor.display_name} ends a pairing — privately, no fault")
+    clock.set(datetime(2027, 1, 13, 9, tzinfo=UTC))
+    session = ConsoleSession(mentor.email, app.engine.handle, sender, clock.now)
+    for line in ("end pairing", "1", "Our calls kept turning into status updates."):
+        print(f"\n{mentor.display_name} types: {line}", file=out)
+        await session.say(line)
+    told = (
+        f"{mentee.display_name} gets a kind note with no reason; {admin.display_name} gets the "
+        f"reason, and {mentee.first_name} waits for review before being matched again:"
+    )
+    print("\n" + textwrap.fill(told, 88), file=out)
+    sender.featured = {mentee.email, admin.email}
+    sender.quiet = True
+    await app.tick()  # the programme team's notices: at once
+    # The partner's note: at the delivery hour in their own time zone.
+    due = await app.store.waiting_until(f"partner-left:{pair.id}:{mentee.id}")
+    if due is not None:
+        clock.set(max(due, clock.now()))
+        await app.tick()
+    sender.featured = set()
+    sender.quiet = False
+    sender.hidden.clear()
 
 
 async def _fast_forward(

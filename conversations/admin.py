@@ -59,8 +59,9 @@ async def report(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
 
 async def health_text(store: Store, config: AppConfig | None = None) -> str:
     """Delivery health in words: the queue, what failed and why, what was cancelled unsent
-    and why, who cannot be reached, concerns that reached nobody (a count, never what or
-    who) and, with `config`, concern contacts the directory does not know.
+    and why, who cannot be reached, seniors held for review after a junior ended a pair,
+    concerns that reached nobody (a count, never what or who) and, with `config`, concern
+    contacts the directory does not know.
 
     The same text for the admin chat command and `mentorbot health`.
     """
@@ -102,7 +103,25 @@ async def health_text(store: Store, config: AppConfig | None = None) -> str:
         )
     if config is not None:
         lines += await concern_contact_warnings(store, config)
-    return "\n".join(lines)
+    return "\n".join(lines + await review_lines(store))
+
+
+async def review_lines(store: Store) -> list[str]:
+    """Seniors held out of matching because their junior ended the pairing (or left), with
+    the command that clears each; empty when nobody waits (conversations/pair_endings.py)."""
+    waiting = await store.pair_endings(awaiting_review=True)
+    if not waiting:
+        return []
+    lines = [f"Pairs awaiting review ({len(waiting)}), ended by the junior:"]
+    for ending in waiting:
+        senior = await store.get_person(ending.mentee_id)
+        who = f"{senior.display_name} ({senior.email})" if senior else f"person {ending.mentee_id}"
+        lines.append(
+            f"• pair {ending.pair_id}, since {messages.fmt_date(ending.ended_at.date())}: {who} "
+            f"is held out of matching — `release {senior.email if senior else 'EMAIL'}` once "
+            "reviewed"
+        )
+    return lines
 
 
 async def concern_contact_warnings(store: Directory, config: AppConfig) -> list[str]:

@@ -1,6 +1,7 @@
 """When someone steps away: leaving, pausing, resuming, or becoming unreachable.
 
-A partner is told kindly and put first in line for the next round; a pause shifts the pair's
+A partner is told kindly and put first in line for the next round (unless held for review:
+conversations/pair_endings.py); a pause shifts the pair's
 remaining sessions by its length, so "pause" really pauses (a complaint about today's bots).
 """
 
@@ -29,35 +30,20 @@ async def end_pairs_of(
     unreachable: bool = False,
     forgotten: bool = False,
 ) -> None:
-    """End the person's open pairs; each partner is told and goes first in the next round.
+    """End the person's open pairs, each with a blame-free note to the partner and a word to
+    the programme team (that the pair ended because a partner left, never why).
 
-    `forgotten`: the person asked to be erased, so the partner's notice does not name them.
+    The partner goes first in the next round, except a senior whose junior left: held out of
+    matching until an admin reviews it (conversations/pair_endings.py). `forgotten`: the
+    person asked to be erased, so neither note names them.
     """
+    from conversations.pair_endings import end_pair_early
+
+    cause = "unreachable" if unreachable else "forgotten" if forgotten else "left"
     await engine.store.clear_pending_input(person.id)
     for pair in await engine.store.pairs_of(person.id):
-        if not pair.status.open:
-            continue
-        await engine.store.set_pair_status(pair.id, PairStatus.ENDED, at=now)
-        partner = await engine.store.get_person(pair.partner_of(person.id))
-        if partner is None or not partner.status.enrolled:
-            continue
-        await engine.store.set_first_in_line([partner.id], True)
-        if pair.status is PairStatus.ACTIVE:  # a proposal the partner never saw ends quietly
-            message = pm.partner_gone(
-                ToPerson(partner.id),
-                partner,
-                person,
-                unreachable=unreachable,
-                anonymous=forgotten,
-                key=f"partner-left:{pair.id}:{partner.id}",
-            )
-            await engine.queue_for_person(partner, message)
-        await engine.store.record(
-            "mentorbot",
-            "pair ended",
-            f"pair {pair.id}: {'unreachable' if unreachable else 'left'}",
-            at=now,
-        )
+        if pair.status.open:
+            await end_pair_early(engine, pair, person, now, cause=cause)
 
 
 async def paused(engine: Engine, person: Person, now: datetime) -> None:

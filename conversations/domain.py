@@ -185,6 +185,31 @@ class Pair:
         return self.mentee_id if person_id == self.mentor_id else self.mentor_id
 
 
+@dataclass(frozen=True)
+class PairEnding:
+    """A pair ended early, and by whom: `end pairing`, or a partner leaving the programme.
+
+    `side` is the side of whoever ended it ('mentor' is the junior, 'mentee' the senior);
+    `cause` is 'ended' (`end pairing`), 'left', 'unreachable' or 'forgotten'. `held`: the
+    junior ended it, so the senior stays out of automatic matching until an admin reviews it
+    (`released_at` set by `release EMAIL`). No reason text is ever kept here.
+    """
+
+    pair_id: int
+    mentor_id: int
+    mentee_id: int
+    side: str
+    cause: str
+    ended_at: datetime
+    held: bool = False
+    released_at: datetime | None = None
+
+    @property
+    def awaiting_review(self) -> bool:
+        """True while the senior is held out of matching."""
+        return self.held and self.released_at is None
+
+
 class SessionStatus(StrEnum):
     """Where one session of a pair stands."""
 

@@ -75,6 +75,7 @@ class Engine:
             concerns,
             enrol_form,
             enrolment,
+            pair_endings,
             pairing,
             programme,
             programme_answers,
@@ -93,6 +94,7 @@ class Engine:
             **pairing.COMMANDS,
             **prompts.COMMANDS,
             **concerns.COMMANDS,
+            **pair_endings.COMMANDS,
         }
         self._actions: dict[str, ActionHandler] = {
             **enrolment.ACTIONS,
@@ -101,11 +103,13 @@ class Engine:
             **programme_answers.ACTIONS,
             **concerns.ACTIONS,
             **session_topics.ACTIONS,
+            **pair_endings.ACTIONS,
         }
         self._work: dict[str, WorkHandler] = {**enrolment.WORK, **programme.WORK}
         self._inputs: dict[str, InputHandler] = {
             **programme_answers.INPUTS,
             **concerns.INPUTS,
+            **pair_endings.INPUTS,
         }
         # The shipped catalogue plus app.yaml's own prompts; `prompt add` ones live in the store.
         self.prompts: tuple[Prompt, ...] = prompts.configured_prompts(config)

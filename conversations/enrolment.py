@@ -14,7 +14,13 @@ from conversations import actions, admin, departures, messages
 from conversations import commands as cmd
 from conversations.config import check_timezone
 from conversations.domain import Person, Role, Status
-from conversations.home import concern_button, pair_summary, pending_proposal
+from conversations.home import (
+    active_pair_id,
+    concern_button,
+    end_pairing_button,
+    pair_summary,
+    pending_proposal,
+)
 from conversations.ports import DueWork
 from conversations.timing import local_today, slot_on, zone
 from conversations.types import Action, Block, Button, Buttons, OutgoingMessage, Text, ToPerson
@@ -275,6 +281,9 @@ async def status(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
         summary = await pair_summary(engine, person)
         if summary:  # paired: "I'll let you know when you have a partner" would be wrong
             text = messages.status_text(person, today, paired=True)
+            pair_id = await active_pair_id(engine, person)
+            if pair_id is not None and person.status is Status.ENROLLED:
+                buttons.append(end_pairing_button(pair_id))
         blocks = [Text(text), *summary]
     if buttons:
         blocks.append(Buttons(tuple(buttons)))

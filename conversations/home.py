@@ -50,7 +50,7 @@ async def home_view(engine: Engine, user: UserRef) -> OutgoingMessage:
         summary = await pair_summary(engine, person)
         blocks.append(Text(messages.status_text(person, today, paired=bool(summary))))
         blocks += summary
-    blocks.append(Buttons(_buttons(person)))
+    blocks.append(Buttons(_buttons(person, await active_pair_id(engine, person))))
     if engine.config.is_admin(person.email):
         rules = PublishRules.from_config(engine.config, engine.clock.now())
         figures = (await engine.store.figures(rules)).private(rules.k)
@@ -130,15 +130,30 @@ async def pending_proposal(engine: Engine, person: Person) -> list[Block]:
     return []
 
 
-def _buttons(person: Person) -> tuple[Button, ...]:
+async def active_pair_id(engine: Engine, person: Person) -> int | None:
+    """The id of the person's active pair (None when they have none)."""
+    for pair in await engine.store.pairs_of(person.id):
+        if pair.status is PairStatus.ACTIVE:
+            return pair.id
+    return None
+
+
+def end_pairing_button(pair_id: int) -> Button:
+    """One pairing ends, privately and without blame; the person stays in the programme."""
+    return Button("End this pairing", actions.END_PAIRING, str(pair_id))
+
+
+def _buttons(person: Person, pair_id: int | None = None) -> tuple[Button, ...]:
     if person.status is Status.PAUSED:
         return (Button("Resume now", actions.ENROL_RESUME, "", "primary"), concern_button())
     if not person.status.enrolled:
         return (Button("Join the programme", actions.HELP_COMMAND, "join", "primary"),)
+    paired = (end_pairing_button(pair_id),) if pair_id is not None else ()
     return (
         Button("My status", actions.HELP_COMMAND, "status"),
         Button("Pause", actions.HELP_COMMAND, "pause"),
         concern_button(),
+        *paired,
         Button("Leave the programme", actions.ENROL_LEAVE, "", "danger"),
     )
 

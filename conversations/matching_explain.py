@@ -136,7 +136,7 @@ class PairRules:
         ):
             if person.status is Status.DIRECTORY:
                 out.append(f"{first_name(person)} is not enrolled in the programme")
-            elif (why := exclusion_reason(person, self.data.busy)) is not None:
+            elif (why := exclusion_reason(person, self.data.busy, self.data.held)) is not None:
                 out.append(f"{first_name(person)}: {why}")
             if person.role is wrong:
                 out.append(f"{first_name(person)} signed up as a {wrong.value}, not a {side}")
@@ -166,7 +166,7 @@ class PairRules:
         if not cfg.allow_repeat_pairs and key in self.history:
             out.append(f"{m_name} and {e_name} have been paired before")
         if key in self.declined:
-            out.append("this pairing was declined before")
+            out.append("this pairing was declined or ended early before")
         if frozenset((mentor.email.casefold(), mentee.email.casefold())) in self.avoid:
             out.append("the programme admins asked to avoid this pair")
         return out

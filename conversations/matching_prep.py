@@ -64,8 +64,16 @@ def clock_gap_minutes(a: int, b: int) -> int:
     return min(d, 1440 - d)
 
 
-def exclusion_reason(person: Person, busy: frozenset[int]) -> str | None:
-    """Why an enrolled-or-former person is not matched this round (None: eligible)."""
+HELD_FOR_REVIEW = "held for review"
+
+
+def exclusion_reason(
+    person: Person, busy: frozenset[int], held: frozenset[int] = frozenset()
+) -> str | None:
+    """Why an enrolled-or-former person is not matched this round (None: eligible).
+
+    `held`: seniors whose junior ended their last pairing wait for an admin's review (the
+    admins read this reason; the senior is never told it)."""
     if person.status is Status.PAUSED:
         return f"paused until {person.paused_until}" if person.paused_until else "paused"
     if person.status is Status.LEFT:
@@ -78,6 +86,8 @@ def exclusion_reason(person: Person, busy: frozenset[int]) -> str | None:
         return "not enrolled with a role"
     if person.id in busy:
         return "already in an active pair"
+    if person.id in held:
+        return HELD_FOR_REVIEW
     return None
 
 
@@ -188,7 +198,7 @@ def prepare(data: MatchInput) -> Prepared:
     for i, p in enumerate(directory):
         if p.status is Status.DIRECTORY:
             continue
-        reason = exclusion_reason(p, data.busy)
+        reason = exclusion_reason(p, data.busy, data.held)
         if reason is None:
             eligible.append(i)
         else:

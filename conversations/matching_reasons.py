@@ -93,7 +93,7 @@ def no_partner(prep: Prepared, p: int) -> Unmatched:
         if prep.dept[p] < 0
         else f"no {partner} from another department who fits the other rules",
         "history": f"{{you}} have already been paired with every {partner} who fits",
-        "declined": f"every {partner} who fits was declined before",
+        "declined": f"every {partner} who fits was declined or ended early before",
         "avoid": f"every {partner} who fits is on the admins' avoid list with {{them}}",
     }
     rule = next((name for name, count in zip(names, counts, strict=True) if count == 0), "other")

@@ -23,6 +23,8 @@ class MatchInput:
     declined: frozenset[tuple[int, int]] = frozenset()  # (mentor_id, mentee_id) declined
     # ids left out of the previous round: first in line, matched before any score counts
     priority: frozenset[int] = frozenset()
+    # seniors whose junior ended their pairing: left out until an admin reviews (`release`)
+    held: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ async def match_input(store: Store, config: AppConfig) -> MatchInput:
         history=await store.pair_history(),
         busy=busy,
         declined=await store.declined_pairs(),
+        held=frozenset(e.mentee_id for e in await store.pair_endings(awaiting_review=True)),
     )
 
 

@@ -9,6 +9,7 @@ from conversations import actions, premise
 from conversations.config import AppConfig
 from conversations.domain import Pair, Person
 from conversations.matching import MatchResult
+from conversations.matching_prep import HELD_FOR_REVIEW
 from conversations.messages import compose, fmt_date, plural, programme_outline
 from conversations.types import Button, Buttons, Facts, OutgoingMessage, Text, ToPair, ToPerson
 
@@ -196,8 +197,13 @@ def match_summary(
         lines.append(f"Left without a partner ({_told_line(result, published, told)}):")
         for left in result.unmatched[: limit or None]:
             lines.append(f"• {left.person.display_name}: {left.for_admin}")
+    held = [e.person for e in result.excluded if e.reason == HELD_FOR_REVIEW]
     if result.excluded:
         lines.append(f"Not eligible: {len(result.excluded)} (paused, left, or already paired).")
+    if held:
+        # Their junior ended the pairing: an admin looks before they are matched again.
+        names = ", ".join(f"{p.display_name} ({p.email})" for p in held)
+        lines.append(f"Held for review ({len(held)}): {names}. `release EMAIL` when reviewed.")
     for note in result.notes:  # the search hit a safety cap: say so rather than imply optimal
         lines.append(f"Note: {note}")
     if not published and result.pairs:

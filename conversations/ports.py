@@ -19,6 +19,7 @@ from conversations.domain import (
     ImportSummary,
     NewPair,
     Pair,
+    PairEnding,
     PairStatus,
     PendingInput,
     Person,
@@ -302,11 +303,27 @@ class Pairs(Protocol):
         ...
 
     async def declined_pairs(self) -> frozenset[tuple[int, int]]:
-        """(mentor_id, mentee_id) of every pair a senior declined."""
+        """(mentor_id, mentee_id) of every pair declined, or ended early (never again)."""
         ...
 
     async def set_pair_status(self, pair_id: int, status: PairStatus, *, at: datetime) -> Pair:
         """Change a pair's status (`ended_at` is set when it ends or is declined)."""
+        ...
+
+    async def end_pair(
+        self, pair_id: int, *, side: str, cause: str, hold: bool, at: datetime
+    ) -> Pair | None:
+        """End an open pair early, recording who ended it (`side`: 'mentor' | 'mentee'), the
+        `cause` ('ended' | 'left' | 'unreachable' | 'forgotten') and whether the senior is held
+        for review. None when it is unknown or no longer open (ended once, whoever races)."""
+        ...
+
+    async def pair_endings(self, *, awaiting_review: bool = False) -> list[PairEnding]:
+        """Pairs that ended early, oldest first (only those awaiting review, if asked)."""
+        ...
+
+    async def release_hold(self, person_id: int, *, at: datetime) -> int:
+        """Clear the review holds on a senior; returns how many there were."""
         ...
 
     async def set_pair_conversation(

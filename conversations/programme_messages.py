@@ -353,6 +353,8 @@ def checkin(
         ),
         Text("If something isn't right, you can tell the programme team in confidence."),
         Buttons((Button("Raise a concern", actions.CONCERN_RAISE, str(pair.id)),)),
+        # A private way out of this pairing, staying in the programme (pair_endings.py)
+        Buttons((Button("End this pairing", actions.END_PAIRING, str(pair.id)),)),
         key=key,
         premise=premise.pair_running(pair.id, pair.mentor_id, pair.mentee_id),
     )
@@ -424,24 +426,36 @@ def partner_gone(
     unreachable: bool,
     key: str,
     anonymous: bool = False,
+    first_in_line: bool = True,
 ) -> OutgoingMessage:
-    """Told kindly when a partner leaves the programme (or can no longer be reached).
+    """The partner's note when a pairing ends early: `end pairing`, leaving, or a partner the
+    bot can no longer reach. Blame-free and the same whoever ended it and why: never a reason.
 
-    `anonymous`: the partner asked to be forgotten, so they are not named.
+    `anonymous`: the partner asked to be forgotten, so they are not named. `first_in_line`:
+    the recipient goes first in the next round (not promised to someone held for review).
     """
     who = "your partner" if anonymous else partner.first_name
-    why = (
-        f"I can no longer reach {who} on chat"
-        if unreachable
-        else f"{who} has stepped back from the programme"
+    if unreachable:
+        opening = (
+            f"Hi {person.first_name}, I can no longer reach {who} on chat, so your pairing "
+            "ends here."
+        )
+    elif anonymous:
+        opening = f"Hi {person.first_name}, your pairing has come to an end."
+    else:
+        opening = f"Hi {person.first_name}, your pairing with {who} has come to an end."
+    next_step = (
+        "You're first in line for a new partner in the next round — nothing for you to do."
+        if first_in_line
+        else "You stay in the programme — nothing for you to do now."
     )
     return compose(
         to,
         "partner_left",
-        Text(f"Hi {person.first_name}, {why}, so your pairing ends here."),
+        Text(opening),
         Text(
-            "Thank you for the conversations you had. You're first in line for a new partner "
-            "in the next round — nothing for you to do."
+            "This happens, and it's nobody's fault. Thank you for the time you gave it. "
+            + next_step
         ),
         key=key,
         premise=premise.taking_part(person.id),

@@ -164,6 +164,25 @@ class PairRow(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class PairEndingRow(Base):
+    """How a pair ended early: `end pairing` or a partner leaving (graduation writes none).
+
+    Holds no reason text: the optional reason goes to the programme team as a message only.
+    A pair ended by its junior holds the senior out of matching until an admin releases it.
+    """
+
+    __tablename__ = "pair_endings"
+
+    pair_id: Mapped[int] = mapped_column(
+        ForeignKey("pairs.id", ondelete="CASCADE"), primary_key=True
+    )
+    side: Mapped[str] = mapped_column(String(8))  # who ended it: 'mentor' | 'mentee'
+    cause: Mapped[str] = mapped_column(String(16))  # 'ended' | 'left' | 'unreachable' | 'forgotten'
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    held: Mapped[bool] = mapped_column(Boolean, default=False)  # the senior awaits review
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class SessionRow(Base):
     """Session `number` of a pair, due on `due_date`; `met` once someone reports it."""
 

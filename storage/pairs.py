@@ -16,14 +16,14 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, UnaryExpression, func, or_, select, text
+from sqlalchemy import ColumnElement, UnaryExpression, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.domain import NewPair, Pair, PairStatus
+from conversations.domain import NewPair, Pair, PairEnding, PairStatus
 from conversations.ports import PairConflict
 from storage.base import ID_CHUNK, PersonNotFound, Repository, chunks
 from storage.mapping import to_pair
-from storage.models import CycleRow, PairRow, PersonRow, ProgrammeRow
+from storage.models import CycleRow, PairEndingRow, PairRow, PersonRow, ProgrammeRow
 
 # Any fixed 64-bit number will do; it only has to be the same in every process.
 PAIR_WRITE_LOCK = 0x6D656E746F72  # "mentor"
@@ -249,10 +249,12 @@ class Pairs(Repository):
             return _pair_keys(await session.execute(query))
 
     async def declined_pairs(self) -> frozenset[tuple[int, int]]:
-        """(mentor_id, mentee_id) of every pair a senior declined."""
+        """(mentor_id, mentee_id) of every pair a senior declined or that ended early (`end
+        pairing`, a partner leaving): never proposed again, even when repeats are allowed."""
+        ended_early = select(PairEndingRow.pair_id)
         query = (
             select(PairRow.mentor_id, PairRow.mentee_id)
-            .where(PairRow.status == PairStatus.DECLINED.value)
+            .where(or_(PairRow.status == PairStatus.DECLINED.value, PairRow.id.in_(ended_early)))
             .distinct()
         )
         async with self._sessions() as session:
@@ -281,6 +283,68 @@ class Pairs(Repository):
                 select(CycleRow.number).where(CycleRow.id == row.cycle_id)
             )
             return to_pair(row, number)
+
+    async def end_pair(
+        self, pair_id: int, *, side: str, cause: str, hold: bool, at: datetime
+    ) -> Pair | None:
+        """End an open pair early and record who ended it (`side`), why (`cause`) and whether
+        its senior is held for review, in one transaction. None when the pair is unknown or no
+        longer open: two taps racing end it once."""
+        async with self._sessions.begin() as session:
+            await _serialise_pair_writes(session)
+            row = await session.get(PairRow, pair_id)
+            if row is None or row.status not in _OPEN:
+                return None
+            row.status = PairStatus.ENDED.value
+            row.ended_at = at
+            session.add(
+                PairEndingRow(pair_id=pair_id, side=side, cause=cause, ended_at=at, held=hold)
+            )
+            number = await session.scalar(
+                select(CycleRow.number).where(CycleRow.id == row.cycle_id)
+            )
+            return to_pair(row, number)
+
+    async def pair_endings(self, *, awaiting_review: bool = False) -> list[PairEnding]:
+        """Pairs that ended early, oldest first; `awaiting_review`: only those whose senior
+        is still held out of matching."""
+        query = (
+            select(PairEndingRow, PairRow.mentor_id, PairRow.mentee_id)
+            .join(PairRow, PairRow.id == PairEndingRow.pair_id)
+            .order_by(PairEndingRow.ended_at, PairEndingRow.pair_id)
+        )
+        if awaiting_review:
+            query = query.where(PairEndingRow.held, PairEndingRow.released_at.is_(None))
+        async with self._sessions() as session:
+            rows = (await session.execute(query)).all()
+        return [
+            PairEnding(
+                pair_id=ending.pair_id,
+                mentor_id=mentor_id,
+                mentee_id=mentee_id,
+                side=ending.side,
+                cause=ending.cause,
+                ended_at=ending.ended_at,
+                held=ending.held,
+                released_at=ending.released_at,
+            )
+            for ending, mentor_id, mentee_id in rows
+        ]
+
+    async def release_hold(self, person_id: int, *, at: datetime) -> int:
+        """Clear every review hold on this senior; returns how many were cleared."""
+        held_pairs = select(PairRow.id).where(PairRow.mentee_id == person_id)
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(PairEndingRow)
+                .where(
+                    PairEndingRow.pair_id.in_(held_pairs),
+                    PairEndingRow.held,
+                    PairEndingRow.released_at.is_(None),
+                )
+                .values(released_at=at)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
 
     async def set_pair_conversation(
         self, pair_id: int, platform: str, conversation_id: str

@@ -145,6 +145,9 @@ class FakeStore:
     async def pairs_of(self, person_id: int) -> list[Any]:
         return []
 
+    async def pair_endings(self, *, awaiting_review: bool = False) -> list[Any]:
+        return []
+
     async def set_pending_input(
         self, person_id: int, kind: str, context: Mapping[str, Any], expires_at: datetime
     ) -> None:

@@ -151,7 +151,7 @@ def test_an_unmatched_person_never_learns_of_a_decline_or_the_avoid_list() -> No
     people = [person(1, 1), mentee(2, 5)]
     cases = {
         "they have already been paired with every mentee who fits": {"history": {(2, 1)}},
-        "every mentee who fits was declined before": {"declined": {(1, 2)}},
+        "every mentee who fits was declined or ended early before": {"declined": {(1, 2)}},
         "every mentee who fits is on the admins' avoid list with them": {
             "avoid_pairs": (("p1@example.com", "p2@example.com"),)
         },
@@ -337,3 +337,18 @@ def test_vectorised_scores_equal_the_explained_scores() -> None:
         and not hard_violations(m, e, data)
     }
     assert seen == allowed
+
+
+def test_a_senior_held_for_review_is_left_out_and_an_ended_pair_never_returns() -> None:
+    people = [person(1, 2), person(2, 2), mentee(3, 7), mentee(4, 7)]
+    data = replace(
+        match_input(people, allow_repeat_pairs=True, history={(1, 4)}, declined={(1, 4)}),
+        held=frozenset({3}),
+    )
+    result = propose_pairs(data)
+    assert {(p.mentor.id, p.mentee.id) for p in result.pairs} == {(2, 4)}
+    assert [(e.person.id, e.reason) for e in result.excluded] == [(3, "held for review")]
+    # Pairing by hand names the rules an admin would force past.
+    problems = PairRules(data).violations(people[0], people[3])
+    assert "this pairing was declined or ended early before" in problems
+    assert "P3: held for review" in PairRules(data).violations(people[0], people[2])

@@ -210,7 +210,9 @@ async def test_an_admin_forgets_someone_after_confirming_and_only_an_admin_can(
         told = len(sender.sent)
         await sim.run_until(clock.now() + timedelta(days=3))
         [gone] = [m for a, m in sender.sent[told:] if a.conversation_id == "cfo@x.com"]
-        assert gone.kind == "partner_left" and "your partner has stepped back" in gone.fallback_text
+        assert (
+            gone.kind == "partner_left" and "your pairing has come to an end" in gone.fallback_text
+        )
         assert FIRST_NAME not in gone.fallback_text
 
 

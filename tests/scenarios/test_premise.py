@@ -154,7 +154,7 @@ async def test_an_intro_queued_for_a_pair_that_ended_is_cancelled(db_url: str) -
             f"premise gone: pair {pair.id} is ended, no longer active"
         )
         (told,) = w.got("ana@x.com", "partner_left")  # what Ana hears instead: the truth
-        assert "stepped back" in told.fallback_text
+        assert "your pairing with Femi has come to an end" in told.fallback_text
 
 
 async def test_publishing_twice_tells_nobody_twice_and_says_why(db_url: str) -> None:
@@ -267,7 +267,9 @@ async def test_a_junior_declined_by_a_senior_is_never_told_so(db_url: str) -> No
         # leaves her out. The admins read the precise rule; Ana reads a neutral line.
         (again,) = await w.sim.say("ceo@x.com", "match publish")
         await w.sim.run_until(PUBLISH + timedelta(minutes=2))
-        assert "Ana: every mentee who fits was declined before" in again.fallback_text
+        assert (
+            "Ana: every mentee who fits was declined or ended early before" in again.fallback_text
+        )
         (notice,) = w.got("ana@x.com", "unmatched")
         text = notice.fallback_text
         assert "no mentee who fits you is free this round" in text

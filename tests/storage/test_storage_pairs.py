@@ -304,3 +304,32 @@ async def test_a_round_bigger_than_a_drivers_parameter_limit_publishes(store: Sq
     assert len(stored) == 10_000
     await store.set_first_in_line([p.id for p in people], True)
     assert all(p.first_in_line for p in await store.all_people())
+
+
+async def test_ending_early_records_the_side_once_and_blocks_the_pair_for_good(
+    store: SqlStore,
+) -> None:
+    a, b, c, d = await people(store, 4)
+    one, two = await store.publish_round([new(a, b), new(c, d)], status=ACTIVE, at=T0)
+    ended = await store.end_pair(one.id, side="mentor", cause="ended", hold=True, at=T0 + DAY)
+    assert ended is not None and ended.status is ENDED and ended.ended_at == T0 + DAY
+    # A second ending (a double tap, a racing process) changes nothing.
+    again = await store.end_pair(one.id, side="mentee", cause="left", hold=False, at=T0 + 2 * DAY)
+    assert again is None
+    assert await store.end_pair(9999, side="mentor", cause="ended", hold=True, at=T0) is None
+    await store.end_pair(two.id, side="mentee", cause="left", hold=False, at=T0 + DAY)
+    endings = await store.pair_endings()
+    assert [(e.pair_id, e.side, e.cause, e.held) for e in endings] == [
+        (one.id, "mentor", "ended", True),
+        (two.id, "mentee", "left", False),
+    ]
+    (waiting,) = await store.pair_endings(awaiting_review=True)
+    assert (waiting.mentor_id, waiting.mentee_id, waiting.awaiting_review) == (a, b, True)
+    # Ended early: declined for good, so the matcher never proposes them again.
+    assert {(a, b), (c, d)} <= await store.declined_pairs()
+    assert await store.release_hold(a, at=T0) == 0  # only the senior's hold is theirs
+    assert await store.release_hold(b, at=T0 + 3 * DAY) == 1
+    assert await store.release_hold(b, at=T0 + 4 * DAY) == 0
+    assert await store.pair_endings(awaiting_review=True) == []
+    (released, _) = await store.pair_endings()
+    assert released.released_at == T0 + 3 * DAY and not released.awaiting_review

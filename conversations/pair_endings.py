@@ -1,0 +1,322 @@
+"""Ending one pairing without leaving the programme: `end pairing`, and `release EMAIL`.
+
+A pairing can stop working for reasons nobody should have to explain to their partner. So
+ending it is private and no fault: the partner gets a kind note that never carries a reason,
+an optional one-line reason goes only to the programme team (never the partner, even when the
+partner is an admin), and the two are never paired again. A junior who ends a pairing — or
+leaves the programme — may be getting away from the senior's behaviour: the senior is then held
+out of automatic matching until an admin has looked (`health` lists them, `release EMAIL`
+clears it) and is not put first in line. A senior who ends it puts the junior first in line.
+README.md, "The programme, once pairs are introduced".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, cast
+
+from conversations import actions, admin, messages
+from conversations import commands as cmd
+from conversations import programme_messages as pm
+from conversations.domain import Pair, PairStatus, PendingInput, Person
+from conversations.premise import pair_exists
+from conversations.programme_answers import _pair_of
+from conversations.types import Action, Button, OutgoingMessage, ToPerson
+
+if TYPE_CHECKING:
+    from conversations.engine import ActionHandler, CommandHandler, Engine, InputHandler, Turn
+
+END_REASON = "pairing.end_reason"  # the pending input: an optional line for the programme team
+REASON_WINDOW = timedelta(days=2)
+MAX_REASON = 1000
+_STALE = "That pairing has already ended — nothing more to do. Type `status` to see where you are."
+
+
+def side_of(pair: Pair, person_id: int) -> str:
+    """'mentor' (the junior) or 'mentee' (the senior): the person's side of the pair."""
+    return "mentor" if person_id == pair.mentor_id else "mentee"
+
+
+async def open_pair_of(engine: Engine, person: Person) -> Pair | None:
+    """The person's open pair (active first, else proposed), or None."""
+    pairs = [p for p in await engine.store.pairs_of(person.id) if p.status.open]
+    pairs.sort(key=lambda p: (p.status is not PairStatus.ACTIVE, -p.id))
+    return pairs[0] if pairs else None
+
+
+async def programme_team(engine: Engine, *, exclude: Collection[int]) -> list[Person]:
+    """Who reads what is meant for the programme team only: `privacy.concern_contacts`, else
+    the admins; found in the directory by email, never anyone in `exclude` (the partner). When
+    every named contact is excluded, the admins (still without the excluded) stand in."""
+    for emails in (engine.config.privacy.concern_contacts, engine.config.admins):
+        found = []
+        for email in dict.fromkeys(e.casefold() for e in emails):
+            person = await engine.store.person_by_email(email)
+            if person is not None and person.id not in exclude:
+                found.append(person)
+        if found:
+            return found
+    return []
+
+
+async def end_pair_early(
+    engine: Engine,
+    pair: Pair,
+    ender: Person,
+    now: datetime,
+    *,
+    cause: str,
+) -> Pair | None:
+    """End `pair` because of `ender` and tell whoever must know; None when it had already
+    ended (a second tap, or two processes racing: the store ends it once).
+
+    `cause`: 'ended' (`end pairing`), 'left', 'unreachable' or 'forgotten'. The partner's note
+    is the same whatever the cause (the unreachable one says so); the programme team is told
+    the pair ended and, for a junior's ending, that the senior is held for review.
+    """
+    side = side_of(pair, ender.id)
+    # Someone the bot cannot reach did not choose to end anything: nobody is held for that.
+    hold = side == "mentor" and cause != "unreachable"
+    ended = await engine.store.end_pair(pair.id, side=side, cause=cause, hold=hold, at=now)
+    if ended is None:
+        return None
+    partner = await engine.store.get_person(pair.partner_of(ender.id))
+    await engine.store.record(
+        "mentorbot",
+        "pair ended",
+        f"pair {pair.id}: {cause} by the {side}"
+        + ("; the mentee is held for review" if hold else ""),
+        at=now,
+    )
+    if partner is None or not partner.status.enrolled:
+        return ended
+    if not hold:
+        await engine.store.set_first_in_line([partner.id], True)
+    if pair.status is PairStatus.ACTIVE:  # a proposal the partner never saw ends quietly
+        note = pm.partner_gone(
+            ToPerson(partner.id),
+            partner,
+            ender,
+            unreachable=cause == "unreachable",
+            anonymous=cause == "forgotten",
+            first_in_line=not hold,
+            key=f"partner-left:{pair.id}:{partner.id}",
+        )
+        await engine.queue_for_person(partner, note)
+    if cause != "unreachable":  # `health` already lists who cannot be reached
+        await _tell_team(engine, ended, ender, partner, cause=cause, hold=hold, now=now)
+    return ended
+
+
+async def _tell_team(
+    engine: Engine,
+    pair: Pair,
+    ender: Person,
+    partner: Person,
+    *,
+    cause: str,
+    hold: bool,
+    now: datetime,
+) -> None:
+    """The programme team's notice that a pair ended (never to the partner)."""
+    mentor, mentee = (ender, partner) if pair.mentor_id == ender.id else (partner, ender)
+    if cause == "forgotten":  # they are being erased: the notice must not name them
+        what = (
+            f"Pair {pair.id} with {partner.display_name} has ended: their partner left the "
+            "programme."
+        )
+    else:
+        names = f"{mentor.display_name} mentoring {mentee.display_name}"
+        how = (
+            f"{ender.display_name} ended it with `end pairing` (they stay in the programme)"
+            if cause == "ended"
+            else f"{ender.display_name} left the programme"
+        )
+        what = f"Pair {pair.id} ({names}) has ended: {how}."
+    if hold:
+        what += (
+            f" {mentee.display_name} is held out of matching until you've reviewed it: "
+            f"`release {mentee.email}` when you have."
+        )
+    team = await programme_team(engine, exclude={partner.id, ender.id})
+    notices = [
+        replace(
+            pm.admin_notice(ToPerson(member.id), what, key=f"pair-ended:{pair.id}:{member.id}"),
+            premise=pair_exists(pair.id),
+        )
+        for member in team
+    ]
+    await engine.queue(notices, now)
+
+
+# --- `end pairing` ---------------------------------------------------------------------------
+
+
+def _confirm(turn: Turn, pair: Pair, partner: Person) -> OutgoingMessage:
+    name = partner.first_name
+    return messages.reply(
+        turn.reply_to,
+        "pairing.end",
+        f"End your pairing with {name}? It's private and nobody's fault: {name} gets a kind "
+        "note with no reasons, and you stay in the programme.",
+        Button("End the pairing", actions.END_PAIRING, f"{pair.id}:confirm", "danger"),
+        Button("Keep it", actions.END_PAIRING, f"{pair.id}:cancel"),
+    )
+
+
+async def end_pairing(engine: Engine, turn: Turn, _: cmd.EndPairing) -> list[OutgoingMessage]:
+    """`end pairing`: ask to confirm ending the person's open pair."""
+    assert turn.person is not None  # the engine answers unknown people itself
+    pair = await open_pair_of(engine, turn.person)
+    partner = await engine.store.get_person(pair.partner_of(turn.person.id)) if pair else None
+    if pair is None or partner is None:
+        return [
+            messages.reply(
+                turn.reply_to,
+                "pairing.end",
+                "You're not in a pairing right now, so there's nothing to end. "
+                "Type `status` to see where you are.",
+            )
+        ]
+    return [_confirm(turn, pair, partner)]
+
+
+async def end_pairing_button(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """The "End this pairing" button ("PAIR"), and the confirm step ("PAIR:confirm|cancel|
+    skip"). Only a partner of that pair acts: a forged or stale value changes nothing."""
+    step = action.value.partition(":")[2]
+    found = await _pair_of(engine, turn, action.value, 2 if step else 1)
+    if found is None or step not in ("", "confirm", "cancel", "skip"):
+        return [messages.reply(turn.reply_to, "pairing.end", _STALE)]
+    pair, me, partner, _ = found
+    if step == "skip":
+        await engine.store.clear_pending_input(me.id)
+        return [_answered(turn, action, "No problem — nothing more is needed. Take care.")]
+    if not pair.status.open:
+        return [_answered(turn, action, _STALE)]
+    if step == "":
+        return [_confirm(turn, pair, partner)]
+    if step == "cancel":
+        return [
+            _answered(
+                turn,
+                action,
+                f"Nothing changed — your pairing with {partner.first_name} carries on.",
+            )
+        ]
+    ended = await end_pair_early(engine, pair, me, turn.now, cause="ended")
+    if ended is None:
+        return [_answered(turn, action, _STALE)]
+    await engine.store.set_pending_input(
+        me.id, END_REASON, {"pair": pair.id}, turn.now + REASON_WINDOW
+    )
+    return [
+        _answered(
+            turn,
+            action,
+            f"Done — your pairing with {partner.first_name} has ended. Thank you for the time "
+            "you gave it. You stay in the programme for the next round.\n"
+            "If you'd like, tell me why in a line — only the programme team reads it.",
+            Button("Skip", actions.END_PAIRING, f"{pair.id}:skip"),
+        )
+    ]
+
+
+def _answered(turn: Turn, action: Action, text: str, *buttons: Button) -> OutgoingMessage:
+    """A reply that replaces the tapped message where the platform can."""
+    return replace(
+        messages.reply(turn.reply_to, "pairing.end", text, *buttons), replaces=action.message_id
+    )
+
+
+async def reason_given(
+    engine: Engine, turn: Turn, waiting: PendingInput, text: str
+) -> list[OutgoingMessage]:
+    """The optional line after ending: to the programme team only, never the partner (not
+    even an admin partner), and stored nowhere but in their notices."""
+    assert turn.person is not None
+    me = turn.person
+    pair_id = waiting.context.get("pair")
+    pair = await engine.store.get_pair(int(pair_id)) if isinstance(pair_id, int) else None
+    if pair is None or me.id not in (pair.mentor_id, pair.mentee_id):
+        return [messages.reply(turn.reply_to, "pairing.end", _STALE)]
+    partner = await engine.store.get_person(pair.partner_of(me.id))
+    reason = " ".join(text.split())[:MAX_REASON]
+    team = await programme_team(engine, exclude={pair.partner_of(me.id), me.id})
+    if not team:
+        return [
+            messages.reply(
+                turn.reply_to,
+                "pairing.end",
+                "Thank you. Nobody on the programme team can receive messages from me yet, so "
+                "please tell them directly — the admins are listed under `help`.",
+            )
+        ]
+    with_whom = f" with {partner.display_name}" if partner is not None else ""
+    notices = [
+        replace(
+            pm.admin_notice(
+                ToPerson(member.id),
+                f"Why {me.display_name} ended pair {pair.id}{with_whom} (for the programme team "
+                f"only — never share it with their partner): “{reason}”",
+                key=f"pair-ended-reason:{pair.id}:{member.id}",
+            ),
+            premise=pair_exists(pair.id),
+        )
+        for member in team
+    ]
+    await engine.queue(notices, turn.now)
+    # Audited without the words: the reason lives only in the notices to the team.
+    await engine.store.record(
+        me.email, "pair end reason", f"pair {pair.id}: sent to {len(team)}", at=turn.now
+    )
+    return [
+        messages.reply(
+            turn.reply_to,
+            "pairing.end",
+            "Thank you — I've passed that on to the programme team, and only to them. Take care.",
+        )
+    ]
+
+
+# --- admin `release EMAIL` -------------------------------------------------------------------
+
+
+async def release(engine: Engine, turn: Turn, command: cmd.Release) -> list[OutgoingMessage]:
+    """Admin `release EMAIL`: a senior held for review goes back into matching."""
+    target = await admin.find_person(engine, turn, command.who)
+    if isinstance(target, OutgoingMessage):
+        return [target]
+    if turn.person is not None and target.id == turn.person.id:
+        # A hold is a review of the held person: they cannot review themselves.
+        return [
+            messages.reply(
+                turn.reply_to, "release", "Another admin needs to review and release this one."
+            )
+        ]
+    if not await engine.store.release_hold(target.id, at=turn.now):
+        return [
+            messages.reply(
+                turn.reply_to,
+                "release",
+                f"{target.display_name} isn't held for review, so there's nothing to release. "
+                "`health` lists everyone who is.",
+            )
+        ]
+    await admin.audit(engine, turn, "release", target.email)
+    return [
+        messages.reply(
+            turn.reply_to,
+            "release",
+            f"Thanks for reviewing. {target.display_name} is back in matching from the next round.",
+        )
+    ]
+
+
+COMMANDS: dict[type, CommandHandler] = cast(
+    "dict[type, CommandHandler]", {cmd.EndPairing: end_pairing, cmd.Release: release}
+)
+ACTIONS: dict[str, ActionHandler] = {actions.END_PAIRING: end_pairing_button}
+INPUTS: dict[str, InputHandler] = {END_REASON: reason_given}
