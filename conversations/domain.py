@@ -201,7 +201,11 @@ class SessionStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Session:
-    """Session `number` of a pair, due on `due_date` (a date in the mentee's time zone)."""
+    """Session `number` of a pair, due on `due_date` (a date in the mentee's time zone).
+
+    A missed session with `reported_by` None was never reported (the bot marked it after the
+    nudge); otherwise a partner said they couldn't meet. Who called a session off is never
+    recorded: each partner's private reason is a survey answer "missed:N"."""
 
     pair_id: int
     number: int
@@ -209,7 +213,6 @@ class Session:
     status: SessionStatus = SessionStatus.SCHEDULED
     reported_by: int | None = None
     reported_at: datetime | None = None
-    cancelled_by: str | None = None  # 'mentor' | 'mentee' | 'both' | 'other' when known
 
 
 @dataclass(frozen=True)

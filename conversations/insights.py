@@ -373,12 +373,19 @@ def department_breakdown(participants: Iterable[ParticipantFact], k: int) -> Bre
 
 
 def pairs_at_risk(pairs: Iterable[PairHealth], now: datetime) -> tuple[PairAtRisk, ...]:
-    """Open pairs with a missed session, an unanswered did-you-meet, or stuck awaiting consent."""
+    """Open pairs with a session not held (couldn't meet, or not reported), an unanswered
+    did-you-meet, or stuck awaiting consent."""
     found = []
     for pair in pairs:
         reasons = []
-        if pair.missed:
-            reasons.append(f"{pair.missed} missed session{'s' * (pair.missed != 1)}")
+        # What happened, never who: "couldn't meet" (a partner said so) apart from "not
+        # reported" (nobody answered); no side that called a session off is ever kept.
+        couldnt = pair.missed - pair.not_reported
+        if couldnt:
+            reasons.append(f"couldn't meet for {couldnt} session{'s' * (couldnt != 1)}")
+        if pair.not_reported:
+            n = pair.not_reported
+            reasons.append(f"{n} session{'s' * (n != 1)} not reported")
         if pair.unanswered:
             n = pair.unanswered
             reasons.append(f"{n} unanswered did-you-meet{'s' * (n != 1)}")
@@ -393,7 +400,7 @@ def pairs_at_risk(pairs: Iterable[PairHealth], now: datetime) -> tuple[PairAtRis
 
 
 def _severity(reason: str) -> int:
-    return reason.count(";") + (2 if "missed" in reason else 0)
+    return reason.count(";") + (2 if "couldn't meet" in reason or "not reported" in reason else 0)
 
 
 def retention(participation: Iterable[Participation]) -> Retention:

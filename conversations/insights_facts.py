@@ -71,8 +71,9 @@ class PairHealth:
     cycle: int | None
     created_at: datetime
     held: int
-    missed: int
+    missed: int  # not held: a partner said they couldn't meet, or nobody reported it
     unanswered: int
+    not_reported: int = 0  # of `missed`, those nobody reported (the bot marked them)
 
 
 @dataclass(frozen=True)

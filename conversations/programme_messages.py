@@ -4,12 +4,13 @@ closing, graduation, and the notices to partners and admins. Pure builders for a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 
 from conversations import actions, premise
 from conversations.config import AppConfig
-from conversations.domain import Pair, Person, Session
+from conversations.domain import Pair, Person, Session, SessionStatus
 from conversations.messages import compose, fmt_date
 from conversations.pairing_messages import consent_buttons
 from conversations.types import (
@@ -138,6 +139,76 @@ def nudge(
         _meeting_answers(pair, session, RESCHEDULE_DAYS[:1]),
         key=key,
         premise=premise.session_open(pair.id, session.number, session.due_date),
+    )
+
+
+# Why a session did not happen, asked privately of each partner: reasons, never names, so
+# nothing says which side called it off (PROGRAMME.md "Keeping the junior safe").
+MISSED_REASONS = {
+    "diary": "diary clash",
+    "work": "urgent work",
+    "other": "something else",
+    "skip": "rather not say",
+}
+MISSED_BUTTONS = (
+    ("diary", "Diary clash"),
+    ("work", "Urgent work"),
+    ("other", "Something else"),
+    ("skip", "Rather not say"),
+)
+MISSED_QUESTION = "missed:"  # survey answer question "missed:N" for session N
+
+
+def missed_reason(
+    to: Recipient, pair: Pair, number: int, partner: Person, config: AppConfig, *, key: str
+) -> OutgoingMessage:
+    """Asked privately of each partner after "We couldn't meet": what got in the way?"""
+    ref = _ref(pair, number)
+    return compose(
+        to,
+        "missed_reason",
+        Text(f"What got in the way of *{session_label(number, config)}*? No need to name anyone."),
+        Buttons(
+            tuple(
+                Button(label, actions.MISSED_REASON, f"{ref}:{reason}")
+                for reason, label in MISSED_BUTTONS
+            )
+        ),
+        Text(
+            f"Only the programme team sees answers — never {partner.first_name}. "
+            "It helps us spot when calendars are the problem."
+        ),
+        key=key,
+        premise=premise.pair_exists(pair.id, *_recipient(to)),
+    )
+
+
+def missed_detail(session: Session, answers: Mapping[tuple[int, str], str]) -> str:
+    """What happened to a missed session, for the programme team: "not reported" when nobody
+    answered (the bot marked it), else "couldn't meet" with the reasons the partners gave,
+    sorted and merged so they never say whose reason is whose. `answers`: the pair's survey
+    answers by (person id, question). A side stored by an older version is never read."""
+    if session.reported_by is None:
+        return "not reported"
+    question = f"{MISSED_QUESTION}{session.number}"
+    reasons = sorted(
+        {
+            MISSED_REASONS[answer]
+            for (_, asked), answer in answers.items()
+            if asked == question and answer in MISSED_REASONS and answer != "skip"
+        }
+    )
+    return f"couldn't meet ({', '.join(reasons)})" if reasons else "couldn't meet"
+
+
+def missed_noted(next_session: Session | None, config: AppConfig) -> str:
+    """The pair's reply after "We couldn't meet": nobody named, nothing asked about who."""
+    text = "Thanks for telling me — it happens. I'll ask you each privately what got in the way."
+    if next_session is None:
+        return text
+    return (
+        f"{text} Your next one is {session_label(next_session.number, config)} on "
+        f"{fmt_date(next_session.due_date)} — worth putting it in both calendars now."
     )
 
 
@@ -380,9 +451,16 @@ def admin_notice(to: Recipient, text: str, *, key: str) -> OutgoingMessage:
 
 def session_facts(sessions: list[Session], config: AppConfig) -> Facts:
     """Each session's date and state, for status and the home view."""
-    marks = {"met": "held ✅", "missed": "missed", "rescheduled": "moved", "scheduled": ""}
+    marks = {"met": "held ✅", "missed": "couldn't meet", "rescheduled": "moved", "scheduled": ""}
+
+    def mark(s: Session) -> str:
+        # Nobody answered: the bot marked it, so nobody "couldn't meet" (and no side is shown).
+        if s.status is SessionStatus.MISSED and s.reported_by is None:
+            return "not reported"
+        return marks[s.status.value]
+
     rows = tuple(
-        (session_label(s.number, config), f"{fmt_date(s.due_date)} {marks[s.status.value]}".strip())
+        (session_label(s.number, config), f"{fmt_date(s.due_date)} {mark(s)}".strip())
         for s in sessions
     )
     return Facts(rows)

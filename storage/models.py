@@ -177,7 +177,8 @@ class SessionRow(Base):
     # scheduled | rescheduled (moved, still to come) | met | missed
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     met: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    # Who called a missed session off, when someone said: 'mentor' | 'mentee' | 'both' | 'other'.
+    # Unused and always NULL (migration 0012): who called a session off is never recorded;
+    # each partner's private reason is a survey answer 'missed:N' (docs/architecture.md).
     cancelled_by: Mapped[str | None] = mapped_column(String(8), nullable=True)
     reported_by: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), nullable=True

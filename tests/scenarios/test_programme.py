@@ -1,7 +1,7 @@
 """A whole six-session programme, from publish to graduation, in simulated time.
 
 Two pairs live it differently: Ana and Femi meet every time; Bo and Tara need the safety net
-(a consent reminder, a session nobody reports, one called off, one moved). The test checks
+(a consent reminder, a session nobody reports, one they couldn't hold, one moved). The test checks
 what each person received and when, on SQLite and PostgreSQL.
 """
 
@@ -22,6 +22,7 @@ from bot.settings import Secrets, Settings, parse_config
 from bot.simulation import Received, Simulation, button
 from conversations import actions
 from conversations.domain import Identity, PairStatus, SessionStatus
+from conversations.types import OutgoingMessage, ToPerson
 from conversations.insights_windows import PublishRules
 from storage.aggregates import PublishedAggregates
 from storage.db import make_sessionmaker
@@ -56,6 +57,7 @@ class People:
 
     def __init__(self) -> None:
         self.pair_of: dict[str, str] = {"ana@x.com": "A", "cfo@x.com": "A"}
+        self.missed_reply: OutgoingMessage | None = None
         self.pair_of |= {"bo@x.com": "B", "cto@x.com": "B"}
 
     async def __call__(self, sim: Simulation, got: Received) -> None:
@@ -83,6 +85,9 @@ class People:
             await sim.tap(who, button(m, actions.PULSE_SHARE, ":yes"))
         elif m.kind == "followup":
             await sim.tap(who, button(m, actions.FOLLOWUP_TRIED, ":yes"))
+        elif m.kind == "missed_reason":  # asked privately of each: a reason, never a name
+            reason = ":diary" if who == "cto@x.com" else ":work"
+            await sim.tap(who, button(m, actions.MISSED_REASON, reason), message_id=got.message_id)
         elif m.kind == "checkin":
             await sim.tap(who, button(m, actions.CHECKIN_ANSWER, ":good"))
         elif m.kind == "closing":
@@ -93,9 +98,10 @@ class People:
         if session == 2:
             return  # nobody answers: a nudge, then it counts as missed
         if session == 3:
-            await sim.tap("cto@x.com", button(m, actions.MEETING_MISSED), message_id=got.message_id)
-            asked = sim.sender.sent[-1][1]  # "who had to call it off?"
-            await sim.tap("cto@x.com", button(asked, actions.MEETING_CANCELLED_BY, ":me"))
+            (said,) = await sim.tap(
+                "cto@x.com", button(m, actions.MEETING_MISSED), message_id=got.message_id
+            )
+            self.missed_reply = said
         elif session == 4 and got.at.date() == DUE[3]:
             await sim.tap("bo@x.com", button(m, actions.MEETING_RESCHEDULED, ":7"))
         else:
@@ -217,11 +223,29 @@ async def test_a_pair_that_needs_the_safety_net(lived: tuple[Simulation, Mentorb
     nudges = [r for r in tara if r.message.kind == "nudge"]
     assert len(nudges) == 1 and "Session 2 of 6" in nudges[0].message.fallback_text
     assert _local(nudges[0].at).date() == DUE[1] + timedelta(days=7)
-    # Two missed sessions: the admin hears, with the side that called session 3 off.
+    # Session 3 called off: the pair's reply names nobody; each partner was asked privately.
+    assert isinstance(sim.respond, People)
+    said = sim.respond.missed_reply
+    assert said is not None and not said.buttons()
+    assert "ask you each privately" in said.fallback_text
+    assert "Tara" not in said.fallback_text and "Bo" not in said.fallback_text
+    asked = [r for r in sim.received if r.message.kind == "missed_reason"]
+    assert sorted(r.email for r in asked) == ["bo@x.com", "cto@x.com"]
+    assert all(isinstance(r.message.to, ToPerson) for r in asked)  # each in their own chat
+    assert [b.label for b in asked[0].message.buttons()] == [
+        "Diary clash",
+        "Urgent work",
+        "Something else",
+        "Rather not say",
+    ]
+    # Two sessions not held: the admin hears what happened, both partners alike, no side.
     (notice,) = [r for r in sim.received if r.message.kind == "admin_notice"]
     assert notice.email == "ceo@x.com"
-    assert "session 2: no answer" in notice.message.fallback_text
-    assert "session 3: called off by Tara (mentee)" in notice.message.fallback_text
+    text = notice.message.fallback_text
+    assert "have not held 2 of their sessions" in text
+    assert "Session 2 — not reported" in text
+    assert "Session 3 — couldn't meet (diary clash, urgent work)" in text
+    assert "mentee" not in text and "mentor" not in text and "called off" not in text
     # Session 4 moved by a week: asked again on the new date.
     asks = [
         r
