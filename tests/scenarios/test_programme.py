@@ -22,8 +22,8 @@ from bot.settings import Secrets, Settings, parse_config
 from bot.simulation import Received, Simulation, button
 from conversations import actions
 from conversations.domain import Identity, PairStatus, SessionStatus
-from conversations.types import OutgoingMessage, ToPerson
 from conversations.insights_windows import PublishRules
+from conversations.types import OutgoingMessage, ToPerson
 from storage.aggregates import PublishedAggregates
 from storage.db import make_sessionmaker
 from tests.scenarios.test_matching_round import PEOPLE
