@@ -212,6 +212,12 @@ def missed_noted(next_session: Session | None, config: AppConfig) -> str:
     )
 
 
+# The pulse's scale in words, on the buttons and in what a screen reader says (stars and
+# bare digits tell neither what 1 and 5 mean nor anything a screen reader can use).
+RATING_WORDS = {1: "not useful", 3: "somewhat useful", 5: "very useful"}
+RATING_SCALE = {1: "1 – not useful", 5: "5 – very useful"}
+
+
 def pulse(
     to: Recipient, pair: Pair, number: int, partner: Person, config: AppConfig, *, key: str
 ) -> OutgoingMessage:
@@ -222,16 +228,18 @@ def pulse(
         "pulse",
         Text(
             f"Quick one about *{session_label(number, config)}* with {partner.first_name}: "
-            "how valuable was it for you? (Only the programme team sees answers, and only as "
+            f"how valuable was it for you, from {RATING_SCALE[1]} to {RATING_SCALE[5]}? "
+            "(Only the programme team sees answers, and only as "
             f"totals — never {partner.first_name}.)"
         ),
         Buttons(
             tuple(
                 Button(
-                    f"{n} {'⭐' * n}" if n in (1, 5) else str(n),
+                    RATING_SCALE.get(n, str(n)),
                     actions.PULSE_RATE,
                     f"{ref}:{n}",
-                    "primary" if n == 5 else "",
+                    description=f"{n} out of 5"
+                    + (f": {RATING_WORDS[n]}" if n in RATING_WORDS else ""),
                 )
                 for n in range(1, 6)
             )
