@@ -33,6 +33,7 @@ from conversations.insights_facts import (
     Participation,
     PromptFact,
     PulseFact,
+    SpokeOpenly,
     Unreachable,
 )
 
@@ -259,6 +260,8 @@ class Insights:
     failed: tuple[FailedWork, ...]
     unreachable: tuple[Unreachable, ...]
     comments: tuple[str, ...]  # shown only when at least k were shared, in no telling order
+    # "Could you speak openly?" over published closed rounds (conversations/insights_open.py)
+    spoke_openly: SpokeOpenly = field(default_factory=SpokeOpenly)
 
 
 def build_insights(
@@ -268,10 +271,13 @@ def build_insights(
     k: int,
     now: datetime,
     top_prompts: int = 10,
+    spoke_openly: SpokeOpenly | None = None,
 ) -> Insights:
     """Turn raw facts and the published pulse windows into the dashboard's figures.
 
-    Nothing here reads a pulse answer: every rating figure comes from `published`.
+    Nothing here reads a pulse answer: every rating figure comes from `published`, and the
+    "Could you speak openly?" figure from `spoke_openly` (published rounds, added up); a total
+    of fewer than `k` people is never shown.
     """
     at_risk = pairs_at_risk(data.pairs, now)
     due = sum(c.due for c in data.cycles)
@@ -314,6 +320,9 @@ def build_insights(
         # Only comments of published windows (sorted, never in answer order), so that the
         # list cannot be differenced around one person's answer.
         comments=shareable_comments(published.comments, k),
+        spoke_openly=spoke_openly
+        if spoke_openly is not None and spoke_openly.respondents >= k
+        else SpokeOpenly(hidden=spoke_openly.hidden if spoke_openly else 0),
     )
 
 

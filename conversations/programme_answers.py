@@ -301,6 +301,12 @@ async def survey_answer(engine: Engine, turn: Turn, action: Action) -> list[Outg
         question, answer = f"tried:{rest[0]}", rest[1]
     else:
         question, answer = rest[0], rest[1]
+        # Only the questions the closing survey asks, with their answers (the reciprocal
+        # one of the senior only): a forged value stores nothing.
+        if answer not in pm.CLOSING_QUESTIONS.get(question, ()) or (
+            question == "reciprocal" and me.id != pair.mentee_id
+        ):
+            return [messages.reply(turn.reply_to, "answer", _STALE)]
     await engine.store.save_survey_answer(
         me.id, pair.id, question[:32], answer[:32], _side(pair, me), at=turn.now
     )
@@ -327,6 +333,10 @@ async def survey_answer(engine: Engine, turn: Turn, action: Action) -> list[Outg
         "tried": "Brilliant — that's what this is for. 🎉"
         if answer == "yes"
         else "Thanks for telling me. Small steps count.",
+        "open": "Thank you — noted. 🙏"
+        if answer != "no"
+        else "Thank you for being honest — it helps us make this safer. If you'd like to tell "
+        "the programme team more, privately, type `concern`.",
     }
     return [_answered(turn, action, thanks.get(question.split(":")[0], "Thank you — noted. 🙏"))]
 

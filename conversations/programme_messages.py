@@ -327,36 +327,71 @@ def checkin(
     )
 
 
+# The closing questions and their answers (CLOSING_ANSWER value "PAIR:QUESTION:ANSWER"): a
+# forged question or answer is refused, so nothing else can be stored under a closing name.
+CLOSING_QUESTIONS = {
+    "open": ("yes", "mostly", "no"),
+    "again": ("yes", "maybe", "no"),
+    "reciprocal": ("yes", "no"),  # the senior only
+}
+_COUNT = {1: "One quick question", 2: "Two quick questions", 3: "Three quick questions"}
+
+
 def closing(
     to: Recipient, pair: Pair, person: Person, partner: Person, config: AppConfig, *, key: str
 ) -> OutgoingMessage:
-    """The closing survey: would you do it again? (and, for the senior, mentor in return?)"""
-    blocks: list[Text | Buttons] = [
-        Text(f"{config.programme.name} is nearly done. Two quick questions, {person.first_name}."),
-        Text("Would you take part in reverse mentoring again?"),
-        Buttons(
-            (
-                Button("Yes", actions.CLOSING_ANSWER, f"{pair.id}:again:yes", "primary"),
-                Button("Maybe", actions.CLOSING_ANSWER, f"{pair.id}:again:maybe"),
-                Button("No", actions.CLOSING_ANSWER, f"{pair.id}:again:no"),
-            )
+    """The closing survey, for both partners: could you speak openly? would you do it again?
+    (and, for the senior, mentor in return?). The heading counts the questions it asks."""
+    questions: list[tuple[Text, Buttons]] = [
+        (
+            Text("Could you speak openly in your sessions?"),
+            Buttons(
+                (
+                    Button("Yes", actions.CLOSING_ANSWER, f"{pair.id}:open:yes"),
+                    Button("Mostly", actions.CLOSING_ANSWER, f"{pair.id}:open:mostly"),
+                    Button("Not really", actions.CLOSING_ANSWER, f"{pair.id}:open:no"),
+                )
+            ),
+        ),
+        (
+            Text("Would you take part in reverse mentoring again?"),
+            Buttons(
+                (
+                    Button("Yes", actions.CLOSING_ANSWER, f"{pair.id}:again:yes", "primary"),
+                    Button("Maybe", actions.CLOSING_ANSWER, f"{pair.id}:again:maybe"),
+                    Button("No", actions.CLOSING_ANSWER, f"{pair.id}:again:no"),
+                )
+            ),
         ),
     ]
     if person.id == pair.mentee_id:
-        blocks += [
-            Text(f"Would you like to mentor {partner.first_name} in return, on your own field?"),
-            Buttons(
-                (
-                    Button(
-                        "I'd love to",
-                        actions.CLOSING_ANSWER,
-                        f"{pair.id}:reciprocal:yes",
-                        "primary",
-                    ),
-                    Button("Not now", actions.CLOSING_ANSWER, f"{pair.id}:reciprocal:no"),
-                )
-            ),
-        ]
+        questions.append(
+            (
+                Text(
+                    f"Would you like to mentor {partner.first_name} in return, on your own field?"
+                ),
+                Buttons(
+                    (
+                        Button(
+                            "I'd love to",
+                            actions.CLOSING_ANSWER,
+                            f"{pair.id}:reciprocal:yes",
+                            "primary",
+                        ),
+                        Button("Not now", actions.CLOSING_ANSWER, f"{pair.id}:reciprocal:no"),
+                    )
+                ),
+            )
+        )
+    blocks: list[Text | Buttons] = [
+        Text(
+            f"{config.programme.name} is nearly done. {_COUNT[len(questions)]}, "
+            f"{person.first_name} — private: the programme team sees answers only as totals, "
+            f"never {partner.first_name}."
+        )
+    ]
+    for question, answers in questions:
+        blocks += [question, answers]
     return compose(
         to,
         "closing",

@@ -376,6 +376,10 @@ class PublishedAggregateRow(Base):
     has one 'overall' row and, when the privacy rule allows, one row per side group. A window
     published with fewer than k respondents has its 'overall' row with every figure NULL: its
     value was never stored, so it can never be shown. See docs/dashboard.md.
+
+    The closing question "Could you speak openly?" is published alike (kind 'open', period
+    'round:N' or 'month:YYYY-MM'): an 'overall' row with its respondents and one 'answer' row
+    per answer with its count in `answers` (conversations/insights_open.py).
     """
 
     __tablename__ = "published_aggregates"

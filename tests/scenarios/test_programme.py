@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import random
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,7 @@ from bot.simulation import Received, Simulation, button
 from conversations import actions
 from conversations.domain import Identity, PairStatus, SessionStatus
 from conversations.insights_windows import PublishRules
+from conversations.messages import report_text
 from conversations.types import OutgoingMessage, ToPerson
 from storage.aggregates import PublishedAggregates
 from storage.db import make_sessionmaker
@@ -92,6 +94,8 @@ class People:
             await sim.tap(who, button(m, actions.CHECKIN_ANSWER, ":good"))
         elif m.kind == "closing":
             await sim.tap(who, button(m, actions.CLOSING_ANSWER, "again:yes"))
+            spoke = {"cto@x.com": "open:no", "cfo@x.com": "open:mostly"}.get(who, "open:yes")
+            await sim.tap(who, button(m, actions.CLOSING_ANSWER, spoke))
 
     async def _pair_b(self, sim: Simulation, got: Received, session: int) -> None:
         m = got.message
@@ -146,6 +150,16 @@ async def _check_storage(app: Mentorbot) -> None:
     sessions = await app.store.sessions_of(pair_a.id)
     assert [s.status for s in sessions] == [SessionStatus.MET] * 6
     rules = PublishRules.from_config(app.settings.config, app.clock.now())
+    # "Could you speak openly?": the round closed, so it is published once; with k = 4 its
+    # four answers show as counts, never who gave which.
+    aggregates = PublishedAggregates(make_sessionmaker(app.db))
+    spoke = await aggregates.publish_open(replace(rules, k=4))
+    assert (spoke.respondents, spoke.yes, spoke.mostly, spoke.no) == (4, 2, 1, 1)
+    figures = await app.store.figures(rules)  # read back, never recomputed (k = 5 now)
+    assert figures.open_respondents == 4 and figures.open_counts == (2, 1, 1)
+    assert figures.private(5).open_respondents == 0  # fewer than k: not shown
+    text = report_text(figures, app.settings.config)
+    assert "Could speak openly: 75% (2 yes, 1 mostly, 1 not really; 4 answers)" in text
     figures = await app.store.figures(rules)
     assert figures.meetings_reported == 6 + 4  # pair B held 1, 4 (moved), 5, 6
     assert figures.active_pairs == 0
