@@ -1,4 +1,4 @@
-""" "Could you speak openly in your sessions?" — the closing question's answers as an outcome,
+"""The closing question "Could you speak openly in your sessions?" as an outcome,
 published the way the pulse is (conversations/insights_windows.py): per closed window, once,
 never updated, and only with at least `k` people answering.
 

@@ -164,8 +164,8 @@ def _already(turn: Turn, action: Action, label: str, status: SessionStatus) -> O
 async def _missed(
     engine: Engine, turn: Turn, action: Action, pair: Pair, me: Person, partner: Person, number: int
 ) -> OutgoingMessage:
-    """ "We couldn't meet": the shared reply names nobody; each partner is asked privately what
-    got in the way (the reporter at once, the partner at their next delivery hour)."""
+    """After "We couldn't meet": the shared reply names nobody; each partner is asked privately
+    what got in the way (the reporter at once, the partner at their next delivery hour)."""
     for person, other, queue_now in ((me, partner, True), (partner, me, False)):
         question = pm.missed_reason(
             ToPerson(person.id),

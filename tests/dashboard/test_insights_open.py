@@ -1,4 +1,5 @@
-""" "Could you speak openly?" published per closed window, once, k-anonymous (pure)."""
+"""The closing question "Could you speak openly?" published per closed window, once, k-anonymously
+(pure)."""
 
 from __future__ import annotations
 
