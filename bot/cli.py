@@ -41,6 +41,8 @@ REPORT_KEYS = (
     "pulse_responses",
     "average_rating",
     "late_answers",
+    "open_respondents",
+    "open_counts",
 )
 
 

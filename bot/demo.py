@@ -375,7 +375,7 @@ async def _fast_forward(
 
 class DemoPeople:
     """How the demo's people answer. The followed pair has a realistic run (a session moved,
-    one called off, one forgotten until the nudge); everyone else mostly meets."""
+    one they couldn't hold, one forgotten until the nudge); everyone else mostly meets."""
 
     def __init__(
         self, pair: Pair, mentor: str, mentee: str, rng: random.Random, out: TextIO
@@ -413,8 +413,8 @@ class DemoPeople:
             index = 1 if featured else self.rng.randrange(len(message.buttons()))
             suffix = message.buttons()[min(index, len(message.buttons()) - 1)].value
             choice = actions.TOPIC_CHOOSE
-        elif actions.MEETING_CANCELLED_BY in buttons:
-            choice, suffix = actions.MEETING_CANCELLED_BY, ":partner"
+        elif actions.MISSED_REASON in buttons:  # asked privately: a reason, never a name
+            choice, suffix = actions.MISSED_REASON, ":diary"
         elif actions.PULSE_RATE in buttons:
             choice, suffix = actions.PULSE_RATE, f":{self.rng.choice((3, 4, 4, 5, 5))}"
         elif actions.CHECKIN_ANSWER in buttons:

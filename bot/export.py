@@ -70,6 +70,7 @@ SESSION_COLUMNS = (
     "number",
     "due_date",
     "status",
+    "outcome",
     "met",
     "reported_by",
     "reported_at",

@@ -56,7 +56,10 @@ def _recipient_from_dict(data: dict[str, Any]) -> Recipient:
 
 
 def _button_to_dict(b: Button) -> dict[str, Any]:
-    return {"label": b.label, "action_id": b.action_id, "value": b.value, "style": b.style}
+    data = {"label": b.label, "action_id": b.action_id, "value": b.value, "style": b.style}
+    if b.description:  # only when set: payloads queued before it existed read back the same
+        data["description"] = b.description
+    return data
 
 
 def _block_to_dict(block: Block) -> dict[str, Any]:

@@ -122,13 +122,21 @@ class ReportFigures:
     delivery: dict[str, int] = field(default_factory=dict)
     raters: int = 0  # respondents behind `average_rating`, counted once per window
     late_answers: int = 0  # answers given or changed after their window was published
+    # "Could you speak openly in your sessions?" over published closed windows
+    # (conversations/insights_open.py): people behind the counts, and the counts.
+    open_respondents: int = 0
+    open_counts: tuple[int, int, int] = (0, 0, 0)  # yes, mostly, no
 
     def private(self, min_group_size: int) -> ReportFigures:
         """These figures as admins may see them: no average of fewer than `min_group_size`
-        people, which could reveal one junior's rating of their senior (PROGRAMME.md)."""
-        if self.average_rating is None or self.raters >= min_group_size:
-            return self
-        return replace(self, average_rating=None)
+        people, which could reveal one junior's rating of their senior (PROGRAMME.md), and
+        no "speak openly" counts of fewer either."""
+        figures = self
+        if figures.average_rating is not None and figures.raters < min_group_size:
+            figures = replace(figures, average_rating=None)
+        if 0 < figures.open_respondents < min_group_size:
+            figures = replace(figures, open_respondents=0, open_counts=(0, 0, 0))
+        return figures
 
 
 @dataclass(frozen=True)
@@ -226,7 +234,11 @@ class SessionStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Session:
-    """Session `number` of a pair, due on `due_date` (a date in the mentee's time zone)."""
+    """Session `number` of a pair, due on `due_date` (a date in the mentee's time zone).
+
+    A missed session with `reported_by` None was never reported (the bot marked it after the
+    nudge); otherwise a partner said they couldn't meet. Who called a session off is never
+    recorded: each partner's private reason is a survey answer "missed:N"."""
 
     pair_id: int
     number: int
@@ -234,7 +246,6 @@ class Session:
     status: SessionStatus = SessionStatus.SCHEDULED
     reported_by: int | None = None
     reported_at: datetime | None = None
-    cancelled_by: str | None = None  # 'mentor' | 'mentee' | 'both' | 'other' when known
 
 
 @dataclass(frozen=True)

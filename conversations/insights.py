@@ -33,6 +33,7 @@ from conversations.insights_facts import (
     Participation,
     PromptFact,
     PulseFact,
+    SpokeOpenly,
     Unreachable,
 )
 
@@ -259,6 +260,8 @@ class Insights:
     failed: tuple[FailedWork, ...]
     unreachable: tuple[Unreachable, ...]
     comments: tuple[str, ...]  # shown only when at least k were shared, in no telling order
+    # "Could you speak openly?" over published closed rounds (conversations/insights_open.py)
+    spoke_openly: SpokeOpenly = field(default_factory=SpokeOpenly)
 
 
 def build_insights(
@@ -268,10 +271,13 @@ def build_insights(
     k: int,
     now: datetime,
     top_prompts: int = 10,
+    spoke_openly: SpokeOpenly | None = None,
 ) -> Insights:
     """Turn raw facts and the published pulse windows into the dashboard's figures.
 
-    Nothing here reads a pulse answer: every rating figure comes from `published`.
+    Nothing here reads a pulse answer: every rating figure comes from `published`, and the
+    "Could you speak openly?" figure from `spoke_openly` (published rounds, added up); a total
+    of fewer than `k` people is never shown.
     """
     at_risk = pairs_at_risk(data.pairs, now)
     due = sum(c.due for c in data.cycles)
@@ -314,6 +320,9 @@ def build_insights(
         # Only comments of published windows (sorted, never in answer order), so that the
         # list cannot be differenced around one person's answer.
         comments=shareable_comments(published.comments, k),
+        spoke_openly=spoke_openly
+        if spoke_openly is not None and spoke_openly.respondents >= k
+        else SpokeOpenly(hidden=spoke_openly.hidden if spoke_openly else 0),
     )
 
 
@@ -373,12 +382,19 @@ def department_breakdown(participants: Iterable[ParticipantFact], k: int) -> Bre
 
 
 def pairs_at_risk(pairs: Iterable[PairHealth], now: datetime) -> tuple[PairAtRisk, ...]:
-    """Open pairs with a missed session, an unanswered did-you-meet, or stuck awaiting consent."""
+    """Open pairs with a session not held (couldn't meet, or not reported), an unanswered
+    did-you-meet, or stuck awaiting consent."""
     found = []
     for pair in pairs:
         reasons = []
-        if pair.missed:
-            reasons.append(f"{pair.missed} missed session{'s' * (pair.missed != 1)}")
+        # What happened, never who: "couldn't meet" (a partner said so) apart from "not
+        # reported" (nobody answered); no side that called a session off is ever kept.
+        couldnt = pair.missed - pair.not_reported
+        if couldnt:
+            reasons.append(f"couldn't meet for {couldnt} session{'s' * (couldnt != 1)}")
+        if pair.not_reported:
+            n = pair.not_reported
+            reasons.append(f"{n} session{'s' * (n != 1)} not reported")
         if pair.unanswered:
             n = pair.unanswered
             reasons.append(f"{n} unanswered did-you-meet{'s' * (n != 1)}")
@@ -393,7 +409,7 @@ def pairs_at_risk(pairs: Iterable[PairHealth], now: datetime) -> tuple[PairAtRis
 
 
 def _severity(reason: str) -> int:
-    return reason.count(";") + (2 if "missed" in reason else 0)
+    return reason.count(";") + (2 if "couldn't meet" in reason or "not reported" in reason else 0)
 
 
 def retention(participation: Iterable[Participation]) -> Retention:

@@ -71,8 +71,9 @@ class PairHealth:
     cycle: int | None
     created_at: datetime
     held: int
-    missed: int
+    missed: int  # not held: a partner said they couldn't meet, or nobody reported it
     unanswered: int
+    not_reported: int = 0  # of `missed`, those nobody reported (the bot marked them)
 
 
 @dataclass(frozen=True)
@@ -132,3 +133,32 @@ class InsightsData:
     failed: tuple[FailedWork, ...] = ()
     unreachable: tuple[Unreachable, ...] = ()
     messages_sent: int = 0
+
+
+@dataclass(frozen=True)
+class SpokeOpenly:
+    """The published windows added up: what `report` and the dashboard show."""
+
+    respondents: int = 0  # people behind the counts (windows with a value only)
+    yes: int = 0
+    mostly: int = 0
+    no: int = 0
+    hidden: int = 0  # closed windows published without a value (fewer than k answered)
+    late: int = 0  # answers given after their window was published
+
+    @property
+    def share(self) -> float | None:
+        """The share who could speak openly (yes or mostly), None before any value."""
+        return (self.yes + self.mostly) / self.respondents if self.respondents else None
+
+    def text(self, k: int) -> str:
+        """One line: 'Could speak openly: 85% (12 yes, 5 mostly, 3 not really; 20 answers)'."""
+        if self.share is None:
+            return (
+                f"Could speak openly: not enough answers yet (shown once a round closes with "
+                f"{k} or more people answering)"
+            )
+        return (
+            f"Could speak openly: {self.share:.0%} ({self.yes} yes, {self.mostly} mostly, "
+            f"{self.no} not really; {self.respondents} answers)"
+        )

@@ -95,7 +95,7 @@ def propose_pairs(
         degree = int(solution.row_deg[row_of[i]]) if i in row_of else 0
         degree += int(solution.col_deg[col_of[i]]) if i in col_of else 0
         if degree:
-            unmatched.append(Unmatched(person, lost_out_reason(prep, i)))
+            unmatched.append(lost_out_reason(prep, i, degree))
             continue
         if not data.busy:
             unmatched.append(no_partner(prep, i))

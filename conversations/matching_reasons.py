@@ -4,7 +4,8 @@ A person with no allowed partner at all gets the rule that removed the last cand
 by applying the hard rules one after another (level, reporting line, time zone, department,
 history, declined, avoid) — unless someone already in a pair would have fitted: then what
 stopped the match is that they are taken (a round published again, late joiners). A person who
-had allowed partners lost them to better-fitting pairs.
+had allowed partners lost them to better-fitting pairs; they are told only that everyone who
+would suit them is paired, never that someone "fitted better".
 """
 
 from __future__ import annotations
@@ -108,12 +109,20 @@ def no_partner(prep: Prepared, p: int) -> Unmatched:
     return Unmatched(person, mine, theirs if theirs != mine else "", False)
 
 
-def lost_out_reason(prep: Prepared, p: int) -> str:
-    """For a person who had allowed partners but none left for them."""
+def lost_out_reason(prep: Prepared, p: int, fits: int) -> Unmatched:
+    """For a person who had `fits` allowed partners, all of them paired with others.
+
+    They read that everyone who would suit them is paired (true, and kind: no comparison
+    with whoever was chosen); the admins read that the solver found better-fitting pairs.
+    Going first next round can help them, so they are first in line."""
     person = prep.people[p]
     mentor, mentee = can_mentor(person), can_mentee(person)
     partner = "partner" if mentor and mentee else "mentee" if mentor else "mentor"
-    return f"every compatible {partner} was matched with someone who fitted better"
+    return Unmatched(
+        person,
+        f"every {partner} who would suit you is already paired",
+        f"every compatible {partner} ({fits}) was matched with someone who fitted better",
+    )
 
 
 class TakenPartners:

@@ -11,6 +11,7 @@ from datetime import date
 from conversations import actions
 from conversations.config import AppConfig
 from conversations.domain import Person, ReportFigures, Role, Status
+from conversations.insights_open import SpokeOpenly
 from conversations.premise import Premise, awake
 from conversations.types import (
     Block,
@@ -205,6 +206,9 @@ def report_text(figures: ReportFigures, config: AppConfig) -> str:
             f"Meetings reported: {figures.meetings_reported}",
             f"Pulse answers in closed windows: {figures.pulse_responses} (average rating {rating})"
             + (f"; {late} late answer{'s' * (late != 1)} not included" if late else ""),
+            SpokeOpenly(figures.open_respondents, *figures.open_counts).text(
+                config.privacy.min_group_size
+            ),
             f"Messages sent: {figures.messages_sent}",
         ]
     )

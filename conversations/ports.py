@@ -354,10 +354,6 @@ class Lifecycle(Protocol):
         """Record whether a session happened (first report wins; "met" beats "missed")."""
         ...
 
-    async def set_cancelled_by(self, pair_id: int, number: int, side: str) -> None:
-        """Remember who called a missed session off."""
-        ...
-
     async def move_session(self, pair_id: int, number: int, due_date: date) -> Session:
         """Move a session that has not happened yet to a new date."""
         ...
@@ -424,7 +420,7 @@ class Lifecycle(Protocol):
         ...
 
     async def survey_answers(self, pair_id: int) -> dict[tuple[int, str], str]:
-        """A pair's answers keyed by (person id, question)."""
+        """A pair's check-in, closing and missed-session answers by (person id, question)."""
         ...
 
     async def set_pending_input(

@@ -227,25 +227,20 @@ async def graduate(
 async def escalation(
     engine: Engine, pair: Pair, mentor: Person, mentee: Person
 ) -> list[OutgoingMessage]:
-    """Tell the admins when a pair has missed `escalate_after_missed` sessions (or more)."""
+    """Tell the admins when a pair has not held `escalate_after_missed` sessions (or more),
+    counting those they said they couldn't hold and those nobody reported alike."""
     missed = [
         s for s in await engine.store.sessions_of(pair.id) if s.status is SessionStatus.MISSED
     ]
     if len(missed) < engine.config.programme.escalate_after_missed:
         return []
-    called_off = {
-        "mentor": f"called off by {mentor.first_name} (mentor)",
-        "mentee": f"called off by {mentee.first_name} (mentee)",
-        "both": "called off by both",
-        "other": "something else came up",
-    }
-    details = "; ".join(
-        f"session {s.number}: {called_off.get(s.cancelled_by or '', 'no answer')}" for s in missed
-    )
+    answers = await engine.store.survey_answers(pair.id)
+    details = "; ".join(f"Session {s.number} — {pm.missed_detail(s, answers)}" for s in missed)
+    # Both partners named alike (alphabetically, no roles): nobody is singled out.
+    names = " and ".join(sorted((mentor.display_name, mentee.display_name), key=str.casefold))
     text = (
-        f"{mentor.display_name} (mentor) and {mentee.display_name} (mentee) have missed "
-        f"{len(missed)} sessions — {details}. Momentum fades fast after missed sessions; a "
-        "word from you or their sponsor may help."
+        f"{names} have not held {len(missed)} of their sessions: {details}. "
+        "A friendly word to both may help."
     )
     return await notify_admins(
         engine, text, key=f"escalate:{pair.id}:{len(missed)}", premise=pair_active(pair.id)

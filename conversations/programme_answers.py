@@ -1,4 +1,4 @@
-"""What people answer during the programme: did you meet, who called it off, the pulse and
+"""What people answer during the programme: did you meet, what got in the way, the pulse and
 its one free-text line, the midpoint check-in, the closing questions, the 30-day follow-up.
 
 Every button names its pair (and session); only a partner of that pair can answer, so a
@@ -14,13 +14,19 @@ from typing import TYPE_CHECKING
 
 from conversations import actions, messages
 from conversations import programme_messages as pm
-from conversations.domain import Pair, PendingInput, Person, PulseAnswer, SessionStatus
+from conversations.domain import (
+    Pair,
+    PendingInput,
+    Person,
+    PulseAnswer,
+    Session,
+    SessionStatus,
+)
 from conversations.premise import pair_active
 from conversations.programme import (
     AFTER_MOVE,
     FOLLOWUP,
     FOLLOWUP_DAYS,
-    escalation,
     notify_admins,
     partners,
     plan_session,
@@ -106,18 +112,7 @@ async def meeting_answer(engine: Engine, turn: Turn, action: Action) -> list[Out
     if not changed:
         return [_already(turn, action, label, session.status)]
     if status is SessionStatus.MISSED:
-        ref = f"{pair.id}:{number}"
-        return [
-            _answered(
-                turn,
-                action,
-                f"Thanks for telling me — it happens. Who had to call off {label}?",
-                Button("I did", actions.MEETING_CANCELLED_BY, f"{ref}:me"),
-                Button(f"{partner.first_name} did", actions.MEETING_CANCELLED_BY, f"{ref}:partner"),
-                Button("Both of us", actions.MEETING_CANCELLED_BY, f"{ref}:both"),
-                Button("Something else", actions.MEETING_CANCELLED_BY, f"{ref}:other"),
-            )
-        ]
+        return [await _missed(engine, turn, action, pair, me, partner, number)]
     # The pulse is private: at once to whoever reported, at the partner's next delivery hour.
     await engine.queue(
         [
@@ -166,28 +161,64 @@ def _already(turn: Turn, action: Action, label: str, status: SessionStatus) -> O
     )
 
 
-async def cancelled_by(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
-    """Who called a missed session off (tracked because cancellations kill momentum)."""
-    found = await _pair_of(engine, turn, action.value, 3)
-    if found is None or not found[3][0].isdigit():
-        return [messages.reply(turn.reply_to, "answer", _STALE)]
-    pair, me, partner, (number_text, answer) = found
-    sides = {"me": _side(pair, me), "partner": _side(pair, partner), "both": "both"}
-    await engine.store.set_cancelled_by(pair.id, int(number_text), sides.get(answer, "other"))
-    mentor, mentee = (me, partner) if me.id == pair.mentor_id else (partner, me)
-    await engine.queue(await escalation(engine, pair, mentor, mentee), turn.now)
-    upcoming = [
-        s
-        for s in await engine.store.sessions_of(pair.id)
-        if s.status.pending and s.number > int(number_text)
-    ]
-    next_one = (
-        f" Your next one is {pm.session_label(upcoming[0].number, engine.config)} on "
-        f"{messages.fmt_date(upcoming[0].due_date)} — worth putting it in both calendars now."
-        if upcoming
-        else ""
+async def _missed(
+    engine: Engine, turn: Turn, action: Action, pair: Pair, me: Person, partner: Person, number: int
+) -> OutgoingMessage:
+    """After "We couldn't meet": the shared reply names nobody; each partner is asked privately
+    what got in the way (the reporter at once, the partner at their next delivery hour)."""
+    for person, other, queue_now in ((me, partner, True), (partner, me, False)):
+        question = pm.missed_reason(
+            ToPerson(person.id),
+            pair,
+            number,
+            other,
+            engine.config,
+            key=f"missed-reason:{pair.id}:{number}:{person.id}",
+        )
+        if queue_now:
+            await engine.queue([question], turn.now)
+        else:
+            await engine.queue_for_person(person, question)
+    return _answered(
+        turn, action, pm.missed_noted(await _next_session(engine, pair, number), engine.config)
     )
-    return [_answered(turn, action, f"Noted, thank you.{next_one}")]
+
+
+async def _next_session(engine: Engine, pair: Pair, number: int) -> Session | None:
+    """The pair's next session still to come after session `number`, if any."""
+    upcoming = [
+        s for s in await engine.store.sessions_of(pair.id) if s.status.pending and s.number > number
+    ]
+    return upcoming[0] if upcoming else None
+
+
+async def missed_reason(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """One partner's private reason for a missed session: stored as theirs, never as a side
+    that called it off; the escalation to admins shows the reasons without saying whose."""
+    found = await _pair_of(engine, turn, action.value, 3)
+    if found is None or not found[3][0].isdigit() or found[3][1] not in pm.MISSED_REASONS:
+        return [messages.reply(turn.reply_to, "answer", _STALE)]
+    pair, me, _, (number_text, reason) = found
+    number = int(number_text)
+    session = await engine.store.get_session(pair.id, number)
+    if session is None or session.status is not SessionStatus.MISSED:
+        return [messages.reply(turn.reply_to, "answer", _STALE)]  # forged: it wasn't missed
+    await engine.store.save_survey_answer(
+        me.id, pair.id, f"{pm.MISSED_QUESTION}{number}", reason, _side(pair, me), at=turn.now
+    )
+    return [_answered(turn, action, "Thanks — noted. 🙏")]
+
+
+async def cancelled_by(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """An old "who had to call it off?" button still in someone's chat: it records nothing
+    (no side is ever stored) and replaces the question with a kind word."""
+    if await _pair_of(engine, turn, action.value, 3) is None:
+        return [messages.reply(turn.reply_to, "answer", _STALE)]
+    return [
+        _answered(
+            turn, action, "Thanks — no need to say who; it happens to everyone. Nothing to do."
+        )
+    ]
 
 
 async def pulse_rate(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
@@ -270,6 +301,12 @@ async def survey_answer(engine: Engine, turn: Turn, action: Action) -> list[Outg
         question, answer = f"tried:{rest[0]}", rest[1]
     else:
         question, answer = rest[0], rest[1]
+        # Only the questions the closing survey asks, with their answers (the reciprocal
+        # one of the senior only): a forged value stores nothing.
+        if answer not in pm.CLOSING_QUESTIONS.get(question, ()) or (
+            question == "reciprocal" and me.id != pair.mentee_id
+        ):
+            return [messages.reply(turn.reply_to, "answer", _STALE)]
     await engine.store.save_survey_answer(
         me.id, pair.id, question[:32], answer[:32], _side(pair, me), at=turn.now
     )
@@ -296,6 +333,10 @@ async def survey_answer(engine: Engine, turn: Turn, action: Action) -> list[Outg
         "tried": "Brilliant — that's what this is for. 🎉"
         if answer == "yes"
         else "Thanks for telling me. Small steps count.",
+        "open": "Thank you — noted. 🙏"
+        if answer != "no"
+        else "Thank you for being honest — it helps us make this safer. If you'd like to tell "
+        "the programme team more, privately, type `concern`.",
     }
     return [_answered(turn, action, thanks.get(question.split(":")[0], "Thank you — noted. 🙏"))]
 
@@ -305,6 +346,7 @@ ACTIONS: dict[str, ActionHandler] = {
     actions.MEETING_MISSED: meeting_answer,
     actions.MEETING_RESCHEDULED: meeting_answer,
     actions.MEETING_CANCELLED_BY: cancelled_by,
+    actions.MISSED_REASON: missed_reason,
     actions.PULSE_RATE: pulse_rate,
     actions.PULSE_SKIP: pulse_skip,
     actions.PULSE_SHARE: pulse_share,

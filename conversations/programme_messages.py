@@ -4,14 +4,14 @@ closing, graduation, and the notices to partners and admins. Pure builders for a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
 from conversations import actions, premise
 from conversations.catalogue import Prompt
 from conversations.config import AppConfig
-from conversations.domain import Pair, Person, Session
+from conversations.domain import Pair, Person, Session, SessionStatus
 from conversations.messages import compose, fmt_date
 from conversations.pairing_messages import consent_buttons
 from conversations.types import (
@@ -249,6 +249,82 @@ def nudge(
     )
 
 
+# Why a session did not happen, asked privately of each partner: reasons, never names, so
+# nothing says which side called it off (PROGRAMME.md "Keeping the junior safe").
+MISSED_REASONS = {
+    "diary": "diary clash",
+    "work": "urgent work",
+    "other": "something else",
+    "skip": "rather not say",
+}
+MISSED_BUTTONS = (
+    ("diary", "Diary clash"),
+    ("work", "Urgent work"),
+    ("other", "Something else"),
+    ("skip", "Rather not say"),
+)
+MISSED_QUESTION = "missed:"  # survey answer question "missed:N" for session N
+
+
+def missed_reason(
+    to: Recipient, pair: Pair, number: int, partner: Person, config: AppConfig, *, key: str
+) -> OutgoingMessage:
+    """Asked privately of each partner after "We couldn't meet": what got in the way?"""
+    ref = _ref(pair, number)
+    return compose(
+        to,
+        "missed_reason",
+        Text(f"What got in the way of *{session_label(number, config)}*? No need to name anyone."),
+        Buttons(
+            tuple(
+                Button(label, actions.MISSED_REASON, f"{ref}:{reason}")
+                for reason, label in MISSED_BUTTONS
+            )
+        ),
+        Text(
+            f"Only the programme team sees answers — never {partner.first_name}. "
+            "It helps us spot when calendars are the problem."
+        ),
+        key=key,
+        premise=premise.pair_exists(pair.id, *_recipient(to)),
+    )
+
+
+def missed_detail(session: Session, answers: Mapping[tuple[int, str], str]) -> str:
+    """What happened to a missed session, for the programme team: "not reported" when nobody
+    answered (the bot marked it), else "couldn't meet" with the reasons the partners gave,
+    sorted and merged so they never say whose reason is whose. `answers`: the pair's survey
+    answers by (person id, question). A side stored by an older version is never read."""
+    if session.reported_by is None:
+        return "not reported"
+    question = f"{MISSED_QUESTION}{session.number}"
+    reasons = sorted(
+        {
+            MISSED_REASONS[answer]
+            for (_, asked), answer in answers.items()
+            if asked == question and answer in MISSED_REASONS and answer != "skip"
+        }
+    )
+    return f"couldn't meet ({', '.join(reasons)})" if reasons else "couldn't meet"
+
+
+def missed_noted(next_session: Session | None, config: AppConfig) -> str:
+    """The pair's reply after "We couldn't meet": nobody named, nothing asked about who."""
+    text = "Thanks for telling me — it happens. I'll ask you each privately what got in the way."
+    if next_session is None:
+        return text
+    return (
+        f"{text} Your next one is {session_label(next_session.number, config)} on "
+        f"{fmt_date(next_session.due_date)} — worth putting it in both calendars now."
+    )
+
+
+# The pulse's scale in words, on the buttons and in what a screen reader says (stars and
+# bare digits tell neither what 1 and 5 mean nor anything a screen reader can use).
+RATING_WORDS = {1: "not useful", 3: "somewhat useful", 5: "very useful"}
+RATING_SCALE = {1: "1 – not useful", 5: "5 – very useful"}
+
+
 def pulse(
     to: Recipient, pair: Pair, number: int, partner: Person, config: AppConfig, *, key: str
 ) -> OutgoingMessage:
@@ -259,16 +335,18 @@ def pulse(
         "pulse",
         Text(
             f"Quick one about *{session_label(number, config)}* with {partner.first_name}: "
-            "how valuable was it for you? (Only the programme team sees answers, and only as "
+            f"how valuable was it for you, from {RATING_SCALE[1]} to {RATING_SCALE[5]}? "
+            "(Only the programme team sees answers, and only as "
             f"totals — never {partner.first_name}.)"
         ),
         Buttons(
             tuple(
                 Button(
-                    f"{n} {'⭐' * n}" if n in (1, 5) else str(n),
+                    RATING_SCALE.get(n, str(n)),
                     actions.PULSE_RATE,
                     f"{ref}:{n}",
-                    "primary" if n == 5 else "",
+                    description=f"{n} out of 5"
+                    + (f": {RATING_WORDS[n]}" if n in RATING_WORDS else ""),
                 )
                 for n in range(1, 6)
             )
@@ -360,36 +438,71 @@ def checkin(
     )
 
 
+# The closing questions and their answers (CLOSING_ANSWER value "PAIR:QUESTION:ANSWER"): a
+# forged question or answer is refused, so nothing else can be stored under a closing name.
+CLOSING_QUESTIONS = {
+    "open": ("yes", "mostly", "no"),
+    "again": ("yes", "maybe", "no"),
+    "reciprocal": ("yes", "no"),  # the senior only
+}
+_COUNT = {1: "One quick question", 2: "Two quick questions", 3: "Three quick questions"}
+
+
 def closing(
     to: Recipient, pair: Pair, person: Person, partner: Person, config: AppConfig, *, key: str
 ) -> OutgoingMessage:
-    """The closing survey: would you do it again? (and, for the senior, mentor in return?)"""
-    blocks: list[Text | Buttons] = [
-        Text(f"{config.programme.name} is nearly done. Two quick questions, {person.first_name}."),
-        Text("Would you take part in reverse mentoring again?"),
-        Buttons(
-            (
-                Button("Yes", actions.CLOSING_ANSWER, f"{pair.id}:again:yes", "primary"),
-                Button("Maybe", actions.CLOSING_ANSWER, f"{pair.id}:again:maybe"),
-                Button("No", actions.CLOSING_ANSWER, f"{pair.id}:again:no"),
-            )
+    """The closing survey, for both partners: could you speak openly? would you do it again?
+    (and, for the senior, mentor in return?). The heading counts the questions it asks."""
+    questions: list[tuple[Text, Buttons]] = [
+        (
+            Text("Could you speak openly in your sessions?"),
+            Buttons(
+                (
+                    Button("Yes", actions.CLOSING_ANSWER, f"{pair.id}:open:yes"),
+                    Button("Mostly", actions.CLOSING_ANSWER, f"{pair.id}:open:mostly"),
+                    Button("Not really", actions.CLOSING_ANSWER, f"{pair.id}:open:no"),
+                )
+            ),
+        ),
+        (
+            Text("Would you take part in reverse mentoring again?"),
+            Buttons(
+                (
+                    Button("Yes", actions.CLOSING_ANSWER, f"{pair.id}:again:yes", "primary"),
+                    Button("Maybe", actions.CLOSING_ANSWER, f"{pair.id}:again:maybe"),
+                    Button("No", actions.CLOSING_ANSWER, f"{pair.id}:again:no"),
+                )
+            ),
         ),
     ]
     if person.id == pair.mentee_id:
-        blocks += [
-            Text(f"Would you like to mentor {partner.first_name} in return, on your own field?"),
-            Buttons(
-                (
-                    Button(
-                        "I'd love to",
-                        actions.CLOSING_ANSWER,
-                        f"{pair.id}:reciprocal:yes",
-                        "primary",
-                    ),
-                    Button("Not now", actions.CLOSING_ANSWER, f"{pair.id}:reciprocal:no"),
-                )
-            ),
-        ]
+        questions.append(
+            (
+                Text(
+                    f"Would you like to mentor {partner.first_name} in return, on your own field?"
+                ),
+                Buttons(
+                    (
+                        Button(
+                            "I'd love to",
+                            actions.CLOSING_ANSWER,
+                            f"{pair.id}:reciprocal:yes",
+                            "primary",
+                        ),
+                        Button("Not now", actions.CLOSING_ANSWER, f"{pair.id}:reciprocal:no"),
+                    )
+                ),
+            )
+        )
+    blocks: list[Text | Buttons] = [
+        Text(
+            f"{config.programme.name} is nearly done. {_COUNT[len(questions)]}, "
+            f"{person.first_name} — private: the programme team sees answers only as totals, "
+            f"never {partner.first_name}."
+        )
+    ]
+    for question, answers in questions:
+        blocks += [question, answers]
     return compose(
         to,
         "closing",
@@ -504,9 +617,16 @@ def admin_notice(to: Recipient, text: str, *, key: str) -> OutgoingMessage:
 
 def session_facts(sessions: list[Session], config: AppConfig) -> Facts:
     """Each session's date and state, for status and the home view."""
-    marks = {"met": "held ✅", "missed": "missed", "rescheduled": "moved", "scheduled": ""}
+    marks = {"met": "held ✅", "missed": "couldn't meet", "rescheduled": "moved", "scheduled": ""}
+
+    def mark(s: Session) -> str:
+        # Nobody answered: the bot marked it, so nobody "couldn't meet" (and no side is shown).
+        if s.status is SessionStatus.MISSED and s.reported_by is None:
+            return "not reported"
+        return marks[s.status.value]
+
     rows = tuple(
-        (session_label(s.number, config), f"{fmt_date(s.due_date)} {marks[s.status.value]}".strip())
+        (session_label(s.number, config), f"{fmt_date(s.due_date)} {mark(s)}".strip())
         for s in sessions
     )
     return Facts(rows)

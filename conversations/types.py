@@ -101,12 +101,17 @@ class Facts:
 
 @dataclass(frozen=True)
 class Button:
-    """A one-tap answer. `style` is a hint: "primary", "danger" or "" (plain)."""
+    """A one-tap answer. `style` is a hint: "primary", "danger" or "" (plain).
+
+    `description`: what the button means in words, for screen readers (Slack's
+    `accessibility_label`, a Teams tooltip); keep it under 75 characters. Platforms without
+    such a field ignore it, so the label must make sense on its own too."""
 
     label: str
     action_id: str
     value: str = ""
     style: str = ""
+    description: str = ""
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, insert, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.insights_facts import PulseFact, RoundSession
+from conversations.insights_open import (
+    ANSWERS,
+    OPEN_QUESTION,
+    OpenAnswer,
+    OpenWindow,
+    RoundState,
+    SpokeOpenly,
+    added_up,
+    to_publish,
+)
 from conversations.insights_windows import (
     ALL,
     OVERALL,
@@ -44,9 +54,16 @@ from storage.models import (
     PublishedAggregateRow,
     PulseResponseRow,
     SessionRow,
+    SurveyAnswerRow,
 )
 
 KEY = ["kind", "period", "breakdown", "label"]
+# "Could you speak openly?" windows share the table: kind 'open', period 'round:N' or
+# 'month:YYYY-MM', an 'overall' row (respondents, NULL below k) and, with a value, one
+# 'answer' row per answer (yes, mostly, no) with its count in `answers`.
+OPEN_KIND = "open"
+ANSWER = "answer"
+PULSE_KINDS = ("session", "month")
 
 
 async def pulse_facts(session: AsyncSession) -> tuple[PulseFact, ...]:
@@ -105,6 +122,35 @@ async def round_sessions(session: AsyncSession) -> tuple[RoundSession, ...]:
         .outerjoin(SessionRow, SessionRow.pair_id == PairRow.id)
     )
     return tuple(RoundSession(*row) for row in rows)
+
+
+async def open_answers(session: AsyncSession) -> tuple[OpenAnswer, ...]:
+    """Every answer to "Could you speak openly?", with the round of its pair."""
+    rows = await session.execute(
+        select(
+            SurveyAnswerRow.person_id,
+            CycleRow.number,
+            SurveyAnswerRow.answer,
+            SurveyAnswerRow.created_at,
+        )
+        .outerjoin(PairRow, PairRow.id == SurveyAnswerRow.pair_id)
+        .outerjoin(CycleRow, CycleRow.id == PairRow.cycle_id)
+        .where(SurveyAnswerRow.question == OPEN_QUESTION)
+        .order_by(SurveyAnswerRow.id)
+    )
+    return tuple(OpenAnswer(*row) for row in rows)
+
+
+async def round_states(session: AsyncSession) -> tuple[RoundState, ...]:
+    """Each matching round: whether a pair of it is still proposed or active, and when the
+    last of its pairs ended."""
+    running = func.sum(case((PairRow.status.in_(("proposed", "active")), 1), else_=0))
+    rows = await session.execute(
+        select(CycleRow.number, running, func.max(PairRow.ended_at))
+        .join(PairRow, PairRow.cycle_id == CycleRow.id)
+        .group_by(CycleRow.number)
+    )
+    return tuple(RoundState(cycle, bool(busy), ended) for cycle, busy, ended in rows)
 
 
 def _row(window: PublishedWindow, breakdown: str, figure: Figure) -> dict[str, Any]:
@@ -173,8 +219,87 @@ class PublishedAggregates(Repository):
 
     @staticmethod
     async def _published(session: AsyncSession) -> tuple[PublishedWindow, ...]:
-        rows = list(await session.scalars(select(PublishedAggregateRow)))
+        rows = list(
+            await session.scalars(
+                select(PublishedAggregateRow).where(PublishedAggregateRow.kind.in_(PULSE_KINDS))
+            )
+        )
         return _windows(rows)
+
+    async def publish_open(self, rules: PublishRules) -> SpokeOpenly:
+        """Publish every "Could you speak openly?" window that closed since the last call
+        (conversations/insights_open.py); return all published ones added up."""
+        async with self._sessions() as session:
+            answers = await open_answers(session)
+            rounds = await round_states(session)
+            published = await self._published_open(session)
+        fresh = to_publish(answers, rounds, ((w.kind, w.period) for w in published), rules)
+        for window in fresh:
+            await self._write_open(window)
+        if fresh:
+            async with self._sessions() as session:
+                published = await self._published_open(session)
+        return added_up(published, answers, rules)
+
+    @staticmethod
+    async def _published_open(session: AsyncSession) -> tuple[OpenWindow, ...]:
+        rows = list(
+            await session.scalars(
+                select(PublishedAggregateRow).where(PublishedAggregateRow.kind == OPEN_KIND)
+            )
+        )
+        counts: dict[str, dict[str, int]] = {}
+        for row in rows:
+            if row.breakdown == ANSWER:
+                counts.setdefault(row.period, {})[row.label] = row.answers or 0
+        windows = []
+        for row in rows:
+            if row.breakdown != OVERALL:
+                continue
+            kind, _, period = row.period.partition(":")
+            shown = row.respondents is not None
+            windows.append(
+                OpenWindow(
+                    kind,
+                    period,
+                    row.respondents,
+                    counts.get(row.period, {}) if shown else None,
+                    row.published_at,
+                )
+            )
+        return tuple(windows)
+
+    async def _write_open(self, window: OpenWindow) -> bool:
+        """Store one window unless another process did first; True when this call wrote it."""
+        period = f"{window.kind}:{window.period}"
+
+        def row(breakdown: str, label: str, answers: int | None) -> dict[str, Any]:
+            return {
+                "kind": OPEN_KIND,
+                "period": period,
+                "breakdown": breakdown,
+                "label": label,
+                "track": "",
+                "respondents": window.respondents,
+                "answers": answers,
+                "rating_total": None,
+                "published_at": window.published_at,
+            }
+
+        async with self._sessions.begin() as session:
+            statement = (
+                insert_ignoring_duplicates(session, PublishedAggregateRow, KEY)
+                .values(**row(OVERALL, ALL, window.respondents))
+                .returning(PublishedAggregateRow.id)
+            )
+            if (await session.execute(statement)).first() is None:
+                return False
+            if window.counts is not None:
+                await session.execute(
+                    insert(PublishedAggregateRow),
+                    [row(ANSWER, a, window.counts.get(a, 0)) for a in ANSWERS],
+                )
+        return True
 
     async def _write(self, window: PublishedWindow) -> bool:
         """Store one window unless another process did first; True when this call wrote it."""

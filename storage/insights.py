@@ -54,6 +54,16 @@ def display_name(name: str, email: str) -> str:
     return name.strip() or email.split("@", 1)[0]
 
 
+def _outcome(status: str, met: bool | None, reported_by: int | None) -> str:
+    """A session in words for the export: held, couldn't meet (a partner said so), not
+    reported (nobody answered), or still to come. Never which side called it off."""
+    if met is True:
+        return "held"
+    if status == "missed" or met is False:
+        return "not reported" if reported_by is None else "couldn't meet"
+    return "to come"
+
+
 def _sum(condition: Any) -> Any:
     """COUNT of rows matching `condition`, 0 (not NULL) for an empty outer join."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -225,6 +235,7 @@ class Insights(Repository):
                 _sum(held),
                 _sum(missed),
                 _sum(unanswered),
+                _sum(and_(missed, SessionRow.reported_by.is_(None))),
             )
             .join(mentor, mentor.id == PairRow.mentor_id)
             .join(mentee, mentee.id == PairRow.mentee_id)
@@ -257,6 +268,7 @@ class Insights(Repository):
                     held=int(row[8]),
                     missed=int(row[9]),
                     unanswered=int(row[10]),
+                    not_reported=int(row[11]),
                 )
             )
         return tuple(facts)
@@ -381,6 +393,7 @@ class Insights(Repository):
                 "number": s.number,
                 "due_date": s.due_date,
                 "status": s.status,
+                "outcome": _outcome(s.status, s.met, s.reported_by),
                 "met": s.met,
                 "reported_by": s.reported_by,
                 "reported_at": s.reported_at,

@@ -196,7 +196,8 @@ class SessionRow(Base):
     # scheduled | rescheduled (moved, still to come) | met | missed
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     met: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    # Who called a missed session off, when someone said: 'mentor' | 'mentee' | 'both' | 'other'.
+    # Unused and always NULL (migration 0012): who called a session off is never recorded;
+    # each partner's private reason is a survey answer 'missed:N' (docs/architecture.md).
     cancelled_by: Mapped[str | None] = mapped_column(String(8), nullable=True)
     reported_by: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), nullable=True
@@ -394,6 +395,10 @@ class PublishedAggregateRow(Base):
     has one 'overall' row and, when the privacy rule allows, one row per side group. A window
     published with fewer than k respondents has its 'overall' row with every figure NULL: its
     value was never stored, so it can never be shown. See docs/dashboard.md.
+
+    The closing question "Could you speak openly?" is published alike (kind 'open', period
+    'round:N' or 'month:YYYY-MM'): an 'overall' row with its respondents and one 'answer' row
+    per answer with its count in `answers` (conversations/insights_open.py).
     """
 
     __tablename__ = "published_aggregates"

@@ -31,7 +31,6 @@ def _session(row: SessionRow) -> Session:
         status=SessionStatus(row.status),
         reported_by=row.reported_by,
         reported_at=row.reported_at,
-        cancelled_by=row.cancelled_by,
     )
 
 
@@ -116,15 +115,6 @@ class ProgrammeStore(Repository):
                 row.reported_by = by
                 row.reported_at = at
             return _session(row), changes
-
-    async def set_cancelled_by(self, pair_id: int, number: int, side: str) -> None:
-        """Remember who called a missed session off."""
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(SessionRow)
-                .where(SessionRow.pair_id == pair_id, SessionRow.number == number)
-                .values(cancelled_by=side)
-            )
 
     async def move_session(self, pair_id: int, number: int, due_date: date) -> Session:
         """Move a session that has not happened yet to a new date."""

@@ -27,7 +27,8 @@ class Reports(Repository):
         `meetings_reported` counts sessions reported held, once each whoever reported. The
         pulse figures (`pulse_responses`, `average_rating`, `raters`, `late_answers`) come only
         from published windows (`storage.aggregates`), publishing what closed as of
-        `rules.now`; without `rules` they stay empty.
+        `rules.now`; without `rules` they stay empty. So do the "Could you speak openly?"
+        figures (`open_respondents`, `open_counts`), published the same way per closed round.
         """
         count = func.count
         scalars = select(
@@ -60,7 +61,9 @@ class Reports(Repository):
             roles = {role or "none": int(n) for role, n in await session.execute(by_role)}
             counts = dict.fromkeys(STATUSES, 0)
             counts.update({status: int(n) for status, n in await session.execute(delivery)})
-        pulse = await PublishedAggregates(self._sessions).publish(rules) if rules else None
+        published = PublishedAggregates(self._sessions)
+        pulse = await published.publish(rules) if rules else None
+        spoke = await published.publish_open(rules) if rules else None
         return ReportFigures(
             participants=int(participants),
             active_pairs=int(pairs),
@@ -70,6 +73,8 @@ class Reports(Repository):
             average_rating=pulse.average if pulse else None,
             raters=(pulse.overall.respondents or 0) if pulse else 0,
             late_answers=pulse.late if pulse else 0,
+            open_respondents=spoke.respondents if spoke else 0,
+            open_counts=(spoke.yes, spoke.mostly, spoke.no) if spoke else (0, 0, 0),
             by_role=roles,
             delivery=counts,
         )

@@ -28,9 +28,9 @@ log = logging.getLogger(__name__)
 
 # Block Kit limits (docs.slack.dev/reference/block-kit): a message holds 50 blocks, a modal or
 # the Home tab 100; section text 3000 chars, a section field 2000 and 10 fields; an actions
-# block 25 elements; button text 75, button value 2000, url 3000; select placeholder 150,
-# 100 options, option text 75, option value 150; action_id 255. chat.postMessage `text` is cut
-# by Slack at 40,000 characters.
+# block 25 elements; button text 75 (and its accessibility_label), button value 2000, url 3000;
+# select placeholder 150, 100 options, option text 75, option value 150; action_id 255.
+# chat.postMessage `text` is cut by Slack at 40,000 characters.
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
 SECTION_TEXT = 3000
@@ -38,6 +38,7 @@ FIELD_TEXT = 2000
 FIELDS_PER_SECTION = 10
 ACTIONS_PER_BLOCK = 25
 BUTTON_TEXT = 75
+ACCESSIBILITY_LABEL = 75  # a button's accessibility_label
 BUTTON_VALUE = 2000
 URL_LENGTH = 3000
 PLACEHOLDER = 150
@@ -139,6 +140,8 @@ def button(b: Button, index: int) -> dict[str, Any]:
         element["value"] = _value(b.value, BUTTON_VALUE, "button")
     if b.style in ("primary", "danger"):  # the only styles Slack knows
         element["style"] = b.style
+    if b.description:  # read by screen readers instead of the button's text
+        element["accessibility_label"] = truncate(b.description, ACCESSIBILITY_LABEL)
     return element
 
 

@@ -104,6 +104,10 @@ def button_action(button: Button) -> dict[str, Any]:
     if button.style in _STYLES:
         action["style"] = _STYLES[button.style]
         action["fallback"]["style"] = _STYLES[button.style]
+    if button.description:
+        # Adaptive Cards 1.5: shown on hover and read by narration software.
+        action["tooltip"] = button.description
+        action["fallback"]["tooltip"] = button.description
     return action
 
 

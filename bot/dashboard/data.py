@@ -42,7 +42,8 @@ async def load_insights(bot: Mentorbot, period: Period | None = None) -> Insight
     answer_by = today - timedelta(days=config.programme.remind_after_days)
     data = await repository(bot).gather(today=today, answer_by=answer_by)
     published = await published_pulse(bot, rules)
-    return build_insights(data, published, k=rules.k, now=now)
+    spoke = await PublishedAggregates(make_sessionmaker(bot.db)).publish_open(rules)
+    return build_insights(data, published, k=rules.k, now=now, spoke_openly=spoke)
 
 
 async def headline_lines(bot: Mentorbot) -> list[str]:
@@ -53,7 +54,7 @@ async def headline_lines(bot: Mentorbot) -> list[str]:
         f"Matched: {_percent(head.match_rate)} of participants are in a pair",
         f"Meeting rate: {_percent(head.meeting_rate)} "
         f"({head.meetings_held} of {head.sessions_due} sessions due were held)",
-        f"Pairs at risk: {head.at_risk} (missed sessions, unanswered check-ins, no consent yet)",
+        f"Pairs at risk: {head.at_risk} (sessions not held, unanswered check-ins, no consent yet)",
         f"Junior mentors retained: {kept.mentors_retained} of {kept.mentors}",
     ]
     queue = insights.queue

@@ -61,6 +61,18 @@ def _ratings(chart: str, title: str, figures: Sequence[Figure]) -> Markup:
     return bar_chart(chart, title, bars)
 
 
+def _spoke_openly(insights: Insights) -> tuple[str, str, str]:
+    """The closing question's card: a share of closed rounds' answers, or why there is none."""
+    spoke = insights.spoke_openly
+    if spoke.share is None:
+        return ("Spoke openly", "—", f"not enough answers yet (needs {insights.k} in a round)")
+    return (
+        "Spoke openly",
+        percent(spoke.share),
+        f"yes or mostly: {spoke.yes + spoke.mostly} of {spoke.respondents} closing answers",
+    )
+
+
 def page_context(insights: Insights) -> dict[str, Any]:
     """The template's variables: headline cards, charts (SVG markup) and tables."""
     head = insights.headline
@@ -98,6 +110,7 @@ def page_context(insights: Insights) -> dict[str, Any]:
             f"{head.pulse_responses} answers in closed windows",
         ),
         ("At risk", str(head.at_risk), "pairs that need a nudge"),
+        _spoke_openly(insights),
     ]
     return {
         "insights": insights,

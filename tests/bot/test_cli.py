@@ -49,6 +49,8 @@ def test_report_is_all_zeros_on_an_empty_database(
         "pulse_responses": 0,
         "average_rating": None,
         "late_answers": 0,
+        "open_respondents": 0,
+        "open_counts": [0, 0, 0],
     }
 
 

@@ -48,3 +48,16 @@ def test_a_premise_survives_the_queue_and_is_left_out_when_there_is_none() -> No
     bare = OutgoingMessage(ToPerson(3), "reply", "Hi", (Text("Hi"),), "k")
     assert "premise" not in message_to_dict(bare)  # rows queued before premises read the same
     assert message_from_dict(message_to_dict(bare)).premise is None
+
+
+def test_a_buttons_description_survives_the_queue_and_old_payloads_read_back() -> None:
+    described = Button("1 – not useful", "pulse.rate", "7:2:1", description="1 out of 5")
+    message = OutgoingMessage(ToPerson(3), "pulse", "Hi", (Buttons((described,)),), "pulse:7")
+    data = message_to_dict(message)
+    assert message_from_dict(json.loads(json.dumps(data))) == message
+    # A row queued before descriptions existed has no such key: it reads back as none.
+    (block,) = data["blocks"]
+    for button in block["buttons"]:
+        del button["description"]
+    (again,) = message_from_dict(data).buttons()
+    assert again.description == "" and again.label == "1 – not useful"

@@ -247,13 +247,17 @@ def test_greedy_trap_is_solved_optimally() -> None:
     assert abs(result.total_score - (ay + bx)) < 1e-9
 
 
-def test_losers_are_told_partners_fitted_better() -> None:
+def test_losers_are_told_kindly_and_only_admins_hear_others_fitted_better() -> None:
     people = [person(1, 1, teaches=("AI",)), person(2, 1), mentee(3, 5, learns=("AI",))]
     result = propose_pairs(match_input(people))
     assert pairs_of(match_input(people)) == {(1, 3)}
-    assert [(u.person.id, u.reason) for u in result.unmatched] == [
-        (2, "every compatible mentee was matched with someone who fitted better")
-    ]
+    (left,) = result.unmatched
+    assert (left.person.id, left.reason) == (2, "every mentee who would suit you is already paired")
+    assert "better" not in left.reason  # no comparison with whoever was chosen
+    assert (
+        left.for_admin == "every compatible mentee (1) was matched with someone who fitted better"
+    )
+    assert left.first_in_line  # a partner who fits exists: going first next round can help
 
 
 def test_either_person_is_on_one_side_only_with_capacity() -> None:
@@ -267,7 +271,7 @@ def test_either_person_is_on_one_side_only_with_capacity() -> None:
     result = propose_pairs(data)
     assert pairs_of(data) == {(2, 3), (2, 4)}
     assert result.unmatched[0].person.id == 1
-    assert "fitted better" in result.unmatched[0].reason
+    assert "fitted better" in result.unmatched[0].for_admin
 
 
 def test_prefer_pairs_win_and_reasons_read_well() -> None:
@@ -352,3 +356,37 @@ def test_a_senior_held_for_review_is_left_out_and_an_ended_pair_never_returns() 
     problems = PairRules(data).violations(people[0], people[3])
     assert "this pairing was declined or ended early before" in problems
     assert "P3: held for review" in PairRules(data).violations(people[0], people[2])
+
+
+def test_every_unmatched_notice_is_kind_leaks_no_decision_and_promises_only_what_can_help() -> None:
+    from conversations.pairing_messages import unmatched_notice
+
+    pair = [person(1, 1), mentee(2, 5)]
+    rounds = {
+        "history": match_input(pair, history=frozenset({(2, 1)})),
+        "declined": match_input(pair, declined=frozenset({(1, 2)})),
+        "avoid": match_input(pair, avoid_pairs=(("p1@example.com", "p2@example.com"),)),
+        "level": match_input([person(1, 4), mentee(2, 5)]),
+        "none": match_input([person(1, 1)]),
+        "lost out": match_input([person(1, 1, teaches=("AI",)), *pair[1:], person(3, 1)]),
+        "taken": match_input(pair, busy=frozenset({2})),
+    }
+    promised = {}
+    for name, data in rounds.items():
+        for left in propose_pairs(data).unmatched:
+            text = unmatched_notice(left.person, left.reason, "k", first_in_line=left.first_in_line)
+            words = text.fallback_text
+            for leak in ("declined", "avoid", "already been paired", "better", "compatible"):
+                assert leak not in words, (name, words)
+            assert ("first in line" in words) == left.first_in_line, (name, words)
+            promised[name] = left.first_in_line
+    # Only where a partner who fits exists (taken now, free later) is going first promised.
+    assert promised == {
+        "history": False,
+        "declined": False,
+        "avoid": False,
+        "level": False,
+        "none": False,
+        "lost out": True,
+        "taken": True,
+    }

@@ -143,7 +143,9 @@ def check(data: MatchInput, result: MatchResult) -> None:
             or (u.person.role is not Role.MENTOR and q.role is not Role.MENTEE
                 and not hard_violations(q, u.person, data))
         ]  # fmt: skip
-        assert ("fitted better" in u.reason) == bool(options), u.reason
+        assert ("fitted better" in u.for_admin) == bool(options), u.for_admin
+        assert "better" not in u.reason  # the person is never compared with anyone
+        assert u.first_in_line or not options  # a partner who fits exists: they go first
 
 
 SETTINGS: dict[str, Any] = {"max_examples": 150, "deadline": None, "derandomize": True}

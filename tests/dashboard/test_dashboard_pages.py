@@ -135,3 +135,23 @@ def test_token_checks() -> None:
     assert not token_matches("", "")  # no token configured: nothing matches
     assert bearer_ok(SECRET, f"Bearer {SECRET}") and bearer_ok(SECRET, f"bearer {SECRET}")
     assert not bearer_ok(SECRET, f"Basic {SECRET}") and not bearer_ok(SECRET, "Bearer")
+
+
+def test_the_spoke_openly_card_shows_a_share_only_from_k_or_more_answers() -> None:
+    from conversations.insights_open import SpokeOpenly
+
+    data = InsightsData(participants=tuple(ParticipantFact(i, "mentor", "") for i in range(6)))
+    empty = PublishedPulse(5, ())
+    few = build_insights(data, empty, k=5, now=NOW, spoke_openly=SpokeOpenly(4, 2, 1, 1))
+    card = next(c for c in page_context(few)["cards"] if c[0] == "Spoke openly")
+    assert card == ("Spoke openly", "—", "not enough answers yet (needs 5 in a round)")
+    assert few.spoke_openly.respondents == 0  # the 4 answers never reach the page
+    enough = build_insights(data, empty, k=5, now=NOW, spoke_openly=SpokeOpenly(20, 12, 5, 3))
+    card = next(c for c in page_context(enough)["cards"] if c[0] == "Spoke openly")
+    assert card == ("Spoke openly", "85%", "yes or mostly: 17 of 20 closing answers")
+    html = (
+        template_environment()
+        .get_template("dashboard.html")
+        .render(programme="RM", as_of="1 Apr 2027", **page_context(enough))
+    )
+    assert "Spoke openly" in html and "85%" in html

@@ -151,7 +151,11 @@ def test_at_risk_lists_names_and_never_departments_ratings_or_comments() -> None
     pair = PairHealth(1, "Ann", "Bob", "active", 1, NOW, held=1, missed=1, unanswered=1)
     (risk,) = pairs_at_risk([pair], NOW)
     assert (risk.mentor, risk.mentee) == ("Ann", "Bob")
-    assert risk.reason == "1 missed session; 1 unanswered did-you-meet"
+    assert risk.reason == "couldn't meet for 1 session; 1 unanswered did-you-meet"
+    # Not held because nobody answered is told apart from "couldn't meet"; no side is shown.
+    lapsed = PairHealth(2, "Cy", "Di", "active", 1, NOW, 0, 3, 0, not_reported=2)
+    (risk,) = pairs_at_risk([lapsed], NOW)
+    assert risk.reason == "couldn't meet for 1 session; 2 sessions not reported"
 
 
 def test_a_proposed_pair_is_at_risk_after_21_days_without_consent() -> None:

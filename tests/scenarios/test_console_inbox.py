@@ -92,3 +92,27 @@ def test_a_typed_number_or_label_presses_a_button() -> None:
     assert pick_button("5", buttons) is None
     assert pick_button("accept please", buttons) is None  # a message to the bot
     assert pick_button("✅", buttons) is None
+
+
+def test_a_message_of_several_questions_shows_each_row_under_its_question() -> None:
+    from adapters.console.render import pick_button, render
+    from conversations.types import Button, Buttons, OutgoingMessage, Text, ToPerson
+
+    blocks = (
+        Text("Two quick questions."),
+        Text("Could you speak openly?"),
+        Buttons((Button("Yes", "c", "1:open:yes"), Button("Not really", "c", "1:open:no"))),
+        Text("Again?"),
+        Buttons((Button("Yes", "c", "1:again:yes"), Button("No", "c", "1:again:no"))),
+    )
+    message = OutgoingMessage(ToPerson(1), "closing", "unused", blocks)
+    shown = render(message, first_number=3).splitlines()
+    assert shown == [
+        "  Two quick questions.",
+        "  Could you speak openly?",
+        "  [3] Yes   [4] Not really",
+        "  Again?",
+        "  [5] Yes   [6] No",
+    ]
+    # Numbers are still those of message.buttons(), so typing one presses that button.
+    assert pick_button("2", message.buttons()) == Button("Not really", "c", "1:open:no")

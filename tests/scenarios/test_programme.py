@@ -1,7 +1,7 @@
 """A whole six-session programme, from publish to graduation, in simulated time.
 
 Two pairs live it differently: Ana and Femi meet every time; Bo and Tara need the safety net
-(a consent reminder, a session nobody reports, one called off, one moved). The test checks
+(a consent reminder, a session nobody reports, one they couldn't hold, one moved). The test checks
 what each person received and when, on SQLite and PostgreSQL.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import random
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,8 @@ from bot.simulation import Received, Simulation, button
 from conversations import actions
 from conversations.domain import Identity, PairStatus, SessionStatus
 from conversations.insights_windows import PublishRules
+from conversations.messages import report_text
+from conversations.types import OutgoingMessage, ToPerson
 from storage.aggregates import PublishedAggregates
 from storage.db import make_sessionmaker
 from tests.scenarios.test_matching_round import PEOPLE
@@ -56,6 +59,7 @@ class People:
 
     def __init__(self) -> None:
         self.pair_of: dict[str, str] = {"ana@x.com": "A", "cfo@x.com": "A"}
+        self.missed_reply: OutgoingMessage | None = None
         self.pair_of |= {"bo@x.com": "B", "cto@x.com": "B"}
 
     async def __call__(self, sim: Simulation, got: Received) -> None:
@@ -83,10 +87,15 @@ class People:
             await sim.tap(who, button(m, actions.PULSE_SHARE, ":yes"))
         elif m.kind == "followup":
             await sim.tap(who, button(m, actions.FOLLOWUP_TRIED, ":yes"))
+        elif m.kind == "missed_reason":  # asked privately of each: a reason, never a name
+            reason = ":diary" if who == "cto@x.com" else ":work"
+            await sim.tap(who, button(m, actions.MISSED_REASON, reason), message_id=got.message_id)
         elif m.kind == "checkin":
             await sim.tap(who, button(m, actions.CHECKIN_ANSWER, ":good"))
         elif m.kind == "closing":
             await sim.tap(who, button(m, actions.CLOSING_ANSWER, "again:yes"))
+            spoke = {"cto@x.com": "open:no", "cfo@x.com": "open:mostly"}.get(who, "open:yes")
+            await sim.tap(who, button(m, actions.CLOSING_ANSWER, spoke))
         elif m.kind == "prompt" and session == 1 and (pair == "A" or who == "bo@x.com"):
             # Both of pair A agree the ground rules; in pair B only Bo does.
             await sim.tap(who, button(m, actions.GROUND_RULES_AGREE))
@@ -100,9 +109,10 @@ class People:
         if session == 2:
             return  # nobody answers: a nudge, then it counts as missed
         if session == 3:
-            await sim.tap("cto@x.com", button(m, actions.MEETING_MISSED), message_id=got.message_id)
-            asked = sim.sender.sent[-1][1]  # "who had to call it off?"
-            await sim.tap("cto@x.com", button(asked, actions.MEETING_CANCELLED_BY, ":me"))
+            (said,) = await sim.tap(
+                "cto@x.com", button(m, actions.MEETING_MISSED), message_id=got.message_id
+            )
+            self.missed_reply = said
         elif session == 4 and got.at.date() == DUE[3]:
             await sim.tap("bo@x.com", button(m, actions.MEETING_RESCHEDULED, ":7"))
         else:
@@ -147,6 +157,16 @@ async def _check_storage(app: Mentorbot) -> None:
     sessions = await app.store.sessions_of(pair_a.id)
     assert [s.status for s in sessions] == [SessionStatus.MET] * 6
     rules = PublishRules.from_config(app.settings.config, app.clock.now())
+    # "Could you speak openly?": the round closed, so it is published once; with k = 4 its
+    # four answers show as counts, never who gave which.
+    aggregates = PublishedAggregates(make_sessionmaker(app.db))
+    spoke = await aggregates.publish_open(replace(rules, k=4))
+    assert (spoke.respondents, spoke.yes, spoke.mostly, spoke.no) == (4, 2, 1, 1)
+    figures = await app.store.figures(rules)  # read back, never recomputed (k = 5 now)
+    assert figures.open_respondents == 4 and figures.open_counts == (2, 1, 1)
+    assert figures.private(5).open_respondents == 0  # fewer than k: not shown
+    text = report_text(figures, app.settings.config)
+    assert "Could speak openly: 75% (2 yes, 1 mostly, 1 not really; 4 answers)" in text
     figures = await app.store.figures(rules)
     assert figures.meetings_reported == 6 + 4  # pair B held 1, 4 (moved), 5, 6
     assert figures.active_pairs == 0
@@ -239,11 +259,29 @@ async def test_a_pair_that_needs_the_safety_net(lived: tuple[Simulation, Mentorb
     nudges = [r for r in tara if r.message.kind == "nudge"]
     assert len(nudges) == 1 and "Session 2 of 6" in nudges[0].message.fallback_text
     assert _local(nudges[0].at).date() == DUE[1] + timedelta(days=7)
-    # Two missed sessions: the admin hears, with the side that called session 3 off.
+    # Session 3 called off: the pair's reply names nobody; each partner was asked privately.
+    assert isinstance(sim.respond, People)
+    said = sim.respond.missed_reply
+    assert said is not None and not said.buttons()
+    assert "ask you each privately" in said.fallback_text
+    assert "Tara" not in said.fallback_text and "Bo" not in said.fallback_text
+    asked = [r for r in sim.received if r.message.kind == "missed_reason"]
+    assert sorted(r.email for r in asked) == ["bo@x.com", "cto@x.com"]
+    assert all(isinstance(r.message.to, ToPerson) for r in asked)  # each in their own chat
+    assert [b.label for b in asked[0].message.buttons()] == [
+        "Diary clash",
+        "Urgent work",
+        "Something else",
+        "Rather not say",
+    ]
+    # Two sessions not held: the admin hears what happened, both partners alike, no side.
     (notice,) = [r for r in sim.received if r.message.kind == "admin_notice"]
     assert notice.email == "ceo@x.com"
-    assert "session 2: no answer" in notice.message.fallback_text
-    assert "session 3: called off by Tara (mentee)" in notice.message.fallback_text
+    text = notice.message.fallback_text
+    assert "have not held 2 of their sessions" in text
+    assert "Session 2 — not reported" in text
+    assert "Session 3 — couldn't meet (diary clash, urgent work)" in text
+    assert "mentee" not in text and "mentor" not in text and "called off" not in text
     # Session 4 moved by a week: asked again on the new date.
     asks = [
         r

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 from adapters.slack.render import (
     MESSAGE_BLOCKS,
     escape,
@@ -10,6 +12,9 @@ from adapters.slack.render import (
     render_message,
     split_text,
 )
+from conversations import programme_messages
+from conversations.config import AppConfig, ProgrammeConfig
+from conversations.domain import Pair, PairStatus, Person
 from conversations.types import (
     Address,
     Button,
@@ -20,6 +25,7 @@ from conversations.types import (
     Option,
     OutgoingMessage,
     Text,
+    ToPerson,
 )
 
 TO = Address("slack", "T1", "D1")
@@ -117,3 +123,44 @@ def test_split_text_prefers_line_breaks_and_never_cuts_an_entity() -> None:
     assert chunks == ["a" * 2990, "b" * 100]
     chunks = split_text("x" * 2998 + "&amp;" + "y" * 10)
     assert chunks[0] == "x" * 2998 and chunks[1].startswith("&amp;")
+
+
+def rating_question() -> OutgoingMessage:
+    """The real pulse question, as the engine builds it."""
+    config = AppConfig(
+        programme=ProgrammeConfig(name="RM", start_date=date(2027, 1, 11), timezone="UTC")
+    )
+    pair = Pair(7, 1, 2, 1.0, (), PairStatus.ACTIVE, datetime(2027, 1, 4, tzinfo=UTC))
+    tara = Person(2, "t@x.com", "Tara", 6)
+    return programme_messages.pulse(ToPerson(1), pair, 2, tara, config, key="k")
+
+
+def test_the_rating_scale_is_labelled_and_each_button_says_what_it_means() -> None:
+    pulse = rating_question()
+    assert "from 1 – not useful to 5 – very useful" in pulse.fallback_text
+    (block,) = [b for b in render_message(pulse)["blocks"] if b["type"] == "actions"]
+    buttons = block["elements"]
+    assert [b["text"]["text"] for b in buttons] == [
+        "1 – not useful",
+        "2",
+        "3",
+        "4",
+        "5 – very useful",
+    ]
+    labels = [b["accessibility_label"] for b in buttons]
+    assert labels == [
+        "1 out of 5: not useful",
+        "2 out of 5",
+        "3 out of 5: somewhat useful",
+        "4 out of 5",
+        "5 out of 5: very useful",
+    ]
+    assert "style" not in buttons[4]  # no answer is pushed as the "right" one
+
+
+def test_an_accessibility_label_is_kept_within_slacks_75_characters() -> None:
+    long = Button("Yes", "x.y", "1", description="word " * 40)
+    (block,) = render_message(message(Buttons((long, Button("No", "x.y", "2")))))["blocks"]
+    first, second = block["elements"]
+    assert len(first["accessibility_label"]) == 75 and first["accessibility_label"].endswith("…")
+    assert "accessibility_label" not in second  # none given: Slack reads the button's text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -193,3 +194,26 @@ def test_an_intro_gets_chat_and_meeting_links_but_none_to_oneself() -> None:
     assert parse_qs(urlsplit(actions["Chat with Femi Ade"]).query) == {"users": ["femi+cfo@x.com"]}
     meeting = parse_qs(urlsplit(actions["Schedule a meeting"]).query)
     assert meeting == {"attendees": ["ana@x.com,femi+cfo@x.com"], "subject": ["RM: Ana & Femi"]}
+
+
+def test_the_rating_buttons_carry_a_tooltip_narrators_read() -> None:
+    from tests.adapters.slack.test_render import rating_question
+
+    card = render_card(replace(rating_question(), to=HERE))
+    check_card(card)
+    rating = [a for e in card["body"] for a in _actions(e)]
+    titles = [a["title"] for a in rating]
+    assert titles == ["1 – not useful", "2", "3", "4", "5 – very useful"]
+    tips = [(a["tooltip"], a["fallback"]["tooltip"]) for a in rating]
+    assert tips[0] == ("1 out of 5: not useful", "1 out of 5: not useful")
+    assert tips[4] == ("5 out of 5: very useful", "5 out of 5: very useful")
+    plain = render_card(messages.reply(HERE, "answer", "Sure?", Button("Yes", "x.y", "1")))
+    (yes,) = [a for e in plain["body"] for a in _actions(e)]
+    assert "tooltip" not in yes and "tooltip" not in yes["fallback"]
+
+
+def _actions(element: dict[str, Any]) -> list[dict[str, Any]]:
+    found = list(element.get("actions", []))
+    for child in element.get("items", []):
+        found += _actions(child)
+    return found
