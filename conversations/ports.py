@@ -21,6 +21,7 @@ from conversations.domain import (
     PairStatus,
     PendingInput,
     Person,
+    ProposalAnswer,
     PulseAnswer,
     ReportFigures,
     Role,
@@ -306,6 +307,26 @@ class Pairs(Protocol):
 
     async def set_pair_status(self, pair_id: int, status: PairStatus, *, at: datetime) -> Pair:
         """Change a pair's status (`ended_at` is set when it ends or is declined)."""
+        ...
+
+    async def answer_proposal(
+        self,
+        pair_id: int,
+        person_id: int,
+        *,
+        accept: bool,
+        needs_mentor: bool,
+        needs_mentee: bool,
+        at: datetime,
+    ) -> ProposalAnswer:
+        """One partner's Accept or decline of a proposed pair, atomically.
+
+        Accepting records that partner's acceptance and, once everyone needed
+        (`needs_mentor`, `needs_mentee`) has accepted, makes the pair active (`activated`
+        only for the one answer that did). Declining makes it declined. A pair no longer
+        proposed, or an answer already given, changes nothing (`changed` False). Raises
+        PairNotFound for an unknown pair and ValueError for someone not in it.
+        """
         ...
 
     async def set_pair_conversation(

@@ -162,6 +162,9 @@ class PairRow(Base):
     conversation_ids: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Each partner's "Accept" to the proposal (the answer's time, nothing else about it).
+    mentor_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    mentee_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class SessionRow(Base):
