@@ -274,7 +274,7 @@ def _closed(turn: Turn) -> list[OutgoingMessage]:
 
 async def _consent_answer(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
     pair = await _own_pair(engine, turn, action.value)
-    if pair is None or turn.person is None or pair.status is not PairStatus.PROPOSED:
+    if pair is None or turn.person is None:
         return _closed(turn)
     me = turn.person
     needs_mentor, needs_mentee = consent_needed(engine.config)
