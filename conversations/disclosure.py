@@ -19,8 +19,8 @@ TECHNOLOGY = "technology"
 INCLUSION_WORDS = "perspectives on inclusion"
 # The one line every sign-up shows, so nobody is surprised by what a partner reads.
 WHAT_PARTNERS_SEE = (
-    "Before you both agree, a proposed partner sees your name, title, department, time zone "
-    "and your technology topics (inclusion topics only as “inclusion”); once you're "
+    "🔒 Until you both say yes, a proposed partner sees your name, title, department, time "
+    "zone and technology topics (inclusion topics only as “inclusion”); once you're "
     "introduced, your partner sees the topics you share."
 )
 
