@@ -265,7 +265,7 @@ async def test_a_junior_declined_by_a_senior_is_never_told_so(db_url: str) -> No
         await w.sim.run_until(PUBLISH + timedelta(minutes=1))
         (preview,) = w.got("cfo@x.com", "consent")
         (answer,) = await w.sim.tap("cfo@x.com", button(preview, actions.CONSENT_DECLINE))
-        assert "your answer stays between us" in answer.fallback_text
+        assert "your answer stays between you and me" in answer.fallback_text
         # Femi was the one mentee from another department Ana could have: the next publish
         # leaves her out. The admins read the precise rule; Ana reads a neutral line.
         (again,) = await w.sim.say("ceo@x.com", "match publish")
