@@ -123,7 +123,8 @@ async def pending_proposal(engine: Engine, person: Person) -> list[Block]:
             return [
                 Text(
                     f"You have {whom} — {partner.title or 'colleague'}. I'll introduce you "
-                    "once you both say yes; your answer stays between us."
+                    f"once {'you both say' if needs_mentor and needs_mentee else 'you say'} "
+                    "yes; your answer stays between us."
                 ),
                 consent_buttons(pair.id),
             ]

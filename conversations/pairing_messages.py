@@ -42,6 +42,11 @@ def _listed(topics: tuple[str, ...], none: str) -> str:
     return ", ".join(topics) if topics else none
 
 
+def _who_says_yes(config: AppConfig) -> str:
+    both = config.programme.require_mentor_consent and config.programme.require_mentee_consent
+    return "you both say yes" if both else "you say yes"
+
+
 def consent_preview(
     pair: Pair, viewer: Person, other: Person, config: AppConfig, *, key: str
 ) -> OutgoingMessage:
@@ -81,8 +86,8 @@ def consent_preview(
             )
         ),
         Text(
-            "Happy with this pairing? I'll introduce you once you both say yes. If you'd "
-            "rather not, tap Ask for someone else: your answer stays between us."
+            f"Happy with this pairing? I'll introduce you once {_who_says_yes(config)}. If "
+            "you'd rather not, tap Ask for someone else: your answer stays between us."
         ),
         consent_buttons(pair.id),
         key=key,
