@@ -142,6 +142,7 @@ async def run_demo(
 
 
 TRY_AS = "priya.raghunathan@example.com"  # a senior the sample's first round pairs
+TRY_JUNIOR = "aisha.alsayed@example.com"  # …with this junior (tests/scenarios checks it)
 
 
 def try_it_yourself(config: Path, today: date, *, kept: str | None = None) -> str:
@@ -150,7 +151,7 @@ def try_it_yourself(config: Path, today: date, *, kept: str | None = None) -> st
     `kept`: the demo's own database, when it was given one to keep.
 
     `--now` jumps past the welcomes (each person's next working day at 10:00 local time) to
-    the programme's start date, when the senior's Accept introduces the pair at once.
+    the programme's start date, when the second partner's Accept introduces the pair at once.
     """
     command = _command_name()
     roster = _shown_path(Path(str(resources.files("bot.data").joinpath("sample_roster.csv"))))
@@ -179,9 +180,11 @@ def try_it_yourself(config: Path, today: date, *, kept: str | None = None) -> st
         f"  {command} match --publish",
         f"  {command} tick --now {now}",
         f"  {command} chat --as {TRY_AS} --now {now}",
+        f"  {command} chat --as {TRY_JUNIOR} --now {now}",
         "",
-        "In the chat, type `accept` (or its number) and the pair is introduced. The README's",
-        '"Try it in the terminal" goes on: the intro, did-you-meet, the pulse.',
+        "In each chat, type `accept` (or its number): once both partners have said yes, the",
+        'pair is introduced. The README\'s "Try it in the terminal" goes on: the intro,',
+        "did-you-meet, the pulse.",
     ]
     return "\n".join(lines)
 
@@ -276,7 +279,7 @@ async def _tour(
         print(f"\n{admin.display_name} types: {line}", file=out)
         await admin_session.say(line)
 
-    _heading(out, "6. Each senior leader sees their proposed mentor first, privately")
+    _heading(out, "6. Both partners see the proposal first, privately, and both say yes")
     sender.quiet = True
     await app.tick()
     sender.quiet = False
@@ -284,16 +287,17 @@ async def _tour(
     pairs = await app.store.open_pairs()
     by_id = {p.id: p for p in await app.store.all_people()}
     for n, pair in enumerate(pairs):
-        mentee = by_id[pair.mentee_id]
-        if n == 0:
-            print(f"\n{mentee.display_name} taps: 1 (Accept)", file=out)
-        session = ConsoleSession(mentee.email, app.engine.handle, sender, clock.now)
-        session.sender.buttons[mentee.email] = consent_buttons(pair.id).buttons
-        sender.quiet = n > 0  # one answer in full is enough; the rest accept quietly
-        await session.say("1")
+        # The senior answers first, then the junior: the second yes introduces them.
+        for who in (by_id[pair.mentee_id], by_id[pair.mentor_id]):
+            if n == 0:
+                print(f"\n{who.display_name} taps: 1 (Accept)", file=out)
+            session = ConsoleSession(who.email, app.engine.handle, sender, clock.now)
+            session.sender.buttons[who.email] = consent_buttons(pair.id).buttons
+            sender.quiet = n > 0  # one pair's answers in full are enough; the rest quietly
+            await session.say("1")
     sender.quiet = False
     sender.hidden.clear()
-    print(f"\n  … and the other {len(pairs) - 1} seniors accept too.", file=out)
+    print(f"\n  … and the other {len(pairs) - 1} pairs accept too.", file=out)
 
     _heading(out, "7. On the programme's start date, every accepted pair is introduced")
     sender.quiet = True

@@ -152,9 +152,9 @@ class AuditEntry:
 class PairStatus(StrEnum):
     """Where a pair stands."""
 
-    PROPOSED = "proposed"  # published, waiting for the senior's consent
+    PROPOSED = "proposed"  # published, waiting for the partners' consent
     ACTIVE = "active"  # introduced; sessions are running
-    DECLINED = "declined"  # the senior asked for someone else; never proposed again
+    DECLINED = "declined"  # a partner asked for someone else; never proposed again
     ENDED = "ended"  # graduated, or a partner left; kept so they are never matched again
 
     @property
@@ -187,10 +187,27 @@ class Pair:
     round: int | None = None  # the matching round (cycle number) it was published in
     ended_at: datetime | None = None
     conversation_ids: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    mentor_accepted_at: datetime | None = None  # the junior said yes to the proposal
+    mentee_accepted_at: datetime | None = None  # the senior said yes to the proposal
 
     def partner_of(self, person_id: int) -> int:
         """The other person in the pair."""
         return self.mentee_id if person_id == self.mentor_id else self.mentor_id
+
+    def accepted(self, person_id: int) -> bool:
+        """Whether this partner has accepted the proposal."""
+        if person_id == self.mentor_id:
+            return self.mentor_accepted_at is not None
+        return person_id == self.mentee_id and self.mentee_accepted_at is not None
+
+
+@dataclass(frozen=True)
+class ProposalAnswer:
+    """What one partner's answer to a proposed pair did, decided atomically by the store."""
+
+    pair: Pair  # the pair after the answer
+    changed: bool  # False: the proposal was closed or already answered so; nothing changed
+    activated: bool = False  # this answer made the pair active: introduce it, exactly once
 
 
 @dataclass(frozen=True)

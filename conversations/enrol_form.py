@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from conversations import actions, messages
+from conversations.disclosure import WHAT_PARTNERS_SEE
 from conversations.domain import Status
 from conversations.enrolment import known_person, profile_change
 from conversations.types import Action, OutgoingMessage, Text
@@ -62,6 +63,7 @@ async def enrol_form(engine: Engine, turn: Turn, action: Action) -> list[Outgoin
             "profile",
             Text("Saved. Your profile now:"),
             messages.profile_facts(person, default_tz),
+            Text(WHAT_PARTNERS_SEE),
             private=True,
         )
     else:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from conversations import actions, admin, departures, messages
 from conversations import commands as cmd
 from conversations.config import check_timezone
+from conversations.disclosure import WHAT_PARTNERS_SEE
 from conversations.domain import Person, Role, Status
 from conversations.home import (
     active_pair_id,
@@ -51,6 +52,7 @@ async def join(engine: Engine, turn: Turn, command: cmd.Join) -> list[OutgoingMe
                 turn.reply_to,
                 "join.role",
                 Text("Great to have you! Which side would you like to be on?"),
+                Text(WHAT_PARTNERS_SEE),
                 Buttons(messages.ROLE_BUTTONS),
                 private=True,
             )

@@ -103,28 +103,38 @@ async def pair_summary(engine: Engine, person: Person) -> list[Block]:
 
 
 async def pending_proposal(engine: Engine, person: Person) -> list[Block]:
-    """A pairing published but not yet confirmed by the senior, in the person's words (empty
-    when there is none): the senior gets the Accept / Ask for someone else buttons here too,
-    the junior learns who is being asked, so neither reads "you have no partner yet"."""
+    """A pairing published but not yet confirmed by everyone asked, in the person's words
+    (empty when there is none): whoever still has to answer gets the Accept / Ask for someone
+    else buttons here too; whoever has answered (or was not asked) reads whom we wait for, so
+    nobody reads "you have no partner yet"."""
+    needs_mentor = engine.config.programme.require_mentor_consent
+    needs_mentee = engine.config.programme.require_mentee_consent
     for pair in await engine.store.pairs_of(person.id):
         if pair.status is not PairStatus.PROPOSED:
             continue
         partner = await engine.store.get_person(pair.partner_of(person.id))
         if partner is None:
             continue
-        if person.id == pair.mentee_id:
+        senior = person.id == pair.mentee_id
+        asked = needs_mentee if senior else needs_mentor
+        if asked and not pair.accepted(person.id):
+            whom = (
+                f"a proposed reverse mentor: *{partner.display_name}*"
+                if senior
+                else f"a proposed mentee: *{partner.display_name}*"
+            )
             return [
                 Text(
-                    "You have a proposed mentor waiting for your answer: "
-                    f"*{partner.display_name}* — {partner.title or 'colleague'}. "
-                    "I'll introduce you both once you accept."
+                    f"You have {whom} — {partner.title or 'colleague'}. I'll introduce you "
+                    f"once {'you both say' if needs_mentor and needs_mentee else 'you say'} "
+                    "yes; your answer stays between us."
                 ),
                 consent_buttons(pair.id),
             ]
         return [
             Text(
-                f"{partner.display_name} has been asked to confirm your pairing — I'll "
-                "introduce you once they do."
+                f"Waiting for {partner.display_name} to confirm your pairing — I'll introduce "
+                "you as soon as they do."
             )
         ]
     return []

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from conversations.disclosure import is_technology
 from conversations.domain import Person, Role, Status
 from conversations.matching_prep import (
     PAIR_BASE,
@@ -39,6 +40,41 @@ def levels(n: int) -> str:
     return f"{n} level" if n == 1 else f"{n} levels"
 
 
+_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve "
+    "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty"
+).split()
+
+
+def number_words(n: int) -> str:
+    """3 → "three" (up to twenty; larger numbers stay digits, which read well aloud)."""
+    return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
+
+
+def hours_words(minutes: float) -> str:
+    """90 → "one hour 30 minutes", 120 → "two hours", 30 → "30 minutes": no "h" to spell."""
+    whole, rest = divmod(round(minutes), 60)
+    parts = []
+    if whole:
+        parts.append(f"{number_words(whole)} hour{'s' if whole != 1 else ''}")
+    if rest or not whole:
+        parts.append(f"{rest} minutes")
+    return " ".join(parts)
+
+
+def level_words(gap: int) -> str:
+    """How far apart the mentee is above the mentor, in words: "two levels apart"."""
+    if gap == 0:
+        return "at the same level"
+    apart = f"{number_words(abs(gap))} level{'s' if abs(gap) != 1 else ''} apart"
+    return apart if gap > 0 else f"{apart}, the mentor more senior"
+
+
+def and_list(items: list[str]) -> str:
+    """["a"] → "a", ["a", "b"] → "a and b", ["a", "b", "c"] → "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def first_name(person: Person) -> str:
     return person.display_name.split()[0] if person.display_name.split() else person.email
 
@@ -52,6 +88,8 @@ class Parts:
     tz_minutes: int
     level_gap: int
     preferred: bool
+    mentor_department: str = ""
+    mentee_department: str = ""
 
 
 class PairRules:
@@ -93,6 +131,8 @@ class PairRules:
             tz_minutes=clock_gap_minutes(self.offset(mentor), self.offset(mentee)),
             level_gap=mentee.level - mentor.level,
             preferred=key in self.prefer,
+            mentor_department=mentor.department.strip(),
+            mentee_department=mentee.department.strip(),
         )
 
     def score(self, parts: Parts) -> float:
@@ -106,23 +146,30 @@ class PairRules:
         return total
 
     def reasons(self, mentor: Person, mentee: Person, parts: Parts) -> tuple[str, ...]:
+        """Why the pair fits, in plain words a screen reader reads well (no symbols, no
+        jargon). Technology and inclusion topics are separate reasons, so a preview can
+        leave the inclusion one out (`conversations.disclosure.preview_reasons`)."""
+        del mentor, mentee  # the words are the same whoever reads them
         out: list[str] = []
-        if parts.shared:
-            topics = (
-                " and ".join(parts.shared)
-                if len(parts.shared) <= 2
-                else (", ".join(parts.shared[:-1]) + " and " + parts.shared[-1])
-            )
-            out.append(f"teaches {topics}, which {first_name(mentee)} wants to learn")
+        tech = [t for t in parts.shared if is_technology(t)]
+        other = [t for t in parts.shared if not is_technology(t)]
+        for topics in (tech, other):
+            if topics:
+                out.append(f"both interested in {and_list(topics)}")
         if parts.cross:
-            out.append(f"{mentor.department.strip()} ↔ {mentee.department.strip()}")
+            out.append(f"from different departments ({self._departments(parts)})")
         out.append(
-            "same time zone" if parts.tz_minutes == 0 else f"{hours(parts.tz_minutes)} apart"
+            "in the same time zone"
+            if parts.tz_minutes == 0
+            else f"time zones {hours_words(parts.tz_minutes)} apart"
         )
-        out.append(f"level gap {parts.level_gap}")
+        out.append(level_words(parts.level_gap))
         if parts.preferred:
-            out.append("asked for by the programme admins")
+            out.append("asked for by the programme team")
         return tuple(out)
+
+    def _departments(self, parts: Parts) -> str:
+        return f"{parts.mentor_department} and {parts.mentee_department}"
 
     def violations(self, mentor: Person, mentee: Person) -> list[str]:
         """Every hard rule the pair breaks, in words ([] when the pair is allowed)."""

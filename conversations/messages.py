@@ -10,6 +10,7 @@ from datetime import date
 
 from conversations import actions
 from conversations.config import AppConfig
+from conversations.disclosure import WHAT_PARTNERS_SEE
 from conversations.domain import Person, ReportFigures, Role, Status
 from conversations.insights_open import SpokeOpenly
 from conversations.premise import Premise, awake
@@ -96,6 +97,7 @@ def welcome(to: Recipient, person: Person, config: AppConfig, *, key: str) -> Ou
             "I'll introduce you to your partner and keep things light: a nudge before each "
             "conversation, an idea to talk about, and a one-tap check-in after."
         ),
+        Text(WHAT_PARTNERS_SEE),
         Text("Not the right time? You can leave now, or pause any time with `pause until DATE`."),
         Buttons(
             (

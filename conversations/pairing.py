@@ -1,9 +1,10 @@
-"""Matching rounds as admins run them: dry run, publish, pairing by hand, the senior's consent.
+"""Matching rounds as admins run them: dry run, publish, pairing by hand, both partners' consent.
 
 The matcher (`conversations.matching`) is pure; this module gathers its input from the store,
-turns its result into words, stores published pairs and queues what people are told: the
-senior's consent preview (when the programme asks for it), the intro, and a kind word to
-everyone left without a partner.
+turns its result into words, stores published pairs and queues what people are told: each
+partner's private consent preview (the senior's when `require_mentee_consent`, the junior's
+when `require_mentor_consent`), the intro once everyone asked has said yes, and a kind word
+to everyone left without a partner.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from conversations import actions, admin, messages
 from conversations import commands as cmd
-from conversations.domain import NewPair, Pair, PairStatus, Person
+from conversations.domain import NewPair, Pair, PairStatus, Person, ProposalAnswer
 from conversations.matching import MatchInput, MatchResult, explain_pair, hard_violations
 from conversations.matching import propose_pairs as solve
 from conversations.messages import plural
@@ -23,10 +24,17 @@ from conversations.pairing_messages import (
     consent_preview,
     intro,
     match_summary,
+    proposal_closed,
     unmatched_notice,
 )
 from conversations.ports import PairConflict, Store
-from conversations.programme import first_session_date, plan_consent_reminder, start_pair
+from conversations.premise import still_unmatched
+from conversations.programme import (
+    consent_key,
+    first_session_date,
+    plan_consent_reminder,
+    start_pair,
+)
 from conversations.timing import slot_on, zone
 from conversations.types import Action, OutgoingMessage
 
@@ -69,7 +77,7 @@ async def publish(engine: Engine, actor: str, now: datetime) -> tuple[MatchResul
     the new pairs, and how many of the unmatched were told now (the rest were told before)."""
     data = await match_input(engine.store, engine.config)
     result = await asyncio.to_thread(solve, data)
-    consent = engine.config.programme.require_mentee_consent
+    consent = any(consent_needed(engine.config))
     status = PairStatus.PROPOSED if consent else PairStatus.ACTIVE
     new = [NewPair(p.mentor.id, p.mentee.id, p.score, p.reasons) for p in result.pairs]
     pairs = await engine.store.publish_round(new, status=status, at=now) if new else []
@@ -125,14 +133,32 @@ def _audit_line(pairs: list[Pair], unmatched: int, told: int) -> str:
     return f"round {pairs[0].round}: {plural(len(pairs), 'pair')}, {unmatched} unmatched{before}"
 
 
+def consent_needed(config: AppConfig) -> tuple[bool, bool]:
+    """(mentor, mentee): whose Accept a proposed pair waits for. Neither: pairs start
+    active at once."""
+    programme = config.programme
+    return programme.require_mentor_consent, programme.require_mentee_consent
+
+
+def _asked(config: AppConfig) -> str:
+    mentor, mentee = consent_needed(config)
+    who = "both of them" if mentor and mentee else "the mentor" if mentor else "the senior"
+    return f"I've asked {who} to confirm."
+
+
 async def ask_consent(engine: Engine, pair: Pair, people: dict[int, Person], now: datetime) -> None:
-    """Queue the senior's private preview of their proposed mentor (goes out at once, or
-    with the senior's welcome if that is still to come)."""
+    """Queue each asked partner's private preview of the other (at once, or with their
+    welcome if that is still to come), and plan a reminder for each."""
     mentor, mentee = people[pair.mentor_id], people[pair.mentee_id]
-    message = consent_preview(pair, mentor, mentee, engine.config, key=f"consent:{pair.id}")
-    due = await after_welcome(engine, now, mentee)
-    await engine.queue([message], due)
-    await plan_consent_reminder(engine, pair, mentee, due)
+    needs_mentor, needs_mentee = consent_needed(engine.config)
+    for viewer, other, needed in ((mentee, mentor, needs_mentee), (mentor, mentee, needs_mentor)):
+        if not needed:
+            continue
+        key = consent_key(pair, viewer.id)
+        message = consent_preview(pair, viewer, other, engine.config, key=key)
+        due = await after_welcome(engine, now, viewer)
+        await engine.queue([message], due)
+        await plan_consent_reminder(engine, pair, viewer, due)
 
 
 async def introduce(engine: Engine, pair: Pair, people: dict[int, Person], now: datetime) -> None:
@@ -205,7 +231,7 @@ async def pair_by_hand(
             )
         ]
     score, reasons = explain_pair(mentor, mentee, data)
-    consent = engine.config.programme.require_mentee_consent
+    consent = any(consent_needed(engine.config))
     status = PairStatus.PROPOSED if consent else PairStatus.ACTIVE
     try:
         pair = await engine.store.add_pair(
@@ -226,7 +252,7 @@ async def pair_by_hand(
     await admin.audit(engine, turn, "pair", f"{mentor.email} with {mentee.email}{forced}")
     people = {mentor.id: mentor, mentee.id: mentee}
     await (ask_consent if consent else introduce)(engine, pair, people, turn.now)
-    next_step = "I've asked the senior to confirm." if consent else "I'm introducing them now."
+    next_step = _asked(engine.config) if consent else "I'm introducing them now."
     return [
         messages.reply(
             turn.reply_to,
@@ -238,56 +264,97 @@ async def pair_by_hand(
 
 
 async def consent_answer(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
-    """The senior's Accept / Ask for someone else; the answer replaces the preview."""
+    """Either partner's Accept / Ask for someone else; the answer replaces the preview."""
     replies = await _consent_answer(engine, turn, action)
     return [replace(reply, replaces=action.message_id) for reply in replies]
 
 
+def _closed(turn: Turn) -> list[OutgoingMessage]:
+    return [messages.reply(turn.reply_to, "consent", "That proposal is no longer open.")]
+
+
 async def _consent_answer(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
     pair = await _own_pair(engine, turn, action.value)
-    if pair is None or pair.status is not PairStatus.PROPOSED:
-        return [messages.reply(turn.reply_to, "consent", "That proposal is no longer open.")]
+    if pair is None or turn.person is None:
+        return _closed(turn)
+    me = turn.person
+    needs_mentor, needs_mentee = consent_needed(engine.config)
+    # A side the programme does not ask was never shown the buttons: a forged tap from it
+    # changes nothing (it must not decline a pairing the other side is deciding on).
+    if not (needs_mentor if me.id == pair.mentor_id else needs_mentee):
+        return _closed(turn)
     # Only the two partners: a button tap must not load the whole directory.
     mentor = await engine.store.get_person(pair.mentor_id)
     mentee = await engine.store.get_person(pair.mentee_id)
     if mentor is None or mentee is None:
-        return [messages.reply(turn.reply_to, "consent", "That proposal is no longer open.")]
-    people = {mentor.id: mentor, mentee.id: mentee}
-    if action.action_id == actions.CONSENT_ACCEPT:
-        pair = await engine.store.set_pair_status(pair.id, PairStatus.ACTIVE, at=turn.now)
-        await introduce(engine, pair, people, turn.now)
-        return [
-            messages.reply(
-                turn.reply_to,
-                "consent",
-                f"Wonderful — I'll introduce you to {mentor.first_name} now. 🎉",
-            )
-        ]
-    await engine.store.set_pair_status(pair.id, PairStatus.DECLINED, at=turn.now)
-    # The junior was never told about this proposal; they simply go first next round.
-    await engine.store.set_first_in_line([pair.mentor_id], True)
-    await engine.store.record(
-        turn.person.email if turn.person else "unknown",
-        "consent decline",
-        f"pair {pair.id}",
-        at=turn.now,
-    )
+        return _closed(turn)
+    other = mentee if me.id == mentor.id else mentor
+    accept = action.action_id == actions.CONSENT_ACCEPT
+    try:
+        answer = await engine.store.answer_proposal(
+            pair.id,
+            me.id,
+            accept=accept,
+            needs_mentor=needs_mentor,
+            needs_mentee=needs_mentee,
+            at=turn.now,
+        )
+    except (LookupError, ValueError):
+        return _closed(turn)  # the pair went meanwhile (a forgotten partner)
+    if accept:
+        return await _accepted(engine, turn, answer, {mentor.id: mentor, mentee.id: mentee}, other)
+    if not answer.changed:
+        return _closed(turn)
+    await _declined(engine, turn, answer.pair, me, other)
     return [
         messages.reply(
             turn.reply_to,
             "consent",
-            "Thanks for saying so. I'll find you "
-            "someone else in the next round; your answer stays between us.",
+            "Thanks for saying so. I'll look for someone else for you in the next round; "
+            "your answer stays between you and me.",
         )
     ]
 
 
+async def _accepted(
+    engine: Engine,
+    turn: Turn,
+    answer: ProposalAnswer,
+    people: dict[int, Person],
+    other: Person,
+) -> list[OutgoingMessage]:
+    """Introduce the pair when this Accept was the last one needed (exactly once, however
+    many taps race); otherwise say whom we wait for."""
+    if answer.activated:
+        await introduce(engine, answer.pair, people, turn.now)
+        text = f"Wonderful — I'll introduce you to {other.first_name} now. 🎉"
+    elif answer.pair.status is PairStatus.PROPOSED:
+        text = f"Thank you! I'll introduce you both as soon as {other.first_name} confirms too."
+    elif answer.pair.status is PairStatus.ACTIVE:
+        text = f"You and {other.first_name} are already introduced. 🎉"
+    else:
+        return _closed(turn)
+    return [messages.reply(turn.reply_to, "consent", text)]
+
+
+async def _declined(engine: Engine, turn: Turn, pair: Pair, me: Person, other: Person) -> None:
+    """After a decline: both go first next round (never with each other again: the pair is
+    declined); the other partner is never told who or why. If they had already said yes they
+    get a kind note; if not, their preview and reminder are cancelled by their premise."""
+    await engine.store.set_first_in_line([me.id, other.id], True)
+    if pair.accepted(other.id):
+        note = proposal_closed(other, key=f"consent-closed:{pair.id}:{other.id}")
+        await engine.queue([replace(note, premise=still_unmatched(other.id))], turn.now)
+    # Who declined stays private; the audit says that a proposal was declined, no reason.
+    await engine.store.record(me.email, "consent decline", f"pair {pair.id}", at=turn.now)
+
+
 async def _own_pair(engine: Engine, turn: Turn, value: str) -> Pair | None:
-    """The pair a button names, only when the person pressing it is its senior."""
+    """The pair a button names, only when the person pressing it is one of its partners."""
     if not value.isdigit() or turn.person is None:
         return None
     pair = await engine.store.get_pair(int(value))
-    if pair is None or pair.mentee_id != turn.person.id:
+    if pair is None or turn.person.id not in (pair.mentor_id, pair.mentee_id):
         return None  # forged or stale: nobody acts on another person's pair
     return pair
 

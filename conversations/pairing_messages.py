@@ -1,5 +1,5 @@
-"""What people read about pairing: the consent preview, the intro, the left-out notice, and the
-admin's round summary. Pure builders, written for a phone (PROGRAMME.md)."""
+"""What people read about pairing: each partner's consent preview, the intro, the left-out
+notice, and the admin's round summary. Pure builders, written for a phone (PROGRAMME.md)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import date
 
 from conversations import actions, premise
 from conversations.config import AppConfig
+from conversations.disclosure import preview_reasons, shown_topics
 from conversations.domain import Pair, Person
 from conversations.matching import MatchResult
 from conversations.matching_prep import HELD_FOR_REVIEW
@@ -29,7 +30,7 @@ def _why(reasons: tuple[str, ...]) -> str:
 
 
 def consent_buttons(pair_id: int) -> Buttons:
-    """Accept / Ask for someone else: the senior's answer to a proposed pairing."""
+    """Accept / Ask for someone else: either partner's answer to a proposed pairing."""
     return Buttons(
         (
             Button("Accept", actions.CONSENT_ACCEPT, str(pair_id), "primary"),
@@ -38,22 +39,78 @@ def consent_buttons(pair_id: int) -> Buttons:
     )
 
 
+def _listed(topics: tuple[str, ...], none: str) -> str:
+    return ", ".join(topics) if topics else none
+
+
+def _who_says_yes(config: AppConfig) -> str:
+    both = config.programme.require_mentor_consent and config.programme.require_mentee_consent
+    return "you both say yes" if both else "you say yes"
+
+
 def consent_preview(
-    pair: Pair, mentor: Person, mentee: Person, config: AppConfig, *, key: str
+    pair: Pair, viewer: Person, other: Person, config: AppConfig, *, key: str
 ) -> OutgoingMessage:
-    """The senior's private preview of their proposed mentor, with Accept / Ask for someone else."""
+    """A partner's private preview of the person proposed to them, with Accept / Ask for
+    someone else. `viewer` is either side: the senior (mentee) reads about their proposed
+    mentor, the junior (mentor) about the senior they would mentor.
+
+    Nothing that could hint at identity goes out before both say yes: inclusion topics only
+    as "perspectives on inclusion", in the topics and in the reasons alike.
+    """
+    programme = config.programme
+    senior = viewer.id == pair.mentee_id
+    if senior:
+        opening = (
+            f"Hi {viewer.first_name}, I'd like to pair you with *{other.display_name}* as your "
+            f"reverse mentor in {programme.name}."
+        )
+        topics = ("Can share", _listed(shown_topics(other.teaches), "what you'd like to learn"))
+    else:
+        opening = (
+            f"Hi {viewer.first_name}, I'd like you to be *{other.display_name}*'s reverse "
+            f"mentor in {programme.name}: you'd share what you know, and they'd learn from you."
+        )
+        topics = ("Hopes to learn", _listed(shown_topics(other.learns), "open to anything"))
+    mentor, mentee = (other, viewer) if senior else (viewer, other)
+    reasons = preview_reasons(pair.reasons, mentor, mentee)
     return compose(
-        ToPerson(mentee.id),
+        ToPerson(viewer.id),
         "consent",
-        Text(
-            f"Hi {mentee.first_name}, I'd like to pair you with *{mentor.display_name}* "
-            f"({_about(mentor)}) as your reverse mentor in {config.programme.name}."
+        Text(opening),
+        Facts(
+            (
+                ("About them", _about(other)),
+                ("Time zone", other.timezone or programme.timezone),
+                topics,
+                ("Why you two", _why(reasons)),
+            )
         ),
-        Text(f"Why you two: {_why(pair.reasons)}."),
-        Text("Happy with this pairing? Nothing is shared until you say yes."),
+        Text(
+            f"Happy with this pairing? I'll introduce you once {_who_says_yes(config)}. If "
+            "you'd rather not, tap Ask for someone else: your answer stays between us."
+        ),
         consent_buttons(pair.id),
         key=key,
         premise=premise.pair_proposed(pair.id, mentor.id, mentee.id),
+    )
+
+
+def proposal_closed(person: Person, *, key: str) -> OutgoingMessage:
+    """To a partner who said yes to a pairing that will not go ahead: kind, and never who or
+    why (the other's answer stays between them and the bot)."""
+    return compose(
+        ToPerson(person.id),
+        "consent_closed",
+        Text(
+            f"Hi {person.first_name}, thanks for saying yes. The pairing I proposed won't go "
+            "ahead this time; that happens, and there's nothing you need to do."
+        ),
+        Text(
+            "You stay enrolled and you're first in line for the next round. I'll be in "
+            "touch as soon as I have someone for you."
+        ),
+        key=key,
     )
 
 
@@ -151,6 +208,21 @@ def _told_line(result: MatchResult, published: bool, told: int) -> str:
     return f"{told} told now; {before} told before, not again"
 
 
+def _next_step(config: AppConfig) -> str:
+    """What publishing does next, by who the programme asks to consent."""
+    senior, junior = (
+        config.programme.require_mentee_consent,
+        config.programme.require_mentor_consent,
+    )
+    if senior and junior:
+        return "ask both partners to confirm."
+    if senior:
+        return "ask each senior to confirm."
+    if junior:
+        return "ask each junior to confirm."
+    return "introduce them."
+
+
 def match_summary(
     result: MatchResult,
     config: AppConfig,
@@ -211,10 +283,6 @@ def match_summary(
             f"Run `{publish_with}` to store "
             + ("this pair" if len(result.pairs) == 1 else "these pairs")
             + " and "
-            + (
-                "ask each senior to confirm."
-                if config.programme.require_mentee_consent
-                else "introduce them."
-            )
+            + _next_step(config)
         )
     return "\n".join(lines)

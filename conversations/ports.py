@@ -23,6 +23,7 @@ from conversations.domain import (
     PairStatus,
     PendingInput,
     Person,
+    ProposalAnswer,
     PulseAnswer,
     ReportFigures,
     Role,
@@ -324,6 +325,26 @@ class Pairs(Protocol):
 
     async def release_hold(self, person_id: int, *, at: datetime) -> int:
         """Clear the review holds on a senior; returns how many there were."""
+        ...
+
+    async def answer_proposal(
+        self,
+        pair_id: int,
+        person_id: int,
+        *,
+        accept: bool,
+        needs_mentor: bool,
+        needs_mentee: bool,
+        at: datetime,
+    ) -> ProposalAnswer:
+        """One partner's Accept or decline of a proposed pair, atomically.
+
+        Accepting records that partner's acceptance and, once everyone needed
+        (`needs_mentor`, `needs_mentee`) has accepted, makes the pair active (`activated`
+        only for the one answer that did). Declining makes it declined. A pair no longer
+        proposed, or an answer already given, changes nothing (`changed` False). Raises
+        PairNotFound for an unknown pair and ValueError for someone not in it.
+        """
         ...
 
     async def set_pair_conversation(

@@ -116,15 +116,22 @@ async def plan_session(
         )
 
 
-async def plan_consent_reminder(engine: Engine, pair: Pair, mentee: Person, now: datetime) -> None:
-    """No answer to the consent preview after N days: remind once, then tell the admins."""
+def consent_key(pair: Pair, person_id: int, base: str = "consent") -> str:
+    """The key of a partner's consent preview (`base` "consent") or of its reminder steps:
+    the senior's keep the keys they had before the junior was asked too."""
+    return f"{base}:{pair.id}" + (":mentor" if person_id == pair.mentor_id else "")
+
+
+async def plan_consent_reminder(engine: Engine, pair: Pair, person: Person, now: datetime) -> None:
+    """No answer to this partner's consent preview after N days: remind them once, then tell
+    the admins."""
     days = engine.config.programme.consent_reminder_days
-    tz = _tz(engine, mentee)
+    tz = _tz(engine, person)
     await engine.store.schedule(
         CONSENT_STEP,
-        {"pair": pair.id, "step": "remind"},
+        {"pair": pair.id, "step": "remind", "person": person.id},
         slot_on(local_today(now, tz) + timedelta(days=days), tz, engine.config.programme),
-        f"consent-remind:{pair.id}",
+        consent_key(pair, person.id, "consent-remind"),
     )
 
 
@@ -265,7 +272,8 @@ async def notify_admins(
 
 
 async def consent_step(engine: Engine, work: DueWork, now: datetime) -> list[OutgoingMessage]:
-    """Remind a senior once about an unanswered consent preview; later, tell the admins."""
+    """Remind a partner once about their unanswered consent preview; later, tell the admins.
+    Only whoever has not answered: a partner who said yes is not reminded."""
     pair = await engine.store.get_pair(int(work.payload["pair"]))
     if pair is None or pair.status is not PairStatus.PROPOSED:
         return []
@@ -273,36 +281,44 @@ async def consent_step(engine: Engine, work: DueWork, now: datetime) -> list[Out
     if people is None:
         return []
     mentor, mentee = people
+    # Steps planned before both partners were asked name nobody: they were the senior's.
+    person = mentor if work.payload.get("person") == mentor.id else mentee
+    if pair.accepted(person.id):
+        return []
+    other = mentee if person is mentor else mentor
     key = f"{work.idempotency_key}:message"
     if work.payload["step"] == "remind":
         days = engine.config.programme.consent_reminder_days
-        tz = _tz(engine, mentee)
+        tz = _tz(engine, person)
         # The reminder was planned from the moment the preview was queued, but the preview
         # itself may have gone out later (after a welcome, or a tick that jumped ahead): a
         # reminder comes only `days` after the preview truly went out, never with it.
-        sent = await engine.store.done_at(f"consent:{pair.id}")
-        if sent is None and await engine.store.waiting_until(f"consent:{pair.id}") is None:
+        preview = consent_key(pair, person.id)
+        sent = await engine.store.done_at(preview)
+        if sent is None and await engine.store.waiting_until(preview) is None:
             return []  # the preview never went out (failed for good): nothing to remind of
         remind_on = local_today(sent or now, tz) + timedelta(days=days)
         if sent is None or remind_on > local_today(now, tz):
             await engine.store.schedule(
                 CONSENT_STEP,
-                {"pair": pair.id, "step": "remind"},
+                {"pair": pair.id, "step": "remind", "person": person.id},
                 slot_on(remind_on, tz, engine.config.programme),
-                f"consent-remind:{pair.id}:{remind_on.isoformat()}",
+                f"{consent_key(pair, person.id, 'consent-remind')}:{remind_on.isoformat()}",
             )
             return []
         await engine.store.schedule(
             CONSENT_STEP,
-            {"pair": pair.id, "step": "overdue"},
+            {"pair": pair.id, "step": "overdue", "person": person.id},
             slot_on(local_today(now, tz) + timedelta(days=days), tz, engine.config.programme),
-            f"consent-overdue:{pair.id}",
+            consent_key(pair, person.id, "consent-overdue"),
         )
-        return [pm.consent_reminder(ToPerson(mentee.id), pair, mentor, engine.config, key=key)]
+        reminder = pm.consent_reminder(ToPerson(person.id), pair, person, other, key=key)
+        return [reminder]
+    side = "mentor" if person is mentor else "mentee"
     text = (
-        f"{mentee.display_name} hasn't answered the proposed pairing with "
-        f"{mentor.display_name} after a reminder. You may want to ask them in person, or pair "
-        "them differently (`pair MENTOR with MENTEE`)."
+        f"The proposed pairing of {mentor.display_name} (mentor) and {mentee.display_name} "
+        f"(mentee) is still waiting for the {side}'s answer after a reminder. A friendly word "
+        "may help, or you can pair them differently (`pair MENTOR with MENTEE`)."
     )
     return await notify_admins(engine, text, key=key, premise=pair_proposed(pair.id))
 

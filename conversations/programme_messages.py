@@ -594,15 +594,20 @@ def partner_paused(
 
 
 def consent_reminder(
-    to: Recipient, pair: Pair, mentor: Person, config: AppConfig, *, key: str
+    to: Recipient, pair: Pair, person: Person, other: Person, *, key: str
 ) -> OutgoingMessage:
-    """The one reminder to a senior who has not answered the consent preview."""
+    """The one reminder to a partner who has not answered their consent preview."""
+    role = (
+        f"*{other.display_name}*'s reverse mentor"
+        if person.id == pair.mentor_id
+        else f"paired with *{other.display_name}* as your reverse mentor"
+    )
     return compose(
         to,
         "consent",
         Text(
-            f"A quick reminder: I'd like to pair you with *{mentor.display_name}* as your "
-            f"reverse mentor in {config.programme.name}. Happy with that?"
+            f"A quick reminder, {person.first_name}: I'd like you to be {role}. Happy with "
+            "that? Your answer stays between us."
         ),
         consent_buttons(pair.id),
         key=key,

@@ -99,4 +99,6 @@ def to_pair(row: PairRow, round_number: int | None) -> Pair:
         round=round_number,
         ended_at=row.ended_at,
         conversation_ids=dict(row.conversation_ids or {}),
+        mentor_accepted_at=row.mentor_accepted_at,
+        mentee_accepted_at=row.mentee_accepted_at,
     )

@@ -162,6 +162,9 @@ class PairRow(Base):
     conversation_ids: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Each partner's "Accept" to the proposal (the answer's time, nothing else about it).
+    mentor_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    mentee_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class PairEndingRow(Base):
@@ -196,7 +199,7 @@ class SessionRow(Base):
     # scheduled | rescheduled (moved, still to come) | met | missed
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     met: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    # Unused and always NULL (migration 0012): who called a session off is never recorded;
+    # Unused and always NULL (migration 0011): who called a session off is never recorded;
     # each partner's private reason is a survey answer 'missed:N' (docs/architecture.md).
     cancelled_by: Mapped[str | None] = mapped_column(String(8), nullable=True)
     reported_by: Mapped[int | None] = mapped_column(

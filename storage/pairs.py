@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, UnaryExpression, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.domain import NewPair, Pair, PairEnding, PairStatus
+from conversations.domain import NewPair, Pair, PairEnding, PairStatus, ProposalAnswer
 from conversations.ports import PairConflict
 from storage.base import ID_CHUNK, PersonNotFound, Repository, chunks
 from storage.mapping import to_pair
@@ -345,6 +345,50 @@ class Pairs(Repository):
                 .values(released_at=at)
             )
             return int(getattr(result, "rowcount", 0) or 0)
+
+    async def answer_proposal(
+        self,
+        pair_id: int,
+        person_id: int,
+        *,
+        accept: bool,
+        needs_mentor: bool,
+        needs_mentee: bool,
+        at: datetime,
+    ) -> ProposalAnswer:
+        """`conversations.ports.Pairs.answer_proposal`: serialised with every other pair
+        write, so two partners accepting at the same moment activate the pair once, and an
+        answer after a decline (or after the pair became active) changes nothing."""
+        async with self._sessions.begin() as session:
+            await _serialise_pair_writes(session)
+            row = await session.get(PairRow, pair_id)
+            if row is None:
+                raise PairNotFound(f"no pair with id {pair_id}")
+            if person_id not in (row.mentor_id, row.mentee_id):
+                raise ValueError(f"person {person_id} is not in pair {pair_id}")
+            number = await session.scalar(
+                select(CycleRow.number).where(CycleRow.id == row.cycle_id)
+            )
+            if row.status != PairStatus.PROPOSED.value:
+                return ProposalAnswer(to_pair(row, number), changed=False)
+            if not accept:
+                row.status = PairStatus.DECLINED.value
+                row.ended_at = at
+                return ProposalAnswer(to_pair(row, number), changed=True)
+            as_mentor = person_id == row.mentor_id
+            already = row.mentor_accepted_at if as_mentor else row.mentee_accepted_at
+            if already is not None:
+                return ProposalAnswer(to_pair(row, number), changed=False)
+            if as_mentor:
+                row.mentor_accepted_at = at
+            else:
+                row.mentee_accepted_at = at
+            ready = (not needs_mentor or row.mentor_accepted_at is not None) and (
+                not needs_mentee or row.mentee_accepted_at is not None
+            )
+            if ready:
+                row.status = PairStatus.ACTIVE.value
+            return ProposalAnswer(to_pair(row, number), changed=True, activated=ready)
 
     async def set_pair_conversation(
         self, pair_id: int, platform: str, conversation_id: str

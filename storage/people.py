@@ -277,7 +277,8 @@ class People(Repository):
         yet are cancelled and, like sent ones, keep only their kind and recipient ids; the
         audit log, partners' comments and admin-added prompts get the pseudonym instead. Their
         own pulse and survey answers are deleted (figures already published keep them); their
-        pairs lose the matching reasons and shared chats; sessions forget who reported them.
+        pairs lose the matching reasons, shared chats and the times the proposal was
+        accepted; sessions forget who reported them.
         Inbound-event dedupe keys holding their platform ids go, and so do admin web links and
         sessions issued to their email (a session they had open stops working). Concerns they
         raised lose their text, sender and pair (that one was raised stays); other concerns
@@ -296,7 +297,14 @@ class People(Repository):
             pairs = _table(PairRow)
             mine = or_(pairs.c.mentor_id == person_id, pairs.c.mentee_id == person_id)
             await session.execute(
-                update(pairs).where(mine).values(reasons=[], conversation_ids=None)
+                update(pairs)
+                .where(mine)
+                .values(
+                    reasons=[],
+                    conversation_ids=None,
+                    mentor_accepted_at=None,
+                    mentee_accepted_at=None,
+                )
             )
             sessions = _table(SessionRow)
             await session.execute(

@@ -14,6 +14,7 @@ from adapters.slack.render import OPTION_VALUE, option, plain
 from conversations import actions
 from conversations.catalogue import load_topics
 from conversations.config import check_timezone
+from conversations.disclosure import WHAT_PARTNERS_SEE
 from conversations.domain import Person, Role
 
 CALLBACK_ID = actions.ENROL_FORM  # view callback_id: the listener and translator key on it
@@ -114,6 +115,8 @@ def enrol_modal(
             },
             _topics_input(TEACHES, "Topics I can teach", person.teaches if person else ()),
             _topics_input(LEARNS, "Topics I'd like to learn", person.learns if person else ()),
+            # What a partner will see, next to the topics it is about.
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": WHAT_PARTNERS_SEE}]},
             {
                 "type": "input",
                 "block_id": TIMEZONE,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import TRY_AS, try_it_yourself
+from bot.demo import TRY_AS, TRY_JUNIOR, try_it_yourself
 from bot.settings import load_config
 from tests.serving import CLEARED
 
@@ -80,7 +80,7 @@ def test_a_newcomer_runs_a_programme_in_the_terminal(workdir: Path, db_url: str)
     hint = try_it_yourself(workdir / "app.yaml", datetime.now(UTC).date())
     commands = [shlex.split(line) for line in hint.splitlines() if line.startswith("  ")]
     assert [c[-2:] for c in commands[:2]] == [["import", str(SAMPLE)], ["match", "--publish"]]
-    imp, publish, tick, chat_senior = commands
+    imp, publish, tick, chat_senior, chat_junior = commands
     now = tick[-1]
     mentorbot = imp[: -len(["roster", "import", str(SAMPLE)])]
 
@@ -89,10 +89,11 @@ def test_a_newcomer_runs_a_programme_in_the_terminal(workdir: Path, db_url: str)
     junior = next(
         line.split(" mentors ")[0].split(". ", 1)[1]
         for line in published.splitlines()
-        if line.endswith("level gap 5") and "Priya Raghunathan" in line
+        if line.endswith("five levels apart") and "Priya Raghunathan" in line
     )
     assert junior == "Aisha Al-Sayed"
-    mentor = "aisha.alsayed@example.com"
+    mentor = TRY_JUNIOR
+    assert chat_junior[-3] == mentor
 
     # Right after publishing, nobody's welcome is due yet: the preview waits for it.
     ticked = ok(run([*mentorbot, "tick"], workdir, db_url))
@@ -100,11 +101,12 @@ def test_a_newcomer_runs_a_programme_in_the_terminal(workdir: Path, db_url: str)
     early = ok(run([*mentorbot, "chat", "--as", TRY_AS], workdir, db_url, "status\nquit\n"))
     assert "I'd like to pair you with" not in early
     assert "No messages for you yet." in early
-    # …but `status` already tells both sides about the pending proposal.
-    assert "You have a proposed mentor waiting for your answer: Aisha Al-Sayed" in early
+    # …but `status` already tells both sides about the pending proposal, each with buttons.
+    assert "You have a proposed reverse mentor: Aisha Al-Sayed" in early
     assert "[1] Accept   [2] Ask for someone else" in early
     waiting = ok(run([*mentorbot, "chat", "--as", mentor], workdir, db_url, "status\n"))
-    assert "Priya Raghunathan has been asked to confirm your pairing" in waiting
+    assert "You have a proposed mentee: Priya Raghunathan" in waiting
+    assert "[1] Accept   [2] Ask for someone else" in waiting
     assert "I'll let you know as soon as you have a partner" not in waiting
 
     delivered = ok(run(tick, workdir, db_url))
@@ -116,12 +118,16 @@ def test_a_newcomer_runs_a_programme_in_the_terminal(workdir: Path, db_url: str)
     preview = senior.index("I'd like to pair you with Aisha Al-Sayed")
     assert welcome < preview
     assert "Accept" in senior[preview:] and "I didn't catch that" not in senior
-    accepted = senior.index("Wonderful — I'll introduce you to Aisha now.")
-    assert senior.index("Meet your reverse-mentoring partner!", accepted) > accepted
-    assert "Your mentor: Aisha Al-Sayed" in senior[accepted:]
+    assert "as soon as Aisha confirms too" in senior[preview:]
+    assert "Waiting for Aisha Al-Sayed to confirm" in senior[preview:]
 
-    junior_side = ok(run([*mentorbot, "chat", "--as", mentor, "--now", now], workdir, db_url))
-    assert "Meet your reverse-mentoring partner!" in junior_side
+    junior_side = ok(run(chat_junior, workdir, db_url, "accept\nquit\n"))
+    preview = junior_side.index("I'd like you to be Priya Raghunathan's reverse mentor")
+    accepted = junior_side.index("Wonderful — I'll introduce you to Priya now.", preview)
+    assert junior_side.index("Meet your reverse-mentoring partner!", accepted) > accepted
+    senior_side = ok(run(chat_senior, workdir, db_url, "status\nquit\n"))
+    assert "Meet your reverse-mentoring partner!" in senior_side
+    assert "Your mentor: Aisha Al-Sayed" in senior_side
 
     # Four weeks on: session 1 is due; the junior answers by label, then rates by number.
     first_day = datetime.fromisoformat(now.replace("Z", "+00:00")).date()
@@ -144,6 +150,36 @@ def test_a_newcomer_runs_a_programme_in_the_terminal(workdir: Path, db_url: str)
     # (pulse answers are counted once their window closes, never one person's alone)
     assert figures["meetings_reported"] == 1
     assert figures["active_pairs"] == 1
+
+
+def test_a_junior_asks_for_someone_else_in_the_terminal(workdir: Path, db_url: str) -> None:
+    """The junior declines before the senior's preview goes out: the senior never sees it,
+    is never told who or why, and the two are not proposed together again."""
+    hint = try_it_yourself(workdir / "app.yaml", datetime.now(UTC).date())
+    imp, publish, tick, chat_senior, chat_junior = (
+        shlex.split(line) for line in hint.splitlines() if line.startswith("  ")
+    )
+    mentorbot = imp[: -len(["roster", "import", str(SAMPLE)])]
+    ok(run(imp, workdir, db_url))
+    assert "Aisha Al-Sayed mentors Priya Raghunathan" in ok(run(publish, workdir, db_url))
+
+    junior = ok(run([*mentorbot, "chat", "--as", TRY_JUNIOR], workdir, db_url, "status\n2\nquit\n"))
+    assert "You have a proposed mentee: Priya Raghunathan" in junior
+    answer = " ".join(junior[junior.index("[2] Ask for someone else") :].split())
+    assert "I'll look for someone else for you in the next round" in answer
+    assert "your answer stays between you and me" in answer and "Priya" not in answer
+
+    ok(run(tick, workdir, db_url))  # Priya's preview was waiting for her welcome: cancelled
+    senior = ok(run(chat_senior, workdir, db_url, "status\nquit\n"))
+    assert "Welcome to Reverse Mentoring 2027" in senior
+    assert "I'd like to pair you with" not in senior and "Aisha" not in senior
+    assert "Accept" not in senior
+
+    again = ok(run([*mentorbot, "match"], workdir, db_url))
+    assert "Aisha Al-Sayed mentors Priya Raghunathan" not in again
+    assert "Aisha Al-Sayed" in again and "Priya Raghunathan" in again  # first in line
+    junior = ok(run(chat_junior, workdir, db_url, "status\nquit\n"))
+    assert "Priya" not in junior.split("Ask for someone else")[-1]
 
 
 def test_the_example_admin_is_in_the_sample_roster() -> None:

@@ -34,9 +34,10 @@ class Harness:
         await self.sim.say("ceo@x.com", "match publish")
         await self.sim.run_until(PUBLISH + timedelta(minutes=1))
         for pair in await self.app.store.open_pairs():
-            mentee = await self.app.store.get_person(pair.mentee_id)
-            assert mentee is not None
-            await self.sim.tap(mentee.email, _consent(pair.id))
+            for person_id in (pair.mentee_id, pair.mentor_id):  # both partners say yes
+                person = await self.app.store.get_person(person_id)
+                assert person is not None
+                await self.sim.tap(person.email, _consent(pair.id))
         await self.sim.run_until(INTRO + timedelta(minutes=1))
 
     def got(self, email: str, kind: str) -> list[OutgoingMessage]:

@@ -66,10 +66,13 @@ class World:
 async def world(url: str, *, consent: bool = True, at: datetime = PUBLISH) -> AsyncIterator[World]:
     clock = SimulatedClock(at)
     chosen = settings(url)
-    if not consent:
-        programme = chosen.config.programme.model_copy(update={"require_mentee_consent": False})
-        config = chosen.config.model_copy(update={"programme": programme})
-        chosen = Settings(config, chosen.secrets)
+    # These premises are about the senior's preview: the junior is not asked here
+    # (tests/scenarios/test_consent.py covers both partners consenting).
+    programme = chosen.config.programme.model_copy(
+        update={"require_mentee_consent": consent, "require_mentor_consent": False}
+    )
+    config = chosen.config.model_copy(update={"programme": programme})
+    chosen = Settings(config, chosen.secrets)
     async with build_app(chosen, clock=clock, rng=random.Random(5)) as app:
         await app.store.import_roster(PEOPLE, deactivate_missing=False, dry_run=False, at=at)
         for person in await app.store.all_people():
@@ -262,7 +265,7 @@ async def test_a_junior_declined_by_a_senior_is_never_told_so(db_url: str) -> No
         await w.sim.run_until(PUBLISH + timedelta(minutes=1))
         (preview,) = w.got("cfo@x.com", "consent")
         (answer,) = await w.sim.tap("cfo@x.com", button(preview, actions.CONSENT_DECLINE))
-        assert "your answer stays between us" in answer.fallback_text
+        assert "your answer stays between you and me" in answer.fallback_text
         # Femi was the one mentee from another department Ana could have: the next publish
         # leaves her out. The admins read the precise rule; Ana reads a neutral line.
         (again,) = await w.sim.say("ceo@x.com", "match publish")

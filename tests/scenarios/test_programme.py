@@ -67,7 +67,8 @@ class People:
         session = _session_of(m.fallback_text)
         if not m.buttons():
             return  # an acknowledgement: nothing to answer
-        if m.kind == "consent" and who == "cfo@x.com":
+        if m.kind == "consent" and who in ("cfo@x.com", "ana@x.com", "bo@x.com"):
+            # The juniors and Femi accept at once; Tara waits for her reminder.
             await sim.tap(who, button(m, actions.CONSENT_ACCEPT), message_id=got.message_id)
         elif m.kind == "consent" and "reminder" in m.fallback_text:  # Tara answers the reminder
             await sim.tap(who, button(m, actions.CONSENT_ACCEPT), message_id=got.message_id)

@@ -42,7 +42,11 @@ async def test_a_slack_mentor_and_a_teams_mentee_each_hear_on_their_own_platform
 ) -> None:
     config = parse_config(
         {
-            "programme": {"start_date": "2027-01-11", "require_mentee_consent": False},
+            "programme": {
+                "start_date": "2027-01-11",
+                "require_mentee_consent": False,
+                "require_mentor_consent": False,
+            },
             "admins": ["femi@x.com"],
         }
     )

@@ -1,4 +1,4 @@
-"""Migration 0012: the sides stored by the old "who had to call it off?" question are cleared;
+"""Migration 0011: the sides stored by the old "who had to call it off?" question are cleared;
 everything else about the sessions stays. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from storage.db import create_engine, upgrade
 T0 = datetime(2027, 1, 4, 9, tzinfo=UTC)
 
 
-async def test_migration_0012_clears_who_called_a_session_off(blank_db_url: str) -> None:
+async def test_migration_0011_clears_who_called_a_session_off(blank_db_url: str) -> None:
     await upgrade(blank_db_url, revision="0007")
     engine = create_engine(blank_db_url)
     statements = [

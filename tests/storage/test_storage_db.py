@@ -41,7 +41,7 @@ def test_normalize_url_rejects_with_a_clear_message(given: str) -> None:
 def test_alembic_config_needs_no_ini_file(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)  # nothing to find relative to the working directory
     script = ScriptDirectory.from_config(alembic_config())
-    assert script.get_current_head() == "0012"
+    assert script.get_current_head() == "0011"
 
 
 async def _diff(url: str) -> list[object]:

@@ -54,6 +54,8 @@ async def _pair(store: SqlStore, mentor: int, mentee: int, reasons: list[str]) -
             status="active",
             conversation_ids={"slack": "G0ANAFEMI"},
             created_at=T0,
+            mentor_accepted_at=T0,
+            mentee_accepted_at=T0,
         )
         session.add(row)
         await session.flush()
@@ -136,6 +138,8 @@ async def test_forget_cancels_unsent_messages_about_them_and_strips_sent_ones(
 
     pairs = {row.id: row for row in await _rows(store, PairRow)}
     assert (pairs[pair].reasons, pairs[pair].conversation_ids) == ([], None)
+    assert (pairs[pair].mentor_accepted_at, pairs[pair].mentee_accepted_at) == (None, None)
+    assert pairs[other].mentee_accepted_at is not None  # only her pairs forget the answers
     assert pairs[pair].mentor_id == ana  # the pair stays, pointing at the erased row
     assert pairs[other].reasons == ["Ana Diaz teaches SQL"]
 

@@ -333,3 +333,58 @@ async def test_ending_early_records_the_side_once_and_blocks_the_pair_for_good(
     assert await store.pair_endings(awaiting_review=True) == []
     (released, _) = await store.pair_endings()
     assert released.released_at == T0 + 3 * DAY and not released.awaiting_review
+
+
+async def test_answering_a_proposal_records_each_side_and_activates_once(store: SqlStore) -> None:
+    a, b, c = await people(store, 3)
+    (pair,) = await store.publish_round([new(a, b)], status=PROPOSED, at=T0)
+    both = {"needs_mentor": True, "needs_mentee": True}
+    first = await store.answer_proposal(pair.id, b, accept=True, at=T0 + DAY, **both)
+    assert (first.changed, first.activated, first.pair.status) == (True, False, PROPOSED)
+    assert first.pair.mentee_accepted_at == T0 + DAY and first.pair.mentor_accepted_at is None
+    again = await store.answer_proposal(pair.id, b, accept=True, at=T0 + 2 * DAY, **both)
+    assert not again.changed and again.pair.mentee_accepted_at == T0 + DAY
+    last = await store.answer_proposal(pair.id, a, accept=True, at=T0 + 2 * DAY, **both)
+    assert (last.changed, last.activated, last.pair.status) == (True, True, ACTIVE)
+    assert await store.get_pair(pair.id) == last.pair
+    # Once active, neither a decline nor another Accept changes it.
+    late = await store.answer_proposal(pair.id, a, accept=False, at=T0 + 3 * DAY, **both)
+    assert (late.changed, late.pair.status) == (False, ACTIVE)
+    with pytest.raises(ValueError):
+        await store.answer_proposal(pair.id, c, accept=True, at=T0, **both)
+    with pytest.raises(PairNotFound):
+        await store.answer_proposal(99999, a, accept=True, at=T0, **both)
+
+
+async def test_a_decline_is_final_and_one_side_can_be_enough(store: SqlStore) -> None:
+    a, b, c, d = await people(store, 4)
+    first, second = await store.publish_round([new(a, b), new(c, d)], status=PROPOSED, at=T0)
+    both = {"needs_mentor": True, "needs_mentee": True}
+    await store.answer_proposal(first.id, a, accept=True, at=T0, **both)
+    no = await store.answer_proposal(first.id, b, accept=False, at=T0 + DAY, **both)
+    assert (no.changed, no.pair.status, no.pair.ended_at) == (True, DECLINED, T0 + DAY)
+    assert no.pair.accepted(a) and not no.pair.accepted(b)
+    after = await store.answer_proposal(first.id, b, accept=True, at=T0 + DAY, **both)
+    assert (after.changed, after.pair.status) == (False, DECLINED)
+    assert await store.declined_pairs() == frozenset({(a, b)})
+    # Only the senior asked: their Accept alone activates the pair.
+    only = await store.answer_proposal(
+        second.id, d, accept=True, needs_mentor=False, needs_mentee=True, at=T0
+    )
+    assert only.activated and only.pair.status is ACTIVE
+
+
+async def test_two_accepts_racing_activate_the_pair_once(store: SqlStore) -> None:
+    a, b = await people(store, 2)
+    (pair,) = await store.publish_round([new(a, b)], status=PROPOSED, at=T0)
+    answers = await asyncio.gather(
+        *(
+            store.answer_proposal(
+                pair.id, who, accept=True, needs_mentor=True, needs_mentee=True, at=T0
+            )
+            for who in (a, b)
+        )
+    )
+    assert sorted(answer.activated for answer in answers) == [False, True]
+    stored_pair = await store.get_pair(pair.id)
+    assert stored_pair is not None and stored_pair.status is ACTIVE

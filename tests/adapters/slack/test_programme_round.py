@@ -36,6 +36,17 @@ def find_button(fake: FakeSlack, prefix: str) -> tuple[str, str, dict[str, Any]]
     return None
 
 
+def find_button_in(
+    fake: FakeSlack, channel: str, prefix: str
+) -> tuple[str, str, dict[str, Any]] | None:
+    """Like `find_button`, in one channel only."""
+    for message in fake.history.get(channel, []):
+        for button in buttons(message):
+            if button["action_id"].startswith(prefix):
+                return channel, message["ts"], button
+    return None
+
+
 def click(user: str, channel: str, ts: str, button: dict[str, Any]) -> dict[str, Any]:
     """A block_actions payload for pressing `button` on message `ts`, as Slack sends it."""
     return {
@@ -95,6 +106,11 @@ async def test_a_round_from_join_to_pulse_runs_in_slack(
         )
         assert channel == "D0CEO"
         await slack.interaction(click("U0CEO", channel, ts, accept))
+        # The junior is asked too, privately; the second yes introduces them.
+        channel, ts, accept = await fake_slack.wait_for(
+            lambda: find_button_in(fake_slack, "D0SAM", "consent.accept"), what="Sam's preview"
+        )
+        await slack.interaction(click("U0SAM", channel, ts, accept))
 
         # The intro reaches the pair (the delivery worker decides where: group DM or DMs).
         await fake_slack.wait_for(
@@ -131,6 +147,59 @@ async def test_a_round_from_join_to_pulse_runs_in_slack(
         )
 
 
+async def test_a_junior_declines_a_proposal_in_slack(
+    tmp_path: Path, db_url: str, fake_slack: FakeSlack
+) -> None:
+    """Sam, the junior, taps "Ask for someone else" on his private preview: the pairing is
+    declined, Maya (who had said yes) gets a kind note that names nobody, and no intro."""
+    start = (datetime.now(UTC) - timedelta(days=7)).date()
+    (tmp_path / "app.yaml").write_text(
+        f"programme:\n  name: Test Programme\n  start_date: {start}\nadmins: [kim@example.com]\n"
+    )
+    (tmp_path / "people.csv").write_text(
+        "email,name,title,level,department,timezone,role,slack_id\n"
+        "ceo@example.com,Maya Okafor,CEO,8,Operations,Europe/London,mentee,U0CEO\n"
+        "sam@example.com,Sam Lee,Analyst,2,Finance,Europe/London,mentor,U0SAM\n"
+        "kim@example.com,Kim Park,Manager,5,Finance,Europe/London,,U0KIM\n"
+    )
+    await run_cli(tmp_path, db_url, "roster", "import", "people.csv")
+    env = slack_env(fake_slack)
+    soon = (datetime.now(UTC) + timedelta(days=4)).strftime("%Y-%m-%dT%H:%MZ")
+    await run_cli(tmp_path, db_url, "tick", "--now", soon, env=env)  # the welcomes first
+    async with start_server(tmp_path, db_url, env) as base, aiohttp.ClientSession() as http:
+        slack = SlackDriver(base, fake_slack, http)
+        await slack.command("U0KIM", "pair sam@example.com with ceo@example.com")
+        maya = await fake_slack.wait_for(
+            lambda: find_button_in(fake_slack, "D0CEO", "consent.accept"), what="Maya's preview"
+        )
+        sam = await fake_slack.wait_for(
+            lambda: find_button_in(fake_slack, "D0SAM", "consent.decline"), what="Sam's preview"
+        )
+        preview = next(m for m in fake_slack.history["D0SAM"] if m["ts"] == sam[1])
+        assert "Maya Okafor" in preview["text"] and "reverse mentor" in preview["text"]
+        await slack.interaction(click("U0CEO", *maya))
+        await slack.interaction(click("U0SAM", *sam))
+        [answer] = await fake_slack.wait_for_call("chat.update", ts=sam[1])
+        assert "stays between you and me" in answer.args["text"]
+        # Maya is told kindly, without who or why.
+        note = await fake_slack.wait_for(
+            lambda: [m for m in fake_slack.history["D0CEO"] if "won't go ahead" in m["text"]],
+            what="the kind note",
+        )
+        assert "Sam" not in note[0]["text"] and "declin" not in note[0]["text"]
+        # A stale Accept on Maya's preview now changes nothing; no intro anywhere.
+        await slack.interaction(click("U0CEO", *maya))
+        await fake_slack.wait_for(
+            lambda: any(
+                "no longer open" in c.args.get("text", "")
+                for c in fake_slack.calls
+                if c.method in ("chat.update", "chat.postMessage", "chat.postEphemeral")
+            ),
+            what="the stale answer",
+        )
+    assert intros(fake_slack) == {}
+
+
 def intros(fake: FakeSlack) -> dict[str, int]:
     """How many intros each channel received."""
     found: dict[str, int] = {}
@@ -150,7 +219,8 @@ async def test_a_pair_gets_one_group_dm_when_only_one_partner_wrote_first(
     start = (datetime.now(UTC) - timedelta(days=7)).date()
     (tmp_path / "app.yaml").write_text(
         f"programme:\n  name: Test Programme\n  start_date: {start}\n"
-        "  require_mentee_consent: false\nadmins: [kim@example.com]\n"
+        "  require_mentee_consent: false\n  require_mentor_consent: false\n"
+        "admins: [kim@example.com]\n"
     )
     (tmp_path / "people.csv").write_text(
         "email,name,title,level,department,timezone,role,slack_id\n"
@@ -187,7 +257,8 @@ async def test_a_corrected_slack_id_in_the_roster_keeps_strangers_out_of_the_gro
     start = (datetime.now(UTC) - timedelta(days=7)).date()
     (tmp_path / "app.yaml").write_text(
         f"programme:\n  name: Test Programme\n  start_date: {start}\n"
-        "  require_mentee_consent: false\nadmins: [kim@example.com]\n"
+        "  require_mentee_consent: false\n  require_mentor_consent: false\n"
+        "admins: [kim@example.com]\n"
     )
     header = "email,name,title,level,department,timezone,role,slack_id\n"
     others = (

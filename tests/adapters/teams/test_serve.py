@@ -18,11 +18,12 @@ from storage.store import SqlStore
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.conftest import NOW, ROSTER
 from tests.adapters.teams.fake_connector import FakeConnector
-from tests.adapters.teams.serve import serve
+from tests.adapters.teams.serve import BOTH_CONSENT, serve
 from tests.fakes import run_cli
 
 MAYA = a.user("aad-maya", "Maya Okafor")  # roster teams_id: matched by AAD object id
-KIM = a.user("aad-kim", "Kim Park")  # no teams_id in the roster: matched by email
+KIM = a.user("aad-kim", "Kim Park")
+SAM = a.user("aad-sam", "Sam Lee")  # no teams_id in the roster: matched by email
 DEV = {"TEAMS_DEV_MODE": "1"}
 
 
@@ -229,6 +230,60 @@ async def test_a_whole_round_through_teams(
     intro_calls = [c for c in to_sam if "Meet your reverse-mentoring partner" in c.text]
     # Throttled once, then delivered once.
     assert [c.status for c in intro_calls] == [429, 201]
+
+
+async def test_a_junior_declines_a_proposal_through_teams(
+    tmp_path: Path, db_url: str, people: SqlStore, connector: FakeConnector
+) -> None:
+    """Both partners are asked; Maya says yes, then Sam taps "Ask for someone else" on his
+    private preview card (an Action.Submit). Maya gets a kind note that names nobody, her
+    status shows no proposal, and nobody is introduced."""
+    maya_chat, sam_chat = a.chat_id(MAYA), a.chat_id(SAM)
+    async with (
+        serve(tmp_path, db_url, DEV, config=BOTH_CONSENT) as server,
+        aiohttp.ClientSession() as http,
+    ):
+        await post(http, server.url, a.installed(MAYA, connector.url))
+        await post(http, server.url, a.installed(SAM, connector.url))
+        await post(http, server.url, a.message(MAYA, "match publish", connector.url))
+        assert "Published: 1 pair," in connector.sent(maya_chat)[-1].text
+
+        def previews(fake: FakeConnector) -> bool:
+            return all(
+                any("Ask for someone else" in c.text for c in fake.sent(chat))
+                for chat in (maya_chat, sam_chat)
+            )
+
+        await connector.wait_for(previews)
+        maya_card = next(c for c in connector.sent(maya_chat) if "Accept" in c.text)
+        sam_card = next(c for c in connector.sent(sam_chat) if "Accept" in c.text)
+        assert "I'd like you to be *Maya Okafor*'s reverse mentor" in sam_card.text
+        accept = card_button(maya_card, "Accept")
+        await post(http, server.url, a.execute(MAYA, accept["data"], connector.url))
+        decline = card_button(sam_card, "Ask for someone else")
+        await post(http, server.url, a.submit(SAM, decline["data"], connector.url))
+
+        def answered(fake: FakeConnector) -> bool:
+            return any(
+                "stays between you and me" in c.text
+                for c in fake.calls
+                if c.path.startswith(f"/v3/conversations/{sam_chat}")
+            )
+
+        await connector.wait_for(answered)
+
+        def noted(fake: FakeConnector) -> list[Any]:
+            return [c for c in fake.sent(maya_chat) if "won't go ahead" in c.text]
+
+        await connector.wait_for(noted)
+        (note,) = noted(connector)
+        assert "Sam" not in note.text and "declin" not in note.text
+        await post(http, server.url, a.message(MAYA, "status", connector.url))
+        await connector.wait_for(lambda f: any("partner" in c.text for c in f.sent(maya_chat)[-1:]))
+        assert "Sam" not in connector.sent(maya_chat)[-1].text
+    assert not [c for c in connector.sent() if "Meet your reverse-mentoring partner" in c.text]
+    maya = await people.person_by_email("maya@example.com")
+    assert maya is not None and maya.first_in_line
 
 
 async def test_mixed_pair_one_partner_installed_one_only_in_the_roster(

@@ -6,7 +6,7 @@ Nothing reads it any more (each partner now gives a reason privately: docs/archi
 "Missed sessions"), so the stored sides are cleared: a missed session keeps only that it was
 missed and who reported it. The column stays, always NULL, so older code still runs.
 
-Revision ID: 0012
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-02 13:30:00
 """
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
+revision: str = "0011"
 down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
