@@ -38,6 +38,7 @@ def test_a_junior_ends_the_pairing_in_the_terminal(workdir: Path, db_url: str) -
     assert "Aisha Al-Sayed mentors Priya Raghunathan" in mentorbot("match", "--publish")
     mentorbot("tick", "--now", "2027-01-11T12:00Z")
     mentorbot("chat", "--as", SENIOR, "--now", "2027-01-11T12:05Z", stdin="accept\nquit\n")
+    mentorbot("chat", "--as", JUNIOR, "--now", "2027-01-11T12:06Z", stdin="accept\nquit\n")
     mentorbot("tick", "--now", "2027-01-12T12:00Z")
 
     ended = mentorbot(
