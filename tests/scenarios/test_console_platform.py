@@ -191,7 +191,7 @@ def test_the_example_admin_is_in_the_sample_roster() -> None:
 
 def test_both_partners_agree_the_ground_rules_in_the_terminal(workdir: Path, db_url: str) -> None:
     hint = try_it_yourself(workdir / "app.yaml", datetime.now(UTC).date())
-    imp, publish, tick, chat_senior = [
+    imp, publish, tick, chat_senior, chat_junior = [
         shlex.split(line) for line in hint.splitlines() if line.startswith("  ")
     ]
     now = tick[-1]
@@ -200,6 +200,7 @@ def test_both_partners_agree_the_ground_rules_in_the_terminal(workdir: Path, db_
     ok(run(publish, workdir, db_url))
     ok(run(tick, workdir, db_url))
     ok(run(chat_senior, workdir, db_url, "accept\nquit\n"))
+    ok(run(chat_junior, workdir, db_url, "accept\nquit\n"))  # both partners consent
     # The day before session 1 (due four weeks after the intro, on a working day): the
     # junior's choice of topic and then the pair's session 1 message have both gone out.
     due = datetime.fromisoformat(now.replace("Z", "+00:00")).date() + timedelta(days=28)
