@@ -292,7 +292,7 @@ async def _health(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     async with build_app(settings) as app:
-        print(await health_text(app.store, settings.config))
+        print(await health_text(app.store, settings.config, operator=True))
     return 0
 
 
@@ -336,6 +336,8 @@ async def _tick(args: argparse.Namespace) -> int:
             for plugin in plugins:
                 if plugin.stop is not None:
                     await plugin.stop()
+        # After the tick, which passed on any concern someone can now receive.
+        await _warn_waiting_concerns(app, sys.stderr)
     if stats is None:  # not reached today: the console is the platform when no other is
         print("Ran the programme work that was due; no platform to deliver to.")
     elif console:
@@ -354,6 +356,14 @@ async def _warn_concern_contacts(app: Mentorbot, settings: Settings, out: TextIO
     from conversations.admin import concern_contact_warnings
 
     for line in await concern_contact_warnings(app.store, settings.config):
+        print(line, file=out, flush=True)
+
+
+async def _warn_waiting_concerns(app: Mentorbot, out: TextIO) -> None:
+    """For the operator: concerns that still reach nobody (a count; never in an admin chat)."""
+    from conversations.admin import waiting_concern_lines
+
+    for line in await waiting_concern_lines(app.store):
         print(line, file=out, flush=True)
 
 
@@ -394,6 +404,7 @@ async def _serve(args: argparse.Namespace) -> int:
     wait = settings.secrets.db_wait_seconds
     async with build_app(settings, wait=wait, waiting=_say) as app:
         await _warn_concern_contacts(app, settings, sys.stdout)
+        await _warn_waiting_concerns(app, sys.stdout)
         plugins = attach_platforms(app)
         if not plugins:
             print(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from conversations import commands as cmd
 from conversations import messages
+from conversations.concerns import can_read
 from conversations.domain import Person
 from conversations.insights_windows import PublishRules
 from conversations.types import Image, Link, OutgoingMessage, Text, UserRef
@@ -57,13 +58,18 @@ async def report(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
     return [messages.compose(turn.reply_to, "report", Text(text), image, private=True)]
 
 
-async def health_text(store: Store, config: AppConfig | None = None) -> str:
+async def health_text(
+    store: Store, config: AppConfig | None = None, *, operator: bool = False
+) -> str:
     """Delivery health in words: the queue, what failed and why, what was cancelled unsent
-    and why, who cannot be reached, seniors held for review after a junior ended a pair,
-    concerns that reached nobody (a count, never what or who) and, with `config`, concern
-    contacts the directory does not know.
+    and why, who cannot be reached, seniors held for review after a junior ended a pair, with
+    `config` concern contacts who cannot receive one, and for the `operator` (`mentorbot
+    health` on the server) how many concerns wait for someone who can (a count, never what or
+    who).
 
-    The same text for the admin chat command and `mentorbot health`.
+    The admin chat command leaves that count out: a concern reaches nobody when the only
+    admins left are the sender's partners, and a partner reading "1 concern could not be
+    delivered" would guess who raised it, about whom.
     """
     counts = await store.queue_counts()
     failed = await store.failed_work(limit=5)
@@ -95,12 +101,8 @@ async def health_text(store: Store, config: AppConfig | None = None) -> str:
         lines += [f"• {r} ({sum(p.reason == r for p in unreachable)})" for r in reasons]
     if not failed and not unreachable:
         lines.append("Nothing has failed and everyone can be reached. ✅")
-    waiting = (await store.concern_counts()).undelivered
-    if waiting:
-        lines.append(
-            f"⚠️ {waiting} concern{'s' * (waiting != 1)} could not be delivered (nobody could "
-            "receive it) — set privacy.concern_contacts in app.yaml to people in the directory."
-        )
+    if operator:
+        lines += await waiting_concern_lines(store)
     if config is not None:
         lines += await concern_contact_warnings(store, config)
     return "\n".join(lines + await review_lines(store))
@@ -124,24 +126,53 @@ async def review_lines(store: Store) -> list[str]:
     return lines
 
 
-async def concern_contact_warnings(store: Directory, config: AppConfig) -> list[str]:
-    """One line per `privacy.concern_contacts` email the directory does not know (their
-    concerns would go to the other contacts, or the admins): for `health` and at start-up."""
-    missing = [
-        email
-        for email in config.privacy.concern_contacts
-        if await store.person_by_email(email) is None
-    ]
+async def waiting_concern_lines(store: Store) -> list[str]:
+    """For the operator only (`mentorbot health`, `tick`, `serve`): how many concerns reached
+    nobody and wait for someone who can receive them; empty when none waits."""
+    waiting = (await store.concern_counts()).undelivered
+    if not waiting:
+        return []
     return [
-        f"⚠️ privacy.concern_contacts: {email} is not in the directory, so concerns can't "
-        "reach them — import them with the roster or fix the email."
-        for email in missing
+        f"⚠️ {waiting} concern{'s' * (waiting != 1)} could not be delivered yet (nobody could "
+        "receive it) — set privacy.concern_contacts in app.yaml to people in the directory who "
+        "are not in the programme; the next tick passes it on."
     ]
+
+
+async def concern_contact_warnings(store: Directory, config: AppConfig) -> list[str]:
+    """One line per `privacy.concern_contacts` email the directory does not know, or who can
+    no longer read anything (their concerns go to the other contacts, or the admins), and one
+    when no contact or admin at all could receive a concern: for `health` and at start-up."""
+    lines: list[str] = []
+    anyone = False
+    for email in config.privacy.concern_contacts:
+        person = await store.person_by_email(email)
+        if person is None:
+            lines.append(
+                f"⚠️ privacy.concern_contacts: {email} is not in the directory, so concerns "
+                "can't reach them — import them with the roster or fix the email."
+            )
+        elif not can_read(person):
+            lines.append(
+                f"⚠️ privacy.concern_contacts: {email} is {person.status.value}, so concerns "
+                "can't reach them — name someone who can read them."
+            )
+        else:
+            anyone = True
+    for email in config.admins:
+        person = await store.person_by_email(email)
+        anyone = anyone or (person is not None and can_read(person))
+    if not anyone:
+        lines.append(
+            "⚠️ Nobody can receive a concern now: no concern contact or admin is in the "
+            "directory and reachable. Concerns raised are kept and passed on once someone is."
+        )
+    return lines
 
 
 async def health(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
     """Admin `health`: `health_text`, audited."""
-    text = await health_text(engine.store, engine.config)
+    text = await health_text(engine.store, engine.config)  # never the concern count
     await audit(engine, turn, "health", "")
     return [messages.reply(turn.reply_to, "health", text)]
 

@@ -8,6 +8,11 @@ with (a senior who is also an admin must not read their junior's concern about t
 sender is thanked, told who will be in touch and where to find support now; nothing is said
 to the partner. The text is kept apart (`Concerns` in conversations/ports.py); the audit log
 records only the reference and how many people it went to (README, "Using it").
+
+A concern nobody could receive is kept and passed on by `redeliver` (every engine tick) as soon
+as someone can, by the same rule; the sender is then told it arrived. While the bot waits for a
+concern's words, no later question (a pulse comment, an end-of-pairing reason) may take them
+over (`Engine.expect_line`); `concern` itself does replace such a question, and says so.
 """
 
 from __future__ import annotations
@@ -21,7 +26,15 @@ from conversations import commands as cmd
 from conversations.domain import Pair, PendingInput, Person, Role, Status
 from conversations.premise import unconditional
 from conversations.timing import zone
-from conversations.types import Action, Button, Buttons, OutgoingMessage, Text, ToPerson
+from conversations.types import (
+    Action,
+    Address,
+    Button,
+    Buttons,
+    OutgoingMessage,
+    Text,
+    ToPerson,
+)
 
 if TYPE_CHECKING:
     from conversations.engine import ActionHandler, CommandHandler, Engine, InputHandler, Turn
@@ -37,6 +50,8 @@ AUDIT_ACTOR = "participant"  # the audit log never names who raised a concern
 # Contacts who cannot read anything any more (removed from the roster, or unreachable).
 _CANNOT_READ = (Status.INACTIVE, Status.UNREACHABLE)
 _STALE = "That button isn't for you, so nothing happened. Type `concern` to raise one yourself."
+# The answer to a later question that would take over a concern being written.
+CONCERN_FIRST = "You were telling me a concern — send that first, or tap Cancel."
 
 
 def reference(concern_id: int) -> str:
@@ -60,13 +75,19 @@ async def _take_waiting(engine: Engine, turn: Turn) -> PendingInput | None:
     question waiting (a pulse's one thing) keeps waiting."""
     person = turn.person
     assert person is not None
-    waiting = await engine.store.take_pending_input(person.id, turn.now)
-    if waiting is not None and waiting.kind != CONCERN_TEXT:
-        await engine.store.set_pending_input(
-            person.id, waiting.kind, waiting.context, waiting.expires_at
-        )
-        return None
-    return waiting
+    return await engine.drop_line(person.id, CONCERN_TEXT, turn.now)
+
+
+def cancel_button() -> Button:
+    """Cancel the concern being written (the invitation's button, and `concern_first`'s)."""
+    return Button("Cancel", actions.CONCERN_RAISE, CANCEL)
+
+
+def concern_first(to: Address, kind: str, lead: str = "") -> OutgoingMessage:
+    """The answer when a later question would take over a concern being written (its words
+    stay the concern's): `lead` (what did happen), then "send that first, or tap Cancel"."""
+    text = f"{lead}\n{CONCERN_FIRST}" if lead else CONCERN_FIRST
+    return messages.reply(to, kind, text, cancel_button())
 
 
 async def concern_button(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
@@ -101,6 +122,9 @@ async def _invite(
 ) -> list[OutgoingMessage]:
     person = turn.person
     assert person is not None
+    # A concern comes first: it replaces a question still waiting (a pulse's one thing, why a
+    # pairing ended), and the person is told that question is set aside.
+    before = await engine.store.take_pending_input(person.id, turn.now)
     await engine.store.set_pending_input(
         person.id, CONCERN_TEXT, {"pair": pair_id or 0}, turn.now + WINDOW
     )
@@ -109,15 +133,20 @@ async def _invite(
         if again
         else "Tell me what's happening, in one message, in your private chat with me. "
     )
+    aside = (
+        "\n(I've set aside the question I asked you before — this comes first.)"
+        if before is not None and before.kind != CONCERN_TEXT
+        else ""
+    )
     return [
         messages.compose(
             turn.reply_to,
             "concern.ask",
             Text(
                 ask + "Only the programme team reads it — never your partner. Say as much or "
-                "as little as you like."
+                "as little as you like." + aside
             ),
-            Buttons((Button("Cancel", actions.CONCERN_RAISE, CANCEL),)),
+            Buttons((cancel_button(),)),
             private=True,
         )
     ]
@@ -156,9 +185,7 @@ async def send_concern(
     text = text[:MAX_CONCERN]
     pairs = await engine.store.pairs_of(sender.id)
     pair = _pair_for(pairs, sender, pair_id)
-    # Never the sender, never anyone they were ever paired with.
-    excluded = {sender.id} | {p.partner_of(sender.id) for p in pairs}
-    recipients = await recipients_for(engine, excluded)
+    recipients = await _recipients_of(engine, sender, pairs)
     concern_id = await engine.store.add_concern(
         sender.id, pair.id if pair else None, text, [r.id for r in recipients], at=turn.now
     )
@@ -169,13 +196,94 @@ async def send_concern(
         f"concern {ref} raised, sent to {len(recipients)} contact(s)",
         at=turn.now,
     )
-    partner = await engine.store.get_person(pair.partner_of(sender.id)) if pair else None
-    notices = [
-        _notice(engine, to, sender, pair, partner, text, ref, turn.now, key=f"concern:{concern_id}")
-        for to in recipients
-    ]
+    notices = await _notices(engine, sender, pair, recipients, text, concern_id, turn.now)
     await engine.queue(notices, turn.now)
     return [_thanks(engine, turn, recipients, ref, cut)]
+
+
+async def redeliver(engine: Engine, now: datetime) -> list[OutgoingMessage]:
+    """Pass on the concerns that reached nobody when raised, now that someone can receive them
+    (same rule as at the time: never the sender or anyone they were ever paired with), and tell
+    each sender theirs arrived. Run at every engine tick; the queued messages are returned.
+
+    Queued before being marked sent, under the same keys as a first delivery: a crash in
+    between queues nothing twice, and the next tick finishes the job.
+    """
+    out: list[OutgoingMessage] = []
+    for waiting in await engine.store.undelivered_concerns():
+        sender = await engine.store.get_person(waiting.sender_id)
+        if sender is None:
+            continue
+        pairs = await engine.store.pairs_of(sender.id)
+        recipients = await _recipients_of(engine, sender, pairs)
+        if not recipients:
+            continue  # still nobody: `mentorbot health` counts it for the operator
+        pair = _pair_for(pairs, sender, waiting.pair_id) if waiting.pair_id else None
+        notices = await _notices(
+            engine, sender, pair, recipients, waiting.text, waiting.id, waiting.raised_at, late=True
+        )
+        ref = reference(waiting.id)
+        arrived = messages.compose(
+            ToPerson(sender.id),
+            "concern.thanks",
+            Text(
+                f"Your concern {ref} has now reached the programme team. {_who(recipients)} "
+                "will be in touch, in confidence — your partner won't hear about it from us."
+            ),
+            Text(engine.config.privacy.support_text),
+            key=f"concern-arrived:{waiting.id}",
+            private=True,
+            premise=unconditional(),  # true whatever happens next; forget erases it unsent
+        )
+        batch = [*notices, arrived]
+        await engine.queue(batch, now)
+        if await engine.store.mark_concern_sent(waiting.id, [r.id for r in recipients]):
+            await engine.store.record(
+                AUDIT_ACTOR,
+                "concern",
+                f"concern {ref} passed on late, sent to {len(recipients)} contact(s)",
+                at=now,
+            )
+        out += batch
+    return out
+
+
+async def _recipients_of(engine: Engine, sender: Person, pairs: list[Pair]) -> list[Person]:
+    """Who reads this sender's concern: never the sender, never anyone they were ever paired
+    with (`pairs`: all of theirs)."""
+    excluded = {sender.id} | {p.partner_of(sender.id) for p in pairs}
+    return await recipients_for(engine, excluded)
+
+
+async def _notices(
+    engine: Engine,
+    sender: Person,
+    pair: Pair | None,
+    recipients: list[Person],
+    text: str,
+    concern_id: int,
+    raised_at: datetime,
+    *,
+    late: bool = False,
+) -> list[OutgoingMessage]:
+    """The concern to each recipient, keyed by concern and recipient."""
+    partner = await engine.store.get_person(pair.partner_of(sender.id)) if pair else None
+    ref = reference(concern_id)
+    return [
+        _notice(
+            engine,
+            to,
+            sender,
+            pair,
+            partner,
+            text,
+            ref,
+            raised_at,
+            key=f"concern:{concern_id}",
+            late=late,
+        )
+        for to in recipients
+    ]
 
 
 async def recipients_for(engine: Engine, excluded: set[int]) -> list[Person]:
@@ -186,12 +294,17 @@ async def recipients_for(engine: Engine, excluded: set[int]) -> list[Person]:
         found: list[Person] = []
         for email in dict.fromkeys(e.casefold() for e in emails):
             person = await engine.store.person_by_email(email)
-            if person is None or person.id in excluded or person.status in _CANNOT_READ:
+            if person is None or person.id in excluded or not can_read(person):
                 continue
             found.append(person)
         if found:
             return found
     return []
+
+
+def can_read(person: Person) -> bool:
+    """Whether a concern contact or admin can still read what the bot sends them."""
+    return person.status not in _CANNOT_READ
 
 
 def _pair_for(pairs: list[Pair], sender: Person, pair_id: int | None) -> Pair | None:
@@ -213,6 +326,7 @@ def _notice(
     at: datetime,
     *,
     key: str,
+    late: bool = False,
 ) -> OutgoingMessage:
     tz = zone(to.timezone, engine.config.programme.timezone)
     local = at.astimezone(tz)
@@ -237,6 +351,16 @@ def _notice(
         "concern",
         Text(f"🔒 *Concern {ref}*, raised in confidence. Only the programme team receives this."),
         Text(f"From {sender.display_name} ({sender.email}), {where}. Raised {when}."),
+        *(
+            [
+                Text(
+                    "Nobody on the programme team could receive it then, so it waited until "
+                    "someone could — that's why it comes now."
+                )
+            ]
+            if late
+            else []
+        ),
         Text(f"“{text}”"),
         Text(careful),
         key=f"{key}:{to.id}",
@@ -256,19 +380,27 @@ def _thanks(
         else ""
     )
     if not recipients:
+        # True to what happens: `redeliver` passes it on at the first tick someone can read
+        # it, and tells the sender then; meanwhile only the operator's `mentorbot health`
+        # counts it (never an admin chat, where a partner could read the count).
         text = (
             "Thank you for telling me. I'm sorry: nobody on the programme team can receive it "
-            "right now, so I've kept it safely and told the people who run this bot that a "
-            f"concern is waiting (never what it says). Your reference is {ref}.{long}\n{support}"
+            "right now, so I've kept it safely, and it will reach them as soon as someone is "
+            "set up to receive it — I'll let you know when it has. Your partner won't hear "
+            f"about it from us. Your reference is {ref}.{long}\n{support}"
         )
         return messages.reply(turn.reply_to, "concern.thanks", text)
-    names = [r.display_name for r in recipients]
-    who = " or ".join(names) if len(names) <= 2 else "The programme team"
     text = (
-        f"Thank you for telling us. {who} will be in touch, in confidence — your partner "
-        f"won't hear about it from us. Your reference is {ref}.{long}\n{support}"
+        f"Thank you for telling us. {_who(recipients)} will be in touch, in confidence — your "
+        f"partner won't hear about it from us. Your reference is {ref}.{long}\n{support}"
     )
     return messages.reply(turn.reply_to, "concern.thanks", text)
+
+
+def _who(recipients: list[Person]) -> str:
+    """Who will be in touch: one or two names, else "The programme team"."""
+    names = [r.display_name for r in recipients]
+    return " or ".join(names) if len(names) <= 2 else "The programme team"
 
 
 COMMANDS: dict[type, CommandHandler] = {cmd.Concern: concern_command}

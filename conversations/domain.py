@@ -289,6 +289,18 @@ class ConcernCounts:
 
 
 @dataclass(frozen=True)
+class WaitingConcern:
+    """A concern that reached nobody when raised, still to pass on (`concerns.redeliver`):
+    the one place a concern's words are read back, to put them in the team's notices."""
+
+    id: int
+    sender_id: int
+    pair_id: int | None
+    text: str
+    raised_at: datetime
+
+
+@dataclass(frozen=True)
 class PendingInput:
     """A free-text answer the bot is waiting for from one person."""
 

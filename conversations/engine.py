@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -111,6 +111,10 @@ class Engine:
             **concerns.INPUTS,
             **pair_endings.INPUTS,
         }
+        # Typed lines nothing may take over once asked for: a concern half-told must never
+        # become a pulse comment or an end-of-pairing reason (`expect_line`).
+        self._kept_inputs = frozenset({concerns.CONCERN_TEXT})
+        self._redeliver = concerns.redeliver
         # The shipped catalogue plus app.yaml's own prompts; `prompt add` ones live in the store.
         self.prompts: tuple[Prompt, ...] = prompts.configured_prompts(config)
 
@@ -143,6 +147,38 @@ class Engine:
             if waiting is not None and answer is not None:
                 return await answer(self, turn, waiting, event.text)
         return await self.run_command(turn, command)
+
+    async def expect_line(
+        self,
+        person_id: int,
+        kind: str,
+        context: Mapping[str, int | str],
+        until: datetime,
+        now: datetime,
+    ) -> bool:
+        """Wait for this person's next typed line as an answer of `kind` (until `until`),
+        replacing an earlier question. False, and nothing changes, while they are in the middle
+        of telling me a concern: a later question must never capture those words."""
+        waiting = await self.store.take_pending_input(person_id, now)
+        if waiting is not None and waiting.kind in self._kept_inputs and waiting.kind != kind:
+            await self.store.set_pending_input(
+                person_id, waiting.kind, waiting.context, waiting.expires_at
+            )
+            return False
+        await self.store.set_pending_input(person_id, kind, context, until)
+        return True
+
+    async def drop_line(self, person_id: int, kind: str, now: datetime) -> PendingInput | None:
+        """Stop waiting for a typed line of `kind`; what was waited for (None: not that).
+        Anything else waited for keeps waiting: skipping a pulse comment must not drop a
+        concern being written."""
+        waiting = await self.store.take_pending_input(person_id, now)
+        if waiting is not None and waiting.kind != kind:
+            await self.store.set_pending_input(
+                person_id, waiting.kind, waiting.context, waiting.expires_at
+            )
+            return None
+        return waiting
 
     async def run_command(self, turn: Turn, command: cmd.ParsedCommand) -> list[OutgoingMessage]:
         """Run a parsed command for the person in `turn`."""
@@ -238,7 +274,8 @@ class Engine:
     ) -> list[OutgoingMessage]:
         """Process programme work due by `now`; returns the messages it queued."""
         now = now or self.clock.now()
-        produced: list[OutgoingMessage] = []
+        # A concern that reached nobody goes out as soon as someone can receive it.
+        produced: list[OutgoingMessage] = await self._redeliver(self, now)
         while True:
             batch = await self.store.claim(
                 now,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, cast
 from conversations import actions, admin, messages
 from conversations import commands as cmd
 from conversations import programme_messages as pm
+from conversations.concerns import concern_first
 from conversations.domain import Pair, PairStatus, PendingInput, Person
 from conversations.premise import pair_exists
 from conversations.programme_answers import _pair_of
@@ -192,7 +193,7 @@ async def end_pairing_button(engine: Engine, turn: Turn, action: Action) -> list
         return [messages.reply(turn.reply_to, "pairing.end", _STALE)]
     pair, me, partner, _ = found
     if step == "skip":
-        await engine.store.clear_pending_input(me.id)
+        await engine.drop_line(me.id, END_REASON, turn.now)
         return [_answered(turn, action, "No problem — nothing more is needed. Take care.")]
     if not pair.status.open:
         return [_answered(turn, action, _STALE)]
@@ -209,16 +210,23 @@ async def end_pairing_button(engine: Engine, turn: Turn, action: Action) -> list
     ended = await end_pair_early(engine, pair, me, turn.now, cause="ended")
     if ended is None:
         return [_answered(turn, action, _STALE)]
-    await engine.store.set_pending_input(
-        me.id, END_REASON, {"pair": pair.id}, turn.now + REASON_WINDOW
+    done = (
+        f"Done — your pairing with {partner.first_name} has ended. Thank you for the time "
+        "you gave it. You stay in the programme for the next round."
     )
+    if not await engine.expect_line(
+        me.id, END_REASON, {"pair": pair.id}, turn.now + REASON_WINDOW, turn.now
+    ):
+        # A concern is being written: its words must not become the reason (the concern
+        # reaches the programme team anyway, and can say why).
+        return [
+            replace(concern_first(turn.reply_to, "pairing.end", done), replaces=action.message_id)
+        ]
     return [
         _answered(
             turn,
             action,
-            f"Done — your pairing with {partner.first_name} has ended. Thank you for the time "
-            "you gave it. You stay in the programme for the next round.\n"
-            "If you'd like, tell me why in a line — only the programme team reads it.",
+            done + "\nIf you'd like, tell me why in a line — only the programme team reads it.",
             Button("Skip", actions.END_PAIRING, f"{pair.id}:skip"),
         )
     ]

@@ -31,6 +31,7 @@ from conversations.domain import (
     Session,
     SessionStatus,
     Status,
+    WaitingConcern,
 )
 from conversations.insights_facts import Unreachable
 from conversations.insights_windows import PublishRules
@@ -536,6 +537,16 @@ class Concerns(Protocol):
     async def concern_counts(self) -> ConcernCounts:
         """How many concerns were raised, and how many reached nobody (senders forgotten
         since are not counted as waiting: their text is gone)."""
+        ...
+
+    async def undelivered_concerns(self) -> list[WaitingConcern]:
+        """The concerns that reached nobody and can still be passed on (their sender is not
+        forgotten), oldest first: the only read of a concern's words, for `redeliver`."""
+        ...
+
+    async def mark_concern_sent(self, concern_id: int, sent_to: Sequence[int]) -> bool:
+        """Record that a waiting concern was passed on to `sent_to`; False when it was no
+        longer waiting (another process passed it on first)."""
         ...
 
 

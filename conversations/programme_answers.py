@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from conversations import actions, messages
 from conversations import programme_messages as pm
+from conversations.concerns import concern_first
 from conversations.domain import (
     Pair,
     PendingInput,
@@ -231,16 +232,20 @@ async def pulse_rate(engine: Engine, turn: Turn, action: Action) -> list[Outgoin
     await engine.store.save_pulse(
         PulseAnswer(me.id, pair.id, number, _side(pair, me), rating=rating), at=turn.now
     )
-    await engine.store.set_pending_input(
-        me.id, PULSE_COMMENT, {"pair": pair.id, "session": number}, turn.now + COMMENT_WINDOW
-    )
+    context = {"pair": pair.id, "session": number}
+    if not await engine.expect_line(
+        me.id, PULSE_COMMENT, context, turn.now + COMMENT_WINDOW, turn.now
+    ):
+        # A concern is being written: its words must not become this comment.
+        lead = f"Thanks — {rating}/5 noted. 🙏"
+        return [replace(concern_first(turn.reply_to, "pulse", lead), replaces=action.message_id)]
     return [pm.rated(turn.reply_to, pair.id, number, rating, replaces=action.message_id)]
 
 
 async def pulse_skip(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
-    """No comment this time."""
+    """No comment this time (a concern being written keeps waiting)."""
     if turn.person is not None:
-        await engine.store.clear_pending_input(turn.person.id)
+        await engine.drop_line(turn.person.id, PULSE_COMMENT, turn.now)
     return [_answered(turn, action, "No problem — thanks for the rating. 🙏")]
 
 

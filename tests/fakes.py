@@ -28,6 +28,7 @@ from conversations.domain import (
     Role,
     RosterEntry,
     Status,
+    WaitingConcern,
 )
 from conversations.insights_windows import PublishRules
 from conversations.ports import DueWork, NewWork
@@ -248,6 +249,22 @@ class FakeStore:
     async def concern_counts(self) -> ConcernCounts:
         waiting = sum(1 for c in self.concerns.values() if not c[3] and c[0] is not None)
         return ConcernCounts(raised=len(self.concerns), undelivered=waiting)
+
+    async def undelivered_concerns(self) -> list[WaitingConcern]:
+        # The fake keeps no times: every concern counts as raised at the epoch.
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        return [
+            WaitingConcern(concern_id, c[0], c[1], c[2], epoch)
+            for concern_id, c in sorted(self.concerns.items())
+            if not c[3] and c[0] is not None
+        ]
+
+    async def mark_concern_sent(self, concern_id: int, sent_to: Sequence[int]) -> bool:
+        concern = self.concerns.get(concern_id)
+        if concern is None or concern[3] or concern[0] is None:
+            return False
+        concern[3] = list(sent_to)
+        return True
 
     # --- AuditLog ----------------------------------------------------------------------------
 

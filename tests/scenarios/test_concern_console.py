@@ -67,3 +67,40 @@ def test_a_concern_contact_missing_from_the_directory_is_reported(
     ticked = run([*mentorbot, "tick"], workdir, db_url)
     assert ticked.code == 0 and warning in _flat(ticked.err)
     assert warning in _flat(ok(run([*mentorbot, "health"], workdir, db_url)))
+
+
+def test_a_concern_nobody_could_receive_reaches_the_team_at_the_next_tick(
+    workdir: Path, db_url: str
+) -> None:
+    # The only admin is Priya, Aisha's proposed partner: Aisha's concern can reach nobody.
+    config = (workdir / "app.yaml").read_text(encoding="utf-8")
+    config = config.replace(f"admins: [{ADMIN}]", f"admins: [{SENIOR}]")
+    assert f"admins: [{SENIOR}]" in config
+    (workdir / "app.yaml").write_text(config, encoding="utf-8")
+    mentorbot = [sys.executable, "-m", "bot"]
+    ok(run([*mentorbot, "roster", "import", str(SAMPLE)], workdir, db_url))
+    ok(run([*mentorbot, "match", "--publish"], workdir, db_url))
+    said = _flat(
+        ok(run([*mentorbot, "chat", "--as", JUNIOR], workdir, db_url, f"concern {WORRY}\n"))
+    )
+    assert "it will reach them as soon as someone is set up to receive it" in said
+    waiting = "1 concern could not be delivered yet"
+    assert waiting in _flat(ok(run([*mentorbot, "health"], workdir, db_url)))
+    # Priya, an admin, asks `health` in her chat: nothing about a concern.
+    priya = _flat(ok(run([*mentorbot, "chat", "--as", SENIOR], workdir, db_url, "health\n")))
+    assert "Delivery:" in priya
+    assert "could not be delivered" not in priya and WORRY not in priya and "C-1" not in priya
+    ticked = run([*mentorbot, "tick"], workdir, db_url)
+    assert ticked.code == 0 and waiting in _flat(ticked.err)  # still nobody: said again
+    # The operator names a concern contact; the next tick passes the concern on.
+    config = config.replace("concern_contacts: []", f"concern_contacts: [{ADMIN}]")
+    (workdir / "app.yaml").write_text(config, encoding="utf-8")
+    ticked = run([*mentorbot, "tick"], workdir, db_url)
+    assert ticked.code == 0 and "could not be delivered" not in ticked.err
+    admin = _flat(ok(run([*mentorbot, "chat", "--as", ADMIN], workdir, db_url, "quit\n")))
+    assert "Concern C-1" in admin and WORRY in admin and "it waited until someone could" in admin
+    junior = _flat(ok(run([*mentorbot, "chat", "--as", JUNIOR], workdir, db_url, "quit\n")))
+    assert "Your concern C-1 has now reached the programme team" in junior
+    priya = _flat(ok(run([*mentorbot, "chat", "--as", SENIOR], workdir, db_url, "quit\n")))
+    assert WORRY not in priya and "C-1" not in priya
+    assert "could not be delivered" not in ok(run([*mentorbot, "health"], workdir, db_url))

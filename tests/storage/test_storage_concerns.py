@@ -58,3 +58,29 @@ async def test_forget_erases_the_senders_concerns_and_scrubs_others_naming_them(
     # A forgotten sender's concern no longer waits for anyone: its text is gone.
     counts = await store.concern_counts()
     assert (counts.raised, counts.undelivered) == (5, 3)
+
+
+async def test_waiting_concerns_are_listed_oldest_first_and_marked_sent_once(
+    store: SqlStore,
+) -> None:
+    ids = await _people(store)
+    pair = await _pair(store, ids["ana"], ids["femi"], [])
+    await store.add_concern(ids["ana"], None, "delivered", [ids["bo"]], at=T0)
+    first = await store.add_concern(ids["ana"], pair, "waits", [], at=T0)
+    second = await store.add_concern(ids["bo"], None, "waits too", [], at=T0 + timedelta(hours=1))
+    forgotten = await store.add_concern(ids["femi"], None, "gone", [], at=T0)
+    await store.forget(ids["femi"], at=T0)
+    waiting = await store.undelivered_concerns()
+    assert [(w.id, w.sender_id, w.text, w.raised_at) for w in waiting] == [
+        (first, ids["ana"], "waits", T0),
+        (second, ids["bo"], "waits too", T0 + timedelta(hours=1)),
+    ]
+    assert waiting[0].pair_id == pair and waiting[1].pair_id is None
+    assert await store.mark_concern_sent(first, [ids["bo"]]) is True
+    # A second process that also passed it on finds it no longer waiting.
+    assert await store.mark_concern_sent(first, [ids["bo"]]) is False
+    assert await store.mark_concern_sent(forgotten, [ids["bo"]]) is False
+    assert [w.id for w in await store.undelivered_concerns()] == [second]
+    row = next(r for r in await _rows(store) if r.id == first)
+    assert (row.sent_to, row.recipients, row.text) == ([ids["bo"]], 1, "waits")
+    assert (await store.concern_counts()).undelivered == 1
