@@ -155,7 +155,8 @@ async def send_concern(
     cut = len(text) > MAX_CONCERN
     text = text[:MAX_CONCERN]
     pairs = await engine.store.pairs_of(sender.id)
-    pair = _pair_for(pairs, sender, pair_id)
+    about = _pair_for(pairs, sender, pair_id)
+    pair = about[0] if about else None  # the one the concern is stored against
     # Never the sender, never anyone they were ever paired with.
     excluded = {sender.id} | {p.partner_of(sender.id) for p in pairs}
     recipients = await recipients_for(engine, excluded)
@@ -169,9 +170,13 @@ async def send_concern(
         f"concern {ref} raised, sent to {len(recipients)} contact(s)",
         at=turn.now,
     )
-    partner = await engine.store.get_person(pair.partner_of(sender.id)) if pair else None
+    partners: list[tuple[Pair, Person]] = []
+    for each in about:
+        partner = await engine.store.get_person(each.partner_of(sender.id))
+        if partner is not None:
+            partners.append((each, partner))
     notices = [
-        _notice(engine, to, sender, pair, partner, text, ref, turn.now, key=f"concern:{concern_id}")
+        _notice(engine, to, sender, partners, text, ref, turn.now, key=f"concern:{concern_id}")
         for to in recipients
     ]
     await engine.queue(notices, turn.now)
@@ -194,20 +199,20 @@ async def recipients_for(engine: Engine, excluded: set[int]) -> list[Person]:
     return []
 
 
-def _pair_for(pairs: list[Pair], sender: Person, pair_id: int | None) -> Pair | None:
-    """The pair the concern is about: the one its button named, else the sender's current
-    (proposed or active) pair, else none."""
-    if pair_id is not None:
-        return next((p for p in pairs if p.id == pair_id), None)
-    return next((p for p in pairs if p.status.open), None)  # pairs_of: newest first
+def _pair_for(pairs: list[Pair], sender: Person, pair_id: int | None) -> list[Pair]:
+    """The pairs the concern is about: the one its button named first, then every other
+    current (proposed or active) pair of the sender (someone may be in several), newest
+    first; empty when none."""
+    named = [p for p in pairs if p.id == pair_id] if pair_id is not None else []
+    current = [p for p in pairs if p.status.open and p.id != pair_id]  # pairs_of: newest first
+    return [*named, *current]
 
 
 def _notice(
     engine: Engine,
     to: Person,
     sender: Person,
-    pair: Pair | None,
-    partner: Person | None,
+    partners: list[tuple[Pair, Person]],
     text: str,
     ref: str,
     at: datetime,
@@ -217,14 +222,22 @@ def _notice(
     tz = zone(to.timezone, engine.config.programme.timezone)
     local = at.astimezone(tz)
     when = f"{messages.fmt_date(local.date())}, {local:%H:%M} ({tz.key})"
-    if pair is not None and partner is not None:
-        side = "the junior mentor" if sender.id == pair.mentor_id else "the senior mentee"
-        status = pair.status.value
-        article = "an" if status[0] in "aeiou" else "a"
-        where = f"{side} in {article} {status} pair with {partner.display_name} ({partner.email})"
+    if partners:
+        places = []
+        for pair, partner in partners:
+            side = "the junior mentor" if sender.id == pair.mentor_id else "the senior mentee"
+            status = pair.status.value
+            article = "an" if status[0] in "aeiou" else "a"
+            places.append(
+                f"{side} in {article} {status} pair with {partner.display_name} ({partner.email})"
+            )
+        where = "; and ".join(places)
+        # Every current partner: the team must not raise it with any of them.
+        names = list(dict.fromkeys(partner.first_name for _, partner in partners))
+        whom = " or ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " or " + names[-1]
         careful = (
             f"Please follow up with {sender.first_name} directly and privately; don't raise it "
-            f"with {partner.first_name} unless {sender.first_name} agrees."
+            f"with {whom} unless {sender.first_name} agrees."
         )
     else:
         role = {Role.MENTOR: "a junior mentor", Role.MENTEE: "a senior mentee"}.get(
