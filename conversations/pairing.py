@@ -29,7 +29,7 @@ from conversations.pairing_messages import (
     unmatched_notice,
 )
 from conversations.ports import PairConflict, Store
-from conversations.premise import still_unmatched
+from conversations.premise import awake, still_unmatched
 from conversations.programme import (
     consent_key,
     first_session_date,
@@ -347,7 +347,13 @@ async def _declined(engine: Engine, turn: Turn, pair: Pair, me: Person, other: P
     await engine.store.set_first_in_line([me.id, other.id], True)
     if was_asked(engine.config, pair, other.id):
         note = proposal_closed(other, key=f"consent-closed:{pair.id}:{other.id}")
-        await engine.queue([replace(note, premise=still_unmatched(other.id))], turn.now)
+        # Matched again before it goes out: cancelled. Someone already in another pair (a
+        # junior may mentor several) is told all the same.
+        elsewhere = any(
+            p.status.open and p.id != pair.id for p in await engine.store.pairs_of(other.id)
+        )
+        premise = awake(other.id) if elsewhere else still_unmatched(other.id)
+        await engine.queue([replace(note, premise=premise)], turn.now)
     # Who declined stays private; the audit says that a proposal was declined, no reason.
     await engine.store.record(me.email, "consent decline", f"pair {pair.id}", at=turn.now)
 

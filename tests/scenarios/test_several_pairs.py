@@ -116,6 +116,25 @@ async def test_end_pairing_names_the_partner(db_url: str) -> None:
         assert "not in a pairing right now" in none.fallback_text
 
 
+async def test_a_proposal_declined_reaches_a_partner_already_in_another_pair(db_url: str) -> None:
+    async with endings_harness(db_url, matching={"mentees_per_mentor": 2}) as h:
+        await h.app.store.import_roster(
+            [*PEOPLE, OMAR], deactivate_missing=False, dry_run=False, at=h.clock.now()
+        )
+        omar = await h.app.store.person_by_email("coo@x.com")
+        assert omar is not None
+        await h.app.store.link_identity(Identity(omar.id, PLATFORM, TENANT, "coo@x.com"))
+        await h.sim.say("ceo@x.com", "pair ana@x.com with coo@x.com --force")
+        pair = await h.pair_of("coo@x.com")
+        # Ana (mentoring Femi) sees the proposal beside her pair, and has not answered yet.
+        (status,) = await h.sim.say("ana@x.com", "status")
+        assert "proposed mentee: *Omar" in status.fallback_text and "Femi" in status.fallback_text
+        await h.sim.tap("coo@x.com", Button("No", actions.CONSENT_DECLINE, str(pair.id)))
+        await h.sim.run_until(h.clock.now() + timedelta(days=1))
+        (note,) = h.got("ana@x.com", "consent_closed")
+        assert "won't go ahead" in note.fallback_text and "Omar" not in note.fallback_text
+
+
 async def test_a_concern_from_someone_in_two_pairs_names_both_partners(db_url: str) -> None:
     async with endings_harness(db_url, matching={"mentees_per_mentor": 2}) as h:
         await _second_pair(h)
