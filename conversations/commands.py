@@ -85,7 +85,10 @@ class Forget:
 
 @dataclass(frozen=True)
 class EndPairing:
-    """End my current pairing without leaving the programme (no fault, private)."""
+    """End my current pairing without leaving the programme (no fault, private); `partner`
+    (a name or email, maybe empty) says which, for someone in several pairs."""
+
+    partner: str = ""
 
 
 @dataclass(frozen=True)
@@ -362,8 +365,15 @@ def _parse_forget(text: str, rest: str) -> ParsedCommand:
 
 
 def _parse_end(text: str, rest: str) -> ParsedCommand:
-    if rest.casefold() in ("pairing", "my pairing", "pair"):
+    first, _, partner = rest.partition(" ")
+    if rest.casefold() in ("my pairing", "my pair"):
         return EndPairing()
+    if first.casefold() in ("pairing", "pair"):
+        # `end pairing NAME` / `end pairing with NAME`: which pairing, for someone in several.
+        partner = partner.strip()
+        if partner.casefold().startswith("with "):
+            partner = partner[5:].strip()
+        return EndPairing(partner=partner)
     return _unknown(
         text,
         "Type `end pairing` to end your current pairing (you stay in the programme), "

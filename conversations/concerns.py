@@ -184,7 +184,8 @@ async def send_concern(
     cut = len(text) > MAX_CONCERN
     text = text[:MAX_CONCERN]
     pairs = await engine.store.pairs_of(sender.id)
-    pair = _pair_for(pairs, sender, pair_id)
+    about = _pair_for(pairs, sender, pair_id)
+    pair = about[0] if about else None  # the one the concern is stored against
     recipients = await _recipients_of(engine, sender, pairs)
     concern_id = await engine.store.add_concern(
         sender.id, pair.id if pair else None, text, [r.id for r in recipients], at=turn.now
@@ -196,7 +197,7 @@ async def send_concern(
         f"concern {ref} raised, sent to {len(recipients)} contact(s)",
         at=turn.now,
     )
-    notices = await _notices(engine, sender, pair, recipients, text, concern_id, turn.now)
+    notices = await _notices(engine, sender, about, recipients, text, concern_id, turn.now)
     await engine.queue(notices, turn.now)
     return [_thanks(engine, turn, recipients, ref, cut)]
 
@@ -218,9 +219,16 @@ async def redeliver(engine: Engine, now: datetime) -> list[OutgoingMessage]:
         recipients = await _recipients_of(engine, sender, pairs)
         if not recipients:
             continue  # still nobody: `mentorbot health` counts it for the operator
-        pair = _pair_for(pairs, sender, waiting.pair_id) if waiting.pair_id else None
+        about = _pair_for(pairs, sender, waiting.pair_id)
         notices = await _notices(
-            engine, sender, pair, recipients, waiting.text, waiting.id, waiting.raised_at, late=True
+            engine,
+            sender,
+            about,
+            recipients,
+            waiting.text,
+            waiting.id,
+            waiting.raised_at,
+            late=True,
         )
         ref = reference(waiting.id)
         arrived = messages.compose(
@@ -258,7 +266,7 @@ async def _recipients_of(engine: Engine, sender: Person, pairs: list[Pair]) -> l
 async def _notices(
     engine: Engine,
     sender: Person,
-    pair: Pair | None,
+    about: list[Pair],
     recipients: list[Person],
     text: str,
     concern_id: int,
@@ -266,16 +274,20 @@ async def _notices(
     *,
     late: bool = False,
 ) -> list[OutgoingMessage]:
-    """The concern to each recipient, keyed by concern and recipient."""
-    partner = await engine.store.get_person(pair.partner_of(sender.id)) if pair else None
+    """The concern to each recipient, keyed by concern and recipient; it names every partner
+    of the pairs it is `about` (`_pair_for`), so the team raises it with none of them."""
+    partners: list[tuple[Pair, Person]] = []
+    for each in about:
+        partner = await engine.store.get_person(each.partner_of(sender.id))
+        if partner is not None:
+            partners.append((each, partner))
     ref = reference(concern_id)
     return [
         _notice(
             engine,
             to,
             sender,
-            pair,
-            partner,
+            partners,
             text,
             ref,
             raised_at,
@@ -307,20 +319,20 @@ def can_read(person: Person) -> bool:
     return person.status not in _CANNOT_READ
 
 
-def _pair_for(pairs: list[Pair], sender: Person, pair_id: int | None) -> Pair | None:
-    """The pair the concern is about: the one its button named, else the sender's current
-    (proposed or active) pair, else none."""
-    if pair_id is not None:
-        return next((p for p in pairs if p.id == pair_id), None)
-    return next((p for p in pairs if p.status.open), None)  # pairs_of: newest first
+def _pair_for(pairs: list[Pair], sender: Person, pair_id: int | None) -> list[Pair]:
+    """The pairs the concern is about: the one its button named first, then every other
+    current (proposed or active) pair of the sender (someone may be in several), newest
+    first; empty when none."""
+    named = [p for p in pairs if p.id == pair_id] if pair_id is not None else []
+    current = [p for p in pairs if p.status.open and p.id != pair_id]  # pairs_of: newest first
+    return [*named, *current]
 
 
 def _notice(
     engine: Engine,
     to: Person,
     sender: Person,
-    pair: Pair | None,
-    partner: Person | None,
+    partners: list[tuple[Pair, Person]],
     text: str,
     ref: str,
     at: datetime,
@@ -331,14 +343,22 @@ def _notice(
     tz = zone(to.timezone, engine.config.programme.timezone)
     local = at.astimezone(tz)
     when = f"{messages.fmt_date(local.date())}, {local:%H:%M} ({tz.key})"
-    if pair is not None and partner is not None:
-        side = "the junior mentor" if sender.id == pair.mentor_id else "the senior mentee"
-        status = pair.status.value
-        article = "an" if status[0] in "aeiou" else "a"
-        where = f"{side} in {article} {status} pair with {partner.display_name} ({partner.email})"
+    if partners:
+        places = []
+        for pair, partner in partners:
+            side = "the junior mentor" if sender.id == pair.mentor_id else "the senior mentee"
+            status = pair.status.value
+            article = "an" if status[0] in "aeiou" else "a"
+            places.append(
+                f"{side} in {article} {status} pair with {partner.display_name} ({partner.email})"
+            )
+        where = "; and ".join(places)
+        # Every current partner: the team must not raise it with any of them.
+        names = list(dict.fromkeys(partner.first_name for _, partner in partners))
+        whom = " or ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " or " + names[-1]
         careful = (
             f"Please follow up with {sender.first_name} directly and privately; don't raise it "
-            f"with {partner.first_name} unless {sender.first_name} agrees."
+            f"with {whom} unless {sender.first_name} agrees."
         )
     else:
         role = {Role.MENTOR: "a junior mentor", Role.MENTEE: "a senior mentee"}.get(

@@ -15,13 +15,7 @@ from conversations import commands as cmd
 from conversations.config import check_timezone
 from conversations.disclosure import WHAT_PARTNERS_SEE
 from conversations.domain import Person, Role, Status
-from conversations.home import (
-    active_pair_id,
-    concern_button,
-    end_pairing_button,
-    pair_summary,
-    pending_proposal,
-)
+from conversations.home import concern_button, pair_blocks
 from conversations.ports import DueWork
 from conversations.timing import local_today, slot_on, zone
 from conversations.types import Action, Block, Button, Buttons, OutgoingMessage, Text, ToPerson
@@ -276,17 +270,11 @@ async def status(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
         buttons.append(Button("Join the programme", actions.HELP_COMMAND, "join", "primary"))
     if person.status.enrolled:
         buttons.append(concern_button())  # Teams and the console have no Home tab
-    blocks: list[Block] = await pending_proposal(engine, person)
-    if blocks and person.status is Status.PAUSED:
-        blocks.insert(0, Text(text))  # paused, and still asked to answer the proposal
-    if not blocks:
-        summary = await pair_summary(engine, person)
-        if summary:  # paired: "I'll let you know when you have a partner" would be wrong
-            text = messages.status_text(person, today, paired=True)
-            pair_id = await active_pair_id(engine, person)
-            if pair_id is not None and person.status is Status.ENROLLED:
-                buttons.append(end_pairing_button(pair_id))
-        blocks = [Text(text), *summary]
+    # Every pair the person may see (someone may mentor several), each with its own buttons.
+    pairs = await pair_blocks(engine, person)
+    if pairs:  # "I'll let you know when you have a partner" would be wrong
+        text = messages.status_text(person, today, paired=True)
+    blocks: list[Block] = [Text(text), *pairs]
     if buttons:
         blocks.append(Buttons(tuple(buttons)))
     return [messages.compose(turn.reply_to, "status", *blocks, private=True)]

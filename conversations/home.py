@@ -1,5 +1,6 @@
-"""A person's home view (Slack App Home; any platform may show it): where they stand, their
-partner, the next session, one-tap pause/leave, and for admins the programme's headline."""
+"""A person's home view (Slack App Home; any platform may show it): where they stand, each of
+their pairs (someone may mentor several) with its own buttons, one-tap pause/leave, and for
+admins the programme's headline. `status` shows the same pairs (conversations/enrolment.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from typing import TYPE_CHECKING
 
 from conversations import actions, messages
 from conversations import programme_messages as pm
-from conversations.domain import PairStatus, Person, Status
+from conversations.config import AppConfig
+from conversations.domain import Pair, PairStatus, Person, Status
 from conversations.insights_windows import PublishRules
 from conversations.pairing_messages import consent_buttons
-from conversations.session_topics import ground_rules_status
+from conversations.session_topics import ground_rules_agreed, ground_rules_status, topic_day
 from conversations.timing import local_today, zone
 from conversations.types import (
     Address,
@@ -43,14 +45,10 @@ async def home_view(engine: Engine, user: UserRef) -> OutgoingMessage:
         )
     blocks: list[Block] = [Text(f"*{engine.config.programme.name}* — hi {person.first_name}!")]
     today = local_today(engine.clock.now(), zone(person.timezone, engine.config.programme.timezone))
-    proposal = await pending_proposal(engine, person)
-    if proposal:
-        blocks += proposal
-    else:
-        summary = await pair_summary(engine, person)
-        blocks.append(Text(messages.status_text(person, today, paired=bool(summary))))
-        blocks += summary
-    blocks.append(Buttons(_buttons(person, await active_pair_id(engine, person))))
+    pairs = await pair_blocks(engine, person)
+    blocks.append(Text(messages.status_text(person, today, paired=bool(pairs))))
+    blocks += pairs
+    blocks.append(Buttons(_buttons(person)))
     if engine.config.is_admin(person.email):
         rules = PublishRules.from_config(engine.config, engine.clock.now())
         figures = (await engine.store.figures(rules)).private(rules.k)
@@ -73,97 +71,130 @@ async def home_view(engine: Engine, user: UserRef) -> OutgoingMessage:
     return messages.compose(to, "home", *blocks)
 
 
-async def pair_summary(engine: Engine, person: Person) -> list[Block]:
-    """The person's active partner, next session and sessions held (empty when unpaired)."""
-    for pair in await engine.store.pairs_of(person.id):
-        if pair.status is not PairStatus.ACTIVE:
-            continue
+def was_asked(config: AppConfig, pair: Pair, person_id: int) -> bool:
+    """Whether the programme asks this partner to accept a proposed pair. A partner who is not
+    asked sees nothing of the proposal (not even that someone else is deciding on it)."""
+    programme = config.programme
+    if person_id == pair.mentor_id:
+        return programme.require_mentor_consent
+    return programme.require_mentee_consent
+
+
+async def open_pairs(engine: Engine, person: Person) -> list[Pair]:
+    """The pairs the person may see now: every active one and every proposal they were asked
+    about; active ones first, then oldest first (so the order stays put as pairs come)."""
+    pairs = [
+        pair
+        for pair in await engine.store.pairs_of(person.id)
+        if pair.status is PairStatus.ACTIVE
+        or (pair.status is PairStatus.PROPOSED and was_asked(engine.config, pair, person.id))
+    ]
+    pairs.sort(key=lambda pair: (pair.status is not PairStatus.ACTIVE, pair.id))
+    return pairs
+
+
+async def pair_blocks(engine: Engine, person: Person) -> list[Block]:
+    """Every pair the person may see, each with its own buttons: an active pair's partner, next
+    session, sessions held and ground rules (with "I agree" for whoever still has to, and "End
+    pairing with NAME"); a proposal's Accept / Ask for someone else, or whom we wait for.
+    Empty when there is none."""
+    blocks: list[Block] = []
+    for pair in await open_pairs(engine, person):
         partner = await engine.store.get_person(pair.partner_of(person.id))
         if partner is None:
             continue
-        side = "mentor" if partner.id == pair.mentor_id else "mentee"
-        sessions = await engine.store.sessions_of(pair.id)
-        upcoming = [s for s in sessions if s.status.pending]
-        rows = [(f"Your {side}", f"{partner.display_name} — {partner.title or 'colleague'}")]
-        if upcoming:
-            nxt = upcoming[0]
-            rows.append(
-                (
-                    "Next session",
-                    f"{pm.session_label(nxt.number, engine.config)}, by "
-                    f"{messages.fmt_date(nxt.due_date)}",
-                )
-            )
-        held = sum(1 for s in sessions if s.status.value == "met")
-        rows.append(("Held so far", f"{held} of {engine.config.programme.sessions}"))
-        mentor, mentee = (person, partner) if side == "mentee" else (partner, person)
-        rows.append(("Ground rules", await ground_rules_status(engine, pair, mentor, mentee)))
-        return [Facts(tuple(rows))]
-    return []
+        if pair.status is PairStatus.ACTIVE:
+            blocks += await _active_pair(engine, person, pair, partner)
+        else:
+            blocks += _proposal(engine, person, pair, partner)
+    return blocks
 
 
-async def pending_proposal(engine: Engine, person: Person) -> list[Block]:
-    """A pairing published but not yet confirmed by everyone asked, in the person's words
-    (empty when there is none): whoever still has to answer gets the Accept / Ask for someone
-    else buttons here too; whoever has answered (or was not asked) reads whom we wait for, so
-    nobody reads "you have no partner yet"."""
-    needs_mentor = engine.config.programme.require_mentor_consent
-    needs_mentee = engine.config.programme.require_mentee_consent
-    for pair in await engine.store.pairs_of(person.id):
-        if pair.status is not PairStatus.PROPOSED:
-            continue
-        partner = await engine.store.get_person(pair.partner_of(person.id))
-        if partner is None:
-            continue
-        senior = person.id == pair.mentee_id
-        asked = needs_mentee if senior else needs_mentor
-        if asked and not pair.accepted(person.id):
-            whom = (
-                f"a proposed reverse mentor: *{partner.display_name}*"
-                if senior
-                else f"a proposed mentee: *{partner.display_name}*"
+async def _active_pair(engine: Engine, person: Person, pair: Pair, partner: Person) -> list[Block]:
+    side = "mentor" if partner.id == pair.mentor_id else "mentee"
+    sessions = await engine.store.sessions_of(pair.id)
+    upcoming = [s for s in sessions if s.status.pending]
+    rows = [(f"Your {side}", f"{partner.display_name} — {partner.title or 'colleague'}")]
+    if upcoming:
+        nxt = upcoming[0]
+        rows.append(
+            (
+                "Next session",
+                f"{pm.session_label(nxt.number, engine.config)}, by "
+                f"{messages.fmt_date(nxt.due_date)}",
             )
-            return [
-                Text(
-                    f"You have {whom} — {partner.title or 'colleague'}. I'll introduce you "
-                    f"once {'you both say' if needs_mentor and needs_mentee else 'you say'} "
-                    "yes; your answer stays between us."
-                ),
-                consent_buttons(pair.id),
-            ]
+        )
+    held = sum(1 for s in sessions if s.status.value == "met")
+    rows.append(("Held so far", f"{held} of {engine.config.programme.sessions}"))
+    mentor, mentee = (person, partner) if side == "mentee" else (partner, person)
+    rules, may_agree = await _ground_rules(engine, pair, mentor, mentee, person)
+    rows.append(("Ground rules", rules))
+    buttons: list[Button] = []
+    if may_agree:
+        buttons.append(Button("I agree", actions.GROUND_RULES_AGREE, str(pair.id), "primary"))
+    if person.status is Status.ENROLLED:
+        buttons.append(end_pairing_button(pair.id, partner.first_name))
+    return [Facts(tuple(rows)), *([Buttons(tuple(buttons))] if buttons else [])]
+
+
+async def _ground_rules(
+    engine: Engine, pair: Pair, mentor: Person, mentee: Person, viewer: Person
+) -> tuple[str, bool]:
+    """The ground-rules row, and whether the viewer may agree here. Until session 1's message
+    has gone, the row says when it will (nobody can agree to rules they have not read)."""
+    agreed = await ground_rules_agreed(engine, pair)
+    if not agreed and await engine.store.session_prompt(pair.id, 1) is None:
+        first = await engine.store.get_session(pair.id, 1)
+        if first is not None and first.status.pending:
+            day = topic_day(engine, first.due_date, mentee)
+            return f"shared with you both on {messages.fmt_date(day)}", False
+    return await ground_rules_status(engine, pair, mentor, mentee), viewer.id not in agreed
+
+
+def _proposal(engine: Engine, person: Person, pair: Pair, partner: Person) -> list[Block]:
+    """A proposal the person was asked about: the buttons until they answer, then whom we
+    wait for (so nobody reads "you have no partner yet")."""
+    if pair.accepted(person.id):
         return [
             Text(
                 f"Waiting for {partner.display_name} to confirm your pairing — I'll introduce "
                 "you as soon as they do."
             )
         ]
-    return []
+    senior = person.id == pair.mentee_id
+    both = engine.config.programme.require_mentor_consent and (
+        engine.config.programme.require_mentee_consent
+    )
+    whom = (
+        f"a proposed reverse mentor: *{partner.display_name}*"
+        if senior
+        else f"a proposed mentee: *{partner.display_name}*"
+    )
+    return [
+        Text(
+            f"You have {whom} — {partner.title or 'colleague'}. I'll introduce you once "
+            f"{'you both say' if both else 'you say'} yes; your answer stays between us."
+        ),
+        consent_buttons(pair.id),
+    ]
 
 
-async def active_pair_id(engine: Engine, person: Person) -> int | None:
-    """The id of the person's active pair (None when they have none)."""
-    for pair in await engine.store.pairs_of(person.id):
-        if pair.status is PairStatus.ACTIVE:
-            return pair.id
-    return None
+def end_pairing_button(pair_id: int, partner_first_name: str = "") -> Button:
+    """One pairing ends, privately and without blame; the person stays in the programme. The
+    label names the partner, so someone in several pairs taps the right one."""
+    label = f"End pairing with {partner_first_name}" if partner_first_name else "End this pairing"
+    return Button(label, actions.END_PAIRING, str(pair_id))
 
 
-def end_pairing_button(pair_id: int) -> Button:
-    """One pairing ends, privately and without blame; the person stays in the programme."""
-    return Button("End this pairing", actions.END_PAIRING, str(pair_id))
-
-
-def _buttons(person: Person, pair_id: int | None = None) -> tuple[Button, ...]:
+def _buttons(person: Person) -> tuple[Button, ...]:
     if person.status is Status.PAUSED:
         return (Button("Resume now", actions.ENROL_RESUME, "", "primary"), concern_button())
     if not person.status.enrolled:
         return (Button("Join the programme", actions.HELP_COMMAND, "join", "primary"),)
-    paired = (end_pairing_button(pair_id),) if pair_id is not None else ()
     return (
         Button("My status", actions.HELP_COMMAND, "status"),
         Button("Pause", actions.HELP_COMMAND, "pause"),
         concern_button(),
-        *paired,
         Button("Leave the programme", actions.ENROL_LEAVE, "", "danger"),
     )
 

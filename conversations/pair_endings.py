@@ -22,6 +22,7 @@ from conversations import commands as cmd
 from conversations import programme_messages as pm
 from conversations.concerns import concern_first
 from conversations.domain import Pair, PairStatus, PendingInput, Person
+from conversations.home import open_pairs
 from conversations.premise import pair_exists
 from conversations.programme_answers import _pair_of
 from conversations.types import Action, Button, OutgoingMessage, ToPerson
@@ -41,9 +42,9 @@ def side_of(pair: Pair, person_id: int) -> str:
 
 
 async def open_pair_of(engine: Engine, person: Person) -> Pair | None:
-    """The person's open pair (active first, else proposed), or None."""
-    pairs = [p for p in await engine.store.pairs_of(person.id) if p.status.open]
-    pairs.sort(key=lambda p: (p.status is not PairStatus.ACTIVE, -p.id))
+    """The person's first open pair they may see (active first, else a proposal they were
+    asked about), or None. Someone in several is asked which (`end_pairing`)."""
+    pairs = await open_pairs(engine, person)
     return pairs[0] if pairs else None
 
 
@@ -167,12 +168,17 @@ def _confirm(turn: Turn, pair: Pair, partner: Person) -> OutgoingMessage:
     )
 
 
-async def end_pairing(engine: Engine, turn: Turn, _: cmd.EndPairing) -> list[OutgoingMessage]:
-    """`end pairing`: ask to confirm ending the person's open pair."""
+async def end_pairing(engine: Engine, turn: Turn, command: cmd.EndPairing) -> list[OutgoingMessage]:
+    """`end pairing` (or `end pairing NAME`): ask to confirm ending the person's open pair;
+    someone in several pairs is asked which, with one button per partner."""
     assert turn.person is not None  # the engine answers unknown people itself
-    pair = await open_pair_of(engine, turn.person)
-    partner = await engine.store.get_person(pair.partner_of(turn.person.id)) if pair else None
-    if pair is None or partner is None:
+    # Only the pairs the person may see: a proposal they were not asked about stays unseen.
+    found: list[tuple[Pair, Person]] = []
+    for pair in await open_pairs(engine, turn.person):
+        partner = await engine.store.get_person(pair.partner_of(turn.person.id))
+        if partner is not None:
+            found.append((pair, partner))
+    if not found:
         return [
             messages.reply(
                 turn.reply_to,
@@ -181,7 +187,51 @@ async def end_pairing(engine: Engine, turn: Turn, _: cmd.EndPairing) -> list[Out
                 "Type `status` to see where you are.",
             )
         ]
-    return [_confirm(turn, pair, partner)]
+    named = [(pair, partner) for pair, partner in found if _is_named(partner, command.partner)]
+    if len(named) == 1:
+        return [_confirm(turn, *named[0])]
+    if command.partner and not named:
+        intro = f"You're not in a pairing with {command.partner[:60]}. Which one did you mean?"
+    elif len(found) == 1:
+        return [_confirm(turn, *found[0])]
+    else:
+        intro = (
+            "Which pairing would you like to end? It's private and nobody's fault, and you "
+            "stay in the programme."
+        )
+    choices = named or found
+    firsts = [partner.first_name for _, partner in choices]
+    return [
+        messages.reply(
+            turn.reply_to,
+            "pairing.end",
+            intro,
+            *(
+                # A shared first name would make two identical buttons: use the full name then.
+                Button(
+                    partner.first_name
+                    if firsts.count(partner.first_name) == 1
+                    else partner.display_name,
+                    actions.END_PAIRING,
+                    str(pair.id),
+                )
+                for pair, partner in choices
+            ),
+        )
+    ]
+
+
+def _is_named(partner: Person, name: str) -> bool:
+    """Whether `name` (from `end pairing NAME`: first name, full name or email; empty names
+    everyone) names this partner."""
+    wanted = " ".join(name.strip().lstrip("@").split()).casefold()
+    if not wanted:
+        return True
+    return wanted in (
+        partner.first_name.casefold(),
+        partner.display_name.casefold(),
+        (partner.email or "").casefold(),
+    )
 
 
 async def end_pairing_button(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from conversations import actions, admin, messages
 from conversations import commands as cmd
 from conversations.domain import NewPair, Pair, PairStatus, Person, ProposalAnswer
+from conversations.home import was_asked
 from conversations.matching import MatchInput, MatchResult, explain_pair, hard_violations
 from conversations.matching import propose_pairs as solve
 from conversations.messages import plural
@@ -28,7 +29,7 @@ from conversations.pairing_messages import (
     unmatched_notice,
 )
 from conversations.ports import PairConflict, Store
-from conversations.premise import still_unmatched
+from conversations.premise import awake, still_unmatched
 from conversations.programme import (
     consent_key,
     first_session_date,
@@ -339,12 +340,20 @@ async def _accepted(
 
 async def _declined(engine: Engine, turn: Turn, pair: Pair, me: Person, other: Person) -> None:
     """After a decline: both go first next round (never with each other again: the pair is
-    declined); the other partner is never told who or why. If they had already said yes they
-    get a kind note; if not, their preview and reminder are cancelled by their premise."""
+    declined); the other partner is never told who or why. If the programme asked them too
+    (whether they had answered or not) they get the same kind note, and their unanswered
+    preview and reminder are cancelled by their premise; a partner who was not asked never
+    knew of the proposal and hears nothing."""
     await engine.store.set_first_in_line([me.id, other.id], True)
-    if pair.accepted(other.id):
+    if was_asked(engine.config, pair, other.id):
         note = proposal_closed(other, key=f"consent-closed:{pair.id}:{other.id}")
-        await engine.queue([replace(note, premise=still_unmatched(other.id))], turn.now)
+        # Matched again before it goes out: cancelled. Someone already in another pair (a
+        # junior may mentor several) is told all the same.
+        elsewhere = any(
+            p.status.open and p.id != pair.id for p in await engine.store.pairs_of(other.id)
+        )
+        premise = awake(other.id) if elsewhere else still_unmatched(other.id)
+        await engine.queue([replace(note, premise=premise)], turn.now)
     # Who declined stays private; the audit says that a proposal was declined, no reason.
     await engine.store.record(me.email, "consent decline", f"pair {pair.id}", at=turn.now)
 

@@ -97,14 +97,15 @@ def consent_preview(
 
 
 def proposal_closed(person: Person, *, key: str) -> OutgoingMessage:
-    """To a partner who said yes to a pairing that will not go ahead: kind, and never who or
-    why (the other's answer stays between them and the bot)."""
+    """To each partner who was asked about a pairing that will not go ahead, whether they had
+    answered or not: one kind wording for all, never who or why (the other's answer stays
+    between them and the bot)."""
     return compose(
         ToPerson(person.id),
         "consent_closed",
         Text(
-            f"Hi {person.first_name}, thanks for saying yes. The pairing I proposed won't go "
-            "ahead this time; that happens, and there's nothing you need to do."
+            f"Hi {person.first_name}, thanks for considering it. The pairing I proposed won't "
+            "go ahead this time; that happens, and there's nothing you need to do."
         ),
         Text(
             "You stay enrolled and you're first in line for the next round. I'll be in "

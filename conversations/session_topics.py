@@ -9,7 +9,8 @@ goes out (`prompt_lead_days` before), which uses the pick or, without one, the f
 
 Session 1 is the ground-rules session for every pair: its message carries an "I agree" button;
 each partner's tap is recorded as the survey answer `ground_rules` = `agreed` (who agreed and
-when, never anything they said).
+when, never anything they said). `status` and the home view offer the same button to whoever
+has not tapped yet, and the first to agree is told privately when the other does.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from conversations import programme_messages as pm
 from conversations.catalogue import Prompt, arc, pair_tracks, session_options
 from conversations.config import ProgrammeConfig
 from conversations.domain import Pair, PairStatus, Person
+from conversations.premise import pair_active
 from conversations.programme_answers import _pair_of
 from conversations.timing import slot_before, zone
-from conversations.types import Action, OutgoingMessage
+from conversations.types import Action, OutgoingMessage, Text, ToPerson
 
 if TYPE_CHECKING:
     from conversations.engine import ActionHandler, Engine, Turn
@@ -211,12 +213,31 @@ async def agree_ground_rules(engine: Engine, turn: Turn, action: Action) -> list
         )
     if partner.id in agreed:
         text = "You've both agreed the ground rules ✅ Enjoy your first conversation."
+        if not already:
+            await _tell_first(engine, pair, me, partner)
     elif already:
         text = f"You've already agreed, {me.first_name} — waiting for {partner.first_name}."
     else:
         text = f"Thanks, {me.first_name} — waiting for {partner.first_name}."
     # Not replacing the message: in a shared conversation the partner still needs the button.
     return [messages.reply(turn.reply_to, "answer", text)]
+
+
+async def _tell_first(engine: Engine, pair: Pair, me: Person, partner: Person) -> None:
+    """The partner who agreed first hears, privately, that the other has agreed too (only
+    while the pair still runs and they take part)."""
+    note = messages.compose(
+        ToPerson(partner.id),
+        "ground_rules",
+        Text(
+            f"{me.first_name} has agreed the ground rules too ✅ You're all set — enjoy your "
+            "first conversation."
+        ),
+        key=f"ground-rules-both:{pair.id}:{partner.id}",
+        private=True,
+        premise=pair_active(pair.id, partner.id),
+    )
+    await engine.queue_for_person(partner, note)
 
 
 def _side(pair: Pair, person: Person) -> str:

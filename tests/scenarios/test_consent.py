@@ -18,7 +18,7 @@ from conversations.codec import message_from_dict
 from conversations.config import AppConfig, ProgrammeConfig
 from conversations.domain import Identity, Pair, PairStatus
 from conversations.engine import Engine
-from conversations.home import pending_proposal
+from conversations.home import pair_blocks
 from conversations.pairing import match_input
 from conversations.premise import Premise, PremiseQuery, why_gone
 from conversations.types import Action, Buttons, IncomingMessage, OutgoingMessage, UserRef
@@ -164,9 +164,13 @@ async def test_the_junior_declines_first_privately(store: SqlStore) -> None:
     reply = await r.tap("ana@x.com", actions.CONSENT_DECLINE, pair.id)
     assert "stays between you and me" in reply and "Femi" not in reply
     assert await r.status(pair.id) is PairStatus.DECLINED
-    # Femi had not answered: his preview (and its reminder) is cancelled, he is told nothing.
+    # Femi had not answered: his preview (and its reminder) is cancelled, and, asked too, he
+    # gets the same kind note as a partner who had said yes (never who or why).
     assert "no longer proposed" in (await r.gone(femi_preview) or "")
-    assert [m for m, _ in await queued(store)] == []
+    (note,) = [m for m, _ in await queued(store)]
+    assert note.kind == "consent_closed" and _to(note) == femi
+    assert "won't go ahead" in note.fallback_text and "Ana" not in note.fallback_text
+    await r.deliver()
     assert await r.engine.run_due(r.clock.advance(days=10)) == []
     # Both go first next round, never with each other again; the audit keeps no reason.
     for person_id in (ana, femi):
@@ -303,11 +307,11 @@ async def test_home_and_status_show_each_side_their_own_buttons(store: SqlStore)
     for email in ("ana@x.com", "cfo@x.com"):
         person = await store.person_by_email(email)
         assert person is not None
-        assert any(isinstance(b, Buttons) for b in await pending_proposal(r.engine, person))
+        assert any(isinstance(b, Buttons) for b in await pair_blocks(r.engine, person))
     await r.tap("ana@x.com", actions.CONSENT_ACCEPT, pair.id)
     ana = await store.person_by_email("ana@x.com")
     assert ana is not None
-    blocks = await pending_proposal(r.engine, ana)
+    blocks = await pair_blocks(r.engine, ana)
     assert not any(isinstance(b, Buttons) for b in blocks)
     assert "Waiting for Femi" in await r.say("ana@x.com", "status")
     femi = await r.say("cfo@x.com", "status")

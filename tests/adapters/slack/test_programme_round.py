@@ -320,7 +320,8 @@ async def test_both_partners_agree_the_ground_rules_in_slack(
     start = (datetime.now(UTC) - timedelta(days=7)).date()
     (tmp_path / "app.yaml").write_text(
         f"programme:\n  name: Test Programme\n  start_date: {start}\n"
-        "  require_mentee_consent: false\n  require_mentor_consent: false\nadmins: [ceo@example.com]\n"
+        "  require_mentee_consent: false\n  require_mentor_consent: false\n"
+        "admins: [ceo@example.com]\n"
     )
     (tmp_path / "people.csv").write_text(
         "email,name,title,level,department,timezone,role,slack_id\n"
