@@ -57,13 +57,16 @@ async def report(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
     return [messages.compose(turn.reply_to, "report", Text(text), image, private=True)]
 
 
-async def health_text(store: Store, config: AppConfig | None = None) -> str:
+async def health_text(
+    store: Store, config: AppConfig | None = None, *, viewer: int | None = None
+) -> str:
     """Delivery health in words: the queue, what failed and why, what was cancelled unsent
     and why, who cannot be reached, seniors held for review after a junior ended a pair,
     concerns that reached nobody (a count, never what or who) and, with `config`, concern
     contacts the directory does not know.
 
-    The same text for the admin chat command and `mentorbot health`.
+    The same text for the admin chat command and `mentorbot health`, except that `viewer`
+    (the admin asking in chat) never reads a review line about a pairing of their own.
     """
     counts = await store.queue_counts()
     failed = await store.failed_work(limit=5)
@@ -103,13 +106,19 @@ async def health_text(store: Store, config: AppConfig | None = None) -> str:
         )
     if config is not None:
         lines += await concern_contact_warnings(store, config)
-    return "\n".join(lines + await review_lines(store))
+    return "\n".join(lines + await review_lines(store, viewer=viewer))
 
 
-async def review_lines(store: Store) -> list[str]:
+async def review_lines(store: Store, *, viewer: int | None = None) -> list[str]:
     """Seniors held out of matching because their junior ended the pairing (or left), with
-    the command that clears each; empty when nobody waits (conversations/pair_endings.py)."""
-    waiting = await store.pair_endings(awaiting_review=True)
+    the command that clears each; empty when nobody waits (conversations/pair_endings.py).
+    A pairing `viewer` was in is left out: a senior who is also an admin must not learn from
+    `health` that his junior ended it and that he is held (another admin reviews it)."""
+    waiting = [
+        e
+        for e in await store.pair_endings(awaiting_review=True)
+        if viewer not in (e.mentor_id, e.mentee_id)
+    ]
     if not waiting:
         return []
     lines = [f"Pairs awaiting review ({len(waiting)}), ended by the junior:"]
@@ -141,7 +150,8 @@ async def concern_contact_warnings(store: Directory, config: AppConfig) -> list[
 
 async def health(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
     """Admin `health`: `health_text`, audited."""
-    text = await health_text(engine.store, engine.config)
+    viewer = turn.person.id if turn.person else None
+    text = await health_text(engine.store, engine.config, viewer=viewer)
     await audit(engine, turn, "health", "")
     return [messages.reply(turn.reply_to, "health", text)]
 

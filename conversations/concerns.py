@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 
 from conversations import actions, messages
 from conversations import commands as cmd
-from conversations.domain import Pair, PendingInput, Person, Role, Status
+from conversations.domain import Pair, PendingInput, Person, Role
 from conversations.premise import unconditional
+from conversations.team import recipients_for
 from conversations.timing import zone
 from conversations.types import Action, Button, Buttons, OutgoingMessage, Text, ToPerson
 
@@ -34,8 +35,6 @@ MAX_CONCERN = 2000
 DAILY_LIMIT = 10
 CANCEL = "cancel"  # CONCERN_RAISE's value on the invitation's Cancel button
 AUDIT_ACTOR = "participant"  # the audit log never names who raised a concern
-# Contacts who cannot read anything any more (removed from the roster, or unreachable).
-_CANNOT_READ = (Status.INACTIVE, Status.UNREACHABLE)
 _STALE = "That button isn't for you, so nothing happened. Type `concern` to raise one yourself."
 
 
@@ -176,22 +175,6 @@ async def send_concern(
     ]
     await engine.queue(notices, turn.now)
     return [_thanks(engine, turn, recipients, ref, cut)]
-
-
-async def recipients_for(engine: Engine, excluded: set[int]) -> list[Person]:
-    """Who reads a concern: the concern contacts in the directory who can read it, leaving
-    out `excluded`; when none is left, the admins on the same terms; maybe nobody."""
-    privacy = engine.config.privacy
-    for emails in (privacy.concern_contacts, engine.config.admins):
-        found: list[Person] = []
-        for email in dict.fromkeys(e.casefold() for e in emails):
-            person = await engine.store.person_by_email(email)
-            if person is None or person.id in excluded or person.status in _CANNOT_READ:
-                continue
-            found.append(person)
-        if found:
-            return found
-    return []
 
 
 def _pair_for(pairs: list[Pair], sender: Person, pair_id: int | None) -> Pair | None:
