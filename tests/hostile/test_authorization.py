@@ -41,6 +41,7 @@ ADMIN_COMMANDS = (
     "dashboard",
     "export",
     "forget kim@example.com",
+    "release kim@example.com",
 )
 REFUSAL = "Only programme admins can do that"
 

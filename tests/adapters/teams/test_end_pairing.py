@@ -23,6 +23,7 @@ APP_YAML = """programme:
   name: Teams Pilot
   start_date: 2024-01-08
   require_mentee_consent: false
+  require_mentor_consent: false
 admins: [maya@example.com, kim@example.com]
 """
 
