@@ -73,7 +73,8 @@ async def test_a_junior_ends_the_pairing_in_slack(
     start = (datetime.now(UTC) - timedelta(days=7)).date()
     (tmp_path / "app.yaml").write_text(
         f"programme:\n  name: Test Programme\n  start_date: {start}\n"
-        "  require_mentee_consent: false\n  require_mentor_consent: false\nadmins: [kim@example.com]\n"
+        "  require_mentee_consent: false\n  require_mentor_consent: false\n"
+        "admins: [kim@example.com]\n"
     )
     (tmp_path / "people.csv").write_text(
         "email,name,title,level,department,timezone,role,slack_id\n"
