@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from conversations import commands as cmd
 from conversations import messages
-from conversations.concerns import can_read
 from conversations.domain import Person
 from conversations.insights_windows import PublishRules
+from conversations.team import can_read
 from conversations.types import Image, Link, OutgoingMessage, Text, UserRef
 
 if TYPE_CHECKING:
@@ -59,7 +59,11 @@ async def report(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
 
 
 async def health_text(
-    store: Store, config: AppConfig | None = None, *, operator: bool = False
+    store: Store,
+    config: AppConfig | None = None,
+    *,
+    operator: bool = False,
+    viewer: int | None = None,
 ) -> str:
     """Delivery health in words: the queue, what failed and why, what was cancelled unsent
     and why, who cannot be reached, seniors held for review after a junior ended a pair, with
@@ -70,6 +74,8 @@ async def health_text(
     The admin chat command leaves that count out: a concern reaches nobody when the only
     admins left are the sender's partners, and a partner reading "1 concern could not be
     delivered" would guess who raised it, about whom.
+    `viewer` (the admin asking in chat) never reads a review line about a pairing of their
+    own.
     """
     counts = await store.queue_counts()
     failed = await store.failed_work(limit=5)
@@ -105,13 +111,19 @@ async def health_text(
         lines += await waiting_concern_lines(store)
     if config is not None:
         lines += await concern_contact_warnings(store, config)
-    return "\n".join(lines + await review_lines(store))
+    return "\n".join(lines + await review_lines(store, viewer=viewer))
 
 
-async def review_lines(store: Store) -> list[str]:
+async def review_lines(store: Store, *, viewer: int | None = None) -> list[str]:
     """Seniors held out of matching because their junior ended the pairing (or left), with
-    the command that clears each; empty when nobody waits (conversations/pair_endings.py)."""
-    waiting = await store.pair_endings(awaiting_review=True)
+    the command that clears each; empty when nobody waits (conversations/pair_endings.py).
+    A pairing `viewer` was in is left out: a senior who is also an admin must not learn from
+    `health` that his junior ended it and that he is held (another admin reviews it)."""
+    waiting = [
+        e
+        for e in await store.pair_endings(awaiting_review=True)
+        if viewer not in (e.mentor_id, e.mentee_id)
+    ]
     if not waiting:
         return []
     lines = [f"Pairs awaiting review ({len(waiting)}), ended by the junior:"]
@@ -172,7 +184,9 @@ async def concern_contact_warnings(store: Directory, config: AppConfig) -> list[
 
 async def health(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
     """Admin `health`: `health_text`, audited."""
-    text = await health_text(engine.store, engine.config)  # never the concern count
+    viewer = turn.person.id if turn.person else None
+    # never the concern count (operator only), never a review of the viewer's own pairing
+    text = await health_text(engine.store, engine.config, viewer=viewer)
     await audit(engine, turn, "health", "")
     return [messages.reply(turn.reply_to, "health", text)]
 

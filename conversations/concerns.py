@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING
 
 from conversations import actions, messages
 from conversations import commands as cmd
-from conversations.domain import Pair, PendingInput, Person, Role, Status
+from conversations.domain import Pair, PendingInput, Person, Role
 from conversations.premise import unconditional
+from conversations.team import recipients_for
 from conversations.timing import zone
 from conversations.types import (
     Action,
@@ -47,8 +48,6 @@ MAX_CONCERN = 2000
 DAILY_LIMIT = 10
 CANCEL = "cancel"  # CONCERN_RAISE's value on the invitation's Cancel button
 AUDIT_ACTOR = "participant"  # the audit log never names who raised a concern
-# Contacts who cannot read anything any more (removed from the roster, or unreachable).
-_CANNOT_READ = (Status.INACTIVE, Status.UNREACHABLE)
 _STALE = "That button isn't for you, so nothing happened. Type `concern` to raise one yourself."
 # The answer to a later question that would take over a concern being written.
 CONCERN_FIRST = "You were telling me a concern — send that first, or tap Cancel."
@@ -296,27 +295,6 @@ async def _notices(
         )
         for to in recipients
     ]
-
-
-async def recipients_for(engine: Engine, excluded: set[int]) -> list[Person]:
-    """Who reads a concern: the concern contacts in the directory who can read it, leaving
-    out `excluded`; when none is left, the admins on the same terms; maybe nobody."""
-    privacy = engine.config.privacy
-    for emails in (privacy.concern_contacts, engine.config.admins):
-        found: list[Person] = []
-        for email in dict.fromkeys(e.casefold() for e in emails):
-            person = await engine.store.person_by_email(email)
-            if person is None or person.id in excluded or not can_read(person):
-                continue
-            found.append(person)
-        if found:
-            return found
-    return []
-
-
-def can_read(person: Person) -> bool:
-    """Whether a concern contact or admin can still read what the bot sends them."""
-    return person.status not in _CANNOT_READ
 
 
 def _pair_for(pairs: list[Pair], sender: Person, pair_id: int | None) -> list[Pair]:

@@ -12,12 +12,11 @@ README.md, "The programme, once pairs are introduced".
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
-from conversations import actions, admin, messages
+from conversations import actions, admin, messages, pairing
 from conversations import commands as cmd
 from conversations import programme_messages as pm
 from conversations.concerns import concern_first
@@ -25,6 +24,7 @@ from conversations.domain import Pair, PairStatus, PendingInput, Person
 from conversations.home import open_pairs
 from conversations.premise import pair_exists
 from conversations.programme_answers import _pair_of
+from conversations.team import ENDING_NOTICE, recipients_for
 from conversations.types import Action, Button, OutgoingMessage, ToPerson
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 END_REASON = "pairing.end_reason"  # the pending input: an optional line for the programme team
 REASON_WINDOW = timedelta(days=2)
 MAX_REASON = 1000
+AUDIT_ACTOR = "participant"  # the audit log never names who ended a pair or gave a reason
 _STALE = "That pairing has already ended — nothing more to do. Type `status` to see where you are."
 
 
@@ -48,19 +49,13 @@ async def open_pair_of(engine: Engine, person: Person) -> Pair | None:
     return pairs[0] if pairs else None
 
 
-async def programme_team(engine: Engine, *, exclude: Collection[int]) -> list[Person]:
-    """Who reads what is meant for the programme team only: `privacy.concern_contacts`, else
-    the admins; found in the directory by email, never anyone in `exclude` (the partner). When
-    every named contact is excluded, the admins (still without the excluded) stand in."""
-    for emails in (engine.config.privacy.concern_contacts, engine.config.admins):
-        found = []
-        for email in dict.fromkeys(e.casefold() for e in emails):
-            person = await engine.store.person_by_email(email)
-            if person is not None and person.id not in exclude:
-                found.append(person)
-        if found:
-            return found
-    return []
+def asked_about(engine: Engine, pair: Pair, person: Person) -> bool:
+    """Whether `person` knows of `pair`: always once it is active; while it is proposed, only
+    when their side is asked to consent (the other side is never shown the proposal)."""
+    if pair.status is not PairStatus.PROPOSED:
+        return True
+    needs_mentor, needs_mentee = pairing.consent_needed(engine.config)
+    return needs_mentor if person.id == pair.mentor_id else needs_mentee
 
 
 async def end_pair_early(
@@ -97,13 +92,13 @@ async def end_pair_early(
     if not hold:
         await engine.store.set_first_in_line([partner.id], True)
     if pair.status is PairStatus.ACTIVE:  # a proposal the partner never saw ends quietly
+        # One wording whatever the cause and whether or not the partner is held: comparing
+        # notes must give away neither a hold nor that someone asked to be forgotten.
         note = pm.partner_gone(
             ToPerson(partner.id),
             partner,
             ender,
             unreachable=cause == "unreachable",
-            anonymous=cause == "forgotten",
-            first_in_line=not hold,
             key=f"partner-left:{pair.id}:{partner.id}",
         )
         await engine.queue_for_person(partner, note)
@@ -142,10 +137,10 @@ async def _tell_team(
             f" {mentee.display_name} is held out of matching until you've reviewed it: "
             f"`release {mentee.email}` when you have."
         )
-    team = await programme_team(engine, exclude={partner.id, ender.id})
+    team = await recipients_for(engine, {partner.id, ender.id})
     notices = [
         replace(
-            pm.admin_notice(ToPerson(member.id), what, key=f"pair-ended:{pair.id}:{member.id}"),
+            pm.admin_notice(ToPerson(member.id), what, key=f"{ENDING_NOTICE}{pair.id}:{member.id}"),
             premise=pair_exists(pair.id),
         )
         for member in team
@@ -158,6 +153,16 @@ async def _tell_team(
 
 def _confirm(turn: Turn, pair: Pair, partner: Person) -> OutgoingMessage:
     name = partner.first_name
+    if pair.status is PairStatus.PROPOSED:
+        # Not started yet: ending it is saying no to the proposal, so it is asked as that.
+        return messages.reply(
+            turn.reply_to,
+            "pairing.end",
+            f"Ask for someone else instead of {name}? {name} is never told who or why, and "
+            "I'll look for someone else for you in the next round.",
+            Button("Ask for someone else", actions.END_PAIRING, f"{pair.id}:confirm", "danger"),
+            Button("Keep it", actions.END_PAIRING, f"{pair.id}:cancel"),
+        )
     return messages.reply(
         turn.reply_to,
         "pairing.end",
@@ -245,7 +250,7 @@ async def end_pairing_button(engine: Engine, turn: Turn, action: Action) -> list
     if step == "skip":
         await engine.drop_line(me.id, END_REASON, turn.now)
         return [_answered(turn, action, "No problem — nothing more is needed. Take care.")]
-    if not pair.status.open:
+    if not pair.status.open or not asked_about(engine, pair, me):
         return [_answered(turn, action, _STALE)]
     if step == "":
         return [_confirm(turn, pair, partner)]
@@ -257,6 +262,12 @@ async def end_pairing_button(engine: Engine, turn: Turn, action: Action) -> list
                 f"Nothing changed — your pairing with {partner.first_name} carries on.",
             )
         ]
+    if pair.status is PairStatus.PROPOSED:
+        # The same as "Ask for someone else": both first in line, the kind note to a partner
+        # who had said yes, nobody held, the programme team not told.
+        if not await pairing.decline_proposal(engine, turn, pair, me):
+            return [_answered(turn, action, _STALE)]
+        return [_answered(turn, action, pairing.DECLINED)]
     ended = await end_pair_early(engine, pair, me, turn.now, cause="ended")
     if ended is None:
         return [_answered(turn, action, _STALE)]
@@ -302,7 +313,7 @@ async def reason_given(
         return [messages.reply(turn.reply_to, "pairing.end", _STALE)]
     partner = await engine.store.get_person(pair.partner_of(me.id))
     reason = " ".join(text.split())[:MAX_REASON]
-    team = await programme_team(engine, exclude={pair.partner_of(me.id), me.id})
+    team = await recipients_for(engine, {pair.partner_of(me.id), me.id})
     if not team:
         return [
             messages.reply(
@@ -326,9 +337,10 @@ async def reason_given(
         for member in team
     ]
     await engine.queue(notices, turn.now)
-    # Audited without the words: the reason lives only in the notices to the team.
+    # Audited without the words or the person (the audit log is read more widely than the
+    # team's notices): the reason lives only in the notices to the team.
     await engine.store.record(
-        me.email, "pair end reason", f"pair {pair.id}: sent to {len(team)}", at=turn.now
+        AUDIT_ACTOR, "pair end reason", f"pair {pair.id}: sent to {len(team)}", at=turn.now
     )
     return [
         messages.reply(
@@ -347,14 +359,10 @@ async def release(engine: Engine, turn: Turn, command: cmd.Release) -> list[Outg
     target = await admin.find_person(engine, turn, command.who)
     if isinstance(target, OutgoingMessage):
         return [target]
-    if turn.person is not None and target.id == turn.person.id:
-        # A hold is a review of the held person: they cannot review themselves.
-        return [
-            messages.reply(
-                turn.reply_to, "release", "Another admin needs to review and release this one."
-            )
-        ]
-    if not await engine.store.release_hold(target.id, at=turn.now):
+    # A hold is a review of the held person: they cannot release themselves, and the answer
+    # is the one for "not held" so that it does not tell them they are.
+    yourself = turn.person is not None and target.id == turn.person.id
+    if yourself or not await engine.store.release_hold(target.id, at=turn.now):
         return [
             messages.reply(
                 turn.reply_to,

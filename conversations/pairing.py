@@ -198,12 +198,23 @@ async def match_command(engine: Engine, turn: Turn, command: cmd.Match) -> list[
                 )
             ]
         text = match_summary(
-            result, engine.config, published=True, limit=PUBLISHED_LIST_LIMIT, told=told
+            result,
+            engine.config,
+            published=True,
+            limit=PUBLISHED_LIST_LIMIT,
+            told=told,
+            viewer=turn.person.id if turn.person else None,
         )
         return [messages.reply(turn.reply_to, "match", text)]
     result = await propose(engine.store, engine.config)
     await admin.audit(engine, turn, "match", f"dry run: {len(result.pairs)} pairs")
-    text = match_summary(result, engine.config, published=False, limit=CHAT_LIST_LIMIT)
+    text = match_summary(
+        result,
+        engine.config,
+        published=False,
+        limit=CHAT_LIST_LIMIT,
+        viewer=turn.person.id if turn.person else None,
+    )
     return [messages.reply(turn.reply_to, "match", text)]
 
 
@@ -219,7 +230,28 @@ async def pair_by_hand(
         return [mentee]
     if mentor.id == mentee.id:
         return [messages.reply(turn.reply_to, "pair", "A pair needs two different people.")]
+    if turn.person is not None and turn.person.id in (mentor.id, mentee.id):
+        # Nobody pairs themselves: the rules below (a hold, an earlier ending) are reviewed by
+        # another admin, and an admin must not learn them about himself from the refusal.
+        return [
+            messages.reply(
+                turn.reply_to,
+                "pair",
+                "You can't pair yourself by hand — please ask another admin to do it.",
+            )
+        ]
     data = await match_input(engine.store, engine.config)
+    blocked = _unforceable(mentor, mentee, data)
+    if blocked:
+        listed = "\n".join(f"• {b}" for b in blocked)
+        return [
+            messages.reply(
+                turn.reply_to,
+                "pair",
+                f"I can't pair {mentor.display_name} with {mentee.display_name}, even with "
+                f"`--force`:\n{listed}",
+            )
+        ]
     problems = hard_violations(mentor, mentee, data)
     if problems and not command.force:
         listed = "\n".join(f"• {p}" for p in problems)
@@ -262,6 +294,23 @@ async def pair_by_hand(
             f"{mentee.display_name} (mentee){forced}. {next_step}",
         )
     ]
+
+
+def _unforceable(mentor: Person, mentee: Person, data: MatchInput) -> list[str]:
+    """The rules `--force` does not override. A pairing someone declined or ended early is
+    their private "no": never undone by hand. A senior held for review after his junior ended
+    a pairing is released (`release EMAIL`) before anyone pairs him again."""
+    out = [
+        f"{person.display_name} is held for review after a pairing ended — "
+        f"`release {person.email}` once you've reviewed it"
+        for person in (mentor, mentee)
+        if person.id in data.held
+    ]
+    if frozenset((mentor.id, mentee.id)) in {frozenset(p) for p in data.declined}:
+        out.append(
+            "this pairing was declined or ended early before, so they are never paired again"
+        )
+    return out
 
 
 async def consent_answer(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
@@ -307,14 +356,38 @@ async def _consent_answer(engine: Engine, turn: Turn, action: Action) -> list[Ou
     if not answer.changed:
         return _closed(turn)
     await _declined(engine, turn, answer.pair, me, other)
-    return [
-        messages.reply(
-            turn.reply_to,
-            "consent",
-            "Thanks for saying so. I'll look for someone else for you in the next round; "
-            "your answer stays between you and me.",
+    return [messages.reply(turn.reply_to, "consent", DECLINED)]
+
+
+DECLINED = (
+    "Thanks for saying so. I'll look for someone else for you in the next round; "
+    "your answer stays between you and me."
+)
+
+
+async def decline_proposal(engine: Engine, turn: Turn, pair: Pair, me: Person) -> bool:
+    """`end pairing` (or its button) on a proposal: exactly "Ask for someone else" — the
+    proposal is declined, both go first in line, nobody is held and the programme team is not
+    told. False when it was no longer open (answered meanwhile)."""
+    other = await engine.store.get_person(pair.partner_of(me.id))
+    if other is None:
+        return False
+    needs_mentor, needs_mentee = consent_needed(engine.config)
+    try:
+        answer = await engine.store.answer_proposal(
+            pair.id,
+            me.id,
+            accept=False,
+            needs_mentor=needs_mentor,
+            needs_mentee=needs_mentee,
+            at=turn.now,
         )
-    ]
+    except (LookupError, ValueError):
+        return False
+    if not answer.changed:
+        return False
+    await _declined(engine, turn, answer.pair, me, other)
+    return True
 
 
 async def _accepted(
@@ -354,8 +427,9 @@ async def _declined(engine: Engine, turn: Turn, pair: Pair, me: Person, other: P
         )
         premise = awake(other.id) if elsewhere else still_unmatched(other.id)
         await engine.queue([replace(note, premise=premise)], turn.now)
-    # Who declined stays private; the audit says that a proposal was declined, no reason.
-    await engine.store.record(me.email, "consent decline", f"pair {pair.id}", at=turn.now)
+    # Who declined stays private, in the audit log too: a proposal was declined, no reason,
+    # nobody named (the log is read more widely than the decision).
+    await engine.store.record("participant", "consent decline", f"pair {pair.id}", at=turn.now)
 
 
 async def _own_pair(engine: Engine, turn: Turn, value: str) -> Pair | None:

@@ -233,6 +233,7 @@ def match_summary(
     publish_with: str = "match publish",
     pair_by_hand: str = "with `pair MENTOR with MENTEE`",
     told: int = 0,
+    viewer: int | None = None,
 ) -> str:
     """The round in words: every pair with its reasons, everyone unmatched with why.
 
@@ -240,6 +241,8 @@ def match_summary(
     `mentorbot match --publish` in a terminal; `pair_by_hand` how they pair by hand (a chat
     command: a terminal reader is sent to an admin chat). `told`: when published, how many of
     the unmatched were told now (the others were told before and are not told again).
+    `viewer`: the admin reading it in chat — never told that they themselves are held for
+    review (the hold is about them, and another admin reviews it).
     """
     head = "Published" if published else "Dry run — nothing is stored or sent yet"
     lines = [
@@ -270,7 +273,9 @@ def match_summary(
         lines.append(f"Left without a partner ({_told_line(result, published, told)}):")
         for left in result.unmatched[: limit or None]:
             lines.append(f"• {left.person.display_name}: {left.for_admin}")
-    held = [e.person for e in result.excluded if e.reason == HELD_FOR_REVIEW]
+    held = [
+        e.person for e in result.excluded if e.reason == HELD_FOR_REVIEW and e.person.id != viewer
+    ]
     if result.excluded:
         lines.append(f"Not eligible: {len(result.excluded)} (paused, left, or already paired).")
     if held:

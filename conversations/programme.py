@@ -11,7 +11,7 @@ So a step never needs cancelling, and a redo after a crash is harmless.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -20,6 +20,7 @@ from conversations import programme_messages as pm
 from conversations.domain import Pair, PairStatus, Person, Session, SessionStatus, Status
 from conversations.ports import DueWork
 from conversations.premise import Premise, pair_active, pair_exists, pair_proposed
+from conversations.team import recipients_for
 from conversations.timing import local_today, next_working_day, slot_before, slot_on, zone
 from conversations.types import OutgoingMessage, ToPair, ToPerson
 
@@ -250,24 +251,34 @@ async def escalation(
         "A friendly word to both may help."
     )
     return await notify_admins(
-        engine, text, key=f"escalate:{pair.id}:{len(missed)}", premise=pair_active(pair.id)
+        engine,
+        text,
+        key=f"escalate:{pair.id}:{len(missed)}",
+        exclude={mentor.id, mentee.id},
+        premise=pair_active(pair.id),
     )
 
 
 async def notify_admins(
-    engine: Engine, text: str, *, key: str, premise: Premise | None = None
+    engine: Engine,
+    text: str,
+    *,
+    key: str,
+    exclude: Collection[int],
+    premise: Premise | None = None,
 ) -> list[OutgoingMessage]:
-    """One notice per admin found in the directory (app.yaml `admins`, by email).
+    """One notice per member of the programme team (`conversations.team.recipients_for`:
+    the concern contacts who can read, else the admins who can), never to anyone in `exclude`
+    — the pair the notice is about: a senior who is also an admin is not told about his own
+    pairing.
 
     `premise`: the condition that triggered the notice, so a notice that waits in the queue
     is not sent once it has stopped being true (the pair ended, the senior answered…).
     """
     notices = []
-    for email in engine.config.admins:
-        admin = await engine.store.person_by_email(email)
-        if admin is not None:
-            notice = pm.admin_notice(ToPerson(admin.id), text, key=f"{key}:{admin.id}")
-            notices.append(replace(notice, premise=premise))
+    for member in await recipients_for(engine, exclude):
+        notice = pm.admin_notice(ToPerson(member.id), text, key=f"{key}:{member.id}")
+        notices.append(replace(notice, premise=premise))
     return notices
 
 
@@ -320,7 +331,9 @@ async def consent_step(engine: Engine, work: DueWork, now: datetime) -> list[Out
         f"(mentee) is still waiting for the {side}'s answer after a reminder. A friendly word "
         "may help, or you can pair them differently (`pair MENTOR with MENTEE`)."
     )
-    return await notify_admins(engine, text, key=key, premise=pair_proposed(pair.id))
+    return await notify_admins(
+        engine, text, key=key, exclude={mentor.id, mentee.id}, premise=pair_proposed(pair.id)
+    )
 
 
 async def followup_step(engine: Engine, work: DueWork, now: datetime) -> list[OutgoingMessage]:

@@ -322,18 +322,21 @@ async def survey_answer(engine: Engine, turn: Turn, action: Action) -> list[Outg
             f"{mentee.display_name} (mentee) says it's stuck. A short chat may help."
         )
         notices = await notify_admins(
-            engine, text, key=f"stuck:{pair.id}", premise=pair_active(pair.id)
+            engine,
+            text,
+            key=f"stuck:{pair.id}",
+            exclude={me.id, partner.id},
+            premise=pair_active(pair.id),
         )
         await engine.queue(notices, turn.now)
-        return [
-            _answered(
-                turn,
-                action,
-                "Thanks for being honest. I've told the programme "
-                f"team privately (nothing goes to {partner.first_name}); they'll "
-                "be in touch.",
-            )
-        ]
+        told = (
+            "I've told the programme team privately (nothing goes to "
+            f"{partner.first_name}); they'll be in touch."
+            if notices
+            else "Nobody on the programme team can receive messages from me right now — if "
+            "you'd like help, type `concern` and I'll keep it safely for them."
+        )
+        return [_answered(turn, action, f"Thanks for being honest. {told}")]
     thanks = {
         "tried": "Brilliant — that's what this is for. 🎉"
         if answer == "yes"

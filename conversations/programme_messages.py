@@ -538,37 +538,27 @@ def partner_gone(
     *,
     unreachable: bool,
     key: str,
-    anonymous: bool = False,
-    first_in_line: bool = True,
 ) -> OutgoingMessage:
     """The partner's note when a pairing ends early: `end pairing`, leaving, or a partner the
-    bot can no longer reach. Blame-free and the same whoever ended it and why: never a reason.
-
-    `anonymous`: the partner asked to be forgotten, so they are not named. `first_in_line`:
-    the recipient goes first in the next round (not promised to someone held for review).
+    bot can no longer reach. Blame-free and the same whoever ended it, why, and what happens
+    to the recipient next (held for review or first in line): never a reason, and never the
+    other's name — the same note goes out when they asked to be forgotten, so it must not
+    name them, and a different note then would tell the recipient they did.
     """
-    who = "your partner" if anonymous else partner.first_name
     if unreachable:
         opening = (
-            f"Hi {person.first_name}, I can no longer reach {who} on chat, so your pairing "
-            "ends here."
+            f"Hi {person.first_name}, I can no longer reach {partner.first_name} on chat, so "
+            "your pairing ends here."
         )
-    elif anonymous:
-        opening = f"Hi {person.first_name}, your pairing has come to an end."
     else:
-        opening = f"Hi {person.first_name}, your pairing with {who} has come to an end."
-    next_step = (
-        "You're first in line for a new partner in the next round — nothing for you to do."
-        if first_in_line
-        else "You stay in the programme — nothing for you to do now."
-    )
+        opening = f"Hi {person.first_name}, your pairing has come to an end."
     return compose(
         to,
         "partner_left",
         Text(opening),
         Text(
             "This happens, and it's nobody's fault. Thank you for the time you gave it. "
-            + next_step
+            "You stay in the programme — nothing for you to do now."
         ),
         key=key,
         premise=premise.taking_part(person.id),

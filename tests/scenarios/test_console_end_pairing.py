@@ -57,7 +57,7 @@ def test_a_junior_ends_the_pairing_in_the_terminal(workdir: Path, db_url: str) -
     mentorbot("tick", "--now", "2027-01-21T12:00Z")
     senior = mentorbot("chat", "--as", SENIOR, "--now", "2027-01-21T12:05Z", stdin="quit\n")
     note = senior[senior.index("(partner_left)") :]
-    assert "your pairing with Aisha has come to an end" in note
+    assert "your pairing has come to an end" in note
     assert "nobody's fault" in note
     assert "dismissed" not in senior and "checking his phone" not in senior
     assert "held" not in note and "first in line" not in note

@@ -157,7 +157,7 @@ async def test_an_intro_queued_for_a_pair_that_ended_is_cancelled(db_url: str) -
             f"premise gone: pair {pair.id} is ended, no longer active"
         )
         (told,) = w.got("ana@x.com", "partner_left")  # what Ana hears instead: the truth
-        assert "your pairing with Femi has come to an end" in told.fallback_text
+        assert "your pairing has come to an end" in told.fallback_text
 
 
 async def test_publishing_twice_tells_nobody_twice_and_says_why(db_url: str) -> None:

@@ -121,7 +121,7 @@ async def test_a_junior_ends_the_pairing_in_slack(
     senior = [c for c in fake_slack.history if "come to an end" in texts_in(fake_slack, c)]
     assert len(senior) == 1
     note = texts_in(fake_slack, senior[0])
-    assert "your pairing with Sam has come to an end" in note and "nobody's fault" in note
+    assert "your pairing has come to an end" in note and "nobody's fault" in note
     # Only Kim's DM holds the reason; Maya's DM and the pair's conversation never do.
     assert admin == [c for c in fake_slack.history if REASON in texts_in(fake_slack, c)]
     assert senior[0] not in admin

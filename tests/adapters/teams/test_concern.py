@@ -13,6 +13,7 @@ from storage.store import SqlStore
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.conftest import NOW, ROSTER
 from tests.adapters.teams.fake_connector import FakeConnector
+from tests.adapters.teams.test_missed_session import KIM
 from tests.adapters.teams.test_serve import DEV, MAYA, post
 from tests.serving import serve
 
@@ -24,7 +25,7 @@ APP_YAML = """programme:
   start_date: 2024-01-08
   require_mentee_consent: false
   require_mentor_consent: false  # `pair … with …` makes the pair active at once
-admins: [maya@example.com]
+admins: [maya@example.com, kim@example.com]
 privacy:
   concern_contacts: [hana@example.com]
 """
@@ -36,11 +37,21 @@ async def test_a_concern_reaches_only_the_contacts_conversation_on_teams(
 ) -> None:
     await store.import_roster([*ROSTER, HANA], deactivate_missing=False, dry_run=False, at=NOW)
     (tmp_path / "app.yaml").write_text(APP_YAML)
+    connector.members[KIM["id"]] = {
+        "id": KIM["id"],
+        "aadObjectId": "aad-kim",
+        "name": "Kim Park",
+        "email": "kim@example.com",
+        "userPrincipalName": "kim@example.com",
+    }
     maya_chat, sam_chat = a.chat_id(MAYA), a.chat_id(SAM)
     async with serve(tmp_path, db_url, DEV) as server, aiohttp.ClientSession() as http:
         await post(http, server.url, a.installed(MAYA, connector.url))
         await post(http, server.url, a.installed(SAM, connector.url))
-        pair_them = a.message(MAYA, "pair sam@example.com with maya@example.com", connector.url)
+        await post(http, server.url, a.installed(KIM, connector.url))
+        await post(http, server.url, a.message(KIM, "status", connector.url))  # linked by email
+        # Another admin pairs them: nobody pairs themselves by hand.
+        pair_them = a.message(KIM, "pair sam@example.com with maya@example.com", connector.url)
         await post(http, server.url, pair_them)
         sam = await store.person_by_email("sam@example.com")
         assert sam is not None

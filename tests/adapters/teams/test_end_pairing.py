@@ -73,7 +73,7 @@ async def test_a_junior_ends_the_pairing_in_teams_and_an_admin_partner_never_rea
     later = f"{(pair.ended_at + timedelta(days=3)).date()}T12:00:00Z"
     await run_cli(tmp_path, db_url, "tick", "--now", later, env=DEV)
     to_maya = " ".join(c.text for c in connector.calls if maya_chat in c.path)
-    assert "your pairing with Sam has come to an end" in to_maya
+    assert "your pairing has come to an end" in to_maya
     assert "nobody's fault" in to_maya
     # An admin, and still never the reason nor the notice about her own hold.
     assert REASON not in to_maya and "held out of matching" not in to_maya
