@@ -27,7 +27,7 @@ from bot.simulation import Received, Simulation, button
 from conversations import actions
 from conversations.domain import Identity, Pair, PairStatus, Person, Role, Status
 from conversations.pairing_messages import consent_buttons
-from conversations.types import Address, Delivery, OutgoingMessage
+from conversations.types import Address, Button, Delivery, OutgoingMessage
 
 DEMO_START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # a Monday, a week before the programme
 PROGRAMME_END = datetime(2027, 9, 1, tzinfo=UTC)  # past graduation and the 30-day follow-ups
@@ -377,6 +377,14 @@ async def _fast_forward(
     sender.summarise_hidden()
 
 
+# The closing survey's questions, named in the transcript next to the button tapped.
+CLOSING_LABELS = {
+    "open": "could you speak openly?",
+    "again": "would you take part again?",
+    "reciprocal": "mentor your mentor in return?",
+}
+
+
 class DemoPeople:
     """How the demo's people answer. The followed pair has a realistic run (a session moved,
     one they couldn't hold, one forgotten until the nudge); everyone else mostly meets."""
@@ -386,6 +394,8 @@ class DemoPeople:
     ) -> None:
         self.pair, self.mentor, self.mentee, self.rng, self.out = pair, mentor, mentee, rng, out
         self.moved: set[int] = set()
+        # Its own generator, so the closing's answers leave every other answer as it was.
+        self.open_rng = random.Random(13)
 
     async def __call__(self, sim: Simulation, got: Received) -> None:
         message, who = got.message, got.email
@@ -424,6 +434,12 @@ class DemoPeople:
         elif actions.CHECKIN_ANSWER in buttons:
             choice, suffix = actions.CHECKIN_ANSWER, self.rng.choice((":good", ":good", ":ok"))
         elif actions.CLOSING_ANSWER in buttons:
+            # Both questions of the one message: could they speak openly (most could), and
+            # would they take part again.
+            opened = self.open_rng.choice(("yes",) * 5 + ("mostly",) * 3 + ("no",))
+            await self._tap(
+                sim, got, featured, button(message, actions.CLOSING_ANSWER, f"open:{opened}")
+            )
             choice, suffix = actions.CLOSING_ANSWER, "again:yes"
         elif actions.FOLLOWUP_TRIED in buttons:
             choice, suffix = actions.FOLLOWUP_TRIED, ":yes"
@@ -431,14 +447,21 @@ class DemoPeople:
             choice, suffix = actions.PULSE_SHARE, ":yes"
         if choice is None:
             return
-        pressed = button(message, choice, suffix)
-        if featured:
-            print(f"\n  {who.split('@')[0]} taps: {pressed.label}", file=self.out)
-        await sim.tap(who, pressed, message_id=got.message_id)
+        await self._tap(sim, got, featured, button(message, choice, suffix))
         if featured and choice == actions.PULSE_RATE and who == self.mentee and session == 1:
             line = "I'll try recording my Monday update as a short video."
             print(f"\n  {who.split('@')[0]} types: {line}", file=self.out)
             await sim.say(who, line)
+
+    async def _tap(self, sim: Simulation, got: Received, featured: bool, pressed: Button) -> None:
+        """Press `pressed`; the followed pair's taps are printed, with the question asked
+        when one message asks several."""
+        if featured:
+            fields = pressed.value.split(":")
+            question = CLOSING_LABELS.get(fields[1]) if len(fields) == 3 else None
+            about = f" ({question})" if pressed.action_id == actions.CLOSING_ANSWER else ""
+            print(f"\n  {got.email.split('@')[0]} taps: {pressed.label}{about}", file=self.out)
+        await sim.tap(got.email, pressed, message_id=got.message_id)
 
     def _followed(self, kind: str, session: int) -> tuple[str | None, str]:
         if session == 2 and session not in self.moved:

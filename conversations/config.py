@@ -70,6 +70,12 @@ class ProgrammeConfig(_Section):
                 f"prep_lead_days ({self.prep_lead_days}) must be greater than prompt_lead_days "
                 f"({self.prompt_lead_days}), so the junior picks the topic before the pair sees it"
             )
+        # One session's prep must come after the previous session, not several at once.
+        if self.cadence_days <= self.prep_lead_days:
+            raise ValueError(
+                f"cadence_days ({self.cadence_days}) must be greater than prep_lead_days "
+                f"({self.prep_lead_days}), so each session's prep comes after the one before"
+            )
         return self
 
 

@@ -126,6 +126,8 @@ class ReportFigures:
     # (conversations/insights_open.py): people behind the counts, and the counts.
     open_respondents: int = 0
     open_counts: tuple[int, int, int] = (0, 0, 0)  # yes, mostly, no
+    open_hidden: int = 0  # rounds published without a figure (fewer than k answered)
+    open_closes: date | None = None  # when the next round holding answers closes
 
     def private(self, min_group_size: int) -> ReportFigures:
         """These figures as admins may see them: no average of fewer than `min_group_size`

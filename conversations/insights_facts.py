@@ -145,6 +145,8 @@ class SpokeOpenly:
     no: int = 0
     hidden: int = 0  # closed windows published without a value (fewer than k answered)
     late: int = 0  # answers given after their window was published
+    # When the next window holding answers closes (programme time zone), if one is still open.
+    closes: date | None = None
 
     @property
     def share(self) -> float | None:
@@ -152,10 +154,22 @@ class SpokeOpenly:
         return (self.yes + self.mostly) / self.respondents if self.respondents else None
 
     def text(self, k: int) -> str:
-        """One line: 'Could speak openly: 85% (12 yes, 5 mostly, 3 not really; 20 answers)'."""
+        """One line: 'Could speak openly: 85% (12 yes, 5 mostly, 3 not really; 20 answers)',
+        or why there is no figure: the round is not closed yet, or too few answered."""
         if self.share is None:
+            if self.closes is not None:
+                when = f"{self.closes:%a} {self.closes.day} {self.closes:%b %Y}"
+                return (
+                    f"Could speak openly: round not closed yet (closes {when}; shown then if "
+                    f"{k} or more people answered)"
+                )
+            if self.hidden:
+                return (
+                    f"Could speak openly: fewer than {k} people answered, so no figure is "
+                    "shown (it never is for fewer)"
+                )
             return (
-                f"Could speak openly: not enough answers yet (shown once a round closes with "
+                f"Could speak openly: no answers yet (shown once a round closes with "
                 f"{k} or more people answering)"
             )
         return (

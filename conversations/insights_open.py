@@ -4,7 +4,10 @@ never updated, and only with at least `k` people answering.
 
 - A **round window** holds the answers of the pairs of one matching round. It closes once no
   pair of that round is proposed or active any more and the last of them ended at least
-  `grace` ago (time for a closing survey that went out late to be answered).
+  `grace` ago (time for a closing survey that went out late to be answered), or at the latest
+  `grace` after the round's planned end (`timing.round_days` from its start), so one proposal
+  nobody answers or one pair kept going by pauses cannot hold back everyone's figure; an
+  answer given after that counts as late.
 - A **month window** holds the answers of pairs outside any round (paired by hand, or whose
   pair is gone), and closes when the calendar month has ended in the programme's time zone.
 
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from conversations.insights_facts import SpokeOpenly
 from conversations.insights_windows import PublishRules, _month_ended
@@ -48,6 +51,7 @@ class RoundState:
     cycle: int
     running: bool  # some pair of the round is still proposed or active
     last_ended: datetime | None  # the latest `ended_at` of its pairs
+    started_at: datetime | None = None  # when the round was matched
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,12 @@ def _closed(kind: str, period: str, rounds: Mapping[int, RoundState], rules: Pub
     if kind == MONTH:
         return _month_ended(period, rules)
     state = rounds.get(int(period))
-    if state is None or state.running:
+    if state is None:
+        return False
+    if state.started_at is not None and rules.round_span is not None:
+        if state.started_at + rules.round_span + rules.grace <= rules.now:
+            return True  # its planned end has passed: one late pair does not hold it open
+    if state.running:
         return False
     return state.last_ended is None or state.last_ended + rules.grace <= rules.now
 
@@ -135,3 +144,35 @@ def added_up(
         and answer.answered_at > published
     )
     return SpokeOpenly(respondents, yes, mostly, no, hidden, late)
+
+
+def next_closing(
+    answers: Iterable[OpenAnswer],
+    rounds: Iterable[RoundState],
+    published: Iterable[tuple[str, str]],
+    rules: PublishRules,
+) -> date | None:
+    """The programme's date on which the next window that already holds answers closes (for
+    the report: "round not closed yet (closes …)"); None when none is waiting."""
+    done = set(published)
+    by_round = {r.cycle: r for r in rounds}
+    dates = []
+    for key in {window_of(a, rules) for a in answers if a.answer in ANSWERS}:
+        if key in done or _closed(*key, by_round, rules):
+            continue
+        kind, period = key
+        if kind == MONTH:
+            year, month = (int(part) for part in period.split("-"))
+            dates.append(date(year + month // 12, month % 12 + 1, 1))
+            continue
+        state = by_round.get(int(period))
+        if state is None:
+            continue
+        moments = []
+        if state.started_at is not None and rules.round_span is not None:
+            moments.append(state.started_at + rules.round_span + rules.grace)
+        if not state.running and state.last_ended is not None:
+            moments.append(state.last_ended + rules.grace)
+        if moments:
+            dates.append(min(moments).astimezone(rules.tz).date())
+    return min(dates) if dates else None

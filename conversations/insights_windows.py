@@ -45,6 +45,7 @@ from zoneinfo import ZoneInfo
 from conversations.config import AppConfig
 from conversations.insights import NO_TRACK, OTHER, SIDES, rating_breakdown
 from conversations.insights_facts import PulseFact, RoundSession
+from conversations.timing import round_days
 
 SESSION = "session"
 MONTH = "month"
@@ -64,6 +65,9 @@ class PublishRules:
     tz: tzinfo
     now: datetime
     grace: timedelta
+    # A matching round's planned length (timing.round_days): its "Could you speak openly?"
+    # window closes this long plus `grace` after the round started, whatever is still open.
+    round_span: timedelta | None = None
 
     @classmethod
     def from_config(cls, config: AppConfig, now: datetime) -> PublishRules:
@@ -73,6 +77,7 @@ class PublishRules:
             tz=ZoneInfo(config.programme.timezone),
             now=now,
             grace=timedelta(days=2 * config.programme.remind_after_days),
+            round_span=timedelta(days=round_days(config.programme)),
         )
 
     @property

@@ -208,9 +208,12 @@ def report_text(figures: ReportFigures, config: AppConfig) -> str:
             f"Meetings reported: {figures.meetings_reported}",
             f"Pulse answers in closed windows: {figures.pulse_responses} (average rating {rating})"
             + (f"; {late} late answer{'s' * (late != 1)} not included" if late else ""),
-            SpokeOpenly(figures.open_respondents, *figures.open_counts).text(
-                config.privacy.min_group_size
-            ),
+            SpokeOpenly(
+                figures.open_respondents,
+                *figures.open_counts,
+                hidden=figures.open_hidden,
+                closes=figures.open_closes,
+            ).text(config.privacy.min_group_size),
             f"Messages sent: {figures.messages_sent}",
         ]
     )

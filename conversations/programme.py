@@ -21,7 +21,15 @@ from conversations.domain import Pair, PairStatus, Person, Session, SessionStatu
 from conversations.ports import DueWork
 from conversations.premise import Premise, pair_active, pair_exists, pair_proposed
 from conversations.team import recipients_for
-from conversations.timing import local_today, next_working_day, slot_before, slot_on, zone
+from conversations.timing import (
+    CLOSING_DAYS,
+    graduation_days,
+    local_today,
+    next_working_day,
+    slot_before,
+    slot_on,
+    zone,
+)
 from conversations.types import OutgoingMessage, ToPair, ToPerson
 
 if TYPE_CHECKING:
@@ -35,6 +43,9 @@ FOLLOWUP = "pulse.followup"
 FOLLOWUP_DAYS = 30  # the senior's "one thing I will try" comes back a month later
 ALL_STEPS = ("topic", "prep", "ask", "nudge", "lapse")
 AFTER_MOVE = ("ask", "nudge", "lapse")  # a moved session already had its prompts
+# A prep that would come with the intro or the previous session's did-you-meet comes just
+# after it, so it is read in that order.
+PREP_AFTER = timedelta(minutes=1)
 
 
 def _tz(engine: Engine, person: Person) -> ZoneInfo:
@@ -98,15 +109,27 @@ async def plan_session(
         "nudge": slot_on(due + remind, pair_tz, programme),
         "lapse": slot_on(due + 2 * remind, pair_tz, programme),
     }
+    # The junior's prep never comes before the intro or before the previous session is due:
+    # otherwise a short cadence sends several sessions' prep at once, or prep before "hello".
+    prep_after = not_before
+    if session.number > 1:
+        previous = await engine.store.get_session(pair.id, session.number - 1)
+        if previous is not None:
+            prep_after = max(prep_after, slot_on(previous.due_date, pair_tz, programme))
+    if when["prep"] <= prep_after:
+        when["prep"] = prep_after + PREP_AFTER
+    if when["topic"] <= when["prep"]:
+        when["topic"] = when["prep"] + PREP_AFTER  # the junior's pick comes first
     chosen = list(steps)
     middle = math.ceil(programme.sessions / 2)
     if session.number == middle and programme.sessions >= 3:
         when["checkin"] = slot_on(due + timedelta(days=2), pair_tz, programme)
         chosen.append("checkin")
     if session.number == programme.sessions:
-        when["closing"] = slot_on(due + timedelta(days=3), pair_tz, programme)
-        # After the last session's lapse, so a late "we met" still counts in the graduation.
-        when["graduate"] = slot_on(due + 2 * remind + timedelta(days=1), pair_tz, programme)
+        when["closing"] = slot_on(due + timedelta(days=CLOSING_DAYS), pair_tz, programme)
+        when["graduate"] = slot_on(
+            due + timedelta(days=graduation_days(programme.remind_after_days)), pair_tz, programme
+        )
         chosen += ["closing", "graduate"]
     for step in chosen:
         await engine.store.schedule(

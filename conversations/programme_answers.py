@@ -17,6 +17,7 @@ from conversations import programme_messages as pm
 from conversations.concerns import concern_first
 from conversations.domain import (
     Pair,
+    PairStatus,
     PendingInput,
     Person,
     PulseAnswer,
@@ -200,6 +201,13 @@ async def missed_reason(engine: Engine, turn: Turn, action: Action) -> list[Outg
     if found is None or not found[3][0].isdigit() or found[3][1] not in pm.MISSED_REASONS:
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     pair, me, _, (number_text, reason) = found
+    if pair.status is not PairStatus.ACTIVE:
+        # The pairing ended (or finished) since the question was asked: nothing to add to it.
+        return [
+            _answered(
+                turn, action, "Thanks — this pairing has ended, so there's nothing more to do."
+            )
+        ]
     number = int(number_text)
     session = await engine.store.get_session(pair.id, number)
     if session is None or session.status is not SessionStatus.MISSED:

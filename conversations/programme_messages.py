@@ -58,6 +58,18 @@ def ground_rules(mentor: Person, mentee: Person, config: AppConfig) -> tuple[Tex
     )
 
 
+def private_exits(pair: Pair) -> Buttons:
+    """The buttons "Raise a concern" (concerns.py) and "End this pairing" (pair_endings.py,
+    staying in the programme). Either answers only the partner who taps, privately, and
+    checks they are in the pair: safe in the pair's shared conversation too."""
+    return Buttons(
+        (
+            Button("Raise a concern", actions.CONCERN_RAISE, str(pair.id)),
+            Button("End this pairing", actions.END_PAIRING, str(pair.id)),
+        )
+    )
+
+
 def topic_prompt(
     to: Recipient,
     pair: Pair,
@@ -84,6 +96,13 @@ def topic_prompt(
         blocks += [
             Text(f"*{label}* is coming up on {when}. It starts with your ground rules:"),
             *ground_rules(mentor, mentee, config),
+            # The private ways out, here for every programme length (the midpoint check-in,
+            # which has them too, only comes in programmes of three sessions or more).
+            Text(
+                "If something isn't right, now or later, either of you can tell the programme "
+                "team in confidence, or end this pairing privately — nobody's fault."
+            ),
+            private_exits(pair),
         ]
         intro = f"Then a first topic {mentor.first_name} picked:" if picked else "Then, an idea:"
     blocks += [
@@ -286,7 +305,8 @@ def missed_reason(
             "It helps us spot when calendars are the problem."
         ),
         key=key,
-        premise=premise.pair_exists(pair.id, *_recipient(to)),
+        # Only while the pair runs: a question still queued when the pairing ends is not sent.
+        premise=premise.pair_active(pair.id, *_recipient(to)),
     )
 
 
@@ -430,9 +450,7 @@ def checkin(
             )
         ),
         Text("If something isn't right, you can tell the programme team in confidence."),
-        Buttons((Button("Raise a concern", actions.CONCERN_RAISE, str(pair.id)),)),
-        # A private way out of this pairing, staying in the programme (pair_endings.py)
-        Buttons((Button("End this pairing", actions.END_PAIRING, str(pair.id)),)),
+        private_exits(pair),
         key=key,
         premise=premise.pair_running(pair.id, pair.mentor_id, pair.mentee_id),
     )

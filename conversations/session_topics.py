@@ -166,15 +166,16 @@ async def choose_topic(engine: Engine, turn: Turn, action: Action) -> list[Outgo
                 f"The topic for {label} is already shared with you both{what}.",
             )
         ]
-    prompt = catalogue.get(key)
-    if prompt is None or prompt.key in await engine.store.used_prompt_keys(pair.id):
+    # Only one of the options offered (recomputed: they are seeded by pair and session), so a
+    # forged value cannot pick any other catalogue entry.
+    options = await topic_options(engine, pair, me, partner, number)
+    prompt = next((p for p in options if p.key == key), None)
+    if prompt is None:
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     await engine.store.save_survey_answer(
         me.id, pair.id, pick_question(number), prompt.key, "mentor", at=turn.now
     )
-    others = [
-        p for p in await topic_options(engine, pair, me, partner, number) if p.key != prompt.key
-    ]
+    others = [p for p in options if p.key != prompt.key]
     message = pm.topic_picked(
         turn.reply_to,
         pair,

@@ -15,6 +15,7 @@ them) and both then read the winner's rows.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import case, func, insert, select
@@ -29,6 +30,7 @@ from conversations.insights_open import (
     RoundState,
     SpokeOpenly,
     added_up,
+    next_closing,
     to_publish,
 )
 from conversations.insights_windows import (
@@ -142,15 +144,17 @@ async def open_answers(session: AsyncSession) -> tuple[OpenAnswer, ...]:
 
 
 async def round_states(session: AsyncSession) -> tuple[RoundState, ...]:
-    """Each matching round: whether a pair of it is still proposed or active, and when the
-    last of its pairs ended."""
+    """Each matching round: whether a pair of it is still proposed or active, when the last of
+    its pairs ended, and when the round started."""
     running = func.sum(case((PairRow.status.in_(("proposed", "active")), 1), else_=0))
     rows = await session.execute(
-        select(CycleRow.number, running, func.max(PairRow.ended_at))
+        select(CycleRow.number, running, func.max(PairRow.ended_at), func.min(CycleRow.started_at))
         .join(PairRow, PairRow.cycle_id == CycleRow.id)
         .group_by(CycleRow.number)
     )
-    return tuple(RoundState(cycle, bool(busy), ended) for cycle, busy, ended in rows)
+    return tuple(
+        RoundState(cycle, bool(busy), ended, started) for cycle, busy, ended, started in rows
+    )
 
 
 def _row(window: PublishedWindow, breakdown: str, figure: Figure) -> dict[str, Any]:
@@ -239,7 +243,9 @@ class PublishedAggregates(Repository):
         if fresh:
             async with self._sessions() as session:
                 published = await self._published_open(session)
-        return added_up(published, answers, rules)
+        keys = [(w.kind, w.period) for w in published]
+        closes = next_closing(answers, rounds, keys, rules)
+        return replace(added_up(published, answers, rules), closes=closes)
 
     @staticmethod
     async def _published_open(session: AsyncSession) -> tuple[OpenWindow, ...]:

@@ -75,6 +75,8 @@ class Reports(Repository):
             late_answers=pulse.late if pulse else 0,
             open_respondents=spoke.respondents if spoke else 0,
             open_counts=(spoke.yes, spoke.mostly, spoke.no) if spoke else (0, 0, 0),
+            open_hidden=spoke.hidden if spoke else 0,
+            open_closes=spoke.closes if spoke else None,
             by_role=roles,
             delivery=counts,
         )

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from conversations.insights_open import (
@@ -11,6 +12,7 @@ from conversations.insights_open import (
     RoundState,
     SpokeOpenly,
     added_up,
+    next_closing,
     to_publish,
 )
 from conversations.insights_windows import PublishRules
@@ -47,7 +49,7 @@ def test_fewer_than_k_answers_publish_no_value_for_good() -> None:
     assert window.respondents is None and window.counts is None
     spoke = added_up([window], answers("yes", "no"), rules(ENDED + GRACE))
     assert spoke == SpokeOpenly(hidden=1) and spoke.share is None
-    assert "not enough answers yet" in spoke.text(3)
+    assert "fewer than 3 people answered" in spoke.text(3)
 
 
 def test_answers_after_publication_are_late_and_leave_the_figure_alone() -> None:
@@ -74,3 +76,37 @@ def test_an_unknown_answer_is_never_counted() -> None:
     given = [*answers("yes", "mostly", "no"), OpenAnswer(7, 1, "maybe", ENDED)]
     (window,) = to_publish(given, [RoundState(1, False, ENDED)], (), rules(ENDED + GRACE))
     assert window.respondents == 3
+
+
+STARTED = datetime(2027, 1, 11, 9, tzinfo=UTC)
+SPAN = timedelta(days=200)
+
+
+def test_a_round_closes_at_its_planned_end_even_with_a_pair_still_open() -> None:
+    # One proposal nobody answered (or one pair kept going by pauses) keeps the round running.
+    given = answers("yes", "mostly", "no")
+    open_round = [RoundState(1, True, ENDED, STARTED)]
+    planned_end = STARTED + SPAN + GRACE
+    spanned = replace(rules(planned_end - timedelta(hours=1)), round_span=SPAN)
+    assert to_publish(given, open_round, (), spanned) == []
+    assert next_closing(given, open_round, (), spanned) == planned_end.date()
+    (window,) = to_publish(given, open_round, (), replace(spanned, now=planned_end))
+    assert (window.period, window.respondents) == ("1", 3)
+    # An answer from the late pair comes after publication: counted as late, figure unchanged.
+    later = [*given, OpenAnswer(7, 1, "no", planned_end + timedelta(days=3))]
+    spoke = added_up([window], later, replace(spanned, now=planned_end + timedelta(days=4)))
+    assert (spoke.respondents, spoke.no, spoke.late) == (3, 1, 1)
+
+
+def test_the_report_line_says_why_there_is_no_figure() -> None:
+    waiting = SpokeOpenly(closes=date(2027, 8, 2))
+    assert waiting.text(5) == (
+        "Could speak openly: round not closed yet (closes Mon 2 Aug 2027; shown then if 5 or "
+        "more people answered)"
+    )
+    assert SpokeOpenly(hidden=1).text(5).startswith("Could speak openly: fewer than 5 people")
+    assert "no answers yet" in SpokeOpenly().text(5)
+    # Once every window with answers is published, nothing is waiting to close.
+    given = answers("yes", "no")
+    ended = [RoundState(1, False, ENDED, STARTED)]
+    assert next_closing(given, ended, (("round", "1"),), rules(ENDED + GRACE)) is None
