@@ -19,7 +19,7 @@ MENTOR = "aisha.alsayed@example.com"  # the junior the sample roster pairs with 
 
 def test_a_missed_session_is_answered_privately_on_the_console(workdir: Path, db_url: str) -> None:
     hint = try_it_yourself(workdir / "app.yaml", datetime.now(UTC).date())
-    imp, publish, tick, chat_senior = [
+    imp, publish, tick, chat_senior, chat_junior = [
         shlex.split(line) for line in hint.splitlines() if line.startswith("  ")
     ]
     mentorbot = imp[: -len(["roster", "import", imp[-1]])]
@@ -27,6 +27,7 @@ def test_a_missed_session_is_answered_privately_on_the_console(workdir: Path, db
     assert "Aisha Al-Sayed" in ok(run(publish, workdir, db_url))
     ok(run(tick, workdir, db_url))
     ok(run(chat_senior, workdir, db_url, "accept\nquit\n"))
+    ok(run(chat_junior, workdir, db_url, "accept\nquit\n"))  # both partners consent
     first_day = date.fromisoformat(tick[-1][:10])
 
     # Session 1 is due; Aisha says they couldn't meet.
