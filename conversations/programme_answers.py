@@ -323,6 +323,16 @@ async def survey_answer(engine: Engine, turn: Turn, action: Action) -> list[Outg
     await engine.store.save_survey_answer(
         me.id, pair.id, question[:32], answer[:32], _side(pair, me), at=turn.now
     )
+    # The check-in and the closing carry more than one question (and the ways out: a concern,
+    # ending the pairing), so an answer is a reply below them rather than replacing them: on
+    # Slack and Teams a replaced message would take the unanswered questions' buttons with it.
+    several = action.action_id in (actions.CHECKIN_ANSWER, actions.CLOSING_ANSWER)
+
+    def answered(text: str) -> OutgoingMessage:
+        if several:
+            return messages.reply(turn.reply_to, "answer", text)
+        return _answered(turn, action, text)
+
     if question == "checkin" and answer == "stuck":
         mentor, mentee = (me, partner) if me.id == pair.mentor_id else (partner, me)
         text = (
@@ -344,7 +354,7 @@ async def survey_answer(engine: Engine, turn: Turn, action: Action) -> list[Outg
             else "Nobody on the programme team can receive messages from me right now — if "
             "you'd like help, type `concern` and I'll keep it safely for them."
         )
-        return [_answered(turn, action, f"Thanks for being honest. {told}")]
+        return [answered(f"Thanks for being honest. {told}")]
     thanks = {
         "tried": "Brilliant — that's what this is for. 🎉"
         if answer == "yes"
@@ -354,7 +364,7 @@ async def survey_answer(engine: Engine, turn: Turn, action: Action) -> list[Outg
         else "Thank you for being honest — it helps us make this safer. If you'd like to tell "
         "the programme team more, privately, type `concern`.",
     }
-    return [_answered(turn, action, thanks.get(question.split(":")[0], "Thank you — noted. 🙏"))]
+    return [answered(thanks.get(question.split(":")[0], "Thank you — noted. 🙏"))]
 
 
 ACTIONS: dict[str, ActionHandler] = {
