@@ -283,9 +283,9 @@ async def test_a_proposed_pair_can_be_ended_too_and_ends_quietly(db_url: str) ->
         ended = await h.app.store.get_pair(pair.id)
         assert ended is not None and ended.status is PairStatus.DECLINED
         await h.sim.run_until(NEXT_DAY + timedelta(days=1))
-        # Femi never accepted, so no note about a pairing he never started; the preview that
-        # was waiting is not sent (its premise: still proposed). Ending a proposal is asking
-        # for someone else: nobody is held for it.
+        # Ending a proposal is asking for someone else: Femi was asked too (answered or not),
+        # so he gets the same kind note as after any decline, naming nobody; nobody is held.
         assert len(h.got("cfo@x.com", "partner_left")) == 1  # only Ana's, earlier
-        assert h.got("cfo@x.com", "consent_closed") == []
+        (closed,) = h.got("cfo@x.com", "consent_closed")
+        assert "Cy" not in closed.fallback_text
         assert await h.app.store.pair_endings(awaiting_review=True) == []

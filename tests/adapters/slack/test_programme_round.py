@@ -84,11 +84,13 @@ async def test_a_round_from_join_to_pulse_runs_in_slack(
     # Started last week, so intros go out at once rather than on the start date.
     start = (datetime.now(UTC) - timedelta(days=7)).date()
     (tmp_path / "app.yaml").write_text(
-        f"programme:\n  name: Test Programme\n  start_date: {start}\nadmins: [ceo@example.com]\n"
+        f"programme:\n  name: Test Programme\n  start_date: {start}\n"
+        "admins: [ceo@example.com, kim@example.com]\n"
     )
     (tmp_path / "people.csv").write_text(
         "email,name,title,level,department,timezone,role,slack_id\n"
         "ceo@example.com,Maya Okafor,CEO,8,Operations,Europe/London,,U0CEO\n"
+        "kim@example.com,Kim Park,Programme lead,5,People,Europe/London,,U0KIM\n"
         "sam@example.com,Sam Lee,Analyst,2,Finance,Europe/London,,U0SAM\n"
     )
     await run_cli(tmp_path, db_url, "roster", "import", "people.csv")
@@ -99,7 +101,8 @@ async def test_a_round_from_join_to_pulse_runs_in_slack(
         await slack.command("U0CEO", "join mentee", channel="D0CEO")
         await fake_slack.wait_for(lambda: len(fake_slack.responses) >= 2, what="both joined")
 
-        await slack.command("U0CEO", "pair sam@example.com with ceo@example.com")
+        # Kim pairs them: an admin never pairs herself (conversations/pairing.py).
+        await slack.command("U0KIM", "pair sam@example.com with ceo@example.com", channel="D0KIM")
         # The senior's consent preview is queued and delivered at once, to their DM.
         channel, ts, accept = await fake_slack.wait_for(
             lambda: find_button(fake_slack, "consent.accept"), what="consent preview"
@@ -321,11 +324,12 @@ async def test_both_partners_agree_the_ground_rules_in_slack(
     (tmp_path / "app.yaml").write_text(
         f"programme:\n  name: Test Programme\n  start_date: {start}\n"
         "  require_mentee_consent: false\n  require_mentor_consent: false\n"
-        "admins: [ceo@example.com]\n"
+        "admins: [ceo@example.com, kim@example.com]\n"
     )
     (tmp_path / "people.csv").write_text(
         "email,name,title,level,department,timezone,role,slack_id\n"
         "ceo@example.com,Maya Okafor,CEO,8,Operations,Europe/London,mentee,U0CEO\n"
+        "kim@example.com,Kim Park,Programme lead,5,People,Europe/London,,U0KIM\n"
         "sam@example.com,Sam Lee,Analyst,2,Finance,Europe/London,mentor,U0SAM\n"
     )
     await run_cli(tmp_path, db_url, "roster", "import", "people.csv")
@@ -334,7 +338,8 @@ async def test_both_partners_agree_the_ground_rules_in_slack(
     await run_cli(tmp_path, db_url, "tick", "--now", soon, env=env)  # the welcomes
     async with start_server(tmp_path, db_url, env) as base, aiohttp.ClientSession() as http:
         slack = SlackDriver(base, fake_slack, http)
-        await slack.command("U0CEO", "pair sam@example.com with ceo@example.com")
+        # Kim pairs them: an admin never pairs herself (conversations/pairing.py).
+        await slack.command("U0KIM", "pair sam@example.com with ceo@example.com", channel="D0KIM")
         await fake_slack.wait_for(lambda: intros(fake_slack), what="the intro")
 
     # Session 1 comes round: Sam's private choice of topic, then the pair's message with the
