@@ -42,10 +42,9 @@ import asyncpg
 from adapters.teams.activities import bare_reference, reference_to_json
 from benchmarks.harness import asyncpg_dsn, checkpoint, child, scratch_database, verdict
 from bot.settings import load_settings
-from conversations.codec import message_to_dict
-from conversations.domain import NewPair, PairStatus, Role, RosterEntry
-from conversations.pairing_messages import intro
-from conversations.types import ToPair
+from conversations.outbox.codec import message_to_dict
+from conversations.pairing.pairing_texts import intro
+from conversations.types import NewPair, PairStatus, Role, RosterEntry, ToPair
 from storage.db import upgrade
 from storage.store import SqlStore
 

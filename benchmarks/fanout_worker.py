@@ -29,7 +29,7 @@ from bot.platforms import attach_platforms
 from bot.server import settle_heap
 from bot.settings import load_settings
 from storage.models import DueWorkRow
-from storage.work_queue import DONE, FAILED
+from storage.sql_queue import DONE, FAILED
 
 DEADLINE = 3 * 3600.0  # seconds: a wedged run must still end
 

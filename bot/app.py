@@ -24,8 +24,8 @@ from bot.database import open_database
 from bot.delivery import Deliverer, DeliveryStats
 from bot.platforms import delivering_platforms
 from bot.settings import Settings
-from conversations.departures import unreachable
 from conversations.engine import Engine
+from conversations.enrolment.departures import unreachable
 from conversations.ports import Clock, Sender
 from storage.db import create_engine, make_sessionmaker
 from storage.store import SqlStore

@@ -17,9 +17,8 @@ from adapters.console.sender import PLATFORM, TENANT, ConsoleSender, address_for
 from adapters.console.session import ConsoleSession
 from bot.errors import UserError
 from bot.platforms import console_inbox, console_is_the_platform
-from conversations.codec import message_from_dict
-from conversations.domain import Identity, Person
-from conversations.types import OutgoingMessage
+from conversations.outbox.codec import message_from_dict
+from conversations.types import Identity, OutgoingMessage, Person
 
 if TYPE_CHECKING:
     from bot.app import Mentorbot

@@ -29,8 +29,8 @@ from bot.database import open_database
 from bot.errors import UserError
 from bot.roster_import import import_roster_file
 from bot.settings import ConfigError, Settings, load_settings
-from conversations.insights_windows import PublishRules
-from conversations.messages import plural, report_text
+from conversations.enrolment.enrolment_texts import plural, report_text
+from conversations.insights.windows import PublishRules
 from storage.db import display_url, sqlite_file, sqlite_memory_copy
 
 REPORT_KEYS = (
@@ -185,8 +185,8 @@ async def _roster_import(args: argparse.Namespace) -> int:
 
 
 async def _match(args: argparse.Namespace) -> int:
-    from conversations.pairing import propose, publish
-    from conversations.pairing_messages import match_summary
+    from conversations.pairing.pairing_texts import match_summary
+    from conversations.pairing.rounds import propose, publish
     from conversations.ports import PairConflict
 
     async with build_app(_settings(args)) as app:
@@ -251,7 +251,7 @@ async def _report(args: argparse.Namespace) -> int:
 
 
 async def _forget(args: argparse.Namespace) -> int:
-    from conversations.enrolment import erase
+    from conversations.enrolment.self_service import erase
 
     async with build_app(_settings(args)) as app:
         person = await app.store.person_by_email(args.email)
@@ -288,7 +288,7 @@ async def _forget(args: argparse.Namespace) -> int:
 
 
 async def _health(args: argparse.Namespace) -> int:
-    from conversations.admin import health_text
+    from conversations.admin.tools import health_text
 
     settings = _settings(args)
     async with build_app(settings) as app:
@@ -353,7 +353,7 @@ async def _tick(args: argparse.Namespace) -> int:
 
 async def _warn_concern_contacts(app: Mentorbot, settings: Settings, out: TextIO) -> None:
     """At start: a concern contact the directory does not know could never read a concern."""
-    from conversations.admin import concern_contact_warnings
+    from conversations.admin.tools import concern_contact_warnings
 
     for line in await concern_contact_warnings(app.store, settings.config):
         print(line, file=out, flush=True)
@@ -361,7 +361,7 @@ async def _warn_concern_contacts(app: Mentorbot, settings: Settings, out: TextIO
 
 async def _warn_waiting_concerns(app: Mentorbot, out: TextIO) -> None:
     """For the operator: concerns that still reach nobody (a count; never in an admin chat)."""
-    from conversations.admin import waiting_concern_lines
+    from conversations.admin.tools import waiting_concern_lines
 
     for line in await waiting_concern_lines(app.store):
         print(line, file=out, flush=True)

@@ -37,12 +37,20 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from conversations.codec import message_from_dict, message_to_dict
-from conversations.domain import Identity, Pair
 from conversations.engine import DELIVER
+from conversations.outbox.codec import message_from_dict, message_to_dict
+from conversations.outbox.premise import why_gone
 from conversations.ports import Clock, DueWork, NewWork, Sender, SendFailed, Store
-from conversations.premise import PremiseFacts, PremiseQuery, why_gone
-from conversations.types import Address, OutgoingMessage, ToPair, ToPerson
+from conversations.types import (
+    Address,
+    Identity,
+    OutgoingMessage,
+    Pair,
+    PremiseFacts,
+    PremiseQuery,
+    ToPair,
+    ToPerson,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +78,7 @@ class DeliveryStats:
     failed: int = 0
     recovered: int = 0  # found already posted after a crash (Slack metadata look-up)
     fanned_out: int = 0  # rows split into one row per conversation
-    cancelled: int = 0  # never sent: their premise was gone (conversations/premise.py)
+    cancelled: int = 0  # never sent: their premise was gone (conversations/outbox/premise.py)
 
 
 class NoRoute(Exception):

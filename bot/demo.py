@@ -24,10 +24,20 @@ from bot.clock import SimulatedClock
 from bot.roster_import import import_roster_file
 from bot.settings import ConfigError, Secrets, Settings, load_config, parse_config
 from bot.simulation import Received, Simulation, button
-from conversations import actions
-from conversations.domain import Identity, Pair, PairStatus, Person, Role, Status
-from conversations.pairing_messages import consent_buttons
-from conversations.types import Address, Button, Delivery, OutgoingMessage
+from conversations.pairing.pairing_texts import consent_buttons
+from conversations.types import (
+    Address,
+    Button,
+    Delivery,
+    Identity,
+    OutgoingMessage,
+    Pair,
+    PairStatus,
+    Person,
+    Role,
+    Status,
+    actions,
+)
 
 DEMO_START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # a Monday, a week before the programme
 PROGRAMME_END = datetime(2027, 9, 1, tzinfo=UTC)  # past graduation and the 30-day follow-ups

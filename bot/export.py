@@ -7,7 +7,7 @@ What goes out follows the privacy rules of issue 7:
 - pairs.csv, sessions.csv: ids, dates and outcomes (names are in people.csv only). A pair's
   reasons name no one ("the mentee"), and name a department only when the dashboard's
   department breakdown shows it (k or more participants); otherwise "another department".
-- pulse_aggregate.csv: the published pulse windows (`conversations.insights_windows`): one row
+- pulse_aggregate.csv: the published pulse windows (`conversations.insights.windows`): one row
   per closed window with k or more respondents, and one per side group when the privacy rule
   allows. Rows are stored when first published and never change; windows under k have no row.
 - comments.csv: comments whose authors agreed to share them, from published windows with k or
@@ -32,8 +32,13 @@ from typing import TYPE_CHECKING, Any
 
 from bot.dashboard.data import published_pulse, repository
 from bot.errors import UserError
-from conversations.insights import OTHER, department_breakdown, public_reason, shareable_comments
-from conversations.insights_windows import PublishedPulse, PublishRules
+from conversations.insights.summary import (
+    OTHER,
+    department_breakdown,
+    public_reason,
+    shareable_comments,
+)
+from conversations.insights.windows import PublishedPulse, PublishRules
 
 if TYPE_CHECKING:
     from bot.app import Mentorbot

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot.errors import UserError
-from conversations.domain import ImportSummary
-from conversations.messages import plural
-from conversations.roster import format_problems, parse_roster
+from conversations.enrolment.enrolment_texts import plural
+from conversations.enrolment.roster_csv import format_problems, parse_roster
+from conversations.types import ImportSummary
 
 if TYPE_CHECKING:
     from bot.app import Mentorbot

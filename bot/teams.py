@@ -25,9 +25,9 @@ from adapters.teams.turn import TeamsTurn
 from bot.errors import UserError
 from bot.platforms import PlatformPlugin
 from bot.settings import ConfigError
-from conversations.catalogue import load_topics
+from conversations.programme.catalogue import load_topics
 from storage.db import make_sessionmaker
-from storage.teams_identities import TeamsIdentities
+from storage.sql_teams_identities import TeamsIdentities
 
 if TYPE_CHECKING:
     from bot.app import Mentorbot

@@ -14,14 +14,13 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from conversations import commands as cmd
-from conversations import messages
-from conversations.catalogue import Prompt
-from conversations.codec import message_to_dict
+from conversations import grammar as cmd
 from conversations.config import AppConfig
-from conversations.domain import PendingInput, Person
+from conversations.enrolment import enrolment_texts as messages
+from conversations.outbox.codec import message_to_dict
+from conversations.outbox.timing import next_slot, zone
 from conversations.ports import AdminLinks, Clock, DueWork, Store
-from conversations.timing import next_slot, zone
+from conversations.programme.catalogue import Prompt
 from conversations.types import (
     Action,
     Address,
@@ -30,6 +29,8 @@ from conversations.types import (
     IncomingMessage,
     MemberJoined,
     OutgoingMessage,
+    PendingInput,
+    Person,
     ToPerson,
     UserRef,
 )
@@ -71,17 +72,15 @@ class Engine:
         links: AdminLinks | None = None,
     ) -> None:
         # Handler tables, dispatched on below.
-        from conversations import (
-            concerns,
-            enrol_form,
-            enrolment,
-            pair_endings,
-            pairing,
-            programme,
-            programme_answers,
-            prompts,
-            session_topics,
-        )
+        from conversations.enrolment import form as enrol_form
+        from conversations.enrolment import self_service as enrolment
+        from conversations.pairing import endings as pair_endings
+        from conversations.pairing import rounds as pairing
+        from conversations.programme import answers as programme_answers
+        from conversations.programme import lifecycle as programme
+        from conversations.programme import prompts
+        from conversations.programme import topics as session_topics
+        from conversations.safety import concerns
 
         self.store = store
         self.config = config
@@ -217,7 +216,7 @@ class Engine:
 
     async def home(self, user: UserRef) -> OutgoingMessage:
         """The person's home view (Slack App Home): status, partner, next session, buttons."""
-        from conversations.home import home_view
+        from conversations.enrolment.home import home_view
 
         return await home_view(self, user)
 

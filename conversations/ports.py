@@ -1,7 +1,8 @@
 """The small Protocols through which the engine reaches storage and time.
 
 `storage/` implements them on SQLAlchemy; tests implement them in memory. Every method speaks in
-the frozen dataclasses of `conversations.domain` and `conversations.types`, never in ORM rows.
+the frozen dataclasses of `conversations.types.records` and `conversations.types.events`, never in
+ORM rows.
 """
 
 from __future__ import annotations
@@ -11,18 +12,25 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from conversations.catalogue import Prompt
-from conversations.domain import (
+from conversations.insights.windows import PublishRules
+from conversations.programme.catalogue import Prompt
+from conversations.types import (
+    Address,
     AuditEntry,
     ConcernCounts,
+    Delivery,
+    Event,
     Identity,
     ImportSummary,
     NewPair,
+    OutgoingMessage,
     Pair,
     PairEnding,
     PairStatus,
     PendingInput,
     Person,
+    PremiseFacts,
+    PremiseQuery,
     ProposalAnswer,
     PulseAnswer,
     ReportFigures,
@@ -31,12 +39,10 @@ from conversations.domain import (
     Session,
     SessionStatus,
     Status,
+    Unreachable,
+    UserRef,
     WaitingConcern,
 )
-from conversations.insights_facts import Unreachable
-from conversations.insights_windows import PublishRules
-from conversations.premise import PremiseFacts, PremiseQuery
-from conversations.types import Address, Delivery, Event, OutgoingMessage, UserRef
 
 
 class Clock(Protocol):
@@ -115,7 +121,8 @@ class Directory(Protocol):
     ) -> ImportSummary:
         """Create or update everyone in `entries` (by email) in one transaction.
 
-        Entries must already be validated (`conversations.roster`). A row with a role enrols a
+        Entries must already be validated (`conversations.enrolment.roster_csv`). A row with a role
+        enrols a
         person who is not enrolled yet; people missing from the file are reported and, with
         `deactivate_missing`, marked inactive. A dry run computes the summary and writes nothing.
         """
@@ -465,7 +472,7 @@ class Reports(Protocol):
 
     async def figures(self, rules: PublishRules | None = None) -> ReportFigures:
         """The headline programme figures; pulse figures only from windows published under
-        `rules` (none without), see `conversations.insights_windows`."""
+        `rules` (none without), see `conversations.insights.windows`."""
         ...
 
     async def queue_counts(self) -> dict[str, int]:
@@ -505,7 +512,7 @@ class AdminLinks(Protocol):
 
 
 class Premises(Protocol):
-    """What delivery asks before sending queued messages (conversations/premise.py)."""
+    """What delivery asks before sending queued messages (conversations/outbox/premise.py)."""
 
     async def premise_facts(self, query: PremiseQuery) -> PremiseFacts:
         """The current state of every pair, person and session `query` names, and which of

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from conversations.domain import AuditEntry, Identity, Pair, PairStatus, Person, Role, Status
 from conversations.ports import DueWork
+from conversations.types import AuditEntry, Identity, Pair, PairStatus, Person, Role, Status
 from storage.models import AuditRow, DueWorkRow, IdentityRow, PairRow, PersonRow
 
 FORGOTTEN_DOMAIN = "@invalid"

@@ -1,7 +1,7 @@
 """SQLAlchemy models for the whole data model (docs/architecture.md, "The data model").
 
 Rows stay inside `storage/`: repositories map them to the frozen dataclasses of
-`conversations.domain`. Column types are chosen to behave the same on SQLite and PostgreSQL;
+`conversations.types.records`. Column types are chosen to behave the same on SQLite and PostgreSQL;
 enumerations are stored as short strings (no native ENUM types) so new values need no migration.
 """
 
@@ -401,7 +401,7 @@ class PublishedAggregateRow(Base):
 
     The closing question "Could you speak openly?" is published alike (kind 'open', period
     'round:N' or 'month:YYYY-MM'): an 'overall' row with its respondents and one 'answer' row
-    per answer with its count in `answers` (conversations/insights_open.py).
+    per answer with its count in `answers` (conversations/insights/openness.py).
     """
 
     __tablename__ = "published_aggregates"

@@ -7,17 +7,17 @@ from collections.abc import Collection
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.admin_web import AdminWeb
-from storage.concerns import Concerns
 from storage.db import create_engine, make_sessionmaker
-from storage.events import Events
-from storage.pairs import Pairs
-from storage.people import People
-from storage.premises import Premises
-from storage.programme import ProgrammeStore
-from storage.reports import Reports
-from storage.roster import Roster
-from storage.work_queue import WorkQueue
+from storage.sql_admin_web import AdminWeb
+from storage.sql_audit import Events
+from storage.sql_concerns import Concerns
+from storage.sql_pairs import Pairs
+from storage.sql_people import People
+from storage.sql_premises import Premises
+from storage.sql_queue import WorkQueue
+from storage.sql_reports import Reports
+from storage.sql_roster import Roster
+from storage.sql_sessions import ProgrammeStore
 
 
 class SqlStore(

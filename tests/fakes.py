@@ -17,7 +17,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from conversations.domain import (
+from conversations.insights.windows import PublishRules
+from conversations.ports import DueWork, NewWork
+from conversations.types import (
     AuditEntry,
     ConcernCounts,
     Identity,
@@ -28,11 +30,9 @@ from conversations.domain import (
     Role,
     RosterEntry,
     Status,
+    UserRef,
     WaitingConcern,
 )
-from conversations.insights_windows import PublishRules
-from conversations.ports import DueWork, NewWork
-from conversations.types import UserRef
 
 
 class FakeClock:

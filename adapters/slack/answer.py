@@ -20,11 +20,11 @@ from adapters.slack.identity import IdentityLinker, PeopleDirectory
 from adapters.slack.modal import enrol_modal
 from adapters.slack.render import render_home
 from adapters.slack.sender import SlackSender
-from conversations.domain import Person
 from conversations.ports import HandleEvent, SendFailed
 from conversations.types import (
     Address,
     OutgoingMessage,
+    Person,
     UserRef,
 )
 

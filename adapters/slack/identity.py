@@ -20,8 +20,7 @@ from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.sender import OPEN_INTERVAL, Pacer
-from conversations.domain import Identity, Person
-from conversations.types import UserRef
+from conversations.types import Identity, Person, UserRef
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
 """The enrolment modal `join` opens: side, topics to teach and learn, time zone.
 
 Its submission becomes one neutral `Action(action_id="enrol.form", value=JSON)` (see
-`conversations.actions.ENROL_FORM`), so the engine validates and stores it like any other form.
+`conversations.types.actions.ENROL_FORM`), so the engine validates and stores it like any other
+form.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from adapters.slack.render import OPTION_VALUE, option, plain
-from conversations import actions
-from conversations.catalogue import load_topics
 from conversations.config import check_timezone
-from conversations.disclosure import WHAT_PARTNERS_SEE
-from conversations.domain import Person, Role
+from conversations.pairing.disclosure import WHAT_PARTNERS_SEE
+from conversations.programme.catalogue import load_topics
+from conversations.types import Person, Role, actions
 
 CALLBACK_ID = actions.ENROL_FORM  # view callback_id: the listener and translator key on it
 ROLE, TEACHES, LEARNS, TIMEZONE = "role", "teaches", "learns", "timezone"  # block = action ids
@@ -27,7 +27,9 @@ ROLE_OPTIONS = (
 # Modal limits (docs.slack.dev/reference/views): title and button text 24 characters,
 # private_metadata 3000; a multi-select may cap how many options are picked.
 TITLE = 24
-MAX_PICKED = 10  # the engine keeps at most 10 topics per list (conversations.enrolment)
+MAX_PICKED = (
+    10  # the engine keeps at most 10 topics per list (conversations.enrolment.self_service)
+)
 PRIVATE_METADATA = 3000
 
 

@@ -18,7 +18,6 @@ from typing import Any
 
 from adapters.slack import modal
 from adapters.slack.render import LINK_ACTION, neutral_action_id
-from conversations import actions
 from conversations.types import (
     Action,
     Address,
@@ -27,6 +26,7 @@ from conversations.types import (
     IncomingMessage,
     MemberJoined,
     UserRef,
+    actions,
 )
 
 log = logging.getLogger(__name__)

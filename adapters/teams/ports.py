@@ -8,9 +8,8 @@ from datetime import datetime
 from typing import Protocol
 
 from adapters.teams.trust import ServiceUrls, TeamsCounters, Tenants
-from conversations.domain import Identity, Person
 from conversations.ports import Clock, HandleEvent
-from conversations.types import OutgoingMessage, UserRef
+from conversations.types import Identity, OutgoingMessage, Person, UserRef
 
 
 class TeamsDirectory(Protocol):

@@ -20,7 +20,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Any
 
-from conversations import actions
 from conversations.types import (
     Block,
     Button,
@@ -31,6 +30,7 @@ from conversations.types import (
     Link,
     OutgoingMessage,
     Text,
+    actions,
 )
 
 Card = dict[str, Any]

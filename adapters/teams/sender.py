@@ -39,9 +39,8 @@ from adapters.teams.connector import BotConnector, TokenCache
 from adapters.teams.errors import is_retryable, send_failed
 from adapters.teams.limits import PER_CONVERSATION, PER_TENANT, TENANT_BURST, RateLimiter
 from adapters.teams.ports import TeamsDeps
-from conversations.domain import Identity
 from conversations.ports import SendFailed
-from conversations.types import Address, Delivery, OutgoingMessage
+from conversations.types import Address, Delivery, Identity, OutgoingMessage
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,15 @@ from datetime import datetime
 from typing import Any
 
 from adapters.teams.render import form_value
-from conversations import actions
-from conversations.types import Action, Address, Event, IncomingMessage, MemberJoined, UserRef
+from conversations.types import (
+    Action,
+    Address,
+    Event,
+    IncomingMessage,
+    MemberJoined,
+    UserRef,
+    actions,
+)
 
 PLATFORM = "teams"
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"

@@ -23,9 +23,8 @@ from adapters.teams.errors import send_failed
 from adapters.teams.ports import TeamsDeps
 from adapters.teams.render import CARD_CONTENT_TYPE, render_card
 from adapters.teams.translate import PLATFORM, Inbound, translate
-from conversations.domain import Identity, Person
-from conversations.premise import by_then
-from conversations.types import Action, OutgoingMessage, UserRef
+from conversations.outbox.premise import by_then
+from conversations.types import Action, Identity, OutgoingMessage, Person, UserRef
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +184,7 @@ class TeamsTurn:
             stamp = self.deps.clock.now()
             key = message.idempotency_key or f"teams-reply:{context.activity.id}:{message.kind}"
             # Worth sending for a few minutes only: an hour later "Wonderful — I'll introduce
-            # you" may answer a pair that has ended since (conversations/premise.py).
+            # you" may answer a pair that has ended since (conversations/outbox/premise.py).
             premise = by_then(message.premise, stamp + REPLY_STALE_AFTER)
             queued = dataclasses.replace(
                 message, to=inbound.address, idempotency_key=key, premise=premise

@@ -6,7 +6,7 @@
   signed in and when it ends or was revoked (logging out revokes it on every process).
 - A dashboard or export link sent by the chat commands: a random token, stored only as a keyed
   hash with its purpose, the admin it was sent to and its expiry; it works once, for 15 minutes
-  (storage/admin_web.py marks it used in the same statement that checks it).
+  (storage/sql_admin_web.py marks it used in the same statement that checks it).
 - The chart link (reports in chat) is the exception: chat clients fetch the image again whenever
   they show the message, so it is an HMAC over its expiry, reusable for 30 days. It shows only
   the dashboard's k-anonymous aggregates.
@@ -115,7 +115,7 @@ def chart_link_ok(secret: str, expires: str, signature: str, now: datetime) -> b
 
 
 class LinkStore(Protocol):
-    """Where issued links are kept (`storage.admin_web.AdminWeb`)."""
+    """Where issued links are kept (`storage.sql_admin_web.AdminWeb`)."""
 
     async def issue_link(
         self, token_hash: str, purpose: str, issued_to: str, *, at: datetime, expires_at: datetime

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from conversations.insights import Insights, Period, build_insights
-from conversations.insights_windows import PublishedPulse, PublishRules
-from conversations.messages import plural
-from storage.aggregates import PublishedAggregates
+from conversations.enrolment.enrolment_texts import plural
+from conversations.insights.summary import Insights, Period, build_insights
+from conversations.insights.windows import PublishedPulse, PublishRules
 from storage.db import make_sessionmaker
-from storage.insights import Insights as InsightsRepository
+from storage.sql_aggregates import PublishedAggregates
+from storage.sql_insights import Insights as InsightsRepository
 
 if TYPE_CHECKING:
     from bot.app import Mentorbot

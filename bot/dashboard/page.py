@@ -1,4 +1,4 @@
-"""What the dashboard page shows: charts and tables made from `conversations.insights`.
+"""What the dashboard page shows: charts and tables made from `conversations.insights.summary`.
 
 Only figures that passed the privacy rules reach here; this module lays them out.
 """
@@ -11,8 +11,8 @@ from typing import Any
 from markupsafe import Markup
 
 from bot.dashboard.charts import Bar, Segment, bar_chart, line_chart
-from conversations.insights import Breakdown, Insights
-from conversations.insights_windows import Figure
+from conversations.insights.summary import Breakdown, Insights
+from conversations.insights.windows import Figure
 
 ROLE_SEGMENTS = (
     ("mentor", "junior mentors", "role-mentor"),

@@ -39,7 +39,7 @@ from bot.dashboard.page import page_context
 from bot.dashboard.png import programme_chart
 from bot.dashboard.throttle import FAILURE_LIMIT, WINDOW, LoginThrottle, RefusalLog
 from bot.export import export_archive
-from conversations.insights import Period
+from conversations.insights.summary import Period
 
 if TYPE_CHECKING:
     from bot.app import Mentorbot

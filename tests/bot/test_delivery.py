@@ -12,20 +12,26 @@ from datetime import date, timedelta
 import pytest
 
 from bot.delivery import MAX_ATTEMPTS, Deliverer, DeliveryStats
-from conversations import premise
-from conversations.codec import message_to_dict
-from conversations.domain import (
+from conversations.engine import DELIVER
+from conversations.outbox import premise
+from conversations.outbox.codec import message_to_dict
+from conversations.ports import NewWork, SendFailed
+from conversations.types import (
+    Address,
+    Delivery,
     Identity,
     NewPair,
+    OutgoingMessage,
     PairStatus,
+    PremiseFacts,
+    PremiseQuery,
     RosterEntry,
     SessionStatus,
     Status,
+    Text,
+    ToPair,
+    ToPerson,
 )
-from conversations.engine import DELIVER
-from conversations.ports import NewWork, SendFailed
-from conversations.premise import PremiseFacts, PremiseQuery
-from conversations.types import Address, Delivery, OutgoingMessage, Text, ToPair, ToPerson
 from storage.store import SqlStore
 from tests.fakes import FakeClock, utc
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from conversations.domain import Status
+from conversations.types import Status
 from storage.db import upgrade
 from storage.store import SqlStore
 from tests.serving import CLEARED

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from conversations.catalogue import (
+from conversations.programme.catalogue import (
     MAX_TITLE,
     STAGES,
     CatalogueError,

@@ -8,9 +8,9 @@ import random
 from collections import Counter
 from datetime import date
 
-from conversations.catalogue import OPTIONS, arc, load_prompts, load_topics
 from conversations.config import ProgrammeConfig
-from conversations.session_topics import offer
+from conversations.programme.catalogue import OPTIONS, arc, load_prompts, load_topics
+from conversations.programme.topics import offer
 
 PAIRS = 2000
 LENGTHS = (4, 6, 8, 12)

@@ -3,8 +3,8 @@
 import json
 from datetime import date
 
-from conversations import premise
-from conversations.codec import message_from_dict, message_to_dict
+from conversations.outbox import premise
+from conversations.outbox.codec import message_from_dict, message_to_dict
 from conversations.types import (
     Address,
     Button,

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conversations import commands as cmd
-from conversations.domain import Role
+from conversations import grammar as cmd
+from conversations.types import Role
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""What a proposed partner may see, and every sign-up saying so (conversations/disclosure.py).
+"""What a proposed partner may see, and every sign-up saying so
+(conversations/pairing/disclosure.py).
 
 Previews name technology topics but fold inclusion topics into "perspectives on inclusion";
 match reasons read as plain words; the sign-up line is on the chat flow, the welcome, the
@@ -13,19 +14,18 @@ from typing import Any
 
 from adapters.slack.modal import LEARNS, enrol_modal
 from adapters.teams.render import render_card
-from conversations import actions
-from conversations.catalogue import load_topics
 from conversations.config import AppConfig, ProgrammeConfig
-from conversations.disclosure import (
+from conversations.matching.explain import hours_words, level_words, number_words
+from conversations.pairing.disclosure import (
     INCLUSION_WORDS,
     WHAT_PARTNERS_SEE,
     is_technology,
     preview_reasons,
     shown_topics,
 )
-from conversations.domain import Pair, PairStatus, Person
-from conversations.matching_explain import hours_words, level_words, number_words
-from conversations.pairing_messages import consent_preview
+from conversations.pairing.pairing_texts import consent_preview
+from conversations.programme.catalogue import load_topics
+from conversations.types import Pair, PairStatus, Person, actions
 from tests.conversations.test_enrolment import Flow, text_of
 
 

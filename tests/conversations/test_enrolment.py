@@ -8,12 +8,20 @@ from datetime import date
 
 import pytest
 
-from conversations import actions
-from conversations.codec import message_from_dict
 from conversations.config import AppConfig, ProgrammeConfig
-from conversations.domain import Identity, Role, Status
 from conversations.engine import Engine
-from conversations.types import Action, Address, IncomingMessage, OutgoingMessage, UserRef
+from conversations.outbox.codec import message_from_dict
+from conversations.types import (
+    Action,
+    Address,
+    Identity,
+    IncomingMessage,
+    OutgoingMessage,
+    Role,
+    Status,
+    UserRef,
+    actions,
+)
 from tests.fakes import FakeClock, FakeStore, utc
 
 ADDRESS = Address("console", "local", "dm")

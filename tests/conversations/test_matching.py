@@ -10,16 +10,16 @@ from typing import Any
 import numpy as np
 
 from conversations.config import MatchingConfig
-from conversations.domain import Person, Role, Status
-from conversations.matching import (
+from conversations.matching.best_pairs import (
     MatchInput,
     explain_pair,
     hard_violations,
     propose_pairs,
 )
-from conversations.matching_explain import PairRules
-from conversations.matching_graph import Graph, all_edges
-from conversations.matching_prep import clock_gap_minutes, prepare, utc_offset_minutes
+from conversations.matching.explain import PairRules
+from conversations.matching.graph import Graph, all_edges
+from conversations.matching.prep import clock_gap_minutes, prepare, utc_offset_minutes
+from conversations.types import Person, Role, Status
 
 WINTER = date(2027, 1, 11)
 SUMMER = date(2027, 7, 12)
@@ -365,7 +365,7 @@ def test_a_senior_held_for_review_is_left_out_and_an_ended_pair_never_returns() 
 
 
 def test_every_unmatched_notice_is_kind_leaks_no_decision_and_promises_only_what_can_help() -> None:
-    from conversations.pairing_messages import unmatched_notice
+    from conversations.pairing.pairing_texts import unmatched_notice
 
     pair = [person(1, 1), mentee(2, 5)]
     rounds = {

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from conversations.domain import Role
-from conversations.matching import PRIORITY_REASON, MatchInput, explain_pair, propose_pairs
+from conversations.matching.best_pairs import (
+    PRIORITY_REASON,
+    MatchInput,
+    explain_pair,
+    propose_pairs,
+)
+from conversations.types import Role
 from tests.conversations.test_matching import match_input, mentee, person
 
 

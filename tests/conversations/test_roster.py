@@ -10,15 +10,15 @@ from importlib import resources
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conversations.catalogue import all_topics
-from conversations.domain import Role, RosterEntry
-from conversations.roster import (
+from conversations.enrolment.roster_csv import (
     COLUMNS,
     RosterParse,
     RosterProblem,
     format_problems,
     parse_roster,
 )
+from conversations.programme.catalogue import all_topics
+from conversations.types import Role, RosterEntry
 
 HEADER = "email,name,level,manager_email,timezone,role,teaches,learns"
 

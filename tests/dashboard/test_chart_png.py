@@ -15,7 +15,7 @@ from adapters.slack.render import blocks as slack_blocks
 from adapters.teams.render import render_card
 from bot.dashboard.auth import ChatLinks, chart_link
 from bot.dashboard.png import programme_chart
-from conversations.codec import message_from_dict, message_to_dict
+from conversations.outbox.codec import message_from_dict, message_to_dict
 from conversations.types import Image, OutgoingMessage, Text, ToPerson
 from storage.store import SqlStore
 from tests.dashboard.seed import seed_programme

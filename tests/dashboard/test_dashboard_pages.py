@@ -20,7 +20,7 @@ from bot.dashboard.auth import (
 from bot.dashboard.charts import Bar, Segment, bar_chart, line_chart
 from bot.dashboard.page import page_context
 from bot.dashboard.views import template_environment
-from conversations.insights import (
+from conversations.insights.summary import (
     InsightsData,
     PairHealth,
     ParticipantFact,
@@ -29,7 +29,7 @@ from conversations.insights import (
     Unreachable,
     build_insights,
 )
-from conversations.insights_windows import (
+from conversations.insights.windows import (
     SESSION,
     PublishedPulse,
     WindowKey,
@@ -138,7 +138,7 @@ def test_token_checks() -> None:
 
 
 def test_the_spoke_openly_card_shows_a_share_only_from_k_or_more_answers() -> None:
-    from conversations.insights_open import SpokeOpenly
+    from conversations.insights.openness import SpokeOpenly
 
     data = InsightsData(participants=tuple(ParticipantFact(i, "mentor", "") for i in range(6)))
     empty = PublishedPulse(5, ())

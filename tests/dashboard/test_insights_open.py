@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from conversations.insights_open import (
+from conversations.insights.openness import (
     OpenAnswer,
     RoundState,
     SpokeOpenly,
@@ -15,7 +15,7 @@ from conversations.insights_open import (
     next_closing,
     to_publish,
 )
-from conversations.insights_windows import PublishRules
+from conversations.insights.windows import PublishRules
 
 ENDED = datetime(2027, 7, 13, 9, tzinfo=UTC)
 GRACE = timedelta(days=14)

@@ -1,4 +1,4 @@
-"""The privacy rules and figures of `conversations.insights`, without a database."""
+"""The privacy rules and figures of `conversations.insights.summary`, without a database."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conversations.insights import (
+from conversations.insights.summary import (
     OTHER,
     InsightsData,
     PairAtRisk,
@@ -25,7 +25,7 @@ from conversations.insights import (
     retention,
     shareable_comments,
 )
-from conversations.insights_windows import PublishedPulse
+from conversations.insights.windows import PublishedPulse
 
 NOW = datetime(2027, 4, 1, 10, 0, tzinfo=UTC)
 NOTHING_PUBLISHED = PublishedPulse(k=5)

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conversations.insights import OTHER, CycleSessions, build_insights
-from conversations.insights_windows import MIXED_TRACKS, PublishedPulse, PublishRules
-from storage.aggregates import PublishedAggregates, pulse_facts
+from conversations.insights.summary import OTHER, CycleSessions, build_insights
+from conversations.insights.windows import MIXED_TRACKS, PublishedPulse, PublishRules
 from storage.db import create_engine, make_sessionmaker
-from storage.insights import FORGOTTEN_NAME, Insights
+from storage.sql_aggregates import PublishedAggregates, pulse_facts
+from storage.sql_insights import FORGOTTEN_NAME, Insights
 from tests.dashboard.seed import (
     CONSENTED_COMMENTS,
     NOW,

@@ -1,4 +1,4 @@
-"""The window rules of `conversations.insights_windows`, without a database."""
+"""The window rules of `conversations.insights.windows`, without a database."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conversations.insights_facts import PulseFact, RoundSession
-from conversations.insights_windows import (
+from conversations.insights.windows import (
     MIXED_TRACKS,
     MONTH,
     OTHER,
@@ -24,6 +23,7 @@ from conversations.insights_windows import (
     window_of,
     windows_to_publish,
 )
+from conversations.types import PulseFact, RoundSession
 
 NOW = datetime(2027, 4, 1, 10, 0, tzinfo=UTC)
 LONDON = ZoneInfo("Europe/London")

@@ -21,11 +21,11 @@ from sqlalchemy import func, select
 from bot.app import build_app
 from bot.export import run_export
 from bot.settings import Secrets, Settings, parse_config
-from conversations.domain import PulseAnswer
-from conversations.insights_windows import PublishRules
-from storage.aggregates import PublishedAggregates
+from conversations.insights.windows import PublishRules
+from conversations.types import PulseAnswer
 from storage.db import create_engine, make_sessionmaker
 from storage.models import PublishedAggregateRow
+from storage.sql_aggregates import PublishedAggregates
 from storage.store import SqlStore
 from tests.dashboard.seed import NOW, Seeded, seed_programme
 from tests.fakes import FakeClock, run_cli, start_server

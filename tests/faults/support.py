@@ -19,10 +19,9 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import text
 
-from conversations.codec import message_to_dict
-from conversations.domain import Identity, RosterEntry
 from conversations.engine import DELIVER
-from conversations.types import OutgoingMessage, Text, ToPerson
+from conversations.outbox.codec import message_to_dict
+from conversations.types import Identity, OutgoingMessage, RosterEntry, Text, ToPerson
 from storage.db import create_engine, upgrade
 from storage.store import SqlStore
 from tests.adapters.slack.fake_slack import TEAM, Call, FakeSlack

@@ -25,9 +25,7 @@ from adapters.slack.translate import block_actions
 from bot.app import Mentorbot, build_app
 from bot.clock import SimulatedClock
 from bot.settings import Secrets, Settings, parse_config
-from conversations import actions
-from conversations.domain import Identity
-from conversations.types import Action, Address, IncomingMessage, UserRef
+from conversations.types import Action, Address, Identity, IncomingMessage, UserRef, actions
 from tests.adapters.slack.fake_slack import TEAM, Call
 from tests.dbfixtures import _truncate_all
 from tests.faults.support import FaultySlack, key_of, rows

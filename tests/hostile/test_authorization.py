@@ -15,10 +15,9 @@ import aiohttp
 from adapters.console.sender import PLATFORM, TENANT, address_for
 from bot.clock import SystemClock
 from bot.settings import load_config
-from conversations import commands
-from conversations.domain import Identity
+from conversations import grammar as commands
 from conversations.engine import Engine
-from conversations.types import IncomingMessage, UserRef
+from conversations.types import Identity, IncomingMessage, UserRef
 from storage.store import SqlStore
 from tests.adapters.slack.conftest import COMMAND, sign
 from tests.adapters.slack.fake_slack import FakeSlack

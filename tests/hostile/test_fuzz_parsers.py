@@ -10,8 +10,8 @@ import typing
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conversations import commands
-from conversations.roster import COLUMNS, parse_roster
+from conversations import grammar as commands
+from conversations.enrolment.roster_csv import COLUMNS, parse_roster
 from tests.hostile.strategies import FUZZ, HUGE, SPECIALS, odd_text
 
 PARSED = typing.get_args(commands.ParsedCommand)

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from conversations.domain import Status
+from conversations.types import Status
 from storage.store import SqlStore
 from tests.adapters.slack.conftest import COMMAND, sign
 from tests.adapters.slack.fake_slack import FakeSlack

@@ -3,9 +3,8 @@ openly?", and stores only the answers it offers. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from conversations import actions
-from conversations import programme_messages as pm
-from conversations.types import Button, ToPerson
+from conversations.programme import session_texts as pm
+from conversations.types import Button, ToPerson, actions
 from tests.scenarios.test_lifecycle_edges import harness
 
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.simulation import button
-from conversations import actions
-from conversations.admin import health_text
-from conversations.concerns import CONCERN_FIRST
-from conversations.types import Button
+from conversations.admin.tools import health_text
+from conversations.safety.concerns import CONCERN_FIRST
+from conversations.types import Button, actions
 from tests.scenarios.test_concerns import (
     SUPPORT,
     WORRY,

@@ -2,7 +2,7 @@
 
 Ana (junior mentor) and Femi (senior mentee) are pair A, Bo and Tara pair B; Cleo is the
 admin; Hana (HR, not in the programme) is the concern contact when one is set. Every branch of
-conversations/concerns.py, on SQLite and PostgreSQL.
+conversations/safety/concerns.py, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -21,11 +21,9 @@ from bot.app import build_app
 from bot.clock import SimulatedClock
 from bot.settings import Secrets, Settings, parse_config
 from bot.simulation import button
-from conversations import actions
-from conversations.admin import health_text
-from conversations.concerns import DAILY_LIMIT, MAX_CONCERN
-from conversations.domain import Identity, RosterEntry
-from conversations.types import Button, OutgoingMessage, UserRef
+from conversations.admin.tools import health_text
+from conversations.safety.concerns import DAILY_LIMIT, MAX_CONCERN
+from conversations.types import Button, Identity, OutgoingMessage, RosterEntry, UserRef, actions
 from storage.models import ConcernRow
 from tests.scenarios.test_lifecycle_edges import Harness
 from tests.scenarios.test_matching_round import LONDON, PEOPLE

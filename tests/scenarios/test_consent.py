@@ -13,15 +13,25 @@ from datetime import date, timedelta
 
 import pytest
 
-from conversations import actions
-from conversations.codec import message_from_dict
 from conversations.config import AppConfig, ProgrammeConfig
-from conversations.domain import Identity, Pair, PairStatus
 from conversations.engine import Engine
-from conversations.home import pair_blocks
-from conversations.pairing import match_input
-from conversations.premise import Premise, PremiseQuery, why_gone
-from conversations.types import Action, Buttons, IncomingMessage, OutgoingMessage, UserRef
+from conversations.enrolment.home import pair_blocks
+from conversations.outbox.codec import message_from_dict
+from conversations.outbox.premise import why_gone
+from conversations.pairing.rounds import match_input
+from conversations.types import (
+    Action,
+    Buttons,
+    Identity,
+    IncomingMessage,
+    OutgoingMessage,
+    Pair,
+    PairStatus,
+    Premise,
+    PremiseQuery,
+    UserRef,
+    actions,
+)
 from storage.store import SqlStore
 from tests.fakes import FakeClock, utc
 from tests.scenarios.test_matching_round import CHAT, LONDON, PEOPLE, queued

@@ -14,10 +14,9 @@ from bot.clock import SimulatedClock
 from bot.platforms import console_inbox
 from bot.roster_import import import_roster_file
 from bot.settings import Secrets, Settings, parse_config
-from conversations import actions
-from conversations.enrolment import erase
-from conversations.pairing import publish
-from conversations.types import Button, OutgoingMessage
+from conversations.enrolment.self_service import erase
+from conversations.pairing.rounds import publish
+from conversations.types import Button, OutgoingMessage, actions
 from tests.fakes import utc
 
 ROSTER = """email,name,title,level,department,manager_email,timezone,role,teaches,learns

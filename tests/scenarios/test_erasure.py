@@ -23,10 +23,9 @@ from adapters.console.sender import PLATFORM, TENANT, ConsoleSender
 from bot.app import Mentorbot, build_app
 from bot.clock import SimulatedClock
 from bot.simulation import Simulation, button
-from conversations import actions
-from conversations.domain import Identity, PairStatus
-from storage.erasure import FORGOTTEN_REASON
+from conversations.types import Identity, PairStatus, actions
 from storage.models import Base, DueWorkRow, PulseResponseRow, SurveyAnswerRow
+from storage.sql_erasure import FORGOTTEN_REASON
 from tests.scenarios.test_matching_round import PEOPLE
 from tests.scenarios.test_programme import END, PUBLISH, People, settings
 

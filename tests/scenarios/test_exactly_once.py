@@ -24,10 +24,9 @@ from sqlalchemy import text
 
 from adapters.teams.activities import bare_reference, reference_to_json
 from bot.delivery import CONCURRENCY
-from conversations.codec import message_to_dict
-from conversations.domain import Identity, RosterEntry
 from conversations.engine import DELIVER
-from conversations.types import OutgoingMessage, Text, ToPerson
+from conversations.outbox.codec import message_to_dict
+from conversations.types import Identity, OutgoingMessage, RosterEntry, Text, ToPerson
 from storage.db import create_engine, upgrade
 from storage.store import SqlStore
 from tests.adapters.teams.fake_connector import FakeConnector, fake_connector

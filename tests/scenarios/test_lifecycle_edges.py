@@ -13,10 +13,20 @@ from adapters.console.sender import PLATFORM, TENANT, ConsoleSender
 from bot.app import Mentorbot, build_app
 from bot.clock import SimulatedClock
 from bot.simulation import Simulation, button
-from conversations import actions
-from conversations.domain import Identity, Pair, PairStatus, Status
 from conversations.ports import SendFailed
-from conversations.types import Address, Button, Delivery, Image, Link, OutgoingMessage
+from conversations.types import (
+    Address,
+    Button,
+    Delivery,
+    Identity,
+    Image,
+    Link,
+    OutgoingMessage,
+    Pair,
+    PairStatus,
+    Status,
+    actions,
+)
 from tests.scenarios.test_matching_round import PEOPLE
 from tests.scenarios.test_programme import PUBLISH, settings
 

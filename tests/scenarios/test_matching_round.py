@@ -5,13 +5,23 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from conversations import actions
-from conversations.codec import message_from_dict
 from conversations.config import AppConfig, ProgrammeConfig
-from conversations.domain import Identity, PairStatus, Role, RosterEntry, Status
 from conversations.engine import Engine
-from conversations.pairing import match_input
-from conversations.types import Action, Address, IncomingMessage, OutgoingMessage, UserRef
+from conversations.outbox.codec import message_from_dict
+from conversations.pairing.rounds import match_input
+from conversations.types import (
+    Action,
+    Address,
+    Identity,
+    IncomingMessage,
+    OutgoingMessage,
+    PairStatus,
+    Role,
+    RosterEntry,
+    Status,
+    UserRef,
+    actions,
+)
 from storage.store import SqlStore
 from tests.fakes import FakeClock, utc
 

@@ -9,10 +9,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.simulation import button
-from conversations import actions
-from conversations.domain import Session, SessionStatus
-from conversations.programme_messages import missed_detail
-from conversations.types import Button, ToPair, ToPerson
+from conversations.programme.session_texts import missed_detail
+from conversations.types import Button, Session, SessionStatus, ToPair, ToPerson, actions
 from tests.scenarios.test_lifecycle_edges import harness
 
 LONDON = ZoneInfo("Europe/London")

@@ -20,9 +20,7 @@ from bot.app import build_app
 from bot.clock import SimulatedClock
 from bot.settings import Secrets, Settings, parse_config
 from bot.simulation import button
-from conversations import actions
-from conversations.domain import Identity, PairStatus, Status
-from conversations.types import Button, OutgoingMessage
+from conversations.types import Button, Identity, OutgoingMessage, PairStatus, Status, actions
 from storage.db import make_sessionmaker
 from storage.models import DueWorkRow
 from tests.scenarios.test_lifecycle_edges import Harness

@@ -22,11 +22,17 @@ from bot.clock import SimulatedClock
 from bot.roster_import import import_roster_file
 from bot.settings import Settings
 from bot.simulation import Simulation, button
-from conversations import actions
-from conversations.domain import Identity, Pair, PairStatus, Role, RosterEntry
-from conversations.messages import fmt_date
+from conversations.enrolment.enrolment_texts import fmt_date
 from conversations.ports import DueWork
-from conversations.types import OutgoingMessage
+from conversations.types import (
+    Identity,
+    OutgoingMessage,
+    Pair,
+    PairStatus,
+    Role,
+    RosterEntry,
+    actions,
+)
 from tests.scenarios.test_matching_round import LONDON, PEOPLE
 from tests.scenarios.test_programme import PUBLISH, settings
 

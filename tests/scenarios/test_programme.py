@@ -21,13 +21,18 @@ from bot.app import Mentorbot, build_app
 from bot.clock import SimulatedClock
 from bot.settings import Secrets, Settings, parse_config
 from bot.simulation import Received, Simulation, button
-from conversations import actions
-from conversations.domain import Identity, PairStatus, SessionStatus
-from conversations.insights_windows import PublishRules
-from conversations.messages import report_text
-from conversations.types import OutgoingMessage, ToPerson
-from storage.aggregates import PublishedAggregates
+from conversations.enrolment.enrolment_texts import report_text
+from conversations.insights.windows import PublishRules
+from conversations.types import (
+    Identity,
+    OutgoingMessage,
+    PairStatus,
+    SessionStatus,
+    ToPerson,
+    actions,
+)
 from storage.db import make_sessionmaker
+from storage.sql_aggregates import PublishedAggregates
 from tests.scenarios.test_matching_round import PEOPLE
 
 LONDON = ZoneInfo("Europe/London")

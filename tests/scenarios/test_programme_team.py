@@ -1,6 +1,6 @@
 """Review findings on issue 17: what the programme team is told, and what a member of a pair
 who is also an admin must never learn about his own pairing. One recipient rule for every
-notice (`conversations/team.py`), holds and reviews hidden from the admin they concern, force
+notice (`conversations/safety/team.py`), holds and reviews hidden from the admin they concern, force
 rules for pairing by hand, `end pairing` on a proposal, a junior's `forget me`, one partner
 note for every ending, and audit entries that name nobody. On SQLite and PostgreSQL.
 """
@@ -11,10 +11,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from bot.simulation import button
-from conversations import actions
-from conversations.domain import PairStatus, Status
-from conversations.programme import notify_admins
-from conversations.types import Button
+from conversations.programme.lifecycle import notify_admins
+from conversations.types import Button, PairStatus, Status, actions
 from tests.scenarios.test_missed_sessions import ASKED
 from tests.scenarios.test_pair_endings import NEXT_DAY, REASON, _end, _text, harness
 

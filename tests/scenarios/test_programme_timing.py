@@ -14,8 +14,7 @@ from sqlalchemy import select
 
 from bot.settings import ConfigError, parse_config
 from bot.simulation import button
-from conversations import actions
-from conversations.types import Button
+from conversations.types import Button, actions
 from storage.db import make_sessionmaker
 from storage.models import DueWorkRow
 from tests.scenarios.test_lifecycle_edges import Harness

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conversations import actions
-from conversations.types import Button, OutgoingMessage
+from conversations.types import Button, OutgoingMessage, actions
 from tests.scenarios.test_lifecycle_edges import Harness, harness
 
 PREP_1 = datetime(2027, 2, 4, 11, tzinfo=UTC)  # Thu: the juniors' choice for session 1

@@ -15,9 +15,17 @@ from adapters.console.sender import PLATFORM, TENANT, ConsoleSender
 from bot.app import build_app
 from bot.clock import SimulatedClock
 from bot.simulation import button
-from conversations import actions
-from conversations.domain import Identity, PairStatus, Role, RosterEntry
-from conversations.types import Button, OutgoingMessage, ToPerson, UserRef
+from conversations.types import (
+    Button,
+    Identity,
+    OutgoingMessage,
+    PairStatus,
+    Role,
+    RosterEntry,
+    ToPerson,
+    UserRef,
+    actions,
+)
 from tests.scenarios.test_lifecycle_edges import Harness, _consent
 from tests.scenarios.test_lifecycle_edges import harness as round_harness
 from tests.scenarios.test_matching_round import LONDON, PEOPLE

@@ -14,8 +14,7 @@ from bot.app import build_app
 from bot.clock import SimulatedClock
 from bot.platforms import attach_platforms
 from bot.settings import Secrets, Settings, parse_config
-from conversations.domain import Identity, Role, RosterEntry
-from conversations.types import Address, IncomingMessage, UserRef
+from conversations.types import Address, Identity, IncomingMessage, Role, RosterEntry, UserRef
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.teams.fake_connector import FakeConnector, fake_connector
 

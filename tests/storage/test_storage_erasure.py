@@ -7,11 +7,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from conversations.codec import message_to_dict
-from conversations.domain import Identity, Role, RosterEntry
-from conversations.types import Address, OutgoingMessage, Text, ToPair, ToPerson
-from storage.aggregates import pulse_facts
-from storage.erasure import FORGOTTEN_REASON
+from conversations.outbox.codec import message_to_dict
+from conversations.types import (
+    Address,
+    Identity,
+    OutgoingMessage,
+    Role,
+    RosterEntry,
+    Text,
+    ToPair,
+    ToPerson,
+)
 from storage.models import (
     AuditRow,
     DueWorkRow,
@@ -21,6 +27,8 @@ from storage.models import (
     SessionRow,
     SurveyAnswerRow,
 )
+from storage.sql_aggregates import pulse_facts
+from storage.sql_erasure import FORGOTTEN_REASON
 from storage.store import SqlStore
 
 T0 = datetime(2027, 3, 10, 15, 42, tzinfo=UTC)  # a Wednesday
@@ -266,7 +274,7 @@ async def test_migration_0005_cuts_the_pair_from_answers_forgotten_before_it(
 def test_identifiers_match_whole_words_only() -> None:
     import json
 
-    from storage.erasure import gather
+    from storage.sql_erasure import gather
 
     reference = json.dumps(
         {"user": {"id": "29:1x", "aadObjectId": "aad-1", "name": "Ana L."},
@@ -305,7 +313,7 @@ def test_names_match_whatever_the_case_spacing_and_accents() -> None:
     accents on either side; whole words only, and another Ana stays."""
     import unicodedata
 
-    from storage.erasure import gather
+    from storage.sql_erasure import gather
 
     def identifiers(name: str) -> Any:
         return gather(2, email="ana@x.com", name=name, title="Data Wrangler", pair_ids=[],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from conversations.domain import AuditEntry, ReportFigures, Role, RosterEntry, Status
+from conversations.types import AuditEntry, ReportFigures, Role, RosterEntry, Status
 from storage.models import PairRow, PulseResponseRow, SessionRow
 from storage.store import SqlStore
 

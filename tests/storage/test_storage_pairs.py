@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from conversations.domain import NewPair, Pair, PairStatus, Role, RosterEntry
 from conversations.ports import PairConflict
+from conversations.types import NewPair, Pair, PairStatus, Role, RosterEntry
 from storage.base import PersonNotFound
 from storage.models import CycleRow, PairRow, ProgrammeRow
-from storage.pairs import PairNotFound
+from storage.sql_pairs import PairNotFound
 from storage.store import SqlStore
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)

@@ -7,9 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from conversations.domain import Identity, Role, RosterEntry, Status
 from conversations.ports import Store
-from conversations.types import UserRef
+from conversations.types import Identity, Role, RosterEntry, Status, UserRef
 from storage.base import PersonNotFound
 from storage.models import IdentityRow, PairRow, PulseResponseRow
 from storage.store import SqlStore
@@ -159,7 +158,7 @@ async def test_two_first_messages_at_once_link_one_identity(store: SqlStore) -> 
     IntegrityError for the one that loses the race on the unique key."""
     import asyncio
 
-    from conversations.domain import Identity, RosterEntry
+    from conversations.types import Identity, RosterEntry
 
     at = datetime(2027, 1, 4, tzinfo=UTC)
     await store.import_roster(
@@ -175,9 +174,8 @@ async def test_two_first_messages_at_once_link_one_identity(store: SqlStore) -> 
 async def test_forgetting_drops_waiting_messages_and_the_email_from_the_audit_log(
     store: SqlStore,
 ) -> None:
-    from conversations.codec import message_to_dict
-    from conversations.domain import RosterEntry
-    from conversations.types import OutgoingMessage, ToPerson
+    from conversations.outbox.codec import message_to_dict
+    from conversations.types import OutgoingMessage, RosterEntry, ToPerson
 
     at = datetime(2027, 1, 4, tzinfo=UTC)
     entries = [RosterEntry(2, "gone@x.com", "Gone", 3), RosterEntry(3, "stay@x.com", "Stay", 3)]

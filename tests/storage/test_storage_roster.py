@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from conversations.domain import Identity, Role, RosterEntry, Status
-from conversations.types import UserRef
+from conversations.types import Identity, Role, RosterEntry, Status, UserRef
 from storage.store import SqlStore
 
 T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
@@ -246,7 +245,7 @@ async def test_the_roster_does_not_add_an_id_beside_a_confirmed_one(
     assert person is not None
     await store.link_identity(Identity(person.id, "slack", "T123", "UTALKS"))
 
-    with caplog.at_level(logging.WARNING, logger="storage.roster"):
+    with caplog.at_level(logging.WARNING, logger="storage.sql_roster"):
         await store.import_roster(
             [entry(2, "ada@example.com", slack_id="UOTHER")],
             deactivate_missing=False,

@@ -13,7 +13,7 @@ from bot.app import build_app
 from bot.clock import SimulatedClock
 from bot.platforms import attach_platforms
 from bot.settings import Secrets, Settings, parse_config
-from conversations.domain import Role, RosterEntry
+from conversations.types import Role, RosterEntry
 from tests.adapters.slack.fake_slack import FakeSlack
 
 NOW = datetime(2027, 1, 11, 9, tzinfo=UTC)

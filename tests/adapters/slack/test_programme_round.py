@@ -101,7 +101,7 @@ async def test_a_round_from_join_to_pulse_runs_in_slack(
         await slack.command("U0CEO", "join mentee", channel="D0CEO")
         await fake_slack.wait_for(lambda: len(fake_slack.responses) >= 2, what="both joined")
 
-        # Kim pairs them: an admin never pairs herself (conversations/pairing.py).
+        # Kim pairs them: an admin never pairs herself (conversations/pairing/rounds.py).
         await slack.command("U0KIM", "pair sam@example.com with ceo@example.com", channel="D0KIM")
         # The senior's consent preview is queued and delivered at once, to their DM.
         channel, ts, accept = await fake_slack.wait_for(
@@ -338,7 +338,7 @@ async def test_both_partners_agree_the_ground_rules_in_slack(
     await run_cli(tmp_path, db_url, "tick", "--now", soon, env=env)  # the welcomes
     async with start_server(tmp_path, db_url, env) as base, aiohttp.ClientSession() as http:
         slack = SlackDriver(base, fake_slack, http)
-        # Kim pairs them: an admin never pairs herself (conversations/pairing.py).
+        # Kim pairs them: an admin never pairs herself (conversations/pairing/rounds.py).
         await slack.command("U0KIM", "pair sam@example.com with ceo@example.com", channel="D0KIM")
         await fake_slack.wait_for(lambda: intros(fake_slack), what="the intro")
 

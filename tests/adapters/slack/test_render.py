@@ -12,9 +12,8 @@ from adapters.slack.render import (
     render_message,
     split_text,
 )
-from conversations import programme_messages
 from conversations.config import AppConfig, ProgrammeConfig
-from conversations.domain import Pair, PairStatus, Person
+from conversations.programme import session_texts as programme_messages
 from conversations.types import (
     Address,
     Button,
@@ -24,6 +23,9 @@ from conversations.types import (
     Link,
     Option,
     OutgoingMessage,
+    Pair,
+    PairStatus,
+    Person,
     Text,
     ToPerson,
 )

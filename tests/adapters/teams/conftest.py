@@ -10,11 +10,10 @@ import pytest
 
 from adapters.teams.auth import TeamsCredentials, build_adapter
 from adapters.teams.ports import TeamsDeps
-from conversations.domain import Identity, Person, Role, RosterEntry
 from conversations.ports import HandleEvent
-from conversations.types import Event, OutgoingMessage
+from conversations.types import Event, Identity, OutgoingMessage, Person, Role, RosterEntry
+from storage.sql_teams_identities import TeamsIdentities
 from storage.store import SqlStore
-from storage.teams_identities import TeamsIdentities
 from tests.adapters.teams.fake_connector import FakeConnector, fake_connector
 from tests.fakes import FakeClock
 

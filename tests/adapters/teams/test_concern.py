@@ -8,7 +8,7 @@ from pathlib import Path
 
 import aiohttp
 
-from conversations.domain import PairStatus, RosterEntry
+from conversations.types import PairStatus, RosterEntry
 from storage.store import SqlStore
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.conftest import NOW, ROSTER

@@ -10,9 +10,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.teams.endpoint import MessagesEndpoint
 from adapters.teams.turn import REPLY_STALE_AFTER, TeamsTurn
-from conversations import messages
-from conversations.domain import Person
-from conversations.types import Action, Button, Event, OutgoingMessage
+from conversations.enrolment import enrolment_texts as messages
+from conversations.types import Action, Button, Event, OutgoingMessage, Person
 from storage.store import SqlStore
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.conftest import NOW, deps_for, dev_adapter

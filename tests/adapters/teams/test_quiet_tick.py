@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from conversations.domain import Identity
+from conversations.types import Identity
 from storage.store import SqlStore
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.conftest import link

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from adapters.teams.render import TEMPLATES, load_template, markdown, render_card
-from conversations import actions, messages
-from conversations.catalogue import all_topics
+from conversations.enrolment import enrolment_texts as messages
+from conversations.programme.catalogue import all_topics
 from conversations.types import (
     Address,
     Button,
@@ -21,6 +21,7 @@ from conversations.types import (
     OutgoingMessage,
     Text,
     ToPair,
+    actions,
 )
 
 HERE = Address("teams", "t", "a:1")

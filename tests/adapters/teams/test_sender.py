@@ -7,9 +7,8 @@ import pytest
 from adapters.teams.activities import bare_reference, reference_to_json
 from adapters.teams.sender import TeamsSender
 from adapters.teams.trust import ServiceUrls, Tenants
-from conversations.domain import Identity
 from conversations.ports import SendFailed
-from conversations.types import Address, Link, OutgoingMessage, Text
+from conversations.types import Address, Identity, Link, OutgoingMessage, Text
 from storage.store import SqlStore
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.conftest import deps_for, dev_adapter, link

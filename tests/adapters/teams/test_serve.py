@@ -12,8 +12,7 @@ import aiohttp
 import pytest
 
 from adapters.teams.activities import reference_json
-from conversations import actions
-from conversations.domain import Status
+from conversations.types import Status, actions
 from storage.store import SqlStore
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.conftest import NOW, ROSTER
@@ -120,7 +119,7 @@ async def test_enrol_by_submitting_the_form(
 ) -> None:
     kim = await people.person_by_email("kim@example.com")
     assert kim is not None
-    from conversations.domain import Identity
+    from conversations.types import Identity
 
     await people.link_identity(Identity(kim.id, "teams", a.TENANT, "aad-kim"))
     form = {

@@ -6,8 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from adapters.teams.translate import strip_mentions, tenant_of, translate
-from conversations import actions
-from conversations.types import Action, Address, IncomingMessage, MemberJoined, UserRef
+from conversations.types import Action, Address, IncomingMessage, MemberJoined, UserRef, actions
 from tests.adapters.teams import activities as a
 
 NOW = datetime(2027, 1, 11, 10, tzinfo=UTC)

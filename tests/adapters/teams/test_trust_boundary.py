@@ -26,8 +26,7 @@ import pytest
 from adapters.teams.activities import bare_reference, reference_to_json
 from adapters.teams.keys import FETCH_TIMEOUT
 from adapters.teams.turn import event_key
-from conversations.domain import Identity
-from conversations.types import UserRef
+from conversations.types import Identity, UserRef
 from storage.store import SqlStore
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.fake_connector import FakeConnector, fake_connector

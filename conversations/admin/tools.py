@@ -1,0 +1,231 @@
+"""Admin commands and the helpers they share (finding people, auditing).
+
+Every admin action is written to the audit log with the admin's email, so the programme team
+can always see who changed what.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from conversations import grammar as cmd
+from conversations.enrolment import enrolment_texts as messages
+from conversations.insights.windows import PublishRules
+from conversations.safety.team import can_read
+from conversations.types import Image, Link, OutgoingMessage, Person, Text, UserRef
+
+if TYPE_CHECKING:
+    from conversations.config import AppConfig
+    from conversations.engine import CommandHandler, Engine, Turn
+    from conversations.ports import Directory, Store
+
+
+async def audit(engine: Engine, turn: Turn, action: str, detail: str) -> None:
+    """Record an admin action in the audit log."""
+    actor = turn.person.email if turn.person else "unknown"
+    await engine.store.record(actor, action, detail, at=turn.now)
+
+
+async def find_person(engine: Engine, turn: Turn, ref: cmd.PersonRef) -> Person | OutgoingMessage:
+    """The person an admin named, or a reply saying who could not be found."""
+    person: Person | None = None
+    if ref.email:
+        person = await engine.store.person_by_email(ref.email)
+    elif ref.user_id:
+        user = UserRef(turn.reply_to.platform, turn.reply_to.tenant_id, ref.user_id)
+        person = await engine.store.person_by_identity(user)
+    if person is None:
+        return messages.reply(
+            turn.reply_to,
+            "not_found",
+            f"I can't find {ref.raw} in the directory. Check the spelling, or import them with "
+            "the roster first.",
+        )
+    return person
+
+
+async def report(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
+    """The headline figures, as text."""
+    rules = PublishRules.from_config(engine.config, turn.now)
+    figures = (await engine.store.figures(rules)).private(rules.k)
+    await audit(engine, turn, "report", "")
+    text = messages.report_text(figures, engine.config)
+    chart = engine.links.chart(turn.now) if engine.links is not None else None
+    if chart is None:
+        return [messages.reply(turn.reply_to, "report", text)]
+    image = Image(chart, "Meeting rate by round and average pulse over time")
+    return [messages.compose(turn.reply_to, "report", Text(text), image, private=True)]
+
+
+async def health_text(
+    store: Store,
+    config: AppConfig | None = None,
+    *,
+    operator: bool = False,
+    viewer: int | None = None,
+) -> str:
+    """Delivery health in words: the queue, what failed and why, what was cancelled unsent
+    and why, who cannot be reached, seniors held for review after a junior ended a pair, with
+    `config` concern contacts who cannot receive one, and for the `operator` (`mentorbot
+    health` on the server) how many concerns wait for someone who can (a count, never what or
+    who).
+
+    The admin chat command leaves that count out: a concern reaches nobody when the only
+    admins left are the sender's partners, and a partner reading "1 concern could not be
+    delivered" would guess who raised it, about whom.
+    `viewer` (the admin asking in chat) never reads a review line about a pairing of their
+    own.
+    """
+    counts = await store.queue_counts()
+    failed = await store.failed_work(limit=5)
+    cancelled = await store.cancelled_work(limit=5)
+    unreachable = list(await store.unreachable())
+    lines = [
+        "Delivery: "
+        + ", ".join(
+            f"{counts.get(k, 0)} {k}" for k in ("pending", "leased", "done", "failed", "cancelled")
+        )
+    ]
+    if failed:
+        lines.append("Latest failures:")
+        lines += [
+            f"• {w.kind} {w.idempotency_key}: {w.extra.get('last_error', '')}" for w in failed
+        ]
+    if cancelled:
+        # Never sent because what they were about stopped being true (the pair ended, the
+        # person left…): an operator asking "why did X never get it?" finds the answer here.
+        lines.append("Latest cancelled, never sent:")
+        lines += [
+            f"• {w.kind} {w.idempotency_key}: {w.extra.get('last_error', '')}" for w in cancelled
+        ]
+    if unreachable:
+        names = ", ".join(p.name for p in unreachable[:10])
+        more = f" and {len(unreachable) - 10} more" if len(unreachable) > 10 else ""
+        lines.append(f"Can't be reached ({len(unreachable)}): {names}{more}")
+        reasons = sorted({p.reason for p in unreachable})
+        lines += [f"• {r} ({sum(p.reason == r for p in unreachable)})" for r in reasons]
+    if not failed and not unreachable:
+        lines.append("Nothing has failed and everyone can be reached. ✅")
+    if operator:
+        lines += await waiting_concern_lines(store)
+    if config is not None:
+        lines += await concern_contact_warnings(store, config)
+    return "\n".join(lines + await review_lines(store, viewer=viewer))
+
+
+async def review_lines(store: Store, *, viewer: int | None = None) -> list[str]:
+    """Seniors held out of matching because their junior ended the pairing (or left), with
+    the command that clears each; empty when nobody waits (conversations/pairing/endings.py).
+    A pairing `viewer` was in is left out: a senior who is also an admin must not learn from
+    `health` that his junior ended it and that he is held (another admin reviews it)."""
+    waiting = [
+        e
+        for e in await store.pair_endings(awaiting_review=True)
+        if viewer not in (e.mentor_id, e.mentee_id)
+    ]
+    if not waiting:
+        return []
+    lines = [f"Pairs awaiting review ({len(waiting)}), ended by the junior:"]
+    for ending in waiting:
+        senior = await store.get_person(ending.mentee_id)
+        who = f"{senior.display_name} ({senior.email})" if senior else f"person {ending.mentee_id}"
+        lines.append(
+            f"• pair {ending.pair_id}, since {messages.fmt_date(ending.ended_at.date())}: {who} "
+            f"is held out of matching — `release {senior.email if senior else 'EMAIL'}` once "
+            "reviewed"
+        )
+    return lines
+
+
+async def waiting_concern_lines(store: Store) -> list[str]:
+    """For the operator only (`mentorbot health`, `tick`, `serve`): how many concerns reached
+    nobody and wait for someone who can receive them; empty when none waits."""
+    waiting = (await store.concern_counts()).undelivered
+    if not waiting:
+        return []
+    return [
+        f"⚠️ {waiting} concern{'s' * (waiting != 1)} could not be delivered yet (nobody could "
+        "receive it) — set privacy.concern_contacts in app.yaml to people in the directory who "
+        "are not in the programme; the next tick passes it on."
+    ]
+
+
+async def concern_contact_warnings(store: Directory, config: AppConfig) -> list[str]:
+    """One line per `privacy.concern_contacts` email the directory does not know, or who can
+    no longer read anything (their concerns go to the other contacts, or the admins), and one
+    when no contact or admin at all could receive a concern: for `health` and at start-up."""
+    lines: list[str] = []
+    anyone = False
+    for email in config.privacy.concern_contacts:
+        person = await store.person_by_email(email)
+        if person is None:
+            lines.append(
+                f"⚠️ privacy.concern_contacts: {email} is not in the directory, so concerns "
+                "can't reach them — import them with the roster or fix the email."
+            )
+        elif not can_read(person):
+            lines.append(
+                f"⚠️ privacy.concern_contacts: {email} is {person.status.value}, so concerns "
+                "can't reach them — name someone who can read them."
+            )
+        else:
+            anyone = True
+    for email in config.admins:
+        person = await store.person_by_email(email)
+        anyone = anyone or (person is not None and can_read(person))
+    if not anyone:
+        lines.append(
+            "⚠️ Nobody can receive a concern now: no concern contact or admin is in the "
+            "directory and reachable. Concerns raised are kept and passed on once someone is."
+        )
+    return lines
+
+
+async def health(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
+    """Admin `health`: `health_text`, audited."""
+    viewer = turn.person.id if turn.person else None
+    # never the concern count (operator only), never a review of the viewer's own pairing
+    text = await health_text(engine.store, engine.config, viewer=viewer)
+    await audit(engine, turn, "health", "")
+    return [messages.reply(turn.reply_to, "health", text)]
+
+
+async def admin_link(engine: Engine, turn: Turn, command: object) -> list[OutgoingMessage]:
+    """`dashboard` / `export`: a private, single-use, short-lived link."""
+    links = engine.links
+    is_export = isinstance(command, cmd.Export)
+    url = None
+    if links is not None:
+        # The link remembers whom it was sent to: using it is audited under their name.
+        admin = turn.person.email if turn.person else "unknown"
+        make = links.export if is_export else links.dashboard
+        url = await make(turn.now, admin)
+    if url is None:
+        return [
+            messages.reply(
+                turn.reply_to,
+                "link",
+                "The dashboard is off on this deployment: set MENTORBOT_ADMIN_TOKEN and "
+                "MENTORBOT_PUBLIC_URL where `mentorbot serve` runs"
+                + (", or run `mentorbot export DIR` on the server." if is_export else "."),
+            )
+        ]
+    await audit(engine, turn, "export" if is_export else "dashboard", "link sent")
+    what = "the CSV export" if is_export else "the programme dashboard"
+    return [
+        messages.compose(
+            turn.reply_to,
+            "link",
+            Text(f"Here's {what}. The link works once, for 15 minutes; please don't forward it."),
+            Link("Download the export" if is_export else "Open the dashboard", url),
+            private=True,
+        )
+    ]
+
+
+COMMANDS: dict[type, CommandHandler] = {
+    cmd.Report: report,
+    cmd.Health: health,
+    cmd.Dashboard: admin_link,
+    cmd.Export: admin_link,
+}

@@ -1,0 +1,215 @@
+"""A person's home view (Slack App Home; any platform may show it): where they stand, each of
+their pairs (someone may mentor several) with its own buttons, one-tap pause/leave, and for
+admins the programme's headline. `status` shows the same pairs
+(conversations/enrolment/self_service.py)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from conversations.config import AppConfig
+from conversations.enrolment import enrolment_texts as messages
+from conversations.insights.windows import PublishRules
+from conversations.outbox.timing import local_today, zone
+from conversations.pairing.pairing_texts import consent_buttons
+from conversations.programme import session_texts as pm
+from conversations.programme.topics import ground_rules_agreed, ground_rules_status, topic_day
+from conversations.types import (
+    Address,
+    Block,
+    Button,
+    Buttons,
+    Facts,
+    OutgoingMessage,
+    Pair,
+    PairStatus,
+    Person,
+    Status,
+    Text,
+    UserRef,
+    actions,
+)
+
+if TYPE_CHECKING:
+    from conversations.engine import Engine
+
+
+async def home_view(engine: Engine, user: UserRef) -> OutgoingMessage:
+    """Build the view for whoever `user` is (a friendly note when the directory lacks them)."""
+    person = await engine.store.person_by_identity(user)
+    to = user_address(user)
+    if person is None:
+        return messages.compose(
+            to,
+            "home",
+            Text(f"*{engine.config.programme.name}*"),
+            Text(
+                "I don't know you yet: you're not in the programme's directory. Ask your "
+                "programme team to add you."
+            ),
+        )
+    blocks: list[Block] = [Text(f"*{engine.config.programme.name}* — hi {person.first_name}!")]
+    today = local_today(engine.clock.now(), zone(person.timezone, engine.config.programme.timezone))
+    pairs = await pair_blocks(engine, person)
+    blocks.append(Text(messages.status_text(person, today, paired=bool(pairs))))
+    blocks += pairs
+    blocks.append(Buttons(_buttons(person)))
+    if engine.config.is_admin(person.email):
+        rules = PublishRules.from_config(engine.config, engine.clock.now())
+        figures = (await engine.store.figures(rules)).private(rules.k)
+        blocks.append(Text("*Programme at a glance* (admins only)"))
+        blocks.append(
+            Facts(
+                (
+                    ("Participants", str(figures.participants)),
+                    ("Active pairs", str(figures.active_pairs)),
+                    ("Meetings reported", str(figures.meetings_reported)),
+                    (
+                        "Average pulse",
+                        f"{figures.average_rating:.1f}/5"
+                        if figures.average_rating is not None
+                        else "—",
+                    ),
+                )
+            )
+        )
+    return messages.compose(to, "home", *blocks)
+
+
+def was_asked(config: AppConfig, pair: Pair, person_id: int) -> bool:
+    """Whether the programme asks this partner to accept a proposed pair. A partner who is not
+    asked sees nothing of the proposal (not even that someone else is deciding on it)."""
+    programme = config.programme
+    if person_id == pair.mentor_id:
+        return programme.require_mentor_consent
+    return programme.require_mentee_consent
+
+
+async def open_pairs(engine: Engine, person: Person) -> list[Pair]:
+    """The pairs the person may see now: every active one and every proposal they were asked
+    about; active ones first, then oldest first (so the order stays put as pairs come)."""
+    pairs = [
+        pair
+        for pair in await engine.store.pairs_of(person.id)
+        if pair.status is PairStatus.ACTIVE
+        or (pair.status is PairStatus.PROPOSED and was_asked(engine.config, pair, person.id))
+    ]
+    pairs.sort(key=lambda pair: (pair.status is not PairStatus.ACTIVE, pair.id))
+    return pairs
+
+
+async def pair_blocks(engine: Engine, person: Person) -> list[Block]:
+    """Every pair the person may see, each with its own buttons: an active pair's partner, next
+    session, sessions held and ground rules (with "I agree" for whoever still has to, and "End
+    pairing with NAME"); a proposal's Accept / Ask for someone else, or whom we wait for.
+    Empty when there is none."""
+    blocks: list[Block] = []
+    for pair in await open_pairs(engine, person):
+        partner = await engine.store.get_person(pair.partner_of(person.id))
+        if partner is None:
+            continue
+        if pair.status is PairStatus.ACTIVE:
+            blocks += await _active_pair(engine, person, pair, partner)
+        else:
+            blocks += _proposal(engine, person, pair, partner)
+    return blocks
+
+
+async def _active_pair(engine: Engine, person: Person, pair: Pair, partner: Person) -> list[Block]:
+    side = "mentor" if partner.id == pair.mentor_id else "mentee"
+    sessions = await engine.store.sessions_of(pair.id)
+    upcoming = [s for s in sessions if s.status.pending]
+    rows = [(f"Your {side}", f"{partner.display_name} — {partner.title or 'colleague'}")]
+    if upcoming:
+        nxt = upcoming[0]
+        rows.append(
+            (
+                "Next session",
+                f"{pm.session_label(nxt.number, engine.config)}, by "
+                f"{messages.fmt_date(nxt.due_date)}",
+            )
+        )
+    held = sum(1 for s in sessions if s.status.value == "met")
+    rows.append(("Held so far", f"{held} of {engine.config.programme.sessions}"))
+    mentor, mentee = (person, partner) if side == "mentee" else (partner, person)
+    rules, may_agree = await _ground_rules(engine, pair, mentor, mentee, person)
+    rows.append(("Ground rules", rules))
+    buttons: list[Button] = []
+    if may_agree:
+        buttons.append(Button("I agree", actions.GROUND_RULES_AGREE, str(pair.id), "primary"))
+    if person.status is Status.ENROLLED:
+        buttons.append(end_pairing_button(pair.id, partner.first_name))
+    return [Facts(tuple(rows)), *([Buttons(tuple(buttons))] if buttons else [])]
+
+
+async def _ground_rules(
+    engine: Engine, pair: Pair, mentor: Person, mentee: Person, viewer: Person
+) -> tuple[str, bool]:
+    """The ground-rules row, and whether the viewer may agree here. Until session 1's message
+    has gone, the row says when it will (nobody can agree to rules they have not read)."""
+    agreed = await ground_rules_agreed(engine, pair)
+    if not agreed and await engine.store.session_prompt(pair.id, 1) is None:
+        first = await engine.store.get_session(pair.id, 1)
+        if first is not None and first.status.pending:
+            day = topic_day(engine, first.due_date, mentee)
+            return f"shared with you both on {messages.fmt_date(day)}", False
+    return await ground_rules_status(engine, pair, mentor, mentee), viewer.id not in agreed
+
+
+def _proposal(engine: Engine, person: Person, pair: Pair, partner: Person) -> list[Block]:
+    """A proposal the person was asked about: the buttons until they answer, then whom we
+    wait for (so nobody reads "you have no partner yet")."""
+    if pair.accepted(person.id):
+        return [
+            Text(
+                f"Waiting for {partner.display_name} to confirm your pairing — I'll introduce "
+                "you as soon as they do."
+            )
+        ]
+    senior = person.id == pair.mentee_id
+    both = engine.config.programme.require_mentor_consent and (
+        engine.config.programme.require_mentee_consent
+    )
+    whom = (
+        f"a proposed reverse mentor: *{partner.display_name}*"
+        if senior
+        else f"a proposed mentee: *{partner.display_name}*"
+    )
+    return [
+        Text(
+            f"You have {whom} — {partner.title or 'colleague'}. I'll introduce you once "
+            f"{'you both say' if both else 'you say'} yes; your answer stays between us."
+        ),
+        consent_buttons(pair.id),
+    ]
+
+
+def end_pairing_button(pair_id: int, partner_first_name: str = "") -> Button:
+    """One pairing ends, privately and without blame; the person stays in the programme. The
+    label names the partner, so someone in several pairs taps the right one."""
+    label = f"End pairing with {partner_first_name}" if partner_first_name else "End this pairing"
+    return Button(label, actions.END_PAIRING, str(pair_id))
+
+
+def _buttons(person: Person) -> tuple[Button, ...]:
+    if person.status is Status.PAUSED:
+        return (Button("Resume now", actions.ENROL_RESUME, "", "primary"), concern_button())
+    if not person.status.enrolled:
+        return (Button("Join the programme", actions.HELP_COMMAND, "join", "primary"),)
+    return (
+        Button("My status", actions.HELP_COMMAND, "status"),
+        Button("Pause", actions.HELP_COMMAND, "pause"),
+        concern_button(),
+        Button("Leave the programme", actions.ENROL_LEAVE, "", "danger"),
+    )
+
+
+def concern_button() -> Button:
+    """ "Raise a concern" for anyone taking part: a private word with the programme team
+    (conversations/safety/concerns.py); the pair is worked out when it is pressed."""
+    return Button("Raise a concern", actions.CONCERN_RAISE, "")
+
+
+def user_address(user: UserRef) -> Address:
+    """Where the home view belongs: the person's own space on their platform."""
+    return Address(user.platform, user.tenant_id, user.user_id)

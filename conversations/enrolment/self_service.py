@@ -1,0 +1,442 @@
+"""Enrolment and self-service: join, leave, pause, resume, profile, status, forget me.
+
+Handlers take the engine, the turn and the parsed command, and return the replies. They are
+registered in the tables at the bottom, which the engine dispatches on.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from conversations import grammar as cmd
+from conversations.admin import tools as admin
+from conversations.config import check_timezone
+from conversations.enrolment import departures
+from conversations.enrolment import enrolment_texts as messages
+from conversations.enrolment.home import concern_button, pair_blocks
+from conversations.outbox.timing import local_today, slot_on, zone
+from conversations.pairing.disclosure import WHAT_PARTNERS_SEE
+from conversations.ports import DueWork
+from conversations.types import (
+    Action,
+    Block,
+    Button,
+    Buttons,
+    OutgoingMessage,
+    Person,
+    Role,
+    Status,
+    Text,
+    ToPerson,
+    actions,
+)
+
+if TYPE_CHECKING:
+    from conversations.engine import ActionHandler, CommandHandler, Engine, Turn, WorkHandler
+
+PAUSE_END = "pause.end"
+MAX_TOPICS = 10
+MAX_TOPIC_LENGTH = 60
+
+
+async def join(engine: Engine, turn: Turn, command: cmd.Join) -> list[OutgoingMessage]:
+    """Enrol the person, asking which side they want when they did not say."""
+    person = known_person(turn)
+    if person.status.enrolled:
+        return [
+            messages.reply(
+                turn.reply_to,
+                "join",
+                "You're already in the programme. 🙌 "
+                + messages.status_text(person, local_today(turn.now, _tz(engine, person))),
+            )
+        ]
+    if command.role is None:
+        return [
+            messages.compose(
+                turn.reply_to,
+                "join.role",
+                Text("Great to have you! Which side would you like to be on?"),
+                Text(WHAT_PARTNERS_SEE),
+                Buttons(messages.ROLE_BUTTONS),
+                private=True,
+            )
+        ]
+    return await _enrol(engine, turn, person, command.role)
+
+
+async def _enrol(
+    engine: Engine, turn: Turn, person: Person, role: Role | None
+) -> list[OutgoingMessage]:
+    if role is not None and role != person.role:
+        person = await engine.store.update_profile(person.id, role=role)
+    person = await engine.store.set_status(person.id, Status.ENROLLED, at=turn.now)
+    return [messages.welcome(turn.reply_to, person, engine.config, key="")]
+
+
+async def choose_role(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """The role buttons of `join`."""
+    person = known_person(turn)
+    try:
+        role = Role(action.value)
+    except ValueError:
+        return [messages.reply(turn.reply_to, "join", "That button has expired. Type `join`.")]
+    if person.status.enrolled:
+        person = await engine.store.update_profile(person.id, role=role)
+        return [
+            messages.reply(
+                turn.reply_to, "join", f"Done: you're now {messages.ROLE_PHRASES[role]}."
+            )
+        ]
+    return await _enrol(engine, turn, person, role)
+
+
+async def leave(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
+    """Leave the programme; one tap brings them back."""
+    person = known_person(turn)
+    if not person.status.enrolled:
+        return [
+            messages.reply(
+                turn.reply_to,
+                "leave",
+                "You're not in the programme, so there's "
+                "nothing to leave. Type `join` whenever you like.",
+            )
+        ]
+    await engine.store.set_status(person.id, Status.LEFT, at=turn.now)
+    await departures.end_pairs_of(engine, person, turn.now)
+    return [
+        messages.reply(
+            turn.reply_to,
+            "leave",
+            "You've left the programme. Thank you for taking part — "
+            "I won't send you anything more.",
+            Button("Changed my mind: rejoin", actions.ENROL_REJOIN),
+        )
+    ]
+
+
+async def leave_button(engine: Engine, turn: Turn, _: Action) -> list[OutgoingMessage]:
+    """The one-tap leave button on the welcome message."""
+    return await leave(engine, turn, None)
+
+
+async def rejoin(engine: Engine, turn: Turn, _: Action) -> list[OutgoingMessage]:
+    """The rejoin button after leaving."""
+    return await join(engine, turn, cmd.Join(role=known_person(turn).role))
+
+
+async def pause(engine: Engine, turn: Turn, command: cmd.Pause) -> list[OutgoingMessage]:
+    """Pause oneself, or (admins) someone else, until a date or until `resume`."""
+    target = await _target(engine, turn, command.who)
+    if isinstance(target, OutgoingMessage):
+        return [target]
+    tz = _tz(engine, target)
+    today = local_today(turn.now, tz)
+    if command.until is not None and command.until <= today:
+        return [
+            messages.reply(
+                turn.reply_to,
+                "pause",
+                f"{messages.fmt_date(command.until)} has already come. "
+                "Pick a date in the future, like `pause until "
+                f"{today.replace(year=today.year + 1).isoformat()}`.",
+            )
+        ]
+    if not target.status.enrolled:
+        return [
+            messages.reply(
+                turn.reply_to,
+                "pause",
+                f"{_who(target, turn)} not in the programme, so there's nothing to pause.",
+            )
+        ]
+    paused = await engine.store.set_status(
+        target.id, Status.PAUSED, paused_until=command.until, at=turn.now
+    )
+    if target.status is not Status.PAUSED:  # a new pause, not a change of its end date
+        await departures.paused(engine, paused, turn.now)
+    if command.until is not None:
+        await engine.store.schedule(
+            PAUSE_END,
+            {"person_id": target.id, "until": command.until.isoformat()},
+            slot_on(command.until, tz, engine.config.programme),
+            f"{PAUSE_END}:{target.id}:{command.until.isoformat()}",
+        )
+    until = f"until {messages.fmt_date(command.until)}" if command.until else "until you resume"
+    if command.who is not None:
+        await admin.audit(engine, turn, "pause", f"{target.email} {until}")
+        return [messages.reply(turn.reply_to, "pause", f"Paused {target.display_name} {until}.")]
+    return [
+        messages.reply(
+            turn.reply_to,
+            "pause",
+            f"Paused {until}. Enjoy the break — I'll keep quiet and pick up where you left off.",
+            Button("Resume now", actions.ENROL_RESUME),
+        )
+    ]
+
+
+async def resume(engine: Engine, turn: Turn, command: cmd.Resume) -> list[OutgoingMessage]:
+    """End a pause early."""
+    target = await _target(engine, turn, command.who)
+    if isinstance(target, OutgoingMessage):
+        return [target]
+    if target.status is not Status.PAUSED:
+        return [messages.reply(turn.reply_to, "resume", f"{_who(target, turn)} not paused.")]
+    await engine.store.set_status(target.id, Status.ENROLLED, at=turn.now)
+    await departures.resumed(engine, target, turn.now)
+    if command.who is not None:
+        await admin.audit(engine, turn, "resume", target.email)
+        return [messages.reply(turn.reply_to, "resume", f"{target.display_name} is back in.")]
+    return [messages.reply(turn.reply_to, "resume", "Welcome back! You're active again.")]
+
+
+async def resume_button(engine: Engine, turn: Turn, _: Action) -> list[OutgoingMessage]:
+    """The 'Resume now' button."""
+    return await resume(engine, turn, cmd.Resume())
+
+
+async def pause_ended(engine: Engine, work: DueWork, now: datetime) -> list[OutgoingMessage]:
+    """A dated pause has run out: resume the person and tell them (unless things changed)."""
+    person = await engine.store.get_person(int(work.payload["person_id"]))
+    if (
+        person is None
+        or person.status is not Status.PAUSED
+        or person.paused_until is None
+        or person.paused_until.isoformat() != work.payload["until"]
+    ):
+        return []  # resumed early, re-paused to another date, or forgotten
+    await engine.store.set_status(person.id, Status.ENROLLED, at=now)
+    await departures.resumed(engine, person, now)
+    return [
+        messages.compose(
+            ToPerson(person.id),
+            "pause.ended",
+            Text(f"Welcome back, {person.first_name}! Your pause is over and you're active again."),
+            key=f"{work.idempotency_key}:message",
+        )
+    ]
+
+
+async def profile(engine: Engine, turn: Turn, command: cmd.Profile) -> list[OutgoingMessage]:
+    """Show the profile, or change one field of it."""
+    person = known_person(turn)
+    default_tz = engine.config.programme.timezone
+    if command.field is None:
+        return [
+            messages.compose(
+                turn.reply_to,
+                "profile",
+                Text("Your profile:"),
+                messages.profile_facts(person, default_tz),
+                Text("Change a field with e.g. `profile learns GenAI tools; Accessibility`."),
+                private=True,
+            )
+        ]
+    problem, changes = profile_change(command.field, command.value)
+    if problem:
+        return [messages.reply(turn.reply_to, "profile", problem)]
+    person = await engine.store.update_profile(person.id, **changes)
+    return [
+        messages.compose(
+            turn.reply_to,
+            "profile",
+            Text("Saved. Your profile now:"),
+            messages.profile_facts(person, default_tz),
+            private=True,
+        )
+    ]
+
+
+def profile_change(field: str, value: str) -> tuple[str, dict[str, Any]]:
+    """Validate one profile field given as text: (problem to tell the person, or '', changes)."""
+    if field == "role":
+        try:
+            return "", {"role": Role(value.casefold())}
+        except ValueError:
+            return "Your role can be `mentor` (junior), `mentee` (senior) or `either`.", {}
+    if field == "timezone":
+        try:
+            return "", {"timezone": check_timezone(value)}
+        except ValueError as error:
+            return f"Time zone {error}.", {}
+    topics = [t.strip() for t in re.split(r"[;,]", value) if t.strip()]
+    if len(topics) > MAX_TOPICS or any(len(t) > MAX_TOPIC_LENGTH for t in topics):
+        return (
+            f"Up to {MAX_TOPICS} topics of at most {MAX_TOPIC_LENGTH} characters, separated by `;`."
+        ), {}
+    return "", {field: tuple(dict.fromkeys(topics))}
+
+
+async def status(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
+    """Where the person stands."""
+    person = known_person(turn)
+    today = local_today(turn.now, _tz(engine, person))
+    text = messages.status_text(person, today)
+    buttons: list[Button] = []
+    if person.status is Status.PAUSED:
+        buttons.append(Button("Resume now", actions.ENROL_RESUME, "", "primary"))
+    elif not person.status.enrolled:
+        buttons.append(Button("Join the programme", actions.HELP_COMMAND, "join", "primary"))
+    if person.status.enrolled:
+        buttons.append(concern_button())  # Teams and the console have no Home tab
+    # Every pair the person may see (someone may mentor several), each with its own buttons.
+    pairs = await pair_blocks(engine, person)
+    if pairs:  # "I'll let you know when you have a partner" would be wrong
+        text = messages.status_text(person, today, paired=True)
+    blocks: list[Block] = [Text(text), *pairs]
+    if buttons:
+        blocks.append(Buttons(tuple(buttons)))
+    return [messages.compose(turn.reply_to, "status", *blocks, private=True)]
+
+
+# Erasing reaches the database only: an admin's email listed in app.yaml stays there, and
+# whoever next signs in with it is an admin again. The reply is queued (and kept) like any
+# message, so it must not repeat the email it has just erased.
+STILL_AN_ADMIN = (
+    "{whose} email is still listed under `admins` in app.yaml: remove it there too (the "
+    "configuration file is not the database) and restart the bot."
+)
+
+
+async def forget_me(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
+    """Ask for confirmation before erasing anything."""
+    return [
+        messages.reply(
+            turn.reply_to,
+            "forget",
+            "This erases your name, email, profile, platform accounts and comments, takes you "
+            "out of the programme and cancels messages about you that haven't gone out. "
+            "Anonymous counts stay. It can't be undone.",
+            Button("Yes, erase my data", actions.PRIVACY_FORGET, "confirm", "danger"),
+            Button("Keep my data", actions.PRIVACY_FORGET, "cancel"),
+        )
+    ]
+
+
+async def forget_confirmed(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """The erase button: erase, or keep everything on cancel."""
+    if action.value != "confirm":
+        return [messages.reply(turn.reply_to, "forget", "Nothing was erased.")]
+    person = known_person(turn)
+    await erase(engine, person, turn.now)
+    done = "Done: your personal data is erased. Take care! 👋"
+    if engine.config.is_admin(person.email):
+        done += " " + STILL_AN_ADMIN.format(whose="Your")
+    return [messages.reply(turn.reply_to, "forget", done)]
+
+
+async def forget_someone(engine: Engine, turn: Turn, command: cmd.Forget) -> list[OutgoingMessage]:
+    """Admin `forget EMAIL`: say who and what will be erased, and ask to confirm."""
+    target = await admin.find_person(engine, turn, command.who)
+    if isinstance(target, OutgoingMessage):
+        return [target]
+    return [
+        messages.reply(
+            turn.reply_to,
+            "forget",
+            f"This erases {target.display_name} ({target.email}): name, email, profile, "
+            "platform accounts and comments, their place in the programme, and messages about "
+            "them that haven't gone out. Anonymous counts stay. It can't be undone.",
+            Button(
+                f"Yes, erase {target.display_name}",
+                actions.PRIVACY_FORGET_PERSON,
+                f"confirm:{target.id}",
+                "danger",
+            ),
+            Button("Keep their data", actions.PRIVACY_FORGET_PERSON, "cancel"),
+        )
+    ]
+
+
+async def forget_someone_confirmed(
+    engine: Engine, turn: Turn, action: Action
+) -> list[OutgoingMessage]:
+    """The erase button of `forget EMAIL`: admins only, checked again at the tap."""
+    person = known_person(turn)
+    if not turn.is_admin:
+        await engine.store.record(person.email, "refused", "forget", at=turn.now)
+        return [engine.admin_refusal(turn.reply_to)]
+    verb, _, target_id = action.value.partition(":")
+    if verb != "confirm":
+        return [messages.reply(turn.reply_to, "forget", "Nothing was erased.")]
+    target = await engine.store.get_person(int(target_id)) if target_id.isdigit() else None
+    if target is None:
+        return [messages.reply(turn.reply_to, "forget", "That button has expired.")]
+    # Audited before erasing and naming them by email: erasing rewrites that email in the
+    # audit log to their pseudonym, so the entry keeps who acted and whom, never the email.
+    await admin.audit(engine, turn, "forget", target.email)
+    await erase(engine, target, turn.now)
+    erased = await engine.store.get_person(target.id)
+    pseudonym = erased.email if erased is not None else f"person {target.id}"
+    done = f"Done: their personal data is erased. The audit log calls them {pseudonym}."
+    if engine.config.is_admin(target.email):
+        done += " " + STILL_AN_ADMIN.format(whose="Their")
+    return [messages.reply(turn.reply_to, "forget", done)]
+
+
+async def erase(engine: Engine, person: Person, now: datetime) -> None:
+    """Forget a person: end their pairs (the partner is told without being given their name),
+    then erase them everywhere, cancelling messages about them that have not gone out."""
+    if person.status.enrolled:
+        await departures.end_pairs_of(engine, person, now, forgotten=True)
+    await engine.store.forget(person.id, at=now)
+
+
+async def run_command_button(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """Buttons that stand for a typed command ("My status", "Join the programme")."""
+    return await engine.run_command(turn, cmd.parse(action.value))
+
+
+def known_person(turn: Turn) -> Person:
+    """The person of a turn, for handlers the engine only calls for known people."""
+    # The engine answers unknown people before dispatching, so a handler always has a person.
+    assert turn.person is not None
+    return turn.person
+
+
+def _tz(engine: Engine, person: Person) -> Any:
+    return zone(person.timezone, engine.config.programme.timezone)
+
+
+def _who(person: Person, turn: Turn) -> str:
+    return "You're" if turn.person and person.id == turn.person.id else f"{person.display_name} is"
+
+
+async def _target(
+    engine: Engine, turn: Turn, who: cmd.PersonRef | None
+) -> Person | OutgoingMessage:
+    """The person a pause/resume is about: oneself, or (admins) someone named."""
+    if who is None:
+        return known_person(turn)
+    found = await admin.find_person(engine, turn, who)
+    return found
+
+
+COMMANDS: dict[type, CommandHandler] = cast(
+    "dict[type, CommandHandler]",
+    {
+        cmd.Join: join,
+        cmd.Leave: leave,
+        cmd.Pause: pause,
+        cmd.Resume: resume,
+        cmd.Profile: profile,
+        cmd.StatusQuery: status,
+        cmd.ForgetMe: forget_me,
+        cmd.Forget: forget_someone,
+        **admin.COMMANDS,
+    },
+)
+ACTIONS: dict[str, ActionHandler] = {
+    actions.ENROL_ROLE: choose_role,
+    actions.ENROL_LEAVE: leave_button,
+    actions.ENROL_REJOIN: rejoin,
+    actions.ENROL_RESUME: resume_button,
+    actions.HELP_COMMAND: run_command_button,
+    actions.PRIVACY_FORGET: forget_confirmed,
+    actions.PRIVACY_FORGET_PERSON: forget_someone_confirmed,
+}
+WORK: dict[str, WorkHandler] = {PAUSE_END: pause_ended}

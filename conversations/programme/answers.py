@@ -1,0 +1,387 @@
+"""What people answer during the programme: did you meet, what got in the way, the pulse and
+its one free-text line, the midpoint check-in, the closing questions, the 30-day follow-up.
+
+Every button names its pair (and session); only a partner of that pair can answer, so a
+forged or forwarded button changes nothing. Answers replace the message they came from where
+the platform can, so it is clear the answer was taken.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from conversations.enrolment import enrolment_texts as messages
+from conversations.outbox.premise import pair_active
+from conversations.outbox.timing import local_today, next_working_day, slot_on, zone
+from conversations.programme import session_texts as pm
+from conversations.programme.lifecycle import (
+    AFTER_MOVE,
+    FOLLOWUP,
+    FOLLOWUP_DAYS,
+    notify_admins,
+    partners,
+    plan_session,
+)
+from conversations.safety.concerns import concern_first
+from conversations.types import (
+    Action,
+    Button,
+    OutgoingMessage,
+    Pair,
+    PairStatus,
+    PendingInput,
+    Person,
+    PulseAnswer,
+    Session,
+    SessionStatus,
+    ToPerson,
+    actions,
+)
+
+if TYPE_CHECKING:
+    from conversations.engine import ActionHandler, Engine, InputHandler, Turn
+
+COMMENT_WINDOW = timedelta(days=2)
+MAX_COMMENT = 1000
+PULSE_COMMENT = "pulse.comment"
+_STALE = (
+    "That button belongs to an earlier message — nothing changed. "
+    "Type `status` to see where you are."
+)
+
+
+def _answered(turn: Turn, action: Action, text: str, *buttons: Button) -> OutgoingMessage:
+    """The reply to a tap, replacing the tapped message where the platform allows."""
+    return replace(
+        messages.reply(turn.reply_to, "answer", text, *buttons), replaces=action.message_id
+    )
+
+
+async def _pair_of(
+    engine: Engine, turn: Turn, value: str, parts: int
+) -> tuple[Pair, Person, Person, list[str]] | None:
+    """Parse "PAIR:…" and check the person tapping is in that pair: (pair, me, partner, rest)."""
+    fields = value.split(":")
+    if len(fields) != parts or not fields[0].isdigit() or turn.person is None:
+        return None
+    pair = await engine.store.get_pair(int(fields[0]))
+    if pair is None or turn.person.id not in (pair.mentor_id, pair.mentee_id):
+        return None
+    people = await partners(engine, pair)
+    if people is None:
+        return None
+    me, partner = people if people[0].id == turn.person.id else (people[1], people[0])
+    return pair, me, partner, fields[1:]
+
+
+def _side(pair: Pair, person: Person) -> str:
+    return "mentor" if person.id == pair.mentor_id else "mentee"
+
+
+async def meeting_answer(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """We met / We moved it / We couldn't meet — either partner's answer counts for the pair."""
+    parts = 3 if action.action_id == actions.MEETING_RESCHEDULED else 2
+    found = await _pair_of(engine, turn, action.value, parts)
+    if found is None or not found[3][0].isdigit():
+        return [messages.reply(turn.reply_to, "answer", _STALE)]
+    pair, me, partner, rest = found
+    number = int(rest[0])
+    session = await engine.store.get_session(pair.id, number)
+    if session is None or not pair.status.open:
+        return [messages.reply(turn.reply_to, "answer", _STALE)]
+    label = pm.session_label(number, engine.config)
+    if action.action_id == actions.MEETING_RESCHEDULED:
+        if not session.status.pending:
+            return [_already(turn, action, label, session.status)]
+        days = max(1, min(int(rest[1]) if rest[1].isdigit() else 7, 60))
+        tz = zone(pair_tz_name(me, partner, pair), engine.config.programme.timezone)
+        new_due = next_working_day(
+            local_today(turn.now, tz) + timedelta(days=days), engine.config.programme
+        )
+        moved = await engine.store.move_session(pair.id, number, new_due)
+        mentor, mentee = (me, partner) if me.id == pair.mentor_id else (partner, me)
+        await plan_session(engine, pair, moved, mentor, mentee, AFTER_MOVE, not_before=turn.now)
+        return [
+            _answered(
+                turn,
+                action,
+                f"📅 {label} moved to {messages.fmt_date(new_due)}. "
+                "I'll check in with you both then.",
+            )
+        ]
+    status = SessionStatus.MET if action.action_id == actions.MEETING_MET else SessionStatus.MISSED
+    session, changed = await engine.store.report_session(
+        pair.id, number, status=status, by=me.id, at=turn.now
+    )
+    if not changed:
+        return [_already(turn, action, label, session.status)]
+    if status is SessionStatus.MISSED:
+        return [await _missed(engine, turn, action, pair, me, partner, number)]
+    # The pulse is private: at once to whoever reported, at the partner's next delivery hour.
+    await engine.queue(
+        [
+            pm.pulse(
+                ToPerson(me.id),
+                pair,
+                number,
+                partner,
+                engine.config,
+                key=f"pulse:{pair.id}:{number}:{me.id}",
+            )
+        ],
+        turn.now,
+    )
+    await engine.queue_for_person(
+        partner,
+        pm.pulse(
+            ToPerson(partner.id),
+            pair,
+            number,
+            me,
+            engine.config,
+            key=f"pulse:{pair.id}:{number}:{partner.id}",
+        ),
+    )
+    return [
+        _answered(
+            turn,
+            action,
+            f"✅ {me.first_name} says you met for {label}. Lovely — "
+            "I've sent you each a one-tap question, privately.",
+        )
+    ]
+
+
+def pair_tz_name(me: Person, partner: Person, pair: Pair) -> str:
+    """The pair's clock is the mentee's (one time zone per pair, so both partners get each question
+    at once)."""
+    return me.timezone if me.id == pair.mentee_id else partner.timezone
+
+
+def _already(turn: Turn, action: Action, label: str, status: SessionStatus) -> OutgoingMessage:
+    said = {SessionStatus.MET: "you met", SessionStatus.MISSED: "you couldn't meet"}
+    return _answered(
+        turn, action, f"Already noted for {label}: {said.get(status, 'moved')}. Thanks!"
+    )
+
+
+async def _missed(
+    engine: Engine, turn: Turn, action: Action, pair: Pair, me: Person, partner: Person, number: int
+) -> OutgoingMessage:
+    """After "We couldn't meet": the shared reply names nobody; each partner is asked privately
+    what got in the way (the reporter at once, the partner at their next delivery hour)."""
+    for person, other, queue_now in ((me, partner, True), (partner, me, False)):
+        question = pm.missed_reason(
+            ToPerson(person.id),
+            pair,
+            number,
+            other,
+            engine.config,
+            key=f"missed-reason:{pair.id}:{number}:{person.id}",
+        )
+        if queue_now:
+            await engine.queue([question], turn.now)
+        else:
+            await engine.queue_for_person(person, question)
+    return _answered(
+        turn, action, pm.missed_noted(await _next_session(engine, pair, number), engine.config)
+    )
+
+
+async def _next_session(engine: Engine, pair: Pair, number: int) -> Session | None:
+    """The pair's next session still to come after session `number`, if any."""
+    upcoming = [
+        s for s in await engine.store.sessions_of(pair.id) if s.status.pending and s.number > number
+    ]
+    return upcoming[0] if upcoming else None
+
+
+async def missed_reason(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """One partner's private reason for a missed session: stored as theirs, never as a side
+    that called it off; the escalation to admins shows the reasons without saying whose."""
+    found = await _pair_of(engine, turn, action.value, 3)
+    if found is None or not found[3][0].isdigit() or found[3][1] not in pm.MISSED_REASONS:
+        return [messages.reply(turn.reply_to, "answer", _STALE)]
+    pair, me, _, (number_text, reason) = found
+    if pair.status is not PairStatus.ACTIVE:
+        # The pairing ended (or finished) since the question was asked: nothing to add to it.
+        return [
+            _answered(
+                turn, action, "Thanks — this pairing has ended, so there's nothing more to do."
+            )
+        ]
+    number = int(number_text)
+    session = await engine.store.get_session(pair.id, number)
+    if session is None or session.status is not SessionStatus.MISSED:
+        return [messages.reply(turn.reply_to, "answer", _STALE)]  # forged: it wasn't missed
+    await engine.store.save_survey_answer(
+        me.id, pair.id, f"{pm.MISSED_QUESTION}{number}", reason, _side(pair, me), at=turn.now
+    )
+    return [_answered(turn, action, "Thanks — noted. 🙏")]
+
+
+async def cancelled_by(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """An old "who had to call it off?" button still in someone's chat: it records nothing
+    (no side is ever stored) and replaces the question with a kind word."""
+    if await _pair_of(engine, turn, action.value, 3) is None:
+        return [messages.reply(turn.reply_to, "answer", _STALE)]
+    return [
+        _answered(
+            turn, action, "Thanks — no need to say who; it happens to everyone. Nothing to do."
+        )
+    ]
+
+
+async def pulse_rate(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """A 1–5 rating; then the bot waits a little for one typed line."""
+    found = await _pair_of(engine, turn, action.value, 3)
+    if found is None or not found[3][0].isdigit() or found[3][1] not in "12345":
+        return [messages.reply(turn.reply_to, "answer", _STALE)]
+    pair, me, _, (number_text, rating_text) = found
+    number, rating = int(number_text), int(rating_text)
+    await engine.store.save_pulse(
+        PulseAnswer(me.id, pair.id, number, _side(pair, me), rating=rating), at=turn.now
+    )
+    context = {"pair": pair.id, "session": number}
+    if not await engine.expect_line(
+        me.id, PULSE_COMMENT, context, turn.now + COMMENT_WINDOW, turn.now
+    ):
+        # A concern is being written: its words must not become this comment.
+        lead = f"Thanks — {rating}/5 noted. 🙏"
+        return [replace(concern_first(turn.reply_to, "pulse", lead), replaces=action.message_id)]
+    return [pm.rated(turn.reply_to, pair.id, number, rating, replaces=action.message_id)]
+
+
+async def pulse_skip(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """No comment this time (a concern being written keeps waiting)."""
+    if turn.person is not None:
+        await engine.drop_line(turn.person.id, PULSE_COMMENT, turn.now)
+    return [_answered(turn, action, "No problem — thanks for the rating. 🙏")]
+
+
+async def typed_answer(
+    engine: Engine, turn: Turn, waiting: PendingInput, text: str
+) -> list[OutgoingMessage]:
+    """The pulse's one typed thing, which the bot was waiting for."""
+    person = turn.person
+    pair_id, number = int(waiting.context["pair"]), int(waiting.context["session"])
+    pair = await engine.store.get_pair(pair_id)
+    if person is None or pair is None or waiting.kind != PULSE_COMMENT:
+        return [messages.help_text(turn.reply_to, person, is_admin=turn.is_admin)]
+    comment = text.strip()[:MAX_COMMENT]
+    await engine.store.set_pulse_comment(
+        person.id, pair_id, number, comment, consent=False, at=turn.now
+    )
+    if person.id == pair.mentee_id:
+        # The senior's commitment comes back to them in a month: did you try it?
+        tz = zone(person.timezone, engine.config.programme.timezone)
+        day = local_today(turn.now, tz) + timedelta(days=FOLLOWUP_DAYS)
+        await engine.store.schedule(
+            FOLLOWUP,
+            {"pair": pair_id, "session": number, "person": person.id},
+            slot_on(day, tz, engine.config.programme),
+            f"followup:{pair_id}:{number}",
+        )
+    return [pm.ask_share(turn.reply_to, pair_id, number)]
+
+
+async def pulse_share(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """May the programme team read the comment (anonymously)?"""
+    fields = action.value.split(":")
+    if (
+        len(fields) != 3
+        or turn.person is None
+        or not fields[0].isdigit()
+        or not fields[1].isdigit()
+    ):
+        return [messages.reply(turn.reply_to, "answer", _STALE)]
+    consent = fields[2] == "yes"
+    await engine.store.set_comment_consent(
+        turn.person.id, int(fields[0]), int(fields[1]), consent, at=turn.now
+    )
+    text = "Shared anonymously — thank you." if consent else "Kept private. Thank you!"
+    return [_answered(turn, action, text)]
+
+
+async def survey_answer(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """Midpoint check-in, closing questions and the 30-day follow-up."""
+    parts = 2 if action.action_id == actions.CHECKIN_ANSWER else 3
+    found = await _pair_of(engine, turn, action.value, parts)
+    if found is None:
+        return [messages.reply(turn.reply_to, "answer", _STALE)]
+    pair, me, partner, rest = found
+    if action.action_id == actions.CHECKIN_ANSWER:
+        question, answer = "checkin", rest[0]
+    elif action.action_id == actions.FOLLOWUP_TRIED:
+        question, answer = f"tried:{rest[0]}", rest[1]
+    else:
+        question, answer = rest[0], rest[1]
+        # Only the questions the closing survey asks, with their answers (the reciprocal
+        # one of the senior only): a forged value stores nothing.
+        if answer not in pm.CLOSING_QUESTIONS.get(question, ()) or (
+            question == "reciprocal" and me.id != pair.mentee_id
+        ):
+            return [messages.reply(turn.reply_to, "answer", _STALE)]
+    await engine.store.save_survey_answer(
+        me.id, pair.id, question[:32], answer[:32], _side(pair, me), at=turn.now
+    )
+    # The check-in and the closing carry more than one question (and the ways out: a concern,
+    # ending the pairing), so an answer is a reply below them rather than replacing them: on
+    # Slack and Teams a replaced message would take the unanswered questions' buttons with it.
+    several = action.action_id in (actions.CHECKIN_ANSWER, actions.CLOSING_ANSWER)
+
+    def answered(text: str) -> OutgoingMessage:
+        if several:
+            return messages.reply(turn.reply_to, "answer", text)
+        return _answered(turn, action, text)
+
+    if question == "checkin" and answer == "stuck":
+        mentor, mentee = (me, partner) if me.id == pair.mentor_id else (partner, me)
+        text = (
+            f"At the midpoint, the pair of {mentor.display_name} (mentor) and "
+            f"{mentee.display_name} (mentee) says it's stuck. A short chat may help."
+        )
+        notices = await notify_admins(
+            engine,
+            text,
+            key=f"stuck:{pair.id}",
+            exclude={me.id, partner.id},
+            premise=pair_active(pair.id),
+        )
+        await engine.queue(notices, turn.now)
+        told = (
+            "I've told the programme team privately (nothing goes to "
+            f"{partner.first_name}); they'll be in touch."
+            if notices
+            else "Nobody on the programme team can receive messages from me right now — if "
+            "you'd like help, type `concern` and I'll keep it safely for them."
+        )
+        return [answered(f"Thanks for being honest. {told}")]
+    thanks = {
+        "tried": "Brilliant — that's what this is for. 🎉"
+        if answer == "yes"
+        else "Thanks for telling me. Small steps count.",
+        "open": "Thank you — noted. 🙏"
+        if answer != "no"
+        else "Thank you for being honest — it helps us make this safer. If you'd like to tell "
+        "the programme team more, privately, type `concern`.",
+    }
+    return [answered(thanks.get(question.split(":")[0], "Thank you — noted. 🙏"))]
+
+
+ACTIONS: dict[str, ActionHandler] = {
+    actions.MEETING_MET: meeting_answer,
+    actions.MEETING_MISSED: meeting_answer,
+    actions.MEETING_RESCHEDULED: meeting_answer,
+    actions.MEETING_CANCELLED_BY: cancelled_by,
+    actions.MISSED_REASON: missed_reason,
+    actions.PULSE_RATE: pulse_rate,
+    actions.PULSE_SKIP: pulse_skip,
+    actions.PULSE_SHARE: pulse_share,
+    actions.CHECKIN_ANSWER: survey_answer,
+    actions.CLOSING_ANSWER: survey_answer,
+    actions.FOLLOWUP_TRIED: survey_answer,
+}
+INPUTS: dict[str, InputHandler] = {PULSE_COMMENT: typed_answer}

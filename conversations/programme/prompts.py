@@ -1,0 +1,65 @@
+"""The prompts a programme draws from, and the admin's `prompt add TRACK TEXT`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from conversations import grammar as cmd
+from conversations.admin import tools as admin
+from conversations.config import AppConfig
+from conversations.enrolment import enrolment_texts as messages
+from conversations.programme.catalogue import Prompt, custom_prompt, load_prompts
+from conversations.types import OutgoingMessage
+
+if TYPE_CHECKING:
+    from conversations.engine import CommandHandler, Engine, Turn
+
+MIN_TEXT, MAX_TEXT = 10, 1000  # the same bounds as app.yaml `prompts`
+
+
+def configured_prompts(config: AppConfig) -> tuple[Prompt, ...]:
+    """The shipped catalogue plus app.yaml `prompts`, on the programme's tracks."""
+    total = config.programme.sessions
+    extra = tuple(
+        custom_prompt(p.track, p.text, p.session, total_sessions=total) for p in config.prompts
+    )
+    tracks = set(config.programme.tracks)
+    return tuple(p for p in (*load_prompts(), *extra) if p.track in tracks)
+
+
+async def prompt_add(engine: Engine, turn: Turn, command: cmd.PromptAdd) -> list[OutgoingMessage]:
+    """Admin: add a topic prompt; pairs that have not had it may get it from their next session."""
+    tracks = engine.config.programme.tracks
+    track = command.track.strip().lower()
+    text = " ".join(command.text.split()).strip("\"“”'")
+    if track not in tracks:
+        return [
+            messages.reply(
+                turn.reply_to,
+                "prompt",
+                f"There's no track called {command.track!r}. This programme's tracks are: "
+                f'{", ".join(tracks)}. Try `prompt add {tracks[0]} "…"`.',
+            )
+        ]
+    if not MIN_TEXT <= len(text) <= MAX_TEXT:
+        return [
+            messages.reply(
+                turn.reply_to,
+                "prompt",
+                f"A prompt needs {MIN_TEXT}–{MAX_TEXT} characters; yours has {len(text)}. "
+                "Write it as a question or a small task the pair can do together.",
+            )
+        ]
+    prompt = await engine.store.add_prompt(track, text, None)
+    await admin.audit(engine, turn, "prompt add", f"{prompt.key} ({track}): {text[:80]}")
+    return [
+        messages.reply(
+            turn.reply_to,
+            "prompt",
+            f"Added to *{track}*: “{text}”. Pairs who haven't had it yet may get it before one "
+            "of their next sessions.",
+        )
+    ]
+
+
+COMMANDS: dict[type, CommandHandler] = {cmd.PromptAdd: prompt_add}  # type: ignore[dict-item]

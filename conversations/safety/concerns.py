@@ -1,0 +1,410 @@
+"""`concern`: a confidential way to tell the programme team something is not right.
+
+Anyone in the directory can raise one: `concern TEXT` sends at once; `concern` alone, or the
+"Raise a concern" button (check-in, home view, status), asks for the text and waits a day for
+the next typed line. It goes privately to `privacy.concern_contacts`, or the programme admins
+when none of those can receive it, and never to the sender or to anyone they were ever paired
+with (a senior who is also an admin must not read their junior's concern about them). The
+sender is thanked, told who will be in touch and where to find support now; nothing is said
+to the partner. The text is kept apart (`Concerns` in conversations/ports.py); the audit log
+records only the reference and how many people it went to (README, "Using it").
+
+A concern nobody could receive is kept and passed on by `redeliver` (every engine tick) as soon
+as someone can, by the same rule; the sender is then told it arrived. While the bot waits for a
+concern's words, no later question (a pulse comment, an end-of-pairing reason) may take them
+over (`Engine.expect_line`); `concern` itself does replace such a question, and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from conversations import grammar as cmd
+from conversations.enrolment import enrolment_texts as messages
+from conversations.outbox.premise import unconditional
+from conversations.outbox.timing import zone
+from conversations.safety.team import recipients_for
+from conversations.types import (
+    Action,
+    Address,
+    Button,
+    Buttons,
+    OutgoingMessage,
+    Pair,
+    PendingInput,
+    Person,
+    Role,
+    Text,
+    ToPerson,
+    actions,
+)
+
+if TYPE_CHECKING:
+    from conversations.engine import ActionHandler, CommandHandler, Engine, InputHandler, Turn
+
+CONCERN_TEXT = "concern.text"  # the pending input: the next typed line is the concern
+WINDOW = timedelta(days=1)  # how long the bot waits for it
+MAX_CONCERN = 2000
+# A flood guard: nobody sends the team more than this many a day (a real worry needs one or
+# two; a script or a grudge should not fill the team's inboxes).
+DAILY_LIMIT = 10
+CANCEL = "cancel"  # CONCERN_RAISE's value on the invitation's Cancel button
+AUDIT_ACTOR = "participant"  # the audit log never names who raised a concern
+_STALE = "That button isn't for you, so nothing happened. Type `concern` to raise one yourself."
+# The answer to a later question that would take over a concern being written.
+CONCERN_FIRST = "You were telling me a concern — send that first, or tap Cancel."
+
+
+def reference(concern_id: int) -> str:
+    """How a concern is named to the team, the sender and the audit log: C-12."""
+    return f"C-{concern_id}"
+
+
+async def concern_command(engine: Engine, turn: Turn, command: object) -> list[OutgoingMessage]:
+    """`concern` (ask for the text) or `concern TEXT` (send it now)."""
+    assert isinstance(command, cmd.Concern)
+    if not command.text.strip():
+        return await _invite(engine, turn, None)
+    # `concern TEXT` after a bare `concern`: this is the concern, and the next line is not.
+    waiting = await _take_waiting(engine, turn)
+    pair_id = (int(waiting.context.get("pair") or 0) or None) if waiting else None
+    return await send_concern(engine, turn, command.text, pair_id)
+
+
+async def _take_waiting(engine: Engine, turn: Turn) -> PendingInput | None:
+    """Stop waiting for a concern's text; returns what was waited for (None: nothing). Another
+    question waiting (a pulse's one thing) keeps waiting."""
+    person = turn.person
+    assert person is not None
+    return await engine.drop_line(person.id, CONCERN_TEXT, turn.now)
+
+
+def cancel_button() -> Button:
+    """Cancel the concern being written (the invitation's button, and `concern_first`'s)."""
+    return Button("Cancel", actions.CONCERN_RAISE, CANCEL)
+
+
+def concern_first(to: Address, kind: str, lead: str = "") -> OutgoingMessage:
+    """The answer when a later question would take over a concern being written (its words
+    stay the concern's): `lead` (what did happen), then "send that first, or tap Cancel"."""
+    text = f"{lead}\n{CONCERN_FIRST}" if lead else CONCERN_FIRST
+    return messages.reply(to, kind, text, cancel_button())
+
+
+async def concern_button(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+    """The "Raise a concern" button ("PAIR" or ""), or the invitation's Cancel."""
+    person = turn.person
+    assert person is not None  # the engine answers unknown people before any handler
+    value = action.value.strip()
+    if value == CANCEL:
+        return [await _cancel(engine, turn, action)]
+    pair_id: int | None = None
+    if value:
+        # A forged or forwarded button naming someone else's pair changes nothing.
+        pair = await engine.store.get_pair(int(value)) if value.isdigit() else None
+        if pair is None or person.id not in (pair.mentor_id, pair.mentee_id):
+            return [messages.reply(turn.reply_to, "answer", _STALE)]
+        pair_id = pair.id
+    return await _invite(engine, turn, pair_id)
+
+
+async def typed_concern(
+    engine: Engine, turn: Turn, waiting: PendingInput, text: str
+) -> list[OutgoingMessage]:
+    """The line typed after `concern`: that is the concern."""
+    pair_id = int(waiting.context.get("pair") or 0) or None
+    if not text.strip():
+        return await _invite(engine, turn, pair_id, again=True)
+    return await send_concern(engine, turn, text, pair_id)
+
+
+async def _invite(
+    engine: Engine, turn: Turn, pair_id: int | None, *, again: bool = False
+) -> list[OutgoingMessage]:
+    person = turn.person
+    assert person is not None
+    # A concern comes first: it replaces a question still waiting (a pulse's one thing, why a
+    # pairing ended), and the person is told that question is set aside.
+    before = await engine.store.take_pending_input(person.id, turn.now)
+    await engine.store.set_pending_input(
+        person.id, CONCERN_TEXT, {"pair": pair_id or 0}, turn.now + WINDOW
+    )
+    ask = (
+        "I didn't get any words there. "
+        if again
+        else "Tell me what's happening, in one message, in your private chat with me. "
+    )
+    aside = (
+        "\n(I've set aside the question I asked you before — this comes first.)"
+        if before is not None and before.kind != CONCERN_TEXT
+        else ""
+    )
+    return [
+        messages.compose(
+            turn.reply_to,
+            "concern.ask",
+            Text(
+                ask + "Only the programme team reads it — never your partner. Say as much or "
+                "as little as you like." + aside
+            ),
+            Buttons((cancel_button(),)),
+            private=True,
+        )
+    ]
+
+
+async def _cancel(engine: Engine, turn: Turn, action: Action) -> OutgoingMessage:
+    waiting = await _take_waiting(engine, turn)
+    text = (
+        "Cancelled — nothing was sent. You can type `concern` any time."
+        if waiting is not None
+        else "There's nothing waiting to be sent. Type `concern` any time to raise one."
+    )
+    return replace(messages.reply(turn.reply_to, "answer", text), replaces=action.message_id)
+
+
+async def send_concern(
+    engine: Engine, turn: Turn, text: str, pair_id: int | None
+) -> list[OutgoingMessage]:
+    """Store the concern, queue it privately to each recipient, audit it without content,
+    and thank the sender."""
+    sender = turn.person
+    assert sender is not None
+    recent = await engine.store.concerns_raised_by(sender.id, turn.now - timedelta(days=1))
+    if recent >= DAILY_LIMIT:
+        return [
+            messages.reply(
+                turn.reply_to,
+                "concern.thanks",
+                f"You've raised {DAILY_LIMIT} concerns in the last day — that's the most I pass "
+                "on in a day, so this one wasn't sent. Please try again tomorrow.\n"
+                + engine.config.privacy.support_text,
+            )
+        ]
+    text = text.strip()
+    cut = len(text) > MAX_CONCERN
+    text = text[:MAX_CONCERN]
+    pairs = await engine.store.pairs_of(sender.id)
+    about = _pair_for(pairs, sender, pair_id)
+    pair = about[0] if about else None  # the one the concern is stored against
+    recipients = await _recipients_of(engine, sender, pairs)
+    concern_id = await engine.store.add_concern(
+        sender.id, pair.id if pair else None, text, [r.id for r in recipients], at=turn.now
+    )
+    ref = reference(concern_id)
+    await engine.store.record(
+        AUDIT_ACTOR,
+        "concern",
+        f"concern {ref} raised, sent to {len(recipients)} contact(s)",
+        at=turn.now,
+    )
+    notices = await _notices(engine, sender, about, recipients, text, concern_id, turn.now)
+    await engine.queue(notices, turn.now)
+    return [_thanks(engine, turn, recipients, ref, cut)]
+
+
+async def redeliver(engine: Engine, now: datetime) -> list[OutgoingMessage]:
+    """Pass on the concerns that reached nobody when raised, now that someone can receive them
+    (same rule as at the time: never the sender or anyone they were ever paired with), and tell
+    each sender theirs arrived. Run at every engine tick; the queued messages are returned.
+
+    Queued before being marked sent, under the same keys as a first delivery: a crash in
+    between queues nothing twice, and the next tick finishes the job.
+    """
+    out: list[OutgoingMessage] = []
+    for waiting in await engine.store.undelivered_concerns():
+        sender = await engine.store.get_person(waiting.sender_id)
+        if sender is None:
+            continue
+        pairs = await engine.store.pairs_of(sender.id)
+        recipients = await _recipients_of(engine, sender, pairs)
+        if not recipients:
+            continue  # still nobody: `mentorbot health` counts it for the operator
+        about = _pair_for(pairs, sender, waiting.pair_id)
+        notices = await _notices(
+            engine,
+            sender,
+            about,
+            recipients,
+            waiting.text,
+            waiting.id,
+            waiting.raised_at,
+            late=True,
+        )
+        ref = reference(waiting.id)
+        arrived = messages.compose(
+            ToPerson(sender.id),
+            "concern.thanks",
+            Text(
+                f"Your concern {ref} has now reached the programme team. {_who(recipients)} "
+                "will be in touch, in confidence — your partner won't hear about it from us."
+            ),
+            Text(engine.config.privacy.support_text),
+            key=f"concern-arrived:{waiting.id}",
+            private=True,
+            premise=unconditional(),  # true whatever happens next; forget erases it unsent
+        )
+        batch = [*notices, arrived]
+        await engine.queue(batch, now)
+        if await engine.store.mark_concern_sent(waiting.id, [r.id for r in recipients]):
+            await engine.store.record(
+                AUDIT_ACTOR,
+                "concern",
+                f"concern {ref} passed on late, sent to {len(recipients)} contact(s)",
+                at=now,
+            )
+        out += batch
+    return out
+
+
+async def _recipients_of(engine: Engine, sender: Person, pairs: list[Pair]) -> list[Person]:
+    """Who reads this sender's concern: never the sender, never anyone they were ever paired
+    with (`pairs`: all of theirs)."""
+    excluded = {sender.id} | {p.partner_of(sender.id) for p in pairs}
+    return await recipients_for(engine, excluded)
+
+
+async def _notices(
+    engine: Engine,
+    sender: Person,
+    about: list[Pair],
+    recipients: list[Person],
+    text: str,
+    concern_id: int,
+    raised_at: datetime,
+    *,
+    late: bool = False,
+) -> list[OutgoingMessage]:
+    """The concern to each recipient, keyed by concern and recipient; it names every partner
+    of the pairs it is `about` (`_pair_for`), so the team raises it with none of them."""
+    partners: list[tuple[Pair, Person]] = []
+    for each in about:
+        partner = await engine.store.get_person(each.partner_of(sender.id))
+        if partner is not None:
+            partners.append((each, partner))
+    ref = reference(concern_id)
+    return [
+        _notice(
+            engine,
+            to,
+            sender,
+            partners,
+            text,
+            ref,
+            raised_at,
+            key=f"concern:{concern_id}",
+            late=late,
+        )
+        for to in recipients
+    ]
+
+
+def _pair_for(pairs: list[Pair], sender: Person, pair_id: int | None) -> list[Pair]:
+    """The pairs the concern is about: the one its button named first, then every other
+    current (proposed or active) pair of the sender (someone may be in several), newest
+    first; empty when none."""
+    named = [p for p in pairs if p.id == pair_id] if pair_id is not None else []
+    current = [p for p in pairs if p.status.open and p.id != pair_id]  # pairs_of: newest first
+    return [*named, *current]
+
+
+def _notice(
+    engine: Engine,
+    to: Person,
+    sender: Person,
+    partners: list[tuple[Pair, Person]],
+    text: str,
+    ref: str,
+    at: datetime,
+    *,
+    key: str,
+    late: bool = False,
+) -> OutgoingMessage:
+    tz = zone(to.timezone, engine.config.programme.timezone)
+    local = at.astimezone(tz)
+    when = f"{messages.fmt_date(local.date())}, {local:%H:%M} ({tz.key})"
+    if partners:
+        places = []
+        for pair, partner in partners:
+            side = "the junior mentor" if sender.id == pair.mentor_id else "the senior mentee"
+            status = pair.status.value
+            article = "an" if status[0] in "aeiou" else "a"
+            places.append(
+                f"{side} in {article} {status} pair with {partner.display_name} ({partner.email})"
+            )
+        where = "; and ".join(places)
+        # Every current partner: the team must not raise it with any of them.
+        names = list(dict.fromkeys(partner.first_name for _, partner in partners))
+        whom = " or ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " or " + names[-1]
+        careful = (
+            f"Please follow up with {sender.first_name} directly and privately; don't raise it "
+            f"with {whom} unless {sender.first_name} agrees."
+        )
+    else:
+        role = {Role.MENTOR: "a junior mentor", Role.MENTEE: "a senior mentee"}.get(
+            sender.role or Role.EITHER, "a participant"
+        )
+        where = f"{role}, not in a pair now"
+        careful = f"Please follow up with {sender.first_name} directly and privately."
+    return messages.compose(
+        ToPerson(to.id),
+        "concern",
+        Text(f"🔒 *Concern {ref}*, raised in confidence. Only the programme team receives this."),
+        Text(f"From {sender.display_name} ({sender.email}), {where}. Raised {when}."),
+        *(
+            [
+                Text(
+                    "Nobody on the programme team could receive it then, so it waited until "
+                    "someone could — that's why it comes now."
+                )
+            ]
+            if late
+            else []
+        ),
+        Text(f"“{text}”"),
+        Text(careful),
+        key=f"{key}:{to.id}",
+        private=True,
+        premise=unconditional(),
+    )
+
+
+def _thanks(
+    engine: Engine, turn: Turn, recipients: list[Person], ref: str, cut: bool
+) -> OutgoingMessage:
+    support = engine.config.privacy.support_text
+    long = (
+        f" It was long, so I passed on the first {MAX_CONCERN:,} characters; send `concern` "
+        "again with the rest."
+        if cut
+        else ""
+    )
+    if not recipients:
+        # True to what happens: `redeliver` passes it on at the first tick someone can read
+        # it, and tells the sender then; meanwhile only the operator's `mentorbot health`
+        # counts it (never an admin chat, where a partner could read the count).
+        text = (
+            "Thank you for telling me. I'm sorry: nobody on the programme team can receive it "
+            "right now, so I've kept it safely, and it will reach them as soon as someone is "
+            "set up to receive it — I'll let you know when it has. Your partner won't hear "
+            f"about it from us. Your reference is {ref}.{long}\n{support}"
+        )
+        return messages.reply(turn.reply_to, "concern.thanks", text)
+    text = (
+        f"Thank you for telling us. {_who(recipients)} will be in touch, in confidence — your "
+        f"partner won't hear about it from us. Your reference is {ref}.{long}\n{support}"
+    )
+    return messages.reply(turn.reply_to, "concern.thanks", text)
+
+
+def _who(recipients: list[Person]) -> str:
+    """Who will be in touch: one or two names, else "The programme team"."""
+    names = [r.display_name for r in recipients]
+    return " or ".join(names) if len(names) <= 2 else "The programme team"
+
+
+COMMANDS: dict[type, CommandHandler] = {cmd.Concern: concern_command}
+ACTIONS: dict[str, ActionHandler] = {actions.CONCERN_RAISE: concern_button}
+INPUTS: dict[str, InputHandler] = {CONCERN_TEXT: typed_concern}
