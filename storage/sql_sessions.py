@@ -54,7 +54,7 @@ def _pulse(row: PulseResponseRow) -> PulseAnswer:
 
 
 class ProgrammeStore(Repository):
-    """`conversations.ports.Lifecycle` on SQLAlchemy."""
+    """`conversations.ports` Sessions, PromptLog, Answers and WaitingLines on SQLAlchemy."""
 
     # --- sessions ----------------------------------------------------------------------------
 
