@@ -33,6 +33,24 @@ from storage.store import SqlStore
 log = logging.getLogger(__name__)
 
 
+class Wakeup:
+    """ "Work was queued for now": adapters call `kick` after an answer; the one listener (the
+    ticker, under `serve`) runs delivery at once. Built with the bot, so adapters get a bound
+    method of an object that exists before them, never a callback bound later."""
+
+    def __init__(self) -> None:
+        self._listener: Callable[[], None] | None = None
+
+    def listen(self, listener: Callable[[], None]) -> None:
+        """Call `listener` on every kick from now on (the ticker's `poke`)."""
+        self._listener = listener
+
+    def kick(self) -> None:
+        """Tell the listener, if any, that work is waiting."""
+        if self._listener is not None:
+            self._listener()
+
+
 @dataclass
 class Mentorbot:
     """One running instance: its settings, store, engine and delivery worker."""
@@ -44,9 +62,9 @@ class Mentorbot:
     deliverer: Deliverer
     clock: Clock
     senders: dict[str, Sender] = field(default_factory=dict)
-    # Called after an answer queued work for "now"; `serve` points it at the ticker so the
-    # work goes out at once. A no-op elsewhere (the CLI ticks explicitly).
-    kick: Callable[[], None] = field(default=lambda: None)
+    # Told after an answer queued work for "now"; `serve` has the ticker listen so the work
+    # goes out at once. Nobody listens elsewhere (the CLI ticks explicitly).
+    wakeup: Wakeup = field(default_factory=lambda: Wakeup())
     housekeeping: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def add_sender(self, sender: Sender) -> None:

@@ -156,7 +156,7 @@ async def serve(
     ticker = Ticker(bot.tick, interval=bot.settings.secrets.tick_seconds)
     # Work queued while answering someone (an intro after a consent tap) goes out now, not at
     # the next interval.
-    bot.kick = ticker.poke
+    bot.wakeup.listen(ticker.poke)
     # Platforms answer within seconds (Slack retries after 3 s): no request deserves the
     # default minute of grace at shutdown.
     # The access log names paths only: link tokens and signatures travel in query strings.

@@ -36,8 +36,7 @@ def slack_runtime(bot: Mentorbot) -> SlackRuntime:
         handle=engine.handle,
         record_event=bot.store.record_event,
         now=bot.clock.now,
-        # Look `kick` up at call time: `serve` points it at the ticker after plugins are built.
-        after_event=lambda: bot.kick(),
+        after_event=bot.wakeup.kick,
         home=engine.home,
     )
     return SlackRuntime(

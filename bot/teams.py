@@ -105,7 +105,7 @@ def teams_plugin(bot: Mentorbot) -> PlatformPlugin:
         handle=bot.engine.handle,
         queue=bot.engine.queue,
         clock=bot.clock,
-        kick=lambda: bot.kick(),  # read at call time: `serve` replaces `bot.kick` after wiring
+        kick=bot.wakeup.kick,
         topics=topics,
         app_id=credentials.app_id,
         service_urls=trust.service_urls,
