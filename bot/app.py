@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import SystemClock
 from bot.dashboard.auth import ChatLinks
@@ -57,6 +57,8 @@ class Mentorbot:
 
     settings: Settings
     db: AsyncEngine
+    # The one session factory of the process: the store and every side repository share it.
+    sessions: async_sessionmaker[AsyncSession]
     store: SqlStore
     engine: Engine
     deliverer: Deliverer
@@ -117,7 +119,8 @@ async def build_app(
     try:
         clock = clock or SystemClock()
         rng = rng or random.Random()
-        store = SqlStore(make_sessionmaker(db), delivering=delivering_platforms(settings.secrets))
+        sessions = make_sessionmaker(db)
+        store = SqlStore(sessions, delivering=delivering_platforms(settings.secrets))
         links = ChatLinks(settings.secrets.admin_token, settings.secrets.public_url, store)
         engine = Engine(store, settings.config, clock, rng, worker=f"{worker}-engine", links=links)
         deliverer = Deliverer(
@@ -129,6 +132,7 @@ async def build_app(
             on_unreachable=partial(unreachable, engine),
             lease=timedelta(seconds=settings.secrets.lease_seconds),
         )
-        yield Mentorbot(settings, db, store, engine, deliverer, clock, dict(senders or {}))
+        senders_now = dict(senders or {})
+        yield Mentorbot(settings, db, sessions, store, engine, deliverer, clock, senders_now)
     finally:
         await db.dispose()
