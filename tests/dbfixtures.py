@@ -37,6 +37,7 @@ from storage.store import SqlStore
 
 __all__ = [
     "blank_db_url",
+    "database_url",
     "db_backend",
     "db_url",
     "pg_test_database",
@@ -138,6 +139,12 @@ def db_backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated database with empty tables, private to this test."""
+    return database_url(db_backend, request, tmp_path)
+
+
+def database_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """`db_url` for a backend chosen by the caller (a fixture with parameters of its own,
+    such as the storage contract tests' `any_store`)."""
     if db_backend == "sqlite":
         path = tmp_path / "mentorbot.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
