@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Collection, Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -17,6 +18,11 @@ def chunks(ids: Iterable[int], size: int = ID_CHUNK) -> Iterator[list[int]]:
     ordered = sorted(ids)
     for start in range(0, len(ordered), size):
         yield ordered[start : start + size]
+
+
+def core_table(model: type[Any]) -> Table:
+    """The Core table of a mapped class (typed for mypy)."""
+    return cast(Table, model.__table__)
 
 
 class PersonNotFound(LookupError):

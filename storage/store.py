@@ -11,6 +11,7 @@ from storage.db import create_engine, make_sessionmaker
 from storage.sql_admin_web import AdminWeb
 from storage.sql_audit import Events
 from storage.sql_concerns import Concerns
+from storage.sql_forget import Forgetting
 from storage.sql_pairs import Pairs
 from storage.sql_people import People
 from storage.sql_premises import Premises
@@ -22,6 +23,7 @@ from storage.sql_sessions import ProgrammeStore
 
 class SqlStore(
     People,
+    Forgetting,
     Roster,
     WorkQueue,
     Events,

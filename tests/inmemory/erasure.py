@@ -1,4 +1,4 @@
-"""`Directory.forget` in memory: the same erasure as `storage.sql_people.People.forget`,
+"""`Directory.forget` in memory: the same erasure as `storage.sql_forget.Forgetting.forget`,
 table by table, with the same rules for finding a person in text (`storage.sql_erasure`, pure
 Python)."""
 
@@ -20,7 +20,7 @@ class FakeErasure(Tables):
     """`forget`: erase a person, keeping only anonymous counts and pair history."""
 
     async def forget(self, person_id: int, *, at: datetime) -> None:
-        """Erase a person's personal data (see `storage.sql_people.People.forget`)."""
+        """Erase a person's personal data (see `storage.sql_forget.Forgetting.forget`)."""
         person = self.person(person_id)
         found = self._identifiers(person_id)
         pseudonym = forgotten_email(person_id)
