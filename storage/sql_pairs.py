@@ -1,12 +1,8 @@
 """Mentor/mentee pairs and the matching rounds (cycles) they were published in.
 
-Every pair write first serialises with every other one, then checks, then writes, all in one
-transaction: two processes publishing at once cannot both pass the check that nobody is already
-in an open pair. Pair writes are rare (a round, a consent click), so one lock costs nothing.
-PostgreSQL takes a transaction-level advisory lock (it also covers creating the programme row
-and numbering the cycle, which row locks on `people` would not); SQLite starts the transaction
-with BEGIN IMMEDIATE, because its default deferred transaction only takes the write lock at the
-first INSERT, after both writers have read the same state.
+Every pair write first serialises with every other one (`storage.pair_lock`), then checks, then
+writes, all in one transaction: two processes publishing at once cannot both pass the check
+that nobody is already in an open pair.
 """
 
 from __future__ import annotations
@@ -16,41 +12,24 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, UnaryExpression, func, or_, select, text, update
+from sqlalchemy import ColumnElement, UnaryExpression, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.ports import PairConflict
-from conversations.types import NewPair, Pair, PairEnding, PairStatus, ProposalAnswer
+from conversations.types import NewPair, Pair, PairStatus, ProposalAnswer
 from storage.base import ID_CHUNK, PersonNotFound, Repository, chunks
 from storage.mapping import to_pair
 from storage.models import CycleRow, PairEndingRow, PairRow, PersonRow, ProgrammeRow
+from storage.pair_lock import OPEN, serialise_pair_writes
+from storage.sql_pair_endings import PairEndings
 
-# Any fixed 64-bit number will do; it only has to be the same in every process.
-PAIR_WRITE_LOCK = 0x6D656E746F72  # "mentor"
 # Name given to the lazily created programme row: the store is never told the real one.
 PROGRAMME_NAME = "programme"
-_OPEN = (PairStatus.PROPOSED.value, PairStatus.ACTIVE.value)
 _CLOSED = (PairStatus.DECLINED, PairStatus.ENDED)
 
 
 class PairNotFound(LookupError):
     """No pair has the id given (a LookupError, so the engine needs no storage import)."""
-
-
-async def _serialise_pair_writes(session: AsyncSession) -> None:
-    """Wait until no other transaction is writing pairs; held until this one ends.
-
-    Must be the session's first statement (BEGIN IMMEDIATE cannot start a nested transaction).
-    """
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        await session.execute(select(func.pg_advisory_xact_lock(PAIR_WRITE_LOCK)))
-    elif dialect == "sqlite":
-        # The driver has not begun a transaction yet (it only does so before DML), so this
-        # one takes SQLite's write lock now, waiting out any other writer.
-        await session.execute(text("BEGIN IMMEDIATE"))
-    else:
-        raise NotImplementedError(f"unsupported database dialect {dialect!r}")
 
 
 async def _require_people(session: AsyncSession, person_ids: set[int]) -> None:
@@ -68,7 +47,7 @@ async def _open_pairs_of(session: AsyncSession, person_ids: set[int]) -> list[tu
     # Each id is used twice: a round of 10,000 pairs (20,000 people) is checked in chunks.
     for chunk in chunks(person_ids, ID_CHUNK // 2):
         query = select(PairRow.mentor_id, PairRow.mentee_id).where(
-            PairRow.status.in_(_OPEN),
+            PairRow.status.in_(OPEN),
             or_(PairRow.mentor_id.in_(chunk), PairRow.mentee_id.in_(chunk)),
         )
         found += [(mentor, mentee) for mentor, mentee in await session.execute(query)]
@@ -146,8 +125,9 @@ def _pair_keys(rows: Iterable[Any]) -> frozenset[tuple[int, int]]:
     return frozenset((int(mentor), int(mentee)) for mentor, mentee in rows)
 
 
-class Pairs(Repository):
-    """`conversations.ports.Pairs`."""
+class Pairs(PairEndings, Repository):
+    """`conversations.ports.Pairs`: rounds, pairs by hand, consent and status (early endings
+    and review holds: `storage.sql_pair_endings`)."""
 
     async def publish_round(
         self, pairs: Sequence[NewPair], *, status: PairStatus, at: datetime
@@ -164,7 +144,7 @@ class Pairs(Repository):
             return []
         people = {pair.mentor_id for pair in pairs} | {pair.mentee_id for pair in pairs}
         async with self._sessions.begin() as session:
-            await _serialise_pair_writes(session)
+            await serialise_pair_writes(session)
             await _require_people(session, people)
             if status.open:
                 held = await _open_pairs_of(session, people)
@@ -190,7 +170,7 @@ class Pairs(Repository):
         if status.open and pair.mentor_id == pair.mentee_id:
             raise PairConflict([pair.mentor_id])
         async with self._sessions.begin() as session:
-            await _serialise_pair_writes(session)
+            await serialise_pair_writes(session)
             await _require_people(session, {pair.mentor_id, pair.mentee_id})
             if status.open:
                 busy: set[int] = set()
@@ -234,7 +214,7 @@ class Pairs(Repository):
 
     async def open_pairs(self) -> list[Pair]:
         """Pairs that are proposed or active, oldest first."""
-        is_open = PairRow.status.in_(_OPEN)
+        is_open = PairRow.status.in_(OPEN)
         async with self._sessions() as session:
             return await _pairs(session, is_open, PairRow.created_at.asc(), PairRow.id.asc())
 
@@ -269,7 +249,7 @@ class Pairs(Repository):
         async with self._sessions.begin() as session:
             # Serialised so two racing transitions apply one after the other (and so SQLite
             # never has to upgrade a stale read snapshot to a write, which fails at once).
-            await _serialise_pair_writes(session)
+            await serialise_pair_writes(session)
             row = await session.get(PairRow, pair_id)
             if row is None:
                 raise PairNotFound(f"no pair with id {pair_id}")
@@ -283,68 +263,6 @@ class Pairs(Repository):
                 select(CycleRow.number).where(CycleRow.id == row.cycle_id)
             )
             return to_pair(row, number)
-
-    async def end_pair(
-        self, pair_id: int, *, side: str, cause: str, hold: bool, at: datetime
-    ) -> Pair | None:
-        """End an open pair early and record who ended it (`side`), why (`cause`) and whether
-        its senior is held for review, in one transaction. None when the pair is unknown or no
-        longer open: two taps racing end it once."""
-        async with self._sessions.begin() as session:
-            await _serialise_pair_writes(session)
-            row = await session.get(PairRow, pair_id)
-            if row is None or row.status not in _OPEN:
-                return None
-            row.status = PairStatus.ENDED.value
-            row.ended_at = at
-            session.add(
-                PairEndingRow(pair_id=pair_id, side=side, cause=cause, ended_at=at, held=hold)
-            )
-            number = await session.scalar(
-                select(CycleRow.number).where(CycleRow.id == row.cycle_id)
-            )
-            return to_pair(row, number)
-
-    async def pair_endings(self, *, awaiting_review: bool = False) -> list[PairEnding]:
-        """Pairs that ended early, oldest first; `awaiting_review`: only those whose senior
-        is still held out of matching."""
-        query = (
-            select(PairEndingRow, PairRow.mentor_id, PairRow.mentee_id)
-            .join(PairRow, PairRow.id == PairEndingRow.pair_id)
-            .order_by(PairEndingRow.ended_at, PairEndingRow.pair_id)
-        )
-        if awaiting_review:
-            query = query.where(PairEndingRow.held, PairEndingRow.released_at.is_(None))
-        async with self._sessions() as session:
-            rows = (await session.execute(query)).all()
-        return [
-            PairEnding(
-                pair_id=ending.pair_id,
-                mentor_id=mentor_id,
-                mentee_id=mentee_id,
-                side=ending.side,
-                cause=ending.cause,
-                ended_at=ending.ended_at,
-                held=ending.held,
-                released_at=ending.released_at,
-            )
-            for ending, mentor_id, mentee_id in rows
-        ]
-
-    async def release_hold(self, person_id: int, *, at: datetime) -> int:
-        """Clear every review hold on this senior; returns how many were cleared."""
-        held_pairs = select(PairRow.id).where(PairRow.mentee_id == person_id)
-        async with self._sessions.begin() as session:
-            result = await session.execute(
-                update(PairEndingRow)
-                .where(
-                    PairEndingRow.pair_id.in_(held_pairs),
-                    PairEndingRow.held,
-                    PairEndingRow.released_at.is_(None),
-                )
-                .values(released_at=at)
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
 
     async def answer_proposal(
         self,
@@ -360,7 +278,7 @@ class Pairs(Repository):
         write, so two partners accepting at the same moment activate the pair once, and an
         answer after a decline (or after the pair became active) changes nothing."""
         async with self._sessions.begin() as session:
-            await _serialise_pair_writes(session)
+            await serialise_pair_writes(session)
             row = await session.get(PairRow, pair_id)
             if row is None:
                 raise PairNotFound(f"no pair with id {pair_id}")
@@ -398,7 +316,7 @@ class Pairs(Repository):
         Raises PairNotFound for an unknown id.
         """
         async with self._sessions.begin() as session:
-            await _serialise_pair_writes(session)
+            await serialise_pair_writes(session)
             row = await session.get(PairRow, pair_id)
             if row is None:
                 raise PairNotFound(f"no pair with id {pair_id}")

@@ -16,6 +16,7 @@ from storage.sql_pairs import Pairs
 from storage.sql_people import People
 from storage.sql_premises import Premises
 from storage.sql_queue import WorkQueue
+from storage.sql_queue_views import QueueViews
 from storage.sql_reports import Reports
 from storage.sql_roster import Roster
 from storage.sql_sessions import ProgrammeStore
@@ -26,6 +27,7 @@ class SqlStore(
     Forgetting,
     Roster,
     WorkQueue,
+    QueueViews,
     Events,
     Pairs,
     ProgrammeStore,
