@@ -9,7 +9,6 @@ on it.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -25,44 +24,22 @@ from conversations.types import (
     ParticipantFact,
     Participation,
     PromptFact,
-    Status,
-    Unreachable,
 )
-from storage.base import Repository
-from storage.mapping import is_forgotten
 from storage.models import (
     CycleRow,
     DueWorkRow,
-    IdentityRow,
     PairRow,
     PersonRow,
     PromptDeliveryRow,
     PromptRow,
     SessionRow,
 )
+from storage.sql_export import ExportRows
 from storage.sql_queue import DELIVER_KIND, DONE, FAILED, PENDING, STATUSES
+from storage.sql_unreachable import PARTICIPATING, display_name, unreachable_people
 
-PARTICIPATING = (Status.ENROLLED.value, Status.PAUSED.value)
 OPEN_PAIRS = ("proposed", "active")
 STARTED_PAIRS = ("active", "ended")
-FORGOTTEN_NAME = "(forgotten)"
-
-
-def display_name(name: str, email: str) -> str:
-    """The name admins see: the name, else the email's local part; erased people stay erased."""
-    if is_forgotten(email):
-        return FORGOTTEN_NAME
-    return name.strip() or email.split("@", 1)[0]
-
-
-def _outcome(status: str, met: bool | None, reported_by: int | None) -> str:
-    """A session in words for the export: held, couldn't meet (a partner said so), not
-    reported (nobody answered), or still to come. Never which side called it off."""
-    if met is True:
-        return "held"
-    if status == "missed" or met is False:
-        return "not reported" if reported_by is None else "couldn't meet"
-    return "to come"
 
 
 def _sum(condition: Any) -> Any:
@@ -80,53 +57,8 @@ def _session_conditions(today: date) -> tuple[Any, Any, Any, Any]:
     return due, held, missed, unanswered
 
 
-# The console inbox (a `conversations.types.events.Platform`) delivers to everyone by their person
-# id:
-# it needs no account linked.
-CONSOLE = "console"
-
-
-async def unreachable_people(
-    session: AsyncSession, delivering: Collection[str] | None = None
-) -> tuple[Unreachable, ...]:
-    """Everyone the bot cannot message, with why: the one definition that the dashboard,
-    `mentorbot report` and `health` (chat and CLI) all count.
-
-    People the platform reported unreachable, and participants (enrolled or paused) with no
-    account linked on any platform in `delivering` (the platforms this deployment sends on):
-    their messages wait in the queue with nowhere to go. A platform that reaches everyone
-    without accounts (the console inbox) leaves nobody unreachable for want of one; with
-    `delivering` unknown (None), an account on any platform counts.
-    """
-    flagged = await session.execute(
-        select(PersonRow.name, PersonRow.email)
-        .where(PersonRow.status == Status.UNREACHABLE.value)
-        .order_by(PersonRow.id)
-    )
-    found = [
-        Unreachable(display_name(n, e), "the platform says the bot cannot reach them")
-        for n, e in flagged
-    ]
-    if delivering is not None and CONSOLE in delivering:
-        return tuple(found)
-    linked = [IdentityRow.person_id == PersonRow.id]
-    if delivering is not None:
-        # A console identity (from `mentorbot chat`) is no way to reach someone on Slack.
-        linked.append(IdentityRow.platform.in_(sorted(delivering)))
-    has_identity = select(IdentityRow.id).where(*linked).exists()
-    unlinked = await session.execute(
-        select(PersonRow.name, PersonRow.email)
-        .where(PersonRow.status.in_(PARTICIPATING), ~has_identity)
-        .order_by(PersonRow.id)
-    )
-    found += [
-        Unreachable(display_name(n, e), "no Slack or Teams account linked") for n, e in unlinked
-    ]
-    return tuple(found)
-
-
-class Insights(Repository):
-    """Read-only queries for the dashboard and the export."""
+class InsightQueries(ExportRows):
+    """Read-only queries for the dashboard, and the export's rows (`storage.sql_export`)."""
 
     async def gather(self, *, today: date, answer_by: date, failed_limit: int = 20) -> InsightsData:
         """Every raw fact of the dashboard as of `today`.
@@ -323,83 +255,3 @@ class Insights(Repository):
             .limit(limit)
         )
         return tuple(FailedWork(i, k, a, e or "", d) for i, k, a, e, d in rows)
-
-    # --- export -------------------------------------------------------------------------------
-
-    async def people_rows(self) -> list[dict[str, Any]]:
-        """people.csv: the directory without private fields; erased people keep only id/status.
-
-        Left out on purpose: `paused_until` (why someone paused is their business), manager
-        links of erased people, and anything of an erased person beyond the anonymous row.
-        """
-        async with self._sessions() as session:
-            people = (await session.scalars(select(PersonRow).order_by(PersonRow.id))).all()
-        rows = []
-        for person in people:
-            row: dict[str, Any] = {"id": person.id, "status": person.status}
-            if is_forgotten(person.email):
-                row["status"] = "forgotten"
-            else:
-                row.update(
-                    email=person.email,
-                    name=person.name,
-                    title=person.title,
-                    level=person.level,
-                    department=person.department,
-                    manager_id=person.manager_id,
-                    timezone=person.timezone,
-                    role=person.role,
-                    teaches=";".join(person.teaches or ()),
-                    learns=";".join(person.learns or ()),
-                    enrolled_at=person.enrolled_at,
-                )
-            rows.append(row)
-        return rows
-
-    async def pair_rows(self) -> list[dict[str, Any]]:
-        """pairs.csv: every pair with its round and partners' ids (names are in people.csv).
-
-        `reasons` are the stored matching reasons, raw: they may name a first name and
-        departments, so the export passes each through
-        `conversations.insights.summary.public_reason`.
-        """
-        statement = (
-            select(PairRow, CycleRow.number)
-            .outerjoin(CycleRow, CycleRow.id == PairRow.cycle_id)
-            .order_by(PairRow.id)
-        )
-        async with self._sessions() as session:
-            found = (await session.execute(statement)).all()
-        return [
-            {
-                "id": pair.id,
-                "cycle": cycle,
-                "mentor_id": pair.mentor_id,
-                "mentee_id": pair.mentee_id,
-                "status": pair.status,
-                "score": round(pair.score, 3),
-                "reasons": tuple(pair.reasons or ()),
-                "created_at": pair.created_at,
-                "ended_at": pair.ended_at,
-            }
-            for pair, cycle in found
-        ]
-
-    async def session_rows(self) -> list[dict[str, Any]]:
-        """sessions.csv: each pair's sessions, due dates and whether they were held."""
-        statement = select(SessionRow).order_by(SessionRow.pair_id, SessionRow.number)
-        async with self._sessions() as session:
-            found = (await session.scalars(statement)).all()
-        return [
-            {
-                "pair_id": s.pair_id,
-                "number": s.number,
-                "due_date": s.due_date,
-                "status": s.status,
-                "outcome": _outcome(s.status, s.met, s.reported_by),
-                "met": s.met,
-                "reported_by": s.reported_by,
-                "reported_at": s.reported_at,
-            }
-            for s in found
-        ]

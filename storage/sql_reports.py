@@ -9,8 +9,8 @@ from conversations.types import ReportFigures, Status, Unreachable
 from storage.base import Repository
 from storage.models import DueWorkRow, PairRow, PersonRow, SessionRow
 from storage.sql_aggregates import PublishedAggregates
-from storage.sql_insights import unreachable_people
 from storage.sql_queue import DELIVER_KIND, DONE, STATUSES
+from storage.sql_unreachable import unreachable_people
 
 _PARTICIPATING = (Status.ENROLLED.value, Status.PAUSED.value)
 # Outgoing messages are queued as due_work of this kind; a sent message is a row done.
@@ -81,6 +81,7 @@ class Reports(Repository):
         )
 
     async def unreachable(self) -> tuple[Unreachable, ...]:
-        """Everyone the bot cannot message, with why (`storage.sql_insights.unreachable_people`)."""
+        """Everyone the bot cannot message, with why
+        (`storage.sql_unreachable.unreachable_people`)."""
         async with self._sessions() as session:
             return await unreachable_people(session, self.delivering)

@@ -10,7 +10,7 @@ from conversations.insights.summary import Insights, Period, build_insights
 from conversations.insights.windows import PublishedPulse, PublishRules
 from storage.db import make_sessionmaker
 from storage.sql_aggregates import PublishedAggregates
-from storage.sql_insights import Insights as InsightsRepository
+from storage.sql_insights import InsightQueries as InsightsRepository
 
 if TYPE_CHECKING:
     from bot.app import Mentorbot

@@ -12,7 +12,8 @@ from conversations.insights.summary import OTHER, CycleSessions, build_insights
 from conversations.insights.windows import MIXED_TRACKS, PublishedPulse, PublishRules
 from storage.db import create_engine, make_sessionmaker
 from storage.sql_aggregates import PublishedAggregates, pulse_facts
-from storage.sql_insights import FORGOTTEN_NAME, Insights
+from storage.sql_insights import InsightQueries
+from storage.sql_unreachable import FORGOTTEN_NAME
 from tests.dashboard.seed import (
     CONSENTED_COMMENTS,
     NOW,
@@ -28,12 +29,12 @@ ANSWER_BY = TODAY - timedelta(days=7)
 
 
 @pytest.fixture
-async def seeded(db_url: str) -> AsyncIterator[tuple[Insights, Seeded]]:
-    """The seeded programme and an `Insights` repository on it."""
+async def seeded(db_url: str) -> AsyncIterator[tuple[InsightQueries, Seeded]]:
+    """The seeded programme and an `InsightQueries` repository on it."""
     ids = await seed_programme(db_url)
     engine = create_engine(db_url)
     try:
-        yield Insights(make_sessionmaker(engine)), ids
+        yield InsightQueries(make_sessionmaker(engine)), ids
     finally:
         await engine.dispose()
 
@@ -41,7 +42,9 @@ async def seeded(db_url: str) -> AsyncIterator[tuple[Insights, Seeded]]:
 async def test_empty_database_gives_empty_facts(db_url: str) -> None:
     engine = create_engine(db_url)
     try:
-        data = await Insights(make_sessionmaker(engine)).gather(today=TODAY, answer_by=ANSWER_BY)
+        data = await InsightQueries(make_sessionmaker(engine)).gather(
+            today=TODAY, answer_by=ANSWER_BY
+        )
     finally:
         await engine.dispose()
     assert data.participants == () and data.cycles == ()
@@ -50,7 +53,7 @@ async def test_empty_database_gives_empty_facts(db_url: str) -> None:
     assert insights.headline.meeting_rate is None and insights.headline.match_rate is None
 
 
-async def test_raw_facts_of_the_seeded_programme(seeded: tuple[Insights, Seeded]) -> None:
+async def test_raw_facts_of_the_seeded_programme(seeded: tuple[InsightQueries, Seeded]) -> None:
     repo, ids = seeded
     data = await repo.gather(today=TODAY, answer_by=ANSWER_BY)
 
@@ -99,7 +102,9 @@ async def test_raw_facts_of_the_seeded_programme(seeded: tuple[Insights, Seeded]
     assert PRIVATE_COMMENT not in {f.comment for f in facts}
 
 
-async def test_dashboard_figures_of_the_seeded_programme(seeded: tuple[Insights, Seeded]) -> None:
+async def test_dashboard_figures_of_the_seeded_programme(
+    seeded: tuple[InsightQueries, Seeded],
+) -> None:
     repo, ids = seeded
     data = await repo.gather(today=TODAY, answer_by=ANSWER_BY)
     rules = PublishRules(5, ZoneInfo("Europe/London"), NOW, timedelta(days=14))
@@ -139,7 +144,7 @@ async def test_dashboard_figures_of_the_seeded_programme(seeded: tuple[Insights,
 
 
 async def test_export_rows_leave_out_private_and_forgotten_data(
-    seeded: tuple[Insights, Seeded],
+    seeded: tuple[InsightQueries, Seeded],
 ) -> None:
     repo, ids = seeded
     people = {row["id"]: row for row in await repo.people_rows()}

@@ -1,7 +1,8 @@
 """`conversations.ports.Reports` in memory: headline figures, queue health and who cannot be
-reached, as `storage.sql_reports`, `storage.sql_queue` and `storage.sql_insights`; pulse and
-"spoke openly" figures published once per closed window, as `storage.sql_aggregates` (the
-decisions are `conversations.insights`'s, pure, on the same facts)."""
+reached, as `storage.sql_reports`, `storage.sql_queue_views` and `storage.sql_unreachable`;
+pulse and "spoke openly" figures published once per closed window, as
+`storage.sql_aggregates` (the decisions are `conversations.insights`'s, pure, on the same
+facts)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from conversations.insights.windows import (
 )
 from conversations.ports import DueWork
 from conversations.types import PulseFact, ReportFigures, RoundSession, Status, Unreachable
-from storage.sql_insights import CONSOLE, display_name
+from storage.sql_unreachable import CONSOLE, display_name
 from tests.inmemory.queue import CANCELLED, FAILED, STATUSES, due_work
 from tests.inmemory.tables import Tables
 
