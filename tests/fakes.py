@@ -2,7 +2,7 @@
 without SQL, and helpers that run the real bot.
 
 `FakeStore` composes one fake per storage port (`tests/inmemory/`), as `storage.store.SqlStore`
-composes one repository per table family; `tests/storage/test_contract.py` holds both to the
+composes one repository per table family; `tests/storage/test_contract_*.py` hold both to the
 same behaviour, and `tests/test_fakes_complete.py` fails when a port gains a method no fake has.
 """
 
