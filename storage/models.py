@@ -117,7 +117,8 @@ class IdentityRow(Base):
     user_id: Mapped[str] = mapped_column(String(128))
     dm_conversation_id: Mapped[str] = mapped_column(String(255), default="")
     service_url: Mapped[str] = mapped_column(Text, default="")
-    # Serialized Teams ConversationReference: a bot can only message a person with it (§5).
+    # Serialized Teams ConversationReference: a bot can only message a person with it
+    # (docs/teams.md).
     reference: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -158,7 +159,7 @@ class PairRow(Base):
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), index=True)
     # Shared conversation per platform, e.g. {"slack": "G0123"} (a Slack group DM); Teams has
-    # none because bots cannot create group chats (§5).
+    # none because bots cannot create group chats (docs/teams.md).
     conversation_ids: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -324,7 +325,7 @@ class DueWorkRow(Base):
 
 
 class ProcessedEventRow(Base):
-    """A platform event id already handled: Slack retries must be answered once (§5)."""
+    """A platform event id already handled: Slack retries must be answered once (docs/slack.md)."""
 
     __tablename__ = "processed_events"
     __table_args__ = (UniqueConstraint("platform", "event_id"),)
