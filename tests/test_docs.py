@@ -68,7 +68,7 @@ def test_no_tracked_file_cites_a_document_the_clone_lacks() -> None:
     listed = subprocess.run(
         ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
-    needles = ("DESIGN " + "\u00a7", "DESIGN" + ".md", "../" + "shared")
+    needles = ("DESIGN " + "\u00a7", "DESIGN" + ".md", "PROGRAMME" + ".md", "../" + "shared")
     # A bare section number (the sign, then a digit) cites the same outside document.
     section = re.compile("\u00a7" + r"\s?\d")
     citing = []
