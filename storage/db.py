@@ -1,6 +1,7 @@
 """Database URLs, engines, sessions and migrations.
 
-SQLite (aiosqlite) is the embedded default, PostgreSQL (asyncpg) the production store (§3).
+SQLite (aiosqlite) is the embedded default, PostgreSQL (asyncpg) the production store
+(docs/architecture.md, "Configuration and the database").
 Alembic is configured in code so an installed wheel migrates without an `alembic.ini` in the
 working directory.
 """

@@ -42,7 +42,8 @@ class Events(Repository):
         """Remember a platform event; False when it was processed already.
 
         Slack retries an event it thinks went unanswered and Bolt does not de-duplicate
-        (`X-Slack-Retry-Num`, §5). The unique constraint makes this safe across processes.
+        (`X-Slack-Retry-Num`, docs/slack.md). The unique constraint makes this safe across
+        processes.
         """
         # One statement, atomic on its own: no transaction around it (two round trips saved
         # on every inbound request).

@@ -41,7 +41,7 @@ class DueWorkRow(Base):
 
 
 class ProcessedEventRow(Base):
-    """A platform event id already handled: Slack retries must be answered once (§5)."""
+    """A platform event id already handled: Slack retries must be answered once (docs/slack.md)."""
 
     __tablename__ = "processed_events"
     __table_args__ = (UniqueConstraint("platform", "event_id"),)

@@ -63,5 +63,6 @@ class IdentityRow(Base):
     user_id: Mapped[str] = mapped_column(String(128))
     dm_conversation_id: Mapped[str] = mapped_column(String(255), default="")
     service_url: Mapped[str] = mapped_column(Text, default="")
-    # Serialized Teams ConversationReference: a bot can only message a person with it (§5).
+    # Serialized Teams ConversationReference: a bot can only message a person with it
+    # (docs/teams.md).
     reference: Mapped[str] = mapped_column(Text, default="")

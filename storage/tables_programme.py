@@ -59,7 +59,7 @@ class PairRow(Base):
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), index=True)
     # Shared conversation per platform, e.g. {"slack": "G0123"} (a Slack group DM); Teams has
-    # none because bots cannot create group chats (§5).
+    # none because bots cannot create group chats (docs/teams.md).
     conversation_ids: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

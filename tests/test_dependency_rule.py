@@ -1,74 +1,205 @@
-"""The dependency rule (docs/architecture.md, "Four floors"), checked by walking every module's
-imports."""
+"""The dependency rule (docs/architecture.md, "Four floors"), as an allow-list per package.
+
+Each package names the third-party roots and the project modules it may import; anything else
+fails with the file, the line and what to do. Every import counts, wherever it stands (top level,
+`if TYPE_CHECKING:`, inside a function): see tests/import_graph.py.
+"""
 
 from __future__ import annotations
 
-import ast
+from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PLATFORM_SDKS = {"slack_bolt", "slack_sdk", "botbuilder", "botframework"}
-FORBIDDEN = {
-    "conversations": PLATFORM_SDKS
-    | {
-        "aiohttp",
-        "sqlalchemy",
-        "apscheduler",
-        "alembic",
-        "asyncpg",
-        "aiosqlite",
-        "bot",
-        "adapters",
-        "storage",
-    },
-    "storage": PLATFORM_SDKS | {"aiohttp", "apscheduler", "bot", "adapters"},
-    "adapters": {"bot", "storage", "sqlalchemy", "apscheduler"},
+from tests.import_graph import (
+    PRODUCT,
+    PROJECT,
+    ROOT,
+    Import,
+    imports_of,
+    is_third_party,
+    python_files,
+)
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """What the files of one folder may import, besides the standard library."""
+
+    third_party: frozenset[str]
+    project: tuple[str, ...]  # module prefixes: "conversations.types" allows its submodules
+    hint: str  # what to do instead, said in the failure
+
+    def admits(self, module: str) -> bool:
+        return any(module == p or module.startswith(p + ".") for p in self.project)
+
+
+# What may cross into the engine's edges: the neutral types, the ports, the configuration and
+# the outbox's pure rules (codec, premise, timing). Handlers stay inside conversations/.
+ENGINE_EDGE = ("conversations.types", "conversations.ports", "conversations.config")
+ADAPTER_VIEW = (*ENGINE_EDGE, "conversations.outbox", "adapters.kit")
+ADAPTER_HINT = (
+    "an adapter translates and renders only: let the composition root (bot/) hand it what it "
+    "needs, and never import another adapter, bot/, storage/ or delivery/"
+)
+
+ALLOWED: dict[str, Allowed] = {
+    # The engine: pure Python plus the numeric and parsing libraries; no SDK, web framework,
+    # database library or scheduler, and nothing from the other floors.
+    "conversations": Allowed(
+        frozenset({"numpy", "scipy", "yaml", "pydantic"}),
+        ("conversations",),
+        "the engine imports no SDK, ORM, web framework or scheduler and no other floor: "
+        "declare what it needs as a port in conversations/ports/",
+    ),
+    # The one home of the types that cross boundaries depends on nothing but itself.
+    "conversations/types": Allowed(
+        frozenset(),
+        ("conversations.types",),
+        "move the type it needs into conversations/types/",
+    ),
+    "conversations/ports": Allowed(
+        frozenset(),
+        ("conversations.types", "conversations.ports"),
+        "a port speaks only in conversations.types: move the type it needs there",
+    ),
+    "delivery": Allowed(
+        frozenset(),
+        ("delivery", "conversations.types", "conversations.ports", "conversations.outbox"),
+        "delivery/ works through the ports (conversations.ports) and the outbox's codec and "
+        "premise: let bot/ hand it anything else",
+    ),
+    "storage": Allowed(
+        frozenset({"sqlalchemy", "alembic"}),
+        (
+            "storage",
+            *ENGINE_EDGE,
+            # Pure rules the SQL must apply exactly as the engine does: which figures may be
+            # shown (closed windows, smallest group) and what an admin's own topic looks like.
+            "conversations.insights.openness",
+            "conversations.insights.windows",
+            "conversations.programme.catalogue",
+        ),
+        "storage implements conversations.ports with conversations.types: move a shared rule "
+        "or constant into conversations/types/ rather than import a handler module",
+    ),
+    # Files directly in adapters/ (its package marker): nothing.
+    "adapters": Allowed(frozenset(), (), ADAPTER_HINT),
+    # The shared, non-platform kit every adapter may use.
+    "adapters/kit": Allowed(frozenset({"aiohttp"}), ADAPTER_VIEW, ADAPTER_HINT),
+    "adapters/slack": Allowed(
+        frozenset({"aiohttp", "slack_sdk", "slack_bolt"}),
+        ("adapters.slack", *ADAPTER_VIEW),
+        ADAPTER_HINT,
+    ),
+    "adapters/teams": Allowed(
+        frozenset({"aiohttp", "botbuilder", "botframework", "msal", "msrest", "jwt", "yarl"}),
+        ("adapters.teams", *ADAPTER_VIEW),
+        ADAPTER_HINT,
+    ),
+    "adapters/console": Allowed(frozenset(), ("adapters.console", *ADAPTER_VIEW), ADAPTER_HINT),
+    # The composition root knows every floor; it opens the database and serves HTTP.
+    "bot": Allowed(
+        frozenset(
+            {"aiohttp", "apscheduler", "sqlalchemy", "jinja2", "markupsafe", "pydantic", "yaml"}
+        ),
+        ("bot", "delivery", "adapters", "conversations", "storage"),
+        "bot/ is the composition root; an SDK belongs in its adapter",
+    ),
 }
+# Every sub-package of these folders needs an entry of its own (a new adapter states its rule).
+OWN_ENTRY = ("adapters",)
+# Each platform SDK lives in one adapter folder only.
 SDK_HOME = {
     "slack_bolt": "adapters/slack",
     "slack_sdk": "adapters/slack",
     "botbuilder": "adapters/teams",
     "botframework": "adapters/teams",
+    "msal": "adapters/teams",
+    "msrest": "adapters/teams",
+    "jwt": "adapters/teams",
 }
 
 
-def imported_roots(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    roots: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            roots.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            roots.add(node.module.split(".")[0])
-    return roots
+def folder_of(path: Path) -> str:
+    return path.parent.relative_to(ROOT).as_posix()
 
 
-def python_files(package: str) -> list[Path]:
-    return sorted((ROOT / package).rglob("*.py"))
+def scope_of(path: Path) -> str | None:
+    """The most specific entry of ALLOWED that covers a file."""
+    folder = folder_of(path)
+    keys = [k for k in ALLOWED if folder == k or folder.startswith(k + "/")]
+    return max(keys, key=len) if keys else None
 
 
-def test_each_package_imports_only_what_it_may() -> None:
+def breach(imp: Import, scope: str) -> str | None:
+    """Why an import breaks its folder's allow-list, or None."""
+    allowed = ALLOWED[scope]
+    if imp.root in PROJECT:
+        if allowed.admits(imp.module):
+            return None
+        what = "project module"
+    elif is_third_party(imp.root):
+        if imp.root in allowed.third_party:
+            return None
+        what = "third-party package"
+    else:
+        return None
+    return f"{imp.where} imports {what} {imp.module!r}, not allowed in {scope}/: {allowed.hint}"
+
+
+def test_each_package_imports_only_what_it_allows() -> None:
     broken = []
-    for package, forbidden in FORBIDDEN.items():
-        for path in python_files(package):
-            bad = imported_roots(path) & forbidden
-            if bad:
-                broken.append(f"{path.relative_to(ROOT)} imports {sorted(bad)}")
-    assert broken == []
+    for path in python_files(*PRODUCT):
+        scope = scope_of(path)
+        assert scope is not None, f"{path.relative_to(ROOT)} has no entry in ALLOWED"
+        broken += [b for imp in imports_of(path) if (b := breach(imp, scope))]
+    assert broken == [], "\n".join(broken)
+
+
+def test_every_adapter_states_its_own_rule() -> None:
+    # Adapters never import each other: each one's entry admits only itself and the kit.
+    missing = []
+    for parent in OWN_ENTRY:
+        for init in sorted((ROOT / parent).glob("*/__init__.py")):
+            key = folder_of(init)
+            if key not in ALLOWED:
+                missing.append(f"{key}/ has no entry: add one to ALLOWED in {Path(__file__).name}")
+    assert missing == [], "\n".join(missing)
+    adapters = [k for k in ALLOWED if k.startswith("adapters/") and k != "adapters/kit"]
+    for key in adapters:
+        others = [a.replace("/", ".") for a in adapters if a != key]
+        assert not any(ALLOWED[key].admits(other) for other in others), key
 
 
 def test_platform_sdks_stay_in_their_adapter_folder() -> None:
     broken = []
-    for package in ("bot", "adapters", "conversations", "storage"):
-        for path in python_files(package):
-            relative = path.relative_to(ROOT).as_posix()
-            for sdk in imported_roots(path) & PLATFORM_SDKS:
-                if not relative.startswith(SDK_HOME[sdk] + "/"):
-                    broken.append(f"{relative} imports {sdk}")
-    assert broken == []
+    for path in python_files(*PRODUCT, "benchmarks"):
+        relative = path.relative_to(ROOT).as_posix()
+        for imp in imports_of(path):
+            home = SDK_HOME.get(imp.root)
+            if home and not relative.startswith(home + "/"):
+                broken.append(f"{imp.where} imports {imp.root}: only {home}/ may")
+    assert broken == [], "\n".join(broken)
+
+
+def test_no_engine_module_imports_the_engine() -> None:
+    # Handlers are given a Context; `Engine` only dispatches to them through the registry.
+    engine = ROOT / "conversations" / "engine.py"
+    broken = [
+        f"{imp.where} imports {imp.module}: take the Context (conversations.context) instead"
+        for path in python_files("conversations")
+        if path != engine
+        for imp in imports_of(path)
+        if imp.module == "conversations.engine"
+        or (imp.module == "conversations" and "engine" in imp.names)
+    ]
+    assert broken == [], "\n".join(broken)
 
 
 def test_the_rule_checker_sees_imports() -> None:
     # Guard against a checker that passes because it reads nothing.
-    assert "conversations" in imported_roots(ROOT / "bot" / "app.py")
+    bot_app = {imp.root for imp in imports_of(ROOT / "bot" / "app.py")}
+    assert "conversations" in bot_app
     assert len(python_files("conversations")) > 5
+    assert scope_of(ROOT / "conversations" / "types" / "events.py") == "conversations/types"
+    assert scope_of(ROOT / "adapters" / "teams" / "cards" / "__init__.py") == "adapters/teams"

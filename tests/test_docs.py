@@ -19,7 +19,11 @@ from bot.dashboard import add_dashboard_routes
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
-FILE_NAME = re.compile(r"`((?:bot|adapters|conversations|storage|tests|docs|benchmarks)/[\w/.]+)`")
+FILE_NAME = re.compile(
+    r"`((?:bot|adapters|conversations|delivery|storage|tests|docs|benchmarks)/[\w/.]+)`"
+)
+# A comment citing a section: docs/architecture.md, "Four floors" (or: docs/x.md ("…")).
+CITATION = re.compile(r'docs/(\w+\.md)[,:]?\s*\(?\s*"([^"]{1,80})"')
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
@@ -68,7 +72,9 @@ def test_no_tracked_file_cites_a_document_the_clone_lacks() -> None:
     listed = subprocess.run(
         ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
-    needles = ("DESIGN " + "\u00a7", "DESIGN" + ".md", "../" + "shared")
+    needles = ("DESIGN " + "\u00a7", "DESIGN" + ".md", "PROGRAMME" + ".md", "../" + "shared")
+    # A bare section number (the sign, then a digit) cites the same outside document.
+    section = re.compile("\u00a7" + r"\s?\d")
     citing = []
     for name in listed:
         path = ROOT / name
@@ -76,4 +82,31 @@ def test_no_tracked_file_cites_a_document_the_clone_lacks() -> None:
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         citing += [f"{name}: {n}" for n in needles if n in text and path != Path(__file__)]
-    assert listed and citing == []
+        citing += [f"{name}: {m.group(0)}" for m in section.finditer(text)]
+    assert listed and citing == [], "cite docs/ instead: " + ", ".join(citing)
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.replace("`", "").split()).lower()
+
+
+def test_every_section_a_comment_cites_exists() -> None:
+    """A comment pointing at "docs/x.md, "Section"" leads to a heading that holds those words,
+    so renaming a section means fixing the comments that send readers there."""
+    listed = subprocess.run(
+        ["git", "ls-files", "*.py"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    headings: dict[str, list[str]] = {}
+    for doc in (ROOT / "docs").glob("*.md"):
+        lines = doc.read_text(encoding="utf-8").splitlines()
+        headings[doc.name] = [_plain(line.lstrip("#")) for line in lines if line.startswith("#")]
+    lost = []
+    for name in listed:
+        if ROOT / name == Path(__file__):
+            continue  # its own docstrings show the form
+        text = (ROOT / name).read_text(encoding="utf-8")
+        for doc, section in CITATION.findall(text):
+            wanted = _plain(section.replace('"""', ""))
+            if not any(wanted in heading for heading in headings.get(doc, [])):
+                lost.append(f'{name} cites docs/{doc}, "{section}": no such heading')
+    assert lost == [], "\n".join(lost)

@@ -1,6 +1,6 @@
 """Message builders for enrolment, help and status: what people read, in one place.
 
-Written for a busy person on a phone (PROGRAMME.md): warm, short, one clear next step, and a
+Written for a busy person on a phone (docs/programme.md): warm, short, one clear next step, and a
 button where a button beats typing. Builders are pure: data in, `OutgoingMessage` out.
 """
 

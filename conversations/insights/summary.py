@@ -13,7 +13,7 @@ its own:
 - A pulse answer is never attributed: ratings reach admins only as figures of closed windows
   with `k` or more respondents, published once and never recomputed
   (`conversations.insights.windows`), because an admin may be the senior whose junior answered
-  (PROGRAMME.md: the junior's feedback is never shown to the senior).
+  (docs/programme.md: the junior's feedback is never shown to the senior).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ NO_DEPARTMENT = "(no department)"
 NO_TRACK = "(no prompt)"
 Period = Literal["week", "month"]
 K = TypeVar("K", bound=Hashable)
-# PROGRAMME.md: platforms flag a pair stuck at a milestone after 21 days.
+# Mentoring platforms commonly flag a pair stuck at a milestone after 21 days.
 STUCK_AFTER = timedelta(days=21)
 
 

@@ -1,5 +1,5 @@
 """What people read about pairing: each partner's consent preview, the intro, the left-out
-notice, and the admin's round summary. Pure builders, written for a phone (PROGRAMME.md)."""
+notice, and the admin's round summary. Pure builders, written for a phone (docs/programme.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The durable queue of due work (docs/architecture.md, "The outbox")."""
+"""The durable queue of due work (docs/architecture.md, "The `due_work` outbox")."""
 
 from __future__ import annotations
 

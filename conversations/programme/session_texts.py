@@ -1,6 +1,6 @@
 """What people read during the programme: prompts, did-you-meet, nudges, pulse, check-ins,
 closing, graduation, and the notices to partners and admins. Pure builders for a phone
-(PROGRAMME.md): warm, short, one clear next step; every scheduled one says its session."""
+(docs/programme.md): warm, short, one clear next step; every scheduled one says its session."""
 
 from __future__ import annotations
 
@@ -273,7 +273,7 @@ def nudge(
 
 
 # Why a session did not happen, asked privately of each partner: reasons, never names, so
-# nothing says which side called it off (PROGRAMME.md "Keeping the junior safe").
+# nothing says which side called it off (docs/programme.md, "Cadence").
 MISSED_REASONS = {
     "diary": "diary clash",
     "work": "urgent work",
@@ -628,7 +628,7 @@ def consent_reminder(
 
 
 def admin_notice(to: Recipient, text: str, *, key: str) -> OutgoingMessage:
-    """A heads-up to a programme admin (names, never departments: PROGRAMME.md privacy)."""
+    """A heads-up to a programme admin (names, never departments: docs/programme.md)."""
     return compose(to, "admin_notice", Text(f"🔔 {text}"), key=key)
 
 

@@ -131,7 +131,7 @@ class ReportFigures:
 
     def private(self, min_group_size: int) -> ReportFigures:
         """These figures as admins may see them: no average of fewer than `min_group_size`
-        people, which could reveal one junior's rating of their senior (PROGRAMME.md), and
+        people, which could reveal one junior's rating of their senior (docs/programme.md), and
         no "speak openly" counts of fewer either."""
         figures = self
         if figures.average_rating is not None and figures.raters < min_group_size:

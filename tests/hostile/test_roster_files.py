@@ -75,7 +75,7 @@ async def test_a_file_in_another_encoding_is_refused_naming_the_problem(
     "data",
     [
         codecs.BOM_UTF8 + GOOD.encode("utf-8"),  # Excel's "CSV UTF-8"
-        GOOD.encode("utf-16"),  # UTF-16 with a BOM: Excel's "Unicode Text" (DESIGN decision)
+        GOOD.encode("utf-16"),  # UTF-16 with a BOM: Excel's "Unicode Text"
         GOOD.encode("utf-8"),
     ],
     ids=["utf-8-bom", "utf-16-bom", "utf-8"],
