@@ -12,7 +12,6 @@ from conversations.config import AppConfig
 from conversations.enrolment.enrolment_texts import compose, fmt_date
 from conversations.outbox import premise
 from conversations.pairing.pairing_texts import consent_buttons
-from conversations.programme.catalogue import Prompt
 from conversations.types import (
     Button,
     Buttons,
@@ -20,6 +19,7 @@ from conversations.types import (
     OutgoingMessage,
     Pair,
     Person,
+    Prompt,
     Recipient,
     Session,
     SessionStatus,

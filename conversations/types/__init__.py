@@ -56,6 +56,7 @@ from conversations.types.premises import (
     PremiseQuery,
     SessionFact,
 )
+from conversations.types.prompts import STAGES, Prompt, Stage
 from conversations.types.records import (
     AuditEntry,
     ConcernCounts,
@@ -80,6 +81,7 @@ from conversations.types.records import (
 
 __all__ = [
     "GONE",
+    "STAGES",
     "Action",
     "Address",
     "AuditEntry",
@@ -119,6 +121,7 @@ __all__ = [
     "Premise",
     "PremiseFacts",
     "PremiseQuery",
+    "Prompt",
     "PromptFact",
     "ProposalAnswer",
     "ProposedPair",
@@ -133,6 +136,7 @@ __all__ = [
     "SessionFact",
     "SessionStatus",
     "SpokeOpenly",
+    "Stage",
     "Status",
     "Text",
     "ToPair",
