@@ -14,7 +14,8 @@ from conversations.context import Context
 from conversations.outbox.premise import partner_on_break
 from conversations.outbox.timing import local_today, zone
 from conversations.programme import session_texts as pm
-from conversations.programme.lifecycle import ALL_STEPS, partners, plan_session
+from conversations.programme.lifecycle import ALL_STEPS, plan_session
+from conversations.programme.pair_people import partners
 from conversations.types import PairStatus, Person, Status, ToPerson
 
 

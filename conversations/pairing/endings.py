@@ -24,7 +24,7 @@ from conversations.lines import drop_line, expect_line
 from conversations.outbox.premise import pair_exists
 from conversations.pairing import rounds as pairing
 from conversations.programme import session_texts as pm
-from conversations.programme.answers import _pair_of
+from conversations.programme.pair_people import tapped_pair
 from conversations.safety.concerns import concern_first
 from conversations.safety.team import ENDING_NOTICE, recipients_for
 from conversations.types import (
@@ -51,7 +51,7 @@ def side_of(pair: Pair, person_id: int) -> str:
     return "mentor" if person_id == pair.mentor_id else "mentee"
 
 
-async def open_pair_of(ctx: Context, person: Person) -> Pair | None:
+async def opentapped_pair(ctx: Context, person: Person) -> Pair | None:
     """The person's first open pair they may see (active first, else a proposal they were
     asked about), or None. Someone in several is asked which (`end_pairing`)."""
     pairs = await open_pairs(ctx, person)
@@ -252,7 +252,7 @@ async def end_pairing_button(ctx: Context, turn: Turn, action: Action) -> list[O
     """The "End this pairing" button ("PAIR"), and the confirm step ("PAIR:confirm|cancel|
     skip"). Only a partner of that pair acts: a forged or stale value changes nothing."""
     step = action.value.partition(":")[2]
-    found = await _pair_of(ctx, turn, action.value, 2 if step else 1)
+    found = await tapped_pair(ctx, turn, action.value, 2 if step else 1)
     if found is None or step not in ("", "confirm", "cancel", "skip"):
         return [messages.reply(turn.reply_to, "pairing.end", _STALE)]
     pair, me, partner, _ = found

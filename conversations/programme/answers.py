@@ -22,9 +22,9 @@ from conversations.programme.lifecycle import (
     FOLLOWUP,
     FOLLOWUP_DAYS,
     notify_admins,
-    partners,
     plan_session,
 )
+from conversations.programme.pair_people import tapped_pair
 from conversations.safety.concerns import concern_first
 from conversations.types import (
     Action,
@@ -57,23 +57,6 @@ def _answered(turn: Turn, action: Action, text: str, *buttons: Button) -> Outgoi
     )
 
 
-async def _pair_of(
-    ctx: Context, turn: Turn, value: str, parts: int
-) -> tuple[Pair, Person, Person, list[str]] | None:
-    """Parse "PAIR:…" and check the person tapping is in that pair: (pair, me, partner, rest)."""
-    fields = value.split(":")
-    if len(fields) != parts or not fields[0].isdigit() or turn.person is None:
-        return None
-    pair = await ctx.pairs.get_pair(int(fields[0]))
-    if pair is None or turn.person.id not in (pair.mentor_id, pair.mentee_id):
-        return None
-    people = await partners(ctx, pair)
-    if people is None:
-        return None
-    me, partner = people if people[0].id == turn.person.id else (people[1], people[0])
-    return pair, me, partner, fields[1:]
-
-
 def _side(pair: Pair, person: Person) -> str:
     return "mentor" if person.id == pair.mentor_id else "mentee"
 
@@ -81,7 +64,7 @@ def _side(pair: Pair, person: Person) -> str:
 async def meeting_answer(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """We met / We moved it / We couldn't meet — either partner's answer counts for the pair."""
     parts = 3 if action.action_id == actions.MEETING_RESCHEDULED else 2
-    found = await _pair_of(ctx, turn, action.value, parts)
+    found = await tapped_pair(ctx, turn, action.value, parts)
     if found is None or not found[3][0].isdigit():
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     pair, me, partner, rest = found
@@ -199,7 +182,7 @@ async def _next_session(ctx: Context, pair: Pair, number: int) -> Session | None
 async def missed_reason(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """One partner's private reason for a missed session: stored as theirs, never as a side
     that called it off; the escalation to admins shows the reasons without saying whose."""
-    found = await _pair_of(ctx, turn, action.value, 3)
+    found = await tapped_pair(ctx, turn, action.value, 3)
     if found is None or not found[3][0].isdigit() or found[3][1] not in pm.MISSED_REASONS:
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     pair, me, _, (number_text, reason) = found
@@ -223,7 +206,7 @@ async def missed_reason(ctx: Context, turn: Turn, action: Action) -> list[Outgoi
 async def cancelled_by(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """An old "who had to call it off?" button still in someone's chat: it records nothing
     (no side is ever stored) and replaces the question with a kind word."""
-    if await _pair_of(ctx, turn, action.value, 3) is None:
+    if await tapped_pair(ctx, turn, action.value, 3) is None:
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     return [
         _answered(
@@ -234,7 +217,7 @@ async def cancelled_by(ctx: Context, turn: Turn, action: Action) -> list[Outgoin
 
 async def pulse_rate(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """A 1–5 rating; then the bot waits a little for one typed line."""
-    found = await _pair_of(ctx, turn, action.value, 3)
+    found = await tapped_pair(ctx, turn, action.value, 3)
     if found is None or not found[3][0].isdigit() or found[3][1] not in "12345":
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     pair, me, _, (number_text, rating_text) = found
@@ -306,7 +289,7 @@ async def pulse_share(ctx: Context, turn: Turn, action: Action) -> list[Outgoing
 async def survey_answer(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """Midpoint check-in, closing questions and the 30-day follow-up."""
     parts = 2 if action.action_id == actions.CHECKIN_ANSWER else 3
-    found = await _pair_of(ctx, turn, action.value, parts)
+    found = await tapped_pair(ctx, turn, action.value, parts)
     if found is None:
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     pair, me, partner, rest = found

@@ -29,6 +29,8 @@ from conversations.outbox.timing import (
 )
 from conversations.ports import DueWork
 from conversations.programme import session_texts as pm
+from conversations.programme import topics as session_topics
+from conversations.programme.pair_people import partners
 from conversations.safety.team import recipients_for
 from conversations.types import (
     OutgoingMessage,
@@ -59,15 +61,6 @@ PREP_AFTER = timedelta(minutes=1)
 
 def _tz(ctx: Context, person: Person) -> ZoneInfo:
     return zone(person.timezone, ctx.config.programme.timezone)
-
-
-async def partners(ctx: Context, pair: Pair) -> tuple[Person, Person] | None:
-    """The pair's mentor and mentee, or None when either is gone from the directory."""
-    mentor = await ctx.people.get_person(pair.mentor_id)
-    mentee = await ctx.people.get_person(pair.mentee_id)
-    if mentor is None or mentee is None:
-        return None
-    return mentor, mentee
 
 
 # --- planning -----------------------------------------------------------------------------
@@ -192,9 +185,6 @@ async def session_step(ctx: Context, work: DueWork, now: datetime) -> list[Outgo
     step = str(payload["step"])
     config = ctx.config
     if step in ("topic", "prep") and session.status.pending:
-        # Imported here: session_topics builds on programme_answers, which builds on this module.
-        from conversations.programme import topics as session_topics
-
         if step == "topic":
             found = await session_topics.session_topic(
                 ctx, pair, mentor, mentee, session.number, now

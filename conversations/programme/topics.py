@@ -26,8 +26,8 @@ from conversations.enrolment import enrolment_texts as messages
 from conversations.outbox.premise import pair_active
 from conversations.outbox.timing import slot_before, zone
 from conversations.programme import session_texts as pm
-from conversations.programme.answers import _pair_of
 from conversations.programme.catalogue import arc, pair_tracks, session_options
+from conversations.programme.pair_people import tapped_pair
 from conversations.types import (
     Action,
     OutgoingMessage,
@@ -141,7 +141,7 @@ def topic_day(ctx: Context, due: date, mentee: Person) -> date:
 
 async def choose_topic(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """The junior taps a topic: record it (a later tap changes it until the pair has it)."""
-    found = await _pair_of(ctx, turn, action.value, 3)
+    found = await tapped_pair(ctx, turn, action.value, 3)
     if found is None or not found[3][0].isdigit():
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     pair, me, partner, (number_text, key) = found
@@ -205,7 +205,7 @@ async def ground_rules_agreed(ctx: Context, pair: Pair) -> frozenset[int]:
 
 async def agree_ground_rules(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """One partner taps "I agree": record who (not what), and say who is still to agree."""
-    found = await _pair_of(ctx, turn, action.value, 1)
+    found = await tapped_pair(ctx, turn, action.value, 1)
     if found is None:
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     pair, me, partner, _ = found

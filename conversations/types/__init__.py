@@ -57,6 +57,7 @@ from conversations.types.premises import (
     SessionFact,
 )
 from conversations.types.prompts import STAGES, Prompt, Stage
+from conversations.types.publish_rules import PublishRules
 from conversations.types.records import (
     AuditEntry,
     ConcernCounts,
@@ -125,6 +126,7 @@ __all__ = [
     "PromptFact",
     "ProposalAnswer",
     "ProposedPair",
+    "PublishRules",
     "PulseAnswer",
     "PulseFact",
     "Recipient",
