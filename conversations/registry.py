@@ -19,8 +19,10 @@ from conversations.admin import tools as admin
 from conversations.context import Context, Turn
 from conversations.enrolment import enrolment_texts as messages
 from conversations.enrolment import form as enrol_form
+from conversations.enrolment import pauses
 from conversations.enrolment import self_service as enrolment
 from conversations.lines import CONCERN_TEXT
+from conversations.pairing import consent
 from conversations.pairing import endings as pair_endings
 from conversations.pairing import rounds as pairing
 from conversations.ports import DueWork
@@ -111,7 +113,7 @@ COMMANDS: tuple[CommandEntry[Any], ...] = (
     ),
     CommandEntry(
         "pause",
-        enrolment.pause,
+        pauses.pause,
         cmd.Pause,
         cmd.parse_pause,
         admin=_someone,
@@ -120,7 +122,7 @@ COMMANDS: tuple[CommandEntry[Any], ...] = (
     ),
     CommandEntry(
         "resume",
-        enrolment.resume,
+        pauses.resume,
         cmd.Resume,
         cmd.parse_resume,
         admin=_someone,
@@ -192,12 +194,12 @@ ACTIONS: Mapping[str, ActionHandler] = {
     actions.ENROL_ROLE: enrolment.choose_role,
     actions.ENROL_LEAVE: enrolment.leave_button,
     actions.ENROL_REJOIN: enrolment.rejoin,
-    actions.ENROL_RESUME: enrolment.resume_button,
+    actions.ENROL_RESUME: pauses.resume_button,
     actions.PRIVACY_FORGET: enrolment.forget_confirmed,
     actions.PRIVACY_FORGET_PERSON: enrolment.forget_someone_confirmed,
     actions.ENROL_FORM: enrol_form.enrol_form,
-    actions.CONSENT_ACCEPT: pairing.consent_answer,
-    actions.CONSENT_DECLINE: pairing.consent_answer,
+    actions.CONSENT_ACCEPT: consent.consent_answer,
+    actions.CONSENT_DECLINE: consent.consent_answer,
     actions.MEETING_MET: programme_answers.meeting_answer,
     actions.MEETING_MISSED: programme_answers.meeting_answer,
     actions.MEETING_RESCHEDULED: programme_answers.meeting_answer,
@@ -219,7 +221,7 @@ ACTIONS: Mapping[str, ActionHandler] = {
 COMMAND_BUTTON = actions.HELP_COMMAND
 
 WORK: Mapping[str, WorkHandler] = {
-    enrolment.PAUSE_END: enrolment.pause_ended,
+    pauses.PAUSE_END: pauses.pause_ended,
     programme.SESSION_STEP: programme.session_step,
     programme.CONSENT_STEP: programme.consent_step,
     programme.FOLLOWUP: programme.followup_step,

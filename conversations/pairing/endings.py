@@ -22,6 +22,7 @@ from conversations.enrolment import enrolment_texts as messages
 from conversations.enrolment.home import open_pairs
 from conversations.lines import drop_line, expect_line
 from conversations.outbox.premise import pair_exists
+from conversations.pairing import consent
 from conversations.pairing import rounds as pairing
 from conversations.programme import session_texts as pm
 from conversations.programme.pair_people import tapped_pair
@@ -274,9 +275,9 @@ async def end_pairing_button(ctx: Context, turn: Turn, action: Action) -> list[O
     if pair.status is PairStatus.PROPOSED:
         # The same as "Ask for someone else": both first in line, the kind note to a partner
         # who had said yes, nobody held, the programme team not told.
-        if not await pairing.decline_proposal(ctx, turn, pair, me):
+        if not await consent.decline_proposal(ctx, turn, pair, me):
             return [_answered(turn, action, _STALE)]
-        return [_answered(turn, action, pairing.DECLINED)]
+        return [_answered(turn, action, consent.DECLINED)]
     ended = await end_pair_early(ctx, pair, me, turn.now, cause="ended")
     if ended is None:
         return [_answered(turn, action, _STALE)]

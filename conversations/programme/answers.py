@@ -17,6 +17,7 @@ from conversations.lines import drop_line, expect_line
 from conversations.outbox.premise import pair_active
 from conversations.outbox.timing import local_today, next_working_day, slot_on, zone
 from conversations.programme import session_texts as pm
+from conversations.programme import survey_texts as surveys
 from conversations.programme.lifecycle import (
     AFTER_MOVE,
     FOLLOWUP,
@@ -103,7 +104,7 @@ async def meeting_answer(ctx: Context, turn: Turn, action: Action) -> list[Outgo
     # The pulse is private: at once to whoever reported, at the partner's next delivery hour.
     await ctx.outbox.queue(
         [
-            pm.pulse(
+            surveys.pulse(
                 ToPerson(me.id),
                 pair,
                 number,
@@ -116,7 +117,7 @@ async def meeting_answer(ctx: Context, turn: Turn, action: Action) -> list[Outgo
     )
     await ctx.outbox.for_person(
         partner,
-        pm.pulse(
+        surveys.pulse(
             ToPerson(partner.id),
             pair,
             number,
@@ -154,7 +155,7 @@ async def _missed(
     """After "We couldn't meet": the shared reply names nobody; each partner is asked privately
     what got in the way (the reporter at once, the partner at their next delivery hour)."""
     for person, other, queue_now in ((me, partner, True), (partner, me, False)):
-        question = pm.missed_reason(
+        question = surveys.missed_reason(
             ToPerson(person.id),
             pair,
             number,
@@ -167,7 +168,7 @@ async def _missed(
         else:
             await ctx.outbox.for_person(person, question)
     return _answered(
-        turn, action, pm.missed_noted(await _next_session(ctx, pair, number), ctx.config)
+        turn, action, surveys.missed_noted(await _next_session(ctx, pair, number), ctx.config)
     )
 
 
@@ -183,7 +184,7 @@ async def missed_reason(ctx: Context, turn: Turn, action: Action) -> list[Outgoi
     """One partner's private reason for a missed session: stored as theirs, never as a side
     that called it off; the escalation to admins shows the reasons without saying whose."""
     found = await tapped_pair(ctx, turn, action.value, 3)
-    if found is None or not found[3][0].isdigit() or found[3][1] not in pm.MISSED_REASONS:
+    if found is None or not found[3][0].isdigit() or found[3][1] not in surveys.MISSED_REASONS:
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     pair, me, _, (number_text, reason) = found
     if pair.status is not PairStatus.ACTIVE:
@@ -198,7 +199,7 @@ async def missed_reason(ctx: Context, turn: Turn, action: Action) -> list[Outgoi
     if session is None or session.status is not SessionStatus.MISSED:
         return [messages.reply(turn.reply_to, "answer", _STALE)]  # forged: it wasn't missed
     await ctx.answers.save_survey_answer(
-        me.id, pair.id, f"{pm.MISSED_QUESTION}{number}", reason, _side(pair, me), at=turn.now
+        me.id, pair.id, f"{surveys.MISSED_QUESTION}{number}", reason, _side(pair, me), at=turn.now
     )
     return [_answered(turn, action, "Thanks — noted. 🙏")]
 
@@ -232,7 +233,7 @@ async def pulse_rate(ctx: Context, turn: Turn, action: Action) -> list[OutgoingM
         # A concern is being written: its words must not become this comment.
         lead = f"Thanks — {rating}/5 noted. 🙏"
         return [replace(concern_first(turn.reply_to, "pulse", lead), replaces=action.message_id)]
-    return [pm.rated(turn.reply_to, pair.id, number, rating, replaces=action.message_id)]
+    return [surveys.rated(turn.reply_to, pair.id, number, rating, replaces=action.message_id)]
 
 
 async def pulse_skip(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
@@ -265,7 +266,7 @@ async def typed_answer(
             slot_on(day, tz, ctx.config.programme),
             f"followup:{pair_id}:{number}",
         )
-    return [pm.ask_share(turn.reply_to, pair_id, number)]
+    return [surveys.ask_share(turn.reply_to, pair_id, number)]
 
 
 async def pulse_share(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
@@ -301,7 +302,7 @@ async def survey_answer(ctx: Context, turn: Turn, action: Action) -> list[Outgoi
         question, answer = rest[0], rest[1]
         # Only the questions the closing survey asks, with their answers (the reciprocal
         # one of the senior only): a forged value stores nothing.
-        if answer not in pm.CLOSING_QUESTIONS.get(question, ()) or (
+        if answer not in surveys.CLOSING_QUESTIONS.get(question, ()) or (
             question == "reciprocal" and me.id != pair.mentee_id
         ):
             return [messages.reply(turn.reply_to, "answer", _STALE)]

@@ -29,6 +29,7 @@ from conversations.outbox.timing import (
 )
 from conversations.ports import DueWork
 from conversations.programme import session_texts as pm
+from conversations.programme import survey_texts as surveys
 from conversations.programme import topics as session_topics
 from conversations.programme.pair_people import partners
 from conversations.safety.team import recipients_for
@@ -229,9 +230,9 @@ async def session_step(ctx: Context, work: DueWork, now: datetime) -> list[Outgo
         for person, partner in ((mentor, mentee), (mentee, mentor)):
             to, person_key = ToPerson(person.id), f"{key}:{person.id}"
             message = (
-                pm.checkin(to, pair, partner, config, key=person_key)
+                surveys.checkin(to, pair, partner, config, key=person_key)
                 if step == "checkin"
-                else pm.closing(to, pair, person, partner, config, key=person_key)
+                else surveys.closing(to, pair, person, partner, config, key=person_key)
             )
             # Private, so each at their own delivery hour rather than the mentee's.
             await ctx.outbox.for_person(person, message)
@@ -263,7 +264,7 @@ async def escalation(
     if len(missed) < ctx.config.programme.escalate_after_missed:
         return []
     answers = await ctx.answers.survey_answers(pair.id)
-    details = "; ".join(f"Session {s.number} — {pm.missed_detail(s, answers)}" for s in missed)
+    details = "; ".join(f"Session {s.number} — {surveys.missed_detail(s, answers)}" for s in missed)
     # Both partners named alike (alphabetically, no roles): nobody is singled out.
     names = " and ".join(sorted((mentor.display_name, mentee.display_name), key=str.casefold))
     text = (
@@ -368,4 +369,4 @@ async def followup_step(ctx: Context, work: DueWork, now: datetime) -> list[Outg
     if answer is None or not answer.comment:
         return []  # forgotten, or the comment was withdrawn
     key = f"{work.idempotency_key}:message"
-    return [pm.followup(ToPerson(person.id), pair, number, answer.comment, key=key)]
+    return [surveys.followup(ToPerson(person.id), pair, number, answer.comment, key=key)]

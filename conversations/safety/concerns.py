@@ -25,7 +25,7 @@ from conversations.context import Context, Turn
 from conversations.enrolment import enrolment_texts as messages
 from conversations.lines import CONCERN_TEXT, drop_line
 from conversations.outbox.premise import unconditional
-from conversations.outbox.timing import zone
+from conversations.safety.concern_texts import MAX_CONCERN, concern_notice, sender_thanks, who_reads
 from conversations.safety.team import recipients_for
 from conversations.types import (
     Action,
@@ -36,14 +36,12 @@ from conversations.types import (
     Pair,
     PendingInput,
     Person,
-    Role,
     Text,
     ToPerson,
     actions,
 )
 
 WINDOW = timedelta(days=1)  # how long the bot waits for it
-MAX_CONCERN = 2000
 # A flood guard: nobody sends the team more than this many a day (a real worry needs one or
 # two; a script or a grudge should not fill the team's inboxes).
 DAILY_LIMIT = 10
@@ -199,7 +197,7 @@ async def send_concern(
     )
     notices = await _notices(ctx, sender, about, recipients, text, concern_id, turn.now)
     await ctx.outbox.queue(notices, turn.now)
-    return [_thanks(ctx, turn, recipients, ref, cut)]
+    return [sender_thanks(ctx, turn, recipients, ref, cut)]
 
 
 async def redeliver(ctx: Context, now: datetime) -> list[OutgoingMessage]:
@@ -235,7 +233,7 @@ async def redeliver(ctx: Context, now: datetime) -> list[OutgoingMessage]:
             ToPerson(sender.id),
             "concern.thanks",
             Text(
-                f"Your concern {ref} has now reached the programme team. {_who(recipients)} "
+                f"Your concern {ref} has now reached the programme team. {who_reads(recipients)} "
                 "will be in touch, in confidence — your partner won't hear about it from us."
             ),
             Text(ctx.config.privacy.support_text),
@@ -283,7 +281,7 @@ async def _notices(
             partners.append((each, partner))
     ref = reference(concern_id)
     return [
-        _notice(
+        concern_notice(
             ctx,
             to,
             sender,
@@ -305,98 +303,3 @@ def _pair_for(pairs: list[Pair], sender: Person, pair_id: int | None) -> list[Pa
     named = [p for p in pairs if p.id == pair_id] if pair_id is not None else []
     current = [p for p in pairs if p.status.open and p.id != pair_id]  # pairs_of: newest first
     return [*named, *current]
-
-
-def _notice(
-    ctx: Context,
-    to: Person,
-    sender: Person,
-    partners: list[tuple[Pair, Person]],
-    text: str,
-    ref: str,
-    at: datetime,
-    *,
-    key: str,
-    late: bool = False,
-) -> OutgoingMessage:
-    tz = zone(to.timezone, ctx.config.programme.timezone)
-    local = at.astimezone(tz)
-    when = f"{messages.fmt_date(local.date())}, {local:%H:%M} ({tz.key})"
-    if partners:
-        places = []
-        for pair, partner in partners:
-            side = "the junior mentor" if sender.id == pair.mentor_id else "the senior mentee"
-            status = pair.status.value
-            article = "an" if status[0] in "aeiou" else "a"
-            places.append(
-                f"{side} in {article} {status} pair with {partner.display_name} ({partner.email})"
-            )
-        where = "; and ".join(places)
-        # Every current partner: the team must not raise it with any of them.
-        names = list(dict.fromkeys(partner.first_name for _, partner in partners))
-        whom = " or ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " or " + names[-1]
-        careful = (
-            f"Please follow up with {sender.first_name} directly and privately; don't raise it "
-            f"with {whom} unless {sender.first_name} agrees."
-        )
-    else:
-        role = {Role.MENTOR: "a junior mentor", Role.MENTEE: "a senior mentee"}.get(
-            sender.role or Role.EITHER, "a participant"
-        )
-        where = f"{role}, not in a pair now"
-        careful = f"Please follow up with {sender.first_name} directly and privately."
-    return messages.compose(
-        ToPerson(to.id),
-        "concern",
-        Text(f"🔒 *Concern {ref}*, raised in confidence. Only the programme team receives this."),
-        Text(f"From {sender.display_name} ({sender.email}), {where}. Raised {when}."),
-        *(
-            [
-                Text(
-                    "Nobody on the programme team could receive it then, so it waited until "
-                    "someone could — that's why it comes now."
-                )
-            ]
-            if late
-            else []
-        ),
-        Text(f"“{text}”"),
-        Text(careful),
-        key=f"{key}:{to.id}",
-        private=True,
-        premise=unconditional(),
-    )
-
-
-def _thanks(
-    ctx: Context, turn: Turn, recipients: list[Person], ref: str, cut: bool
-) -> OutgoingMessage:
-    support = ctx.config.privacy.support_text
-    long = (
-        f" It was long, so I passed on the first {MAX_CONCERN:,} characters; send `concern` "
-        "again with the rest."
-        if cut
-        else ""
-    )
-    if not recipients:
-        # True to what happens: `redeliver` passes it on at the first tick someone can read
-        # it, and tells the sender then; meanwhile only the operator's `mentorbot health`
-        # counts it (never an admin chat, where a partner could read the count).
-        text = (
-            "Thank you for telling me. I'm sorry: nobody on the programme team can receive it "
-            "right now, so I've kept it safely, and it will reach them as soon as someone is "
-            "set up to receive it — I'll let you know when it has. Your partner won't hear "
-            f"about it from us. Your reference is {ref}.{long}\n{support}"
-        )
-        return messages.reply(turn.reply_to, "concern.thanks", text)
-    text = (
-        f"Thank you for telling us. {_who(recipients)} will be in touch, in confidence — your "
-        f"partner won't hear about it from us. Your reference is {ref}.{long}\n{support}"
-    )
-    return messages.reply(turn.reply_to, "concern.thanks", text)
-
-
-def _who(recipients: list[Person]) -> str:
-    """Who will be in touch: one or two names, else "The programme team"."""
-    names = [r.display_name for r in recipients]
-    return " or ".join(names) if len(names) <= 2 else "The programme team"
