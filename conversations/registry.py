@@ -284,8 +284,10 @@ def command_words(*, admin: bool) -> tuple[str, ...]:
     everyone's commands, or (`admin`) those with an admin form."""
     words: list[str] = []
     for entry in COMMANDS:
-        # A predicate (`pause`, `resume`): everyone's command with an admin form, in both.
-        if entry.admin is not (not admin):
+        # `admin` a predicate (`pause`, `resume`): everyone's command with an admin form, so
+        # in both lists; True only in the admins', False only in everyone's.
+        listed = entry.admin is not False if admin else entry.admin is not True
+        if listed:
             words += entry.phrases or (entry.word,)
     return tuple(dict.fromkeys(w for w in words if w))
 
