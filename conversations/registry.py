@@ -158,6 +158,11 @@ COMMANDS: tuple[CommandEntry[Any], ...] = (
         phrases=("forget me",),
     ),
     CommandEntry(
+        "privacy",
+        enrolment.privacy,
+        help="`privacy` — what the programme keeps about you, and who sees what",
+    ),
+    CommandEntry(
         "prompt",
         prompts.prompt_add,
         cmd.PromptAdd,
