@@ -129,7 +129,7 @@ async def build_app(
             clock,
             rng,
             worker=f"{worker}-delivery",
-            on_unreachable=partial(unreachable, engine),
+            on_unreachable=partial(unreachable, engine.ctx),
             lease=timedelta(seconds=settings.secrets.lease_seconds),
         )
         senders_now = dict(senders or {})

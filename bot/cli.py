@@ -192,7 +192,7 @@ async def _match(args: argparse.Namespace) -> int:
     async with build_app(_settings(args)) as app:
         if args.publish:
             try:
-                result, _, told = await publish(app.engine, "cli", app.clock.now())
+                result, _, told = await publish(app.engine.ctx, "cli", app.clock.now())
             except PairConflict as error:
                 raise UserError(
                     f"pairs changed while publishing ({error}); nothing was "
@@ -274,7 +274,7 @@ async def _forget(args: argparse.Namespace) -> int:
         now = app.clock.now()
         # Recorded before erasing, by email: erasing rewrites it to the pseudonym.
         await app.store.record("cli", "forget", person.email, at=now)
-        await erase(app.engine, person, now)
+        await erase(app.engine.ctx, person, now)
         erased = await app.store.get_person(person.id)
     pseudonym = erased.email if erased is not None else f"person {person.id}"
     print(f"Erased. The audit log and the programme's history now call them {pseudonym}.")

@@ -1,13 +1,12 @@
-"""The command grammar: one parser for the console, Slack's slash command and Teams' chat.
+"""The command grammar: the typed commands, and the readers of what follows a command's word.
 
-`parse("pause until 2027-02-01")` returns a typed command; anything it cannot read becomes an
-`Unknown` carrying a friendly problem and, where a word was mistyped, the closest command. The
-parser only reads syntax; whether a date has passed or a person exists is the engine's call.
+`conversations.registry.parse` picks the reader by the first word (each registry entry names
+its own); anything unreadable becomes an `Unknown` carrying a friendly problem. The readers
+only read syntax; whether a date has passed or a person exists is the engine's call.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -150,6 +149,14 @@ class Export:
 
 
 @dataclass(frozen=True)
+class Plain:
+    """A command that takes nothing after its word and needs no type of its own
+    (`conversations/registry.py` dispatches it by `word`)."""
+
+    word: str
+
+
+@dataclass(frozen=True)
 class Unknown:
     """Text that is not a command; `problem` says what to fix, `suggestion` a likely command."""
 
@@ -178,46 +185,10 @@ ParsedCommand = (
     | Health
     | Dashboard
     | Export
+    | Plain
     | Unknown
 )
 
-ADMIN_COMMANDS: tuple[type, ...] = (
-    Report,
-    Match,
-    PairByHand,
-    PromptAdd,
-    Health,
-    Dashboard,
-    Export,
-    Forget,
-    Release,
-)
-EVERYONE_WORDS = (
-    "help",
-    "join",
-    "leave",
-    "pause",
-    "resume",
-    "profile",
-    "status",
-    "end pairing",
-    "concern",
-    "forget me",
-)
-ADMIN_WORDS = (
-    "match",
-    "match publish",
-    "pair",
-    "pause",
-    "resume",
-    "prompt add",
-    "report",
-    "health",
-    "dashboard",
-    "export",
-    "forget",
-    "release",
-)
 PROFILE_FIELDS = ("role", "teaches", "learns", "timezone")
 
 _ROLE_WORDS = {
@@ -261,17 +232,19 @@ def parse_person(token: str) -> PersonRef | None:
     return None
 
 
-def _unknown(text: str, problem: str, suggestion: str = "") -> Unknown:
+def unknown(text: str, problem: str, suggestion: str = "") -> Unknown:
+    """Text that is not a command, with what to fix or the likely command."""
     return Unknown(text=text, problem=problem, suggestion=suggestion)
 
 
-def _parse_pause(text: str, rest: str) -> ParsedCommand:
+def parse_pause(text: str, rest: str) -> ParsedCommand:
+    """Read `pause [EMAIL] [until DATE]`; `rest` is what follows the word."""
     who: PersonRef | None = None
     words = rest.split(maxsplit=1)
     if words and words[0].casefold() != "until":
         who = parse_person(words[0])
         if who is None:
-            return _unknown(
+            return unknown(
                 text,
                 f"I couldn't read {words[0]!r}. Try `pause until 2027-02-01`, or just `pause`.",
             )
@@ -280,91 +253,99 @@ def _parse_pause(text: str, rest: str) -> ParsedCommand:
     if not rest:
         return Pause(until=None, who=who)
     if not rest.casefold().startswith("until"):
-        return _unknown(text, "Say when the pause ends, like `pause until 2027-02-01`.")
+        return unknown(text, "Say when the pause ends, like `pause until 2027-02-01`.")
     when = parse_date(rest[len("until") :])
     if when is None:
-        return _unknown(
+        return unknown(
             text, f"I couldn't read the date {rest[5:].strip()!r}. Use a date like 2027-02-01."
         )
     return Pause(until=when, who=who)
 
 
-def _parse_resume(text: str, rest: str) -> ParsedCommand:
+def parse_resume(text: str, rest: str) -> ParsedCommand:
+    """Read `resume [EMAIL]`; `rest` is what follows the word."""
     if not rest:
         return Resume()
     who = parse_person(rest)
     if who is None:
-        return _unknown(text, f"I couldn't read {rest!r}: name someone by email or @mention.")
+        return unknown(text, f"I couldn't read {rest!r}: name someone by email or @mention.")
     return Resume(who=who)
 
 
-def _parse_join(text: str, rest: str) -> ParsedCommand:
+def parse_join(text: str, rest: str) -> ParsedCommand:
+    """Read `join [as ROLE]`; `rest` is what follows the word."""
     if not rest:
         return Join()
     role = _ROLE_WORDS.get(rest.casefold().removeprefix("as ").strip())
     if role is None:
-        return _unknown(text, "Join as `mentor` (junior), `mentee` (senior) or `either`.")
+        return unknown(text, "Join as `mentor` (junior), `mentee` (senior) or `either`.")
     return Join(role=role)
 
 
-def _parse_profile(text: str, rest: str) -> ParsedCommand:
+def parse_profile(text: str, rest: str) -> ParsedCommand:
+    """Read `profile [FIELD VALUE]`; `rest` is what follows the word."""
     if not rest:
         return Profile()
     field, _, value = rest.partition(" ")
     field = field.casefold()
     if field not in PROFILE_FIELDS:
-        return _unknown(
+        return unknown(
             text, f"I can change your {', '.join(PROFILE_FIELDS)}, e.g. `profile learns GenAI`."
         )
     if not value.strip():
-        return _unknown(text, f"Say what to set, e.g. `profile {field} …`.")
+        return unknown(text, f"Say what to set, e.g. `profile {field} …`.")
     return Profile(field=field, value=value.strip())
 
 
-def _parse_match(text: str, rest: str) -> ParsedCommand:
+def parse_match(text: str, rest: str) -> ParsedCommand:
+    """Read `match [publish]`; `rest` is what follows the word."""
     if not rest:
         return Match()
     if rest.casefold() in ("publish", "--publish"):
         return Match(publish=True)
-    return _unknown(text, "Use `match` for a dry run or `match publish` to introduce the pairs.")
+    return unknown(text, "Use `match` for a dry run or `match publish` to introduce the pairs.")
 
 
-def _parse_pair(text: str, rest: str) -> ParsedCommand:
+def parse_pair(text: str, rest: str) -> ParsedCommand:
+    """Read `pair MENTOR with MENTEE [--force]`; `rest` is what follows the word."""
     force = False
     words = rest.split()
     if "--force" in words:
         force = True
         words = [w for w in words if w != "--force"]
     if len(words) != 3 or words[1].casefold() != "with":
-        return _unknown(text, "Use `pair MENTOR with MENTEE`, e.g. `pair ana@x.com with bo@x.com`.")
+        return unknown(text, "Use `pair MENTOR with MENTEE`, e.g. `pair ana@x.com with bo@x.com`.")
     mentor, mentee = parse_person(words[0]), parse_person(words[2])
     if mentor is None or mentee is None:
         bad = words[0] if mentor is None else words[2]
-        return _unknown(text, f"I couldn't read {bad!r}: name people by email or @mention.")
+        return unknown(text, f"I couldn't read {bad!r}: name people by email or @mention.")
     return PairByHand(mentor=mentor, mentee=mentee, force=force)
 
 
-def _parse_prompt(text: str, rest: str) -> ParsedCommand:
+def parse_prompt(text: str, rest: str) -> ParsedCommand:
+    """Read `prompt add TRACK "TEXT"`; `rest` is what follows the word."""
     verb, _, body = rest.partition(" ")
     track, _, prompt = body.strip().partition(" ")
     prompt = prompt.strip().strip('"“”')
     if verb.casefold() != "add" or not track or not prompt:
-        return _unknown(text, 'Use `prompt add TRACK "the prompt"`, e.g. `prompt add inclusion …`.')
+        return unknown(text, 'Use `prompt add TRACK "the prompt"`, e.g. `prompt add inclusion …`.')
     return PromptAdd(track=track.casefold(), text=prompt)
 
 
-def _parse_forget(text: str, rest: str) -> ParsedCommand:
+def parse_forget(text: str, rest: str) -> ParsedCommand:
+    """Read `forget me` or `forget EMAIL`; `rest` is what follows the word."""
     if rest.casefold() == "me":
         return ForgetMe()
     who = parse_person(rest) if rest else None
     if who is None:
-        return _unknown(
+        return unknown(
             text, "Type `forget me` to erase your data (admins: `forget EMAIL` for someone else)."
         )
     return Forget(who=who)
 
 
-def _parse_end(text: str, rest: str) -> ParsedCommand:
+def parse_end(text: str, rest: str) -> ParsedCommand:
+    """Read `end pairing [with NAME]`; `rest` is what follows the word."""
     first, _, partner = rest.partition(" ")
     if rest.casefold() in ("my pairing", "my pair"):
         return EndPairing()
@@ -374,67 +355,22 @@ def _parse_end(text: str, rest: str) -> ParsedCommand:
         if partner.casefold().startswith("with "):
             partner = partner[5:].strip()
         return EndPairing(partner=partner)
-    return _unknown(
+    return unknown(
         text,
         "Type `end pairing` to end your current pairing (you stay in the programme), "
         "or `leave` to leave the programme.",
     )
 
 
-def _parse_release(text: str, rest: str) -> ParsedCommand:
+def parse_release(text: str, rest: str) -> ParsedCommand:
+    """Read `release EMAIL`; `rest` is what follows the word."""
     who = parse_person(rest) if rest else None
     if who is None:
-        return _unknown(text, "Use `release EMAIL` to return someone held for review to matching.")
+        return unknown(text, "Use `release EMAIL` to return someone held for review to matching.")
     return Release(who=who)
 
 
-def parse(text: str) -> ParsedCommand:
-    """Read one command. Never raises: unreadable text becomes `Unknown` with a hint."""
-    text = (text or "").strip()
-    if len(text) > MAX_COMMAND_LENGTH:
-        return _unknown(text[:80], "That message is too long for a command.")
-    if text.startswith("/"):  # "/mentoring join" typed into a DM
-        text = text.split(maxsplit=1)[1] if " " in text else ""
-    word, _, rest = text.partition(" ")
-    word, rest = word.casefold(), rest.strip()
-    simple: dict[str, ParsedCommand] = {
-        "help": Help(),
-        "?": Help(),
-        "leave": Leave(),
-        "status": StatusQuery(),
-        "report": Report(),
-        "health": Health(),
-        "dashboard": Dashboard(),
-        "export": Export(),
-    }
-    if word in simple and not rest:
-        return simple[word]
-    if word == "forget":
-        return _parse_forget(text, rest)
-    if word == "concern":
-        return Concern(text=rest)
-    handlers = {
-        "join": _parse_join,
-        "pause": _parse_pause,
-        "resume": _parse_resume,
-        "profile": _parse_profile,
-        "match": _parse_match,
-        "pair": _parse_pair,
-        "prompt": _parse_prompt,
-        "end": _parse_end,
-        "release": _parse_release,
-    }
-    if word in handlers:
-        return handlers[word](text, rest)
-    if word in simple:
-        return _unknown(text, f"`{word}` takes nothing after it.")
-    known = [*simple, "forget", "concern", *handlers]
-    close = difflib.get_close_matches(word, known, n=1, cutoff=0.75)
-    return _unknown(text, "", suggestion=close[0] if close else "")
-
-
-def is_admin_command(command: ParsedCommand) -> bool:
-    """True for commands only programme admins may run (pausing someone else included)."""
-    if isinstance(command, ADMIN_COMMANDS):
-        return True
-    return isinstance(command, Pause | Resume) and command.who is not None
+def parse_concern(text: str, rest: str) -> ParsedCommand:
+    """Read `concern [TEXT]`: the words may come now or in the next line."""
+    del text
+    return Concern(text=rest)

@@ -9,31 +9,39 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from conversations import grammar as cmd
+from conversations.context import Context, Turn
 from conversations.enrolment import enrolment_texts as messages
 from conversations.insights.windows import PublishRules
 from conversations.safety.team import can_read
-from conversations.types import Image, Link, OutgoingMessage, Person, Text, UserRef
+from conversations.types import Address, Image, Link, OutgoingMessage, Person, Text, UserRef
 
 if TYPE_CHECKING:
     from conversations.config import AppConfig
-    from conversations.engine import CommandHandler, Engine, Turn
-    from conversations.ports import Directory, Store
+    from conversations.ports import Concerns, Directory, Pairs, Reports, Store
 
 
-async def audit(engine: Engine, turn: Turn, action: str, detail: str) -> None:
+def admin_refusal(config: AppConfig, to: Address) -> OutgoingMessage:
+    """The short refusal a non-admin gets for an admin command; names the admins."""
+    admins = ", ".join(config.admins) or "nobody yet (see app.yaml `admins`)"
+    return messages.reply(
+        to, "refusal", f"Only programme admins can do that. The admins are: {admins}."
+    )
+
+
+async def audit(ctx: Context, turn: Turn, action: str, detail: str) -> None:
     """Record an admin action in the audit log."""
     actor = turn.person.email if turn.person else "unknown"
-    await engine.store.record(actor, action, detail, at=turn.now)
+    await ctx.audit.record(actor, action, detail, at=turn.now)
 
 
-async def find_person(engine: Engine, turn: Turn, ref: cmd.PersonRef) -> Person | OutgoingMessage:
+async def find_person(ctx: Context, turn: Turn, ref: cmd.PersonRef) -> Person | OutgoingMessage:
     """The person an admin named, or a reply saying who could not be found."""
     person: Person | None = None
     if ref.email:
-        person = await engine.store.person_by_email(ref.email)
+        person = await ctx.people.person_by_email(ref.email)
     elif ref.user_id:
         user = UserRef(turn.reply_to.platform, turn.reply_to.tenant_id, ref.user_id)
-        person = await engine.store.person_by_identity(user)
+        person = await ctx.people.person_by_identity(user)
     if person is None:
         return messages.reply(
             turn.reply_to,
@@ -44,13 +52,13 @@ async def find_person(engine: Engine, turn: Turn, ref: cmd.PersonRef) -> Person 
     return person
 
 
-async def report(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
+async def report(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage]:
     """The headline figures, as text."""
-    rules = PublishRules.from_config(engine.config, turn.now)
-    figures = (await engine.store.figures(rules)).private(rules.k)
-    await audit(engine, turn, "report", "")
-    text = messages.report_text(figures, engine.config)
-    chart = engine.links.chart(turn.now) if engine.links is not None else None
+    rules = PublishRules.from_config(ctx.config, turn.now)
+    figures = (await ctx.reports.figures(rules)).private(rules.k)
+    await audit(ctx, turn, "report", "")
+    text = messages.report_text(figures, ctx.config)
+    chart = ctx.links.chart(turn.now) if ctx.links is not None else None
     if chart is None:
         return [messages.reply(turn.reply_to, "report", text)]
     image = Image(chart, "Meeting rate by round and average pulse over time")
@@ -59,6 +67,22 @@ async def report(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
 
 async def health_text(
     store: Store,
+    config: AppConfig | None = None,
+    *,
+    operator: bool = False,
+    viewer: int | None = None,
+) -> str:
+    """`delivery_health` read from the one store (`mentorbot health` on the server)."""
+    return await delivery_health(
+        store, store, store, store, config, operator=operator, viewer=viewer
+    )
+
+
+async def delivery_health(
+    reports: Reports,
+    people: Directory,
+    pairs: Pairs,
+    concerns: Concerns,
     config: AppConfig | None = None,
     *,
     operator: bool = False,
@@ -76,10 +100,10 @@ async def health_text(
     `viewer` (the admin asking in chat) never reads a review line about a pairing of their
     own.
     """
-    counts = await store.queue_counts()
-    failed = await store.failed_work(limit=5)
-    cancelled = await store.cancelled_work(limit=5)
-    unreachable = list(await store.unreachable())
+    counts = await reports.queue_counts()
+    failed = await reports.failed_work(limit=5)
+    cancelled = await reports.cancelled_work(limit=5)
+    unreachable = list(await reports.unreachable())
     lines = [
         "Delivery: "
         + ", ".join(
@@ -107,27 +131,27 @@ async def health_text(
     if not failed and not unreachable:
         lines.append("Nothing has failed and everyone can be reached. ✅")
     if operator:
-        lines += await waiting_concern_lines(store)
+        lines += await waiting_concern_lines(concerns)
     if config is not None:
-        lines += await concern_contact_warnings(store, config)
-    return "\n".join(lines + await review_lines(store, viewer=viewer))
+        lines += await concern_contact_warnings(people, config)
+    return "\n".join(lines + await review_lines(people, pairs, viewer=viewer))
 
 
-async def review_lines(store: Store, *, viewer: int | None = None) -> list[str]:
+async def review_lines(people: Directory, pairs: Pairs, *, viewer: int | None = None) -> list[str]:
     """Seniors held out of matching because their junior ended the pairing (or left), with
     the command that clears each; empty when nobody waits (conversations/pairing/endings.py).
     A pairing `viewer` was in is left out: a senior who is also an admin must not learn from
     `health` that his junior ended it and that he is held (another admin reviews it)."""
     waiting = [
         e
-        for e in await store.pair_endings(awaiting_review=True)
+        for e in await pairs.pair_endings(awaiting_review=True)
         if viewer not in (e.mentor_id, e.mentee_id)
     ]
     if not waiting:
         return []
     lines = [f"Pairs awaiting review ({len(waiting)}), ended by the junior:"]
     for ending in waiting:
-        senior = await store.get_person(ending.mentee_id)
+        senior = await people.get_person(ending.mentee_id)
         who = f"{senior.display_name} ({senior.email})" if senior else f"person {ending.mentee_id}"
         lines.append(
             f"• pair {ending.pair_id}, since {messages.fmt_date(ending.ended_at.date())}: {who} "
@@ -137,7 +161,7 @@ async def review_lines(store: Store, *, viewer: int | None = None) -> list[str]:
     return lines
 
 
-async def waiting_concern_lines(store: Store) -> list[str]:
+async def waiting_concern_lines(store: Concerns) -> list[str]:
     """For the operator only (`mentorbot health`, `tick`, `serve`): how many concerns reached
     nobody and wait for someone who can receive them; empty when none waits."""
     waiting = (await store.concern_counts()).undelivered
@@ -181,18 +205,20 @@ async def concern_contact_warnings(store: Directory, config: AppConfig) -> list[
     return lines
 
 
-async def health(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
+async def health(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage]:
     """Admin `health`: `health_text`, audited."""
     viewer = turn.person.id if turn.person else None
     # never the concern count (operator only), never a review of the viewer's own pairing
-    text = await health_text(engine.store, engine.config, viewer=viewer)
-    await audit(engine, turn, "health", "")
+    text = await delivery_health(
+        ctx.reports, ctx.people, ctx.pairs, ctx.concerns, ctx.config, viewer=viewer
+    )
+    await audit(ctx, turn, "health", "")
     return [messages.reply(turn.reply_to, "health", text)]
 
 
-async def admin_link(engine: Engine, turn: Turn, command: object) -> list[OutgoingMessage]:
+async def admin_link(ctx: Context, turn: Turn, command: object) -> list[OutgoingMessage]:
     """`dashboard` / `export`: a private, single-use, short-lived link."""
-    links = engine.links
+    links = ctx.links
     is_export = isinstance(command, cmd.Export)
     url = None
     if links is not None:
@@ -210,7 +236,7 @@ async def admin_link(engine: Engine, turn: Turn, command: object) -> list[Outgoi
                 + (", or run `mentorbot export DIR` on the server." if is_export else "."),
             )
         ]
-    await audit(engine, turn, "export" if is_export else "dashboard", "link sent")
+    await audit(ctx, turn, "export" if is_export else "dashboard", "link sent")
     what = "the CSV export" if is_export else "the programme dashboard"
     return [
         messages.compose(
@@ -221,11 +247,3 @@ async def admin_link(engine: Engine, turn: Turn, command: object) -> list[Outgoi
             private=True,
         )
     ]
-
-
-COMMANDS: dict[type, CommandHandler] = {
-    cmd.Report: report,
-    cmd.Health: health,
-    cmd.Dashboard: admin_link,
-    cmd.Export: admin_link,
-}

@@ -114,32 +114,6 @@ def welcome(to: Recipient, person: Person, config: AppConfig, *, key: str) -> Ou
     )
 
 
-def help_text(to: Recipient, person: Person | None, *, is_admin: bool) -> OutgoingMessage:
-    """What the bot can do for this person, with the likely next step as buttons."""
-    lines = [
-        "Here's what I can do:",
-        "• `status` — where you stand and who your partner is",
-        "• `join` / `leave` — take part, or step out",
-        "• `pause until 2027-02-01` and `resume` — take a break",
-        "• `profile` — your role, topics and time zone (`profile learns GenAI tools`)",
-        "• `end pairing` — end your current pairing, privately and without blame; you stay in",
-        "• `concern` — tell the programme team something in confidence (never your partner)",
-        "• `forget me` — erase your personal data",
-    ]
-    if is_admin:
-        lines += [
-            "",
-            "Admin: `match` (dry run), `match publish`, `pair A with B [--force]`, "
-            "`pause EMAIL until DATE`, `resume EMAIL`, `prompt add TRACK TEXT`, `report`, "
-            "`health`, `dashboard`, `export`, `forget EMAIL` (erase someone's data), "
-            "`release EMAIL` (back into matching after a review)",
-        ]
-    buttons: list[Button] = [Button("My status", actions.HELP_COMMAND, "status")]
-    if person is None or not person.status.enrolled:
-        buttons.insert(0, Button("Join the programme", actions.HELP_COMMAND, "join", "primary"))
-    return compose(to, "help", Text("\n".join(lines)), Buttons(tuple(buttons)), private=True)
-
-
 def unknown_command(to: Recipient, problem: str, suggestion: str) -> OutgoingMessage:
     """A friendly answer to text the bot could not read, with a way forward."""
     if problem:

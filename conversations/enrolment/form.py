@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from conversations.context import Context, Turn
 from conversations.enrolment import enrolment_texts as messages
 from conversations.enrolment.self_service import known_person, profile_change
 from conversations.pairing.disclosure import WHAT_PARTNERS_SEE
-from conversations.types import Action, OutgoingMessage, Status, Text, actions
-
-if TYPE_CHECKING:
-    from conversations.engine import ActionHandler, Engine, Turn
+from conversations.types import Action, OutgoingMessage, Status, Text
 
 FIELDS = ("role", "teaches", "learns", "timezone")
 
@@ -46,7 +44,7 @@ def read_form(value: str) -> tuple[list[str], dict[str, Any]]:
     return problems, changes
 
 
-async def enrol_form(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+async def enrol_form(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """Save the form; enrol the person when they were not taking part yet."""
     person = known_person(turn)
     problems, changes = read_form(action.value)
@@ -54,8 +52,8 @@ async def enrol_form(engine: Engine, turn: Turn, action: Action) -> list[Outgoin
         text = "I couldn't save that:\n" + "\n".join(f"• {p}" for p in problems)
         return [messages.reply(turn.reply_to, "join", text)]
     if changes:
-        person = await engine.store.update_profile(person.id, **changes)
-    default_tz = engine.config.programme.timezone
+        person = await ctx.people.update_profile(person.id, **changes)
+    default_tz = ctx.config.programme.timezone
     if person.status.enrolled:
         reply = messages.compose(
             turn.reply_to,
@@ -66,9 +64,6 @@ async def enrol_form(engine: Engine, turn: Turn, action: Action) -> list[Outgoin
             private=True,
         )
     else:
-        person = await engine.store.set_status(person.id, Status.ENROLLED, at=turn.now)
-        reply = messages.welcome(turn.reply_to, person, engine.config, key="")
+        person = await ctx.people.set_status(person.id, Status.ENROLLED, at=turn.now)
+        reply = messages.welcome(turn.reply_to, person, ctx.config, key="")
     return [replace(reply, replaces=action.message_id)]
-
-
-ACTIONS: dict[str, ActionHandler] = {actions.ENROL_FORM: enrol_form}

@@ -5,9 +5,8 @@ admins the programme's headline. `status` shows the same pairs
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from conversations.config import AppConfig
+from conversations.context import Context
 from conversations.enrolment import enrolment_texts as messages
 from conversations.insights.windows import PublishRules
 from conversations.outbox.timing import local_today, zone
@@ -30,33 +29,30 @@ from conversations.types import (
     actions,
 )
 
-if TYPE_CHECKING:
-    from conversations.engine import Engine
 
-
-async def home_view(engine: Engine, user: UserRef) -> OutgoingMessage:
+async def home_view(ctx: Context, user: UserRef) -> OutgoingMessage:
     """Build the view for whoever `user` is (a friendly note when the directory lacks them)."""
-    person = await engine.store.person_by_identity(user)
+    person = await ctx.people.person_by_identity(user)
     to = user_address(user)
     if person is None:
         return messages.compose(
             to,
             "home",
-            Text(f"*{engine.config.programme.name}*"),
+            Text(f"*{ctx.config.programme.name}*"),
             Text(
                 "I don't know you yet: you're not in the programme's directory. Ask your "
                 "programme team to add you."
             ),
         )
-    blocks: list[Block] = [Text(f"*{engine.config.programme.name}* — hi {person.first_name}!")]
-    today = local_today(engine.clock.now(), zone(person.timezone, engine.config.programme.timezone))
-    pairs = await pair_blocks(engine, person)
+    blocks: list[Block] = [Text(f"*{ctx.config.programme.name}* — hi {person.first_name}!")]
+    today = local_today(ctx.clock.now(), zone(person.timezone, ctx.config.programme.timezone))
+    pairs = await pair_blocks(ctx, person)
     blocks.append(Text(messages.status_text(person, today, paired=bool(pairs))))
     blocks += pairs
     blocks.append(Buttons(_buttons(person)))
-    if engine.config.is_admin(person.email):
-        rules = PublishRules.from_config(engine.config, engine.clock.now())
-        figures = (await engine.store.figures(rules)).private(rules.k)
+    if ctx.config.is_admin(person.email):
+        rules = PublishRules.from_config(ctx.config, ctx.clock.now())
+        figures = (await ctx.reports.figures(rules)).private(rules.k)
         blocks.append(Text("*Programme at a glance* (admins only)"))
         blocks.append(
             Facts(
@@ -85,39 +81,39 @@ def was_asked(config: AppConfig, pair: Pair, person_id: int) -> bool:
     return programme.require_mentee_consent
 
 
-async def open_pairs(engine: Engine, person: Person) -> list[Pair]:
+async def open_pairs(ctx: Context, person: Person) -> list[Pair]:
     """The pairs the person may see now: every active one and every proposal they were asked
     about; active ones first, then oldest first (so the order stays put as pairs come)."""
     pairs = [
         pair
-        for pair in await engine.store.pairs_of(person.id)
+        for pair in await ctx.pairs.pairs_of(person.id)
         if pair.status is PairStatus.ACTIVE
-        or (pair.status is PairStatus.PROPOSED and was_asked(engine.config, pair, person.id))
+        or (pair.status is PairStatus.PROPOSED and was_asked(ctx.config, pair, person.id))
     ]
     pairs.sort(key=lambda pair: (pair.status is not PairStatus.ACTIVE, pair.id))
     return pairs
 
 
-async def pair_blocks(engine: Engine, person: Person) -> list[Block]:
+async def pair_blocks(ctx: Context, person: Person) -> list[Block]:
     """Every pair the person may see, each with its own buttons: an active pair's partner, next
     session, sessions held and ground rules (with "I agree" for whoever still has to, and "End
     pairing with NAME"); a proposal's Accept / Ask for someone else, or whom we wait for.
     Empty when there is none."""
     blocks: list[Block] = []
-    for pair in await open_pairs(engine, person):
-        partner = await engine.store.get_person(pair.partner_of(person.id))
+    for pair in await open_pairs(ctx, person):
+        partner = await ctx.people.get_person(pair.partner_of(person.id))
         if partner is None:
             continue
         if pair.status is PairStatus.ACTIVE:
-            blocks += await _active_pair(engine, person, pair, partner)
+            blocks += await _active_pair(ctx, person, pair, partner)
         else:
-            blocks += _proposal(engine, person, pair, partner)
+            blocks += _proposal(ctx, person, pair, partner)
     return blocks
 
 
-async def _active_pair(engine: Engine, person: Person, pair: Pair, partner: Person) -> list[Block]:
+async def _active_pair(ctx: Context, person: Person, pair: Pair, partner: Person) -> list[Block]:
     side = "mentor" if partner.id == pair.mentor_id else "mentee"
-    sessions = await engine.store.sessions_of(pair.id)
+    sessions = await ctx.sessions.sessions_of(pair.id)
     upcoming = [s for s in sessions if s.status.pending]
     rows = [(f"Your {side}", f"{partner.display_name} — {partner.title or 'colleague'}")]
     if upcoming:
@@ -125,14 +121,13 @@ async def _active_pair(engine: Engine, person: Person, pair: Pair, partner: Pers
         rows.append(
             (
                 "Next session",
-                f"{pm.session_label(nxt.number, engine.config)}, by "
-                f"{messages.fmt_date(nxt.due_date)}",
+                f"{pm.session_label(nxt.number, ctx.config)}, by {messages.fmt_date(nxt.due_date)}",
             )
         )
     held = sum(1 for s in sessions if s.status.value == "met")
-    rows.append(("Held so far", f"{held} of {engine.config.programme.sessions}"))
+    rows.append(("Held so far", f"{held} of {ctx.config.programme.sessions}"))
     mentor, mentee = (person, partner) if side == "mentee" else (partner, person)
-    rules, may_agree = await _ground_rules(engine, pair, mentor, mentee, person)
+    rules, may_agree = await _ground_rules(ctx, pair, mentor, mentee, person)
     rows.append(("Ground rules", rules))
     buttons: list[Button] = []
     if may_agree:
@@ -143,20 +138,20 @@ async def _active_pair(engine: Engine, person: Person, pair: Pair, partner: Pers
 
 
 async def _ground_rules(
-    engine: Engine, pair: Pair, mentor: Person, mentee: Person, viewer: Person
+    ctx: Context, pair: Pair, mentor: Person, mentee: Person, viewer: Person
 ) -> tuple[str, bool]:
     """The ground-rules row, and whether the viewer may agree here. Until session 1's message
     has gone, the row says when it will (nobody can agree to rules they have not read)."""
-    agreed = await ground_rules_agreed(engine, pair)
-    if not agreed and await engine.store.session_prompt(pair.id, 1) is None:
-        first = await engine.store.get_session(pair.id, 1)
+    agreed = await ground_rules_agreed(ctx, pair)
+    if not agreed and await ctx.prompt_log.session_prompt(pair.id, 1) is None:
+        first = await ctx.sessions.get_session(pair.id, 1)
         if first is not None and first.status.pending:
-            day = topic_day(engine, first.due_date, mentee)
+            day = topic_day(ctx, first.due_date, mentee)
             return f"shared with you both on {messages.fmt_date(day)}", False
-    return await ground_rules_status(engine, pair, mentor, mentee), viewer.id not in agreed
+    return await ground_rules_status(ctx, pair, mentor, mentee), viewer.id not in agreed
 
 
-def _proposal(engine: Engine, person: Person, pair: Pair, partner: Person) -> list[Block]:
+def _proposal(ctx: Context, person: Person, pair: Pair, partner: Person) -> list[Block]:
     """A proposal the person was asked about: the buttons until they answer, then whom we
     wait for (so nobody reads "you have no partner yet")."""
     if pair.accepted(person.id):
@@ -167,8 +162,8 @@ def _proposal(engine: Engine, person: Person, pair: Pair, partner: Person) -> li
             )
         ]
     senior = person.id == pair.mentee_id
-    both = engine.config.programme.require_mentor_consent and (
-        engine.config.programme.require_mentee_consent
+    both = ctx.config.programme.require_mentor_consent and (
+        ctx.config.programme.require_mentee_consent
     )
     whom = (
         f"a proposed reverse mentor: *{partner.display_name}*"

@@ -22,16 +22,14 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
-import functools
 import io
 import operator
 import re
-import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from conversations.config import check_timezone
 from conversations.enrolment.manager_chains import manager_problems
+from conversations.enrolment.roster_cells import split_topics, timezone_problem
 from conversations.types import Role, RosterEntry
 
 # In the README's column order ("The roster"); the header may list them in any order and any case.
@@ -66,7 +64,6 @@ MAX_LEVEL = 1000
 _EMAIL = re.compile(r"[^\s@\"',;:<>()\[\]\\]+@[^\s@\"',;:<>()\[\]\\]+")
 _LEVEL = re.compile(r"[+-]?[0-9]+(?:\.0+)?")
 _ID = re.compile(r"[A-Za-z0-9:._@-]+")
-_TOPIC_SEPARATOR = re.compile(r"[;\r\n]")
 _ROLES: Mapping[str, Role | None] = {"": None, **{r.value: r for r in Role}}
 
 
@@ -280,7 +277,7 @@ class _RowChecker:
         if role_text not in _ROLES:
             self.add(line, "role", f"must be mentor, mentee, either or blank, not {get('role')!r}")
         timezone = get("timezone", "")
-        if timezone and (problem := _timezone_problem(timezone)):
+        if timezone and (problem := timezone_problem(timezone)):
             self.add(line, "timezone", problem)
         manager = get("manager_email", "").lower()
         if manager and not _EMAIL.fullmatch(manager):
@@ -361,7 +358,7 @@ class _RowChecker:
     def topics(self, line: int, column: str, raw: str) -> tuple[str, ...]:
         """Split on ';' (and on line breaks: Alt+Enter in a cell), trim, drop blanks and
         case-insensitive repeats (the first spelling wins)."""
-        topics = _split_topics(raw)
+        topics = split_topics(raw)
         if not topics:
             return topics
         long = [t for t in topics if len(t) > MAX_TOPIC_LENGTH]
@@ -375,33 +372,3 @@ class _RowChecker:
         elif len(topics) > MAX_TOPICS:
             self.add(line, column, f"lists {len(topics)} topics; at most {MAX_TOPICS}")
         return topics
-
-
-@functools.lru_cache(maxsize=4096)
-def _split_topics(raw: str) -> tuple[str, ...]:
-    # Cached: rows of one roster repeat the same few topic lists, and this is the slow part.
-    seen: dict[str, str] = {}
-    for part in _TOPIC_SEPARATOR.split(raw):
-        topic = " ".join(part.split())
-        if topic:
-            seen.setdefault(topic.casefold(), topic)
-    return tuple(seen.values())
-
-
-@functools.lru_cache(maxsize=1024)
-def _timezone_problem(name: str) -> str | None:
-    # Cached: a million rows share a handful of zones, and each miss may touch the filesystem.
-    try:
-        check_timezone(name)
-    except OSError:  # ZoneInfo("Europe") opens a directory and raises IsADirectoryError
-        return f"must be an IANA time zone name such as Europe/London, got {name!r}"
-    except ValueError as err:
-        close = _zones_by_folded_name().get(name.casefold().replace(" ", "_"))
-        return f"{err}; did you mean {close}?" if close else str(err)
-    return None
-
-
-@functools.cache
-def _zones_by_folded_name() -> dict[str, str]:
-    # Only built when a zone is wrong: listing every zone walks the tzdata package (~50 ms).
-    return {z.casefold(): z for z in zoneinfo.available_timezones()}

@@ -1,6 +1,7 @@
-"""Enrolment and self-service: join, leave, pause, resume, profile, status, forget me.
+"""Enrolment and self-service: join, leave, profile, status, forget me (pausing:
+`conversations.enrolment.pauses`).
 
-Handlers take the engine, the turn and the parsed command, and return the replies. They are
+Handlers take the ctx, the turn and the parsed command, and return the replies. They are
 registered in the tables at the bottom, which the engine dispatches on.
 """
 
@@ -8,17 +9,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from conversations import grammar as cmd
 from conversations.admin import tools as admin
 from conversations.config import check_timezone
+from conversations.context import Context, Turn
 from conversations.enrolment import departures
 from conversations.enrolment import enrolment_texts as messages
 from conversations.enrolment.home import concern_button, pair_blocks
-from conversations.outbox.timing import local_today, slot_on, zone
+from conversations.outbox.timing import local_today, zone
 from conversations.pairing.disclosure import WHAT_PARTNERS_SEE
-from conversations.ports import DueWork
 from conversations.types import (
     Action,
     Block,
@@ -29,19 +30,14 @@ from conversations.types import (
     Role,
     Status,
     Text,
-    ToPerson,
     actions,
 )
 
-if TYPE_CHECKING:
-    from conversations.engine import ActionHandler, CommandHandler, Engine, Turn, WorkHandler
-
-PAUSE_END = "pause.end"
 MAX_TOPICS = 10
 MAX_TOPIC_LENGTH = 60
 
 
-async def join(engine: Engine, turn: Turn, command: cmd.Join) -> list[OutgoingMessage]:
+async def join(ctx: Context, turn: Turn, command: cmd.Join) -> list[OutgoingMessage]:
     """Enrol the person, asking which side they want when they did not say."""
     person = known_person(turn)
     if person.status.enrolled:
@@ -50,7 +46,7 @@ async def join(engine: Engine, turn: Turn, command: cmd.Join) -> list[OutgoingMe
                 turn.reply_to,
                 "join",
                 "You're already in the programme. 🙌 "
-                + messages.status_text(person, local_today(turn.now, _tz(engine, person))),
+                + messages.status_text(person, local_today(turn.now, person_zone(ctx, person))),
             )
         ]
     if command.role is None:
@@ -64,19 +60,19 @@ async def join(engine: Engine, turn: Turn, command: cmd.Join) -> list[OutgoingMe
                 private=True,
             )
         ]
-    return await _enrol(engine, turn, person, command.role)
+    return await _enrol(ctx, turn, person, command.role)
 
 
 async def _enrol(
-    engine: Engine, turn: Turn, person: Person, role: Role | None
+    ctx: Context, turn: Turn, person: Person, role: Role | None
 ) -> list[OutgoingMessage]:
     if role is not None and role != person.role:
-        person = await engine.store.update_profile(person.id, role=role)
-    person = await engine.store.set_status(person.id, Status.ENROLLED, at=turn.now)
-    return [messages.welcome(turn.reply_to, person, engine.config, key="")]
+        person = await ctx.people.update_profile(person.id, role=role)
+    person = await ctx.people.set_status(person.id, Status.ENROLLED, at=turn.now)
+    return [messages.welcome(turn.reply_to, person, ctx.config, key="")]
 
 
-async def choose_role(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+async def choose_role(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """The role buttons of `join`."""
     person = known_person(turn)
     try:
@@ -84,16 +80,16 @@ async def choose_role(engine: Engine, turn: Turn, action: Action) -> list[Outgoi
     except ValueError:
         return [messages.reply(turn.reply_to, "join", "That button has expired. Type `join`.")]
     if person.status.enrolled:
-        person = await engine.store.update_profile(person.id, role=role)
+        person = await ctx.people.update_profile(person.id, role=role)
         return [
             messages.reply(
                 turn.reply_to, "join", f"Done: you're now {messages.ROLE_PHRASES[role]}."
             )
         ]
-    return await _enrol(engine, turn, person, role)
+    return await _enrol(ctx, turn, person, role)
 
 
-async def leave(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
+async def leave(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage]:
     """Leave the programme; one tap brings them back."""
     person = known_person(turn)
     if not person.status.enrolled:
@@ -105,8 +101,8 @@ async def leave(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
                 "nothing to leave. Type `join` whenever you like.",
             )
         ]
-    await engine.store.set_status(person.id, Status.LEFT, at=turn.now)
-    await departures.end_pairs_of(engine, person, turn.now)
+    await ctx.people.set_status(person.id, Status.LEFT, at=turn.now)
+    await departures.end_pairs_of(ctx, person, turn.now)
     return [
         messages.reply(
             turn.reply_to,
@@ -118,113 +114,20 @@ async def leave(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
     ]
 
 
-async def leave_button(engine: Engine, turn: Turn, _: Action) -> list[OutgoingMessage]:
+async def leave_button(ctx: Context, turn: Turn, _: Action) -> list[OutgoingMessage]:
     """The one-tap leave button on the welcome message."""
-    return await leave(engine, turn, None)
+    return await leave(ctx, turn, None)
 
 
-async def rejoin(engine: Engine, turn: Turn, _: Action) -> list[OutgoingMessage]:
+async def rejoin(ctx: Context, turn: Turn, _: Action) -> list[OutgoingMessage]:
     """The rejoin button after leaving."""
-    return await join(engine, turn, cmd.Join(role=known_person(turn).role))
+    return await join(ctx, turn, cmd.Join(role=known_person(turn).role))
 
 
-async def pause(engine: Engine, turn: Turn, command: cmd.Pause) -> list[OutgoingMessage]:
-    """Pause oneself, or (admins) someone else, until a date or until `resume`."""
-    target = await _target(engine, turn, command.who)
-    if isinstance(target, OutgoingMessage):
-        return [target]
-    tz = _tz(engine, target)
-    today = local_today(turn.now, tz)
-    if command.until is not None and command.until <= today:
-        return [
-            messages.reply(
-                turn.reply_to,
-                "pause",
-                f"{messages.fmt_date(command.until)} has already come. "
-                "Pick a date in the future, like `pause until "
-                f"{today.replace(year=today.year + 1).isoformat()}`.",
-            )
-        ]
-    if not target.status.enrolled:
-        return [
-            messages.reply(
-                turn.reply_to,
-                "pause",
-                f"{_who(target, turn)} not in the programme, so there's nothing to pause.",
-            )
-        ]
-    paused = await engine.store.set_status(
-        target.id, Status.PAUSED, paused_until=command.until, at=turn.now
-    )
-    if target.status is not Status.PAUSED:  # a new pause, not a change of its end date
-        await departures.paused(engine, paused, turn.now)
-    if command.until is not None:
-        await engine.store.schedule(
-            PAUSE_END,
-            {"person_id": target.id, "until": command.until.isoformat()},
-            slot_on(command.until, tz, engine.config.programme),
-            f"{PAUSE_END}:{target.id}:{command.until.isoformat()}",
-        )
-    until = f"until {messages.fmt_date(command.until)}" if command.until else "until you resume"
-    if command.who is not None:
-        await admin.audit(engine, turn, "pause", f"{target.email} {until}")
-        return [messages.reply(turn.reply_to, "pause", f"Paused {target.display_name} {until}.")]
-    return [
-        messages.reply(
-            turn.reply_to,
-            "pause",
-            f"Paused {until}. Enjoy the break — I'll keep quiet and pick up where you left off.",
-            Button("Resume now", actions.ENROL_RESUME),
-        )
-    ]
-
-
-async def resume(engine: Engine, turn: Turn, command: cmd.Resume) -> list[OutgoingMessage]:
-    """End a pause early."""
-    target = await _target(engine, turn, command.who)
-    if isinstance(target, OutgoingMessage):
-        return [target]
-    if target.status is not Status.PAUSED:
-        return [messages.reply(turn.reply_to, "resume", f"{_who(target, turn)} not paused.")]
-    await engine.store.set_status(target.id, Status.ENROLLED, at=turn.now)
-    await departures.resumed(engine, target, turn.now)
-    if command.who is not None:
-        await admin.audit(engine, turn, "resume", target.email)
-        return [messages.reply(turn.reply_to, "resume", f"{target.display_name} is back in.")]
-    return [messages.reply(turn.reply_to, "resume", "Welcome back! You're active again.")]
-
-
-async def resume_button(engine: Engine, turn: Turn, _: Action) -> list[OutgoingMessage]:
-    """The 'Resume now' button."""
-    return await resume(engine, turn, cmd.Resume())
-
-
-async def pause_ended(engine: Engine, work: DueWork, now: datetime) -> list[OutgoingMessage]:
-    """A dated pause has run out: resume the person and tell them (unless things changed)."""
-    person = await engine.store.get_person(int(work.payload["person_id"]))
-    if (
-        person is None
-        or person.status is not Status.PAUSED
-        or person.paused_until is None
-        or person.paused_until.isoformat() != work.payload["until"]
-    ):
-        return []  # resumed early, re-paused to another date, or forgotten
-    await engine.store.set_status(person.id, Status.ENROLLED, at=now)
-    await departures.resumed(engine, person, now)
-    return [
-        messages.compose(
-            ToPerson(person.id),
-            "pause.ended",
-            Text(f"Welcome back, {person.first_name}! Your pause is over and you're active again."),
-            key=f"{work.idempotency_key}:message",
-        )
-    ]
-
-
-async def profile(engine: Engine, turn: Turn, command: cmd.Profile) -> list[OutgoingMessage]:
+async def profile(ctx: Context, turn: Turn, command: cmd.Profile) -> list[OutgoingMessage]:
     """Show the profile, or change one field of it."""
     person = known_person(turn)
-    default_tz = engine.config.programme.timezone
+    default_tz = ctx.config.programme.timezone
     if command.field is None:
         return [
             messages.compose(
@@ -239,7 +142,7 @@ async def profile(engine: Engine, turn: Turn, command: cmd.Profile) -> list[Outg
     problem, changes = profile_change(command.field, command.value)
     if problem:
         return [messages.reply(turn.reply_to, "profile", problem)]
-    person = await engine.store.update_profile(person.id, **changes)
+    person = await ctx.people.update_profile(person.id, **changes)
     return [
         messages.compose(
             turn.reply_to,
@@ -271,10 +174,10 @@ def profile_change(field: str, value: str) -> tuple[str, dict[str, Any]]:
     return "", {field: tuple(dict.fromkeys(topics))}
 
 
-async def status(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
+async def status(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage]:
     """Where the person stands."""
     person = known_person(turn)
-    today = local_today(turn.now, _tz(engine, person))
+    today = local_today(turn.now, person_zone(ctx, person))
     text = messages.status_text(person, today)
     buttons: list[Button] = []
     if person.status is Status.PAUSED:
@@ -284,7 +187,7 @@ async def status(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]
     if person.status.enrolled:
         buttons.append(concern_button())  # Teams and the console have no Home tab
     # Every pair the person may see (someone may mentor several), each with its own buttons.
-    pairs = await pair_blocks(engine, person)
+    pairs = await pair_blocks(ctx, person)
     if pairs:  # "I'll let you know when you have a partner" would be wrong
         text = messages.status_text(person, today, paired=True)
     blocks: list[Block] = [Text(text), *pairs]
@@ -302,7 +205,7 @@ STILL_AN_ADMIN = (
 )
 
 
-async def forget_me(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessage]:
+async def forget_me(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage]:
     """Ask for confirmation before erasing anything."""
     return [
         messages.reply(
@@ -317,21 +220,21 @@ async def forget_me(engine: Engine, turn: Turn, _: object) -> list[OutgoingMessa
     ]
 
 
-async def forget_confirmed(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+async def forget_confirmed(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """The erase button: erase, or keep everything on cancel."""
     if action.value != "confirm":
         return [messages.reply(turn.reply_to, "forget", "Nothing was erased.")]
     person = known_person(turn)
-    await erase(engine, person, turn.now)
+    await erase(ctx, person, turn.now)
     done = "Done: your personal data is erased. Take care! 👋"
-    if engine.config.is_admin(person.email):
+    if ctx.config.is_admin(person.email):
         done += " " + STILL_AN_ADMIN.format(whose="Your")
     return [messages.reply(turn.reply_to, "forget", done)]
 
 
-async def forget_someone(engine: Engine, turn: Turn, command: cmd.Forget) -> list[OutgoingMessage]:
+async def forget_someone(ctx: Context, turn: Turn, command: cmd.Forget) -> list[OutgoingMessage]:
     """Admin `forget EMAIL`: say who and what will be erased, and ask to confirm."""
-    target = await admin.find_person(engine, turn, command.who)
+    target = await admin.find_person(ctx, turn, command.who)
     if isinstance(target, OutgoingMessage):
         return [target]
     return [
@@ -353,42 +256,77 @@ async def forget_someone(engine: Engine, turn: Turn, command: cmd.Forget) -> lis
 
 
 async def forget_someone_confirmed(
-    engine: Engine, turn: Turn, action: Action
+    ctx: Context, turn: Turn, action: Action
 ) -> list[OutgoingMessage]:
     """The erase button of `forget EMAIL`: admins only, checked again at the tap."""
     person = known_person(turn)
     if not turn.is_admin:
-        await engine.store.record(person.email, "refused", "forget", at=turn.now)
-        return [engine.admin_refusal(turn.reply_to)]
+        await ctx.audit.record(person.email, "refused", "forget", at=turn.now)
+        return [admin.admin_refusal(ctx.config, turn.reply_to)]
     verb, _, target_id = action.value.partition(":")
     if verb != "confirm":
         return [messages.reply(turn.reply_to, "forget", "Nothing was erased.")]
-    target = await engine.store.get_person(int(target_id)) if target_id.isdigit() else None
+    target = await ctx.people.get_person(int(target_id)) if target_id.isdigit() else None
     if target is None:
         return [messages.reply(turn.reply_to, "forget", "That button has expired.")]
     # Audited before erasing and naming them by email: erasing rewrites that email in the
     # audit log to their pseudonym, so the entry keeps who acted and whom, never the email.
-    await admin.audit(engine, turn, "forget", target.email)
-    await erase(engine, target, turn.now)
-    erased = await engine.store.get_person(target.id)
+    await admin.audit(ctx, turn, "forget", target.email)
+    await erase(ctx, target, turn.now)
+    erased = await ctx.people.get_person(target.id)
     pseudonym = erased.email if erased is not None else f"person {target.id}"
     done = f"Done: their personal data is erased. The audit log calls them {pseudonym}."
-    if engine.config.is_admin(target.email):
+    if ctx.config.is_admin(target.email):
         done += " " + STILL_AN_ADMIN.format(whose="Their")
     return [messages.reply(turn.reply_to, "forget", done)]
 
 
-async def erase(engine: Engine, person: Person, now: datetime) -> None:
+async def privacy(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage]:
+    """`privacy`: what the programme keeps about the person, who sees what, the one
+    exception, and how to erase it all (docs/programme.md, README.md "Privacy")."""
+    k = ctx.config.privacy.min_group_size
+    return [
+        messages.compose(
+            turn.reply_to,
+            "privacy",
+            Text(
+                "🔒 What the programme keeps about you: your profile (name, email, title, "
+                "department, level, manager, time zone, role and topics) and chat accounts, your "
+                "pairings and whether your sessions happened, your answers to its questions, and "
+                "any concern you raise."
+            ),
+            Text(
+                "🤝 What you say in your sessions stays between you and your partner. Neither "
+                "of you ever sees the other's answers."
+            ),
+            Text(WHAT_PARTNERS_SEE),
+            Text(
+                "📊 The programme team sees who is paired with whom and whether sessions "
+                "happen, and hears about a pair when sessions are missed, a check-in says it's "
+                "stuck, a proposal goes unanswered or a pairing ends. Your ratings reach them "
+                f"only as figures for groups of at least {k} people, and a comment you write "
+                "only if you agree to share it, without your name."
+            ),
+            Text(
+                "🛟 The one exception: if someone's safety is at risk, it goes to the programme "
+                "team. Type `concern` to reach them privately — never your partner."
+            ),
+            Text(
+                "🗑️ To erase your personal data, type `forget me` (you'll be asked to confirm; "
+                "anonymous counts stay)."
+            ),
+            Text(ctx.config.privacy.support_text),
+            private=True,
+        )
+    ]
+
+
+async def erase(ctx: Context, person: Person, now: datetime) -> None:
     """Forget a person: end their pairs (the partner is told without being given their name),
     then erase them everywhere, cancelling messages about them that have not gone out."""
     if person.status.enrolled:
-        await departures.end_pairs_of(engine, person, now, forgotten=True)
-    await engine.store.forget(person.id, at=now)
-
-
-async def run_command_button(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
-    """Buttons that stand for a typed command ("My status", "Join the programme")."""
-    return await engine.run_command(turn, cmd.parse(action.value))
+        await departures.end_pairs_of(ctx, person, now, forgotten=True)
+    await ctx.people.forget(person.id, at=now)
 
 
 def known_person(turn: Turn) -> Person:
@@ -398,45 +336,6 @@ def known_person(turn: Turn) -> Person:
     return turn.person
 
 
-def _tz(engine: Engine, person: Person) -> Any:
-    return zone(person.timezone, engine.config.programme.timezone)
-
-
-def _who(person: Person, turn: Turn) -> str:
-    return "You're" if turn.person and person.id == turn.person.id else f"{person.display_name} is"
-
-
-async def _target(
-    engine: Engine, turn: Turn, who: cmd.PersonRef | None
-) -> Person | OutgoingMessage:
-    """The person a pause/resume is about: oneself, or (admins) someone named."""
-    if who is None:
-        return known_person(turn)
-    found = await admin.find_person(engine, turn, who)
-    return found
-
-
-COMMANDS: dict[type, CommandHandler] = cast(
-    "dict[type, CommandHandler]",
-    {
-        cmd.Join: join,
-        cmd.Leave: leave,
-        cmd.Pause: pause,
-        cmd.Resume: resume,
-        cmd.Profile: profile,
-        cmd.StatusQuery: status,
-        cmd.ForgetMe: forget_me,
-        cmd.Forget: forget_someone,
-        **admin.COMMANDS,
-    },
-)
-ACTIONS: dict[str, ActionHandler] = {
-    actions.ENROL_ROLE: choose_role,
-    actions.ENROL_LEAVE: leave_button,
-    actions.ENROL_REJOIN: rejoin,
-    actions.ENROL_RESUME: resume_button,
-    actions.HELP_COMMAND: run_command_button,
-    actions.PRIVACY_FORGET: forget_confirmed,
-    actions.PRIVACY_FORGET_PERSON: forget_someone_confirmed,
-}
-WORK: dict[str, WorkHandler] = {PAUSE_END: pause_ended}
+def person_zone(ctx: Context, person: Person) -> Any:
+    """The person's time zone (the programme's when they set none)."""
+    return zone(person.timezone, ctx.config.programme.timezone)

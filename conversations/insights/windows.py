@@ -39,12 +39,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, tzinfo
 
-from conversations.config import AppConfig
-from conversations.insights.summary import NO_TRACK, OTHER, SIDES, rating_breakdown
-from conversations.outbox.timing import round_days
+from conversations.insights.breakdowns import NO_TRACK, OTHER, SIDES, rating_breakdown
+from conversations.types import PublishRules as PublishRules  # where bot/ and storage/ look
 from conversations.types import PulseFact, RoundSession
 
 SESSION = "session"
@@ -55,35 +53,6 @@ ALL = "all"
 MIXED_TRACKS = "mixed tracks"
 # Sessions reported missed get no pulse: nothing more can come for them.
 NO_PULSE_STATUSES = ("missed",)
-
-
-@dataclass(frozen=True)
-class PublishRules:
-    """What decides when a window closes and whether it shows a value."""
-
-    k: int
-    tz: tzinfo
-    now: datetime
-    grace: timedelta
-    # A matching round's planned length (timing.round_days): its "Could you speak openly?"
-    # window closes this long plus `grace` after the round started, whatever is still open.
-    round_span: timedelta | None = None
-
-    @classmethod
-    def from_config(cls, config: AppConfig, now: datetime) -> PublishRules:
-        """The rules of this programme as of `now`."""
-        return cls(
-            k=config.privacy.min_group_size,
-            tz=ZoneInfo(config.programme.timezone),
-            now=now,
-            grace=timedelta(days=2 * config.programme.remind_after_days),
-            round_span=timedelta(days=round_days(config.programme)),
-        )
-
-    @property
-    def today(self) -> date:
-        """The programme's date as of `now`."""
-        return self.now.astimezone(self.tz).date()
 
 
 @dataclass(frozen=True)

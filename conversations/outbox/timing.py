@@ -10,6 +10,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from conversations.config import WEEKDAYS, ProgrammeConfig
+from conversations.types.programme_span import (  # re-exported: the programme's planning
+    CLOSING_ANSWER_DAYS as CLOSING_ANSWER_DAYS,
+)
+from conversations.types.programme_span import (
+    CLOSING_DAYS as CLOSING_DAYS,
+)
+from conversations.types.programme_span import (
+    graduation_days as graduation_days,
+)
+from conversations.types.programme_span import (
+    round_days as round_days,
+)
 
 
 def zone(name: str, fallback: str) -> ZoneInfo:
@@ -75,29 +87,3 @@ def next_slot(now: datetime, tz: ZoneInfo, programme: ProgrammeConfig) -> dateti
 def local_today(now: datetime, tz: ZoneInfo) -> date:
     """The date it is for someone in zone `tz`."""
     return now.astimezone(tz).date()
-
-
-CLOSING_DAYS = 3  # the closing survey, days after the last session is due
-CLOSING_ANSWER_DAYS = 2  # at least this long to answer it before graduation ends the pair
-
-
-def graduation_days(remind_after_days: int) -> int:
-    """Days from the last session's due date to graduation: after that session's lapse (so a
-    late "we met" still counts) and at least two days after the closing survey (graduating
-    ends the pair, which would cancel a closing still waiting to go, or leave no time to
-    answer it)."""
-    return max(2 * remind_after_days + 1, CLOSING_DAYS + CLOSING_ANSWER_DAYS)
-
-
-# Weekends and holidays moving each planned step to a working day, with room to spare.
-_WORKING_DAY_SLACK = 7
-
-
-def round_days(programme: ProgrammeConfig) -> int:
-    """Days from a matching round's start to the last graduation it plans: both partners'
-    consent (a reminder, then the admins), every session on its cadence, and graduation. A
-    round's figures that wait for every pair to end would wait for ever on one proposal
-    nobody answers or one pair kept going by pauses; this fixed date closes it instead."""
-    consent = 2 * programme.consent_reminder_days
-    sessions = programme.sessions * programme.cadence_days
-    return consent + sessions + graduation_days(programme.remind_after_days) + _WORKING_DAY_SLACK

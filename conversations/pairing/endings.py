@@ -14,16 +14,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, cast
 
 from conversations import grammar as cmd
 from conversations.admin import tools as admin
+from conversations.context import Context, Turn
 from conversations.enrolment import enrolment_texts as messages
 from conversations.enrolment.home import open_pairs
+from conversations.lines import drop_line, expect_line
 from conversations.outbox.premise import pair_exists
+from conversations.pairing import consent
 from conversations.pairing import rounds as pairing
 from conversations.programme import session_texts as pm
-from conversations.programme.answers import _pair_of
+from conversations.programme.pair_people import tapped_pair
 from conversations.safety.concerns import concern_first
 from conversations.safety.team import ENDING_NOTICE, recipients_for
 from conversations.types import (
@@ -38,9 +40,6 @@ from conversations.types import (
     actions,
 )
 
-if TYPE_CHECKING:
-    from conversations.engine import ActionHandler, CommandHandler, Engine, InputHandler, Turn
-
 END_REASON = "pairing.end_reason"  # the pending input: an optional line for the programme team
 REASON_WINDOW = timedelta(days=2)
 MAX_REASON = 1000
@@ -53,24 +52,24 @@ def side_of(pair: Pair, person_id: int) -> str:
     return "mentor" if person_id == pair.mentor_id else "mentee"
 
 
-async def open_pair_of(engine: Engine, person: Person) -> Pair | None:
+async def opentapped_pair(ctx: Context, person: Person) -> Pair | None:
     """The person's first open pair they may see (active first, else a proposal they were
     asked about), or None. Someone in several is asked which (`end_pairing`)."""
-    pairs = await open_pairs(engine, person)
+    pairs = await open_pairs(ctx, person)
     return pairs[0] if pairs else None
 
 
-def asked_about(engine: Engine, pair: Pair, person: Person) -> bool:
+def asked_about(ctx: Context, pair: Pair, person: Person) -> bool:
     """Whether `person` knows of `pair`: always once it is active; while it is proposed, only
     when their side is asked to consent (the other side is never shown the proposal)."""
     if pair.status is not PairStatus.PROPOSED:
         return True
-    needs_mentor, needs_mentee = pairing.consent_needed(engine.config)
+    needs_mentor, needs_mentee = pairing.consent_needed(ctx.config)
     return needs_mentor if person.id == pair.mentor_id else needs_mentee
 
 
 async def end_pair_early(
-    engine: Engine,
+    ctx: Context,
     pair: Pair,
     ender: Person,
     now: datetime,
@@ -87,11 +86,11 @@ async def end_pair_early(
     side = side_of(pair, ender.id)
     # Someone the bot cannot reach did not choose to end anything: nobody is held for that.
     hold = side == "mentor" and cause != "unreachable"
-    ended = await engine.store.end_pair(pair.id, side=side, cause=cause, hold=hold, at=now)
+    ended = await ctx.pairs.end_pair(pair.id, side=side, cause=cause, hold=hold, at=now)
     if ended is None:
         return None
-    partner = await engine.store.get_person(pair.partner_of(ender.id))
-    await engine.store.record(
+    partner = await ctx.people.get_person(pair.partner_of(ender.id))
+    await ctx.audit.record(
         "mentorbot",
         "pair ended",
         f"pair {pair.id}: {cause} by the {side}"
@@ -101,7 +100,7 @@ async def end_pair_early(
     if partner is None or not partner.status.enrolled:
         return ended
     if not hold:
-        await engine.store.set_first_in_line([partner.id], True)
+        await ctx.people.set_first_in_line([partner.id], True)
     if pair.status is PairStatus.ACTIVE:  # a proposal the partner never saw ends quietly
         # One wording whatever the cause and whether or not the partner is held: comparing
         # notes must give away neither a hold nor that someone asked to be forgotten.
@@ -112,14 +111,14 @@ async def end_pair_early(
             unreachable=cause == "unreachable",
             key=f"partner-left:{pair.id}:{partner.id}",
         )
-        await engine.queue_for_person(partner, note)
+        await ctx.outbox.for_person(partner, note)
     if cause != "unreachable":  # `health` already lists who cannot be reached
-        await _tell_team(engine, ended, ender, partner, cause=cause, hold=hold, now=now)
+        await _tell_team(ctx, ended, ender, partner, cause=cause, hold=hold, now=now)
     return ended
 
 
 async def _tell_team(
-    engine: Engine,
+    ctx: Context,
     pair: Pair,
     ender: Person,
     partner: Person,
@@ -148,7 +147,7 @@ async def _tell_team(
             f" {mentee.display_name} is held out of matching until you've reviewed it: "
             f"`release {mentee.email}` when you have."
         )
-    team = await recipients_for(engine, {partner.id, ender.id})
+    team = await recipients_for(ctx, {partner.id, ender.id})
     notices = [
         replace(
             pm.admin_notice(ToPerson(member.id), what, key=f"{ENDING_NOTICE}{pair.id}:{member.id}"),
@@ -156,7 +155,7 @@ async def _tell_team(
         )
         for member in team
     ]
-    await engine.queue(notices, now)
+    await ctx.outbox.queue(notices, now)
 
 
 # --- `end pairing` ---------------------------------------------------------------------------
@@ -184,14 +183,14 @@ def _confirm(turn: Turn, pair: Pair, partner: Person) -> OutgoingMessage:
     )
 
 
-async def end_pairing(engine: Engine, turn: Turn, command: cmd.EndPairing) -> list[OutgoingMessage]:
+async def end_pairing(ctx: Context, turn: Turn, command: cmd.EndPairing) -> list[OutgoingMessage]:
     """`end pairing` (or `end pairing NAME`): ask to confirm ending the person's open pair;
     someone in several pairs is asked which, with one button per partner."""
     assert turn.person is not None  # the engine answers unknown people itself
     # Only the pairs the person may see: a proposal they were not asked about stays unseen.
     found: list[tuple[Pair, Person]] = []
-    for pair in await open_pairs(engine, turn.person):
-        partner = await engine.store.get_person(pair.partner_of(turn.person.id))
+    for pair in await open_pairs(ctx, turn.person):
+        partner = await ctx.people.get_person(pair.partner_of(turn.person.id))
         if partner is not None:
             found.append((pair, partner))
     if not found:
@@ -250,18 +249,18 @@ def _is_named(partner: Person, name: str) -> bool:
     )
 
 
-async def end_pairing_button(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+async def end_pairing_button(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """The "End this pairing" button ("PAIR"), and the confirm step ("PAIR:confirm|cancel|
     skip"). Only a partner of that pair acts: a forged or stale value changes nothing."""
     step = action.value.partition(":")[2]
-    found = await _pair_of(engine, turn, action.value, 2 if step else 1)
+    found = await tapped_pair(ctx, turn, action.value, 2 if step else 1)
     if found is None or step not in ("", "confirm", "cancel", "skip"):
         return [messages.reply(turn.reply_to, "pairing.end", _STALE)]
     pair, me, partner, _ = found
     if step == "skip":
-        await engine.drop_line(me.id, END_REASON, turn.now)
+        await drop_line(ctx.waiting, me.id, END_REASON, turn.now)
         return [_answered(turn, action, "No problem — nothing more is needed. Take care.")]
-    if not pair.status.open or not asked_about(engine, pair, me):
+    if not pair.status.open or not asked_about(ctx, pair, me):
         return [_answered(turn, action, _STALE)]
     if step == "":
         return [_confirm(turn, pair, partner)]
@@ -276,18 +275,18 @@ async def end_pairing_button(engine: Engine, turn: Turn, action: Action) -> list
     if pair.status is PairStatus.PROPOSED:
         # The same as "Ask for someone else": both first in line, the kind note to a partner
         # who had said yes, nobody held, the programme team not told.
-        if not await pairing.decline_proposal(engine, turn, pair, me):
+        if not await consent.decline_proposal(ctx, turn, pair, me):
             return [_answered(turn, action, _STALE)]
-        return [_answered(turn, action, pairing.DECLINED)]
-    ended = await end_pair_early(engine, pair, me, turn.now, cause="ended")
+        return [_answered(turn, action, consent.DECLINED)]
+    ended = await end_pair_early(ctx, pair, me, turn.now, cause="ended")
     if ended is None:
         return [_answered(turn, action, _STALE)]
     done = (
         f"Done — your pairing with {partner.first_name} has ended. Thank you for the time "
         "you gave it. You stay in the programme for the next round."
     )
-    if not await engine.expect_line(
-        me.id, END_REASON, {"pair": pair.id}, turn.now + REASON_WINDOW, turn.now
+    if not await expect_line(
+        ctx.waiting, me.id, END_REASON, {"pair": pair.id}, turn.now + REASON_WINDOW, turn.now
     ):
         # A concern is being written: its words must not become the reason (the concern
         # reaches the programme team anyway, and can say why).
@@ -312,19 +311,19 @@ def _answered(turn: Turn, action: Action, text: str, *buttons: Button) -> Outgoi
 
 
 async def reason_given(
-    engine: Engine, turn: Turn, waiting: PendingInput, text: str
+    ctx: Context, turn: Turn, waiting: PendingInput, text: str
 ) -> list[OutgoingMessage]:
     """The optional line after ending: to the programme team only, never the partner (not
     even an admin partner), and stored nowhere but in their notices."""
     assert turn.person is not None
     me = turn.person
     pair_id = waiting.context.get("pair")
-    pair = await engine.store.get_pair(int(pair_id)) if isinstance(pair_id, int) else None
+    pair = await ctx.pairs.get_pair(int(pair_id)) if isinstance(pair_id, int) else None
     if pair is None or me.id not in (pair.mentor_id, pair.mentee_id):
         return [messages.reply(turn.reply_to, "pairing.end", _STALE)]
-    partner = await engine.store.get_person(pair.partner_of(me.id))
+    partner = await ctx.people.get_person(pair.partner_of(me.id))
     reason = " ".join(text.split())[:MAX_REASON]
-    team = await recipients_for(engine, {pair.partner_of(me.id), me.id})
+    team = await recipients_for(ctx, {pair.partner_of(me.id), me.id})
     if not team:
         return [
             messages.reply(
@@ -347,10 +346,10 @@ async def reason_given(
         )
         for member in team
     ]
-    await engine.queue(notices, turn.now)
+    await ctx.outbox.queue(notices, turn.now)
     # Audited without the words or the person (the audit log is read more widely than the
     # team's notices): the reason lives only in the notices to the team.
-    await engine.store.record(
+    await ctx.audit.record(
         AUDIT_ACTOR, "pair end reason", f"pair {pair.id}: sent to {len(team)}", at=turn.now
     )
     return [
@@ -365,15 +364,15 @@ async def reason_given(
 # --- admin `release EMAIL` -------------------------------------------------------------------
 
 
-async def release(engine: Engine, turn: Turn, command: cmd.Release) -> list[OutgoingMessage]:
+async def release(ctx: Context, turn: Turn, command: cmd.Release) -> list[OutgoingMessage]:
     """Admin `release EMAIL`: a senior held for review goes back into matching."""
-    target = await admin.find_person(engine, turn, command.who)
+    target = await admin.find_person(ctx, turn, command.who)
     if isinstance(target, OutgoingMessage):
         return [target]
     # A hold is a review of the held person: they cannot release themselves, and the answer
     # is the one for "not held" so that it does not tell them they are.
     yourself = turn.person is not None and target.id == turn.person.id
-    if yourself or not await engine.store.release_hold(target.id, at=turn.now):
+    if yourself or not await ctx.pairs.release_hold(target.id, at=turn.now):
         return [
             messages.reply(
                 turn.reply_to,
@@ -382,7 +381,7 @@ async def release(engine: Engine, turn: Turn, command: cmd.Release) -> list[Outg
                 "`health` lists everyone who is.",
             )
         ]
-    await admin.audit(engine, turn, "release", target.email)
+    await admin.audit(ctx, turn, "release", target.email)
     return [
         messages.reply(
             turn.reply_to,
@@ -390,10 +389,3 @@ async def release(engine: Engine, turn: Turn, command: cmd.Release) -> list[Outg
             f"Thanks for reviewing. {target.display_name} is back in matching from the next round.",
         )
     ]
-
-
-COMMANDS: dict[type, CommandHandler] = cast(
-    "dict[type, CommandHandler]", {cmd.EndPairing: end_pairing, cmd.Release: release}
-)
-ACTIONS: dict[str, ActionHandler] = {actions.END_PAIRING: end_pairing_button}
-INPUTS: dict[str, InputHandler] = {END_REASON: reason_given}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from conversations.programme.catalogue import Prompt
+from conversations.types import Prompt
 
 
 class PromptLog(Protocol):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from conversations.insights.windows import PublishRules
 from conversations.ports.queue import DueWork
 from conversations.types import (
+    PublishRules,
     ReportFigures,
     Unreachable,
 )

@@ -10,20 +10,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
+from conversations.context import Context, Turn
 from conversations.enrolment import enrolment_texts as messages
+from conversations.lines import drop_line, expect_line
 from conversations.outbox.premise import pair_active
 from conversations.outbox.timing import local_today, next_working_day, slot_on, zone
 from conversations.programme import session_texts as pm
+from conversations.programme import survey_texts as surveys
 from conversations.programme.lifecycle import (
     AFTER_MOVE,
     FOLLOWUP,
     FOLLOWUP_DAYS,
     notify_admins,
-    partners,
     plan_session,
 )
+from conversations.programme.pair_people import tapped_pair
 from conversations.safety.concerns import concern_first
 from conversations.types import (
     Action,
@@ -39,9 +41,6 @@ from conversations.types import (
     ToPerson,
     actions,
 )
-
-if TYPE_CHECKING:
-    from conversations.engine import ActionHandler, Engine, InputHandler, Turn
 
 COMMENT_WINDOW = timedelta(days=2)
 MAX_COMMENT = 1000
@@ -59,50 +58,33 @@ def _answered(turn: Turn, action: Action, text: str, *buttons: Button) -> Outgoi
     )
 
 
-async def _pair_of(
-    engine: Engine, turn: Turn, value: str, parts: int
-) -> tuple[Pair, Person, Person, list[str]] | None:
-    """Parse "PAIR:…" and check the person tapping is in that pair: (pair, me, partner, rest)."""
-    fields = value.split(":")
-    if len(fields) != parts or not fields[0].isdigit() or turn.person is None:
-        return None
-    pair = await engine.store.get_pair(int(fields[0]))
-    if pair is None or turn.person.id not in (pair.mentor_id, pair.mentee_id):
-        return None
-    people = await partners(engine, pair)
-    if people is None:
-        return None
-    me, partner = people if people[0].id == turn.person.id else (people[1], people[0])
-    return pair, me, partner, fields[1:]
-
-
 def _side(pair: Pair, person: Person) -> str:
     return "mentor" if person.id == pair.mentor_id else "mentee"
 
 
-async def meeting_answer(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+async def meeting_answer(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """We met / We moved it / We couldn't meet — either partner's answer counts for the pair."""
     parts = 3 if action.action_id == actions.MEETING_RESCHEDULED else 2
-    found = await _pair_of(engine, turn, action.value, parts)
+    found = await tapped_pair(ctx, turn, action.value, parts)
     if found is None or not found[3][0].isdigit():
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     pair, me, partner, rest = found
     number = int(rest[0])
-    session = await engine.store.get_session(pair.id, number)
+    session = await ctx.sessions.get_session(pair.id, number)
     if session is None or not pair.status.open:
         return [messages.reply(turn.reply_to, "answer", _STALE)]
-    label = pm.session_label(number, engine.config)
+    label = pm.session_label(number, ctx.config)
     if action.action_id == actions.MEETING_RESCHEDULED:
         if not session.status.pending:
             return [_already(turn, action, label, session.status)]
         days = max(1, min(int(rest[1]) if rest[1].isdigit() else 7, 60))
-        tz = zone(pair_tz_name(me, partner, pair), engine.config.programme.timezone)
+        tz = zone(pair_tz_name(me, partner, pair), ctx.config.programme.timezone)
         new_due = next_working_day(
-            local_today(turn.now, tz) + timedelta(days=days), engine.config.programme
+            local_today(turn.now, tz) + timedelta(days=days), ctx.config.programme
         )
-        moved = await engine.store.move_session(pair.id, number, new_due)
+        moved = await ctx.sessions.move_session(pair.id, number, new_due)
         mentor, mentee = (me, partner) if me.id == pair.mentor_id else (partner, me)
-        await plan_session(engine, pair, moved, mentor, mentee, AFTER_MOVE, not_before=turn.now)
+        await plan_session(ctx, pair, moved, mentor, mentee, AFTER_MOVE, not_before=turn.now)
         return [
             _answered(
                 turn,
@@ -112,35 +94,35 @@ async def meeting_answer(engine: Engine, turn: Turn, action: Action) -> list[Out
             )
         ]
     status = SessionStatus.MET if action.action_id == actions.MEETING_MET else SessionStatus.MISSED
-    session, changed = await engine.store.report_session(
+    session, changed = await ctx.sessions.report_session(
         pair.id, number, status=status, by=me.id, at=turn.now
     )
     if not changed:
         return [_already(turn, action, label, session.status)]
     if status is SessionStatus.MISSED:
-        return [await _missed(engine, turn, action, pair, me, partner, number)]
+        return [await _missed(ctx, turn, action, pair, me, partner, number)]
     # The pulse is private: at once to whoever reported, at the partner's next delivery hour.
-    await engine.queue(
+    await ctx.outbox.queue(
         [
-            pm.pulse(
+            surveys.pulse(
                 ToPerson(me.id),
                 pair,
                 number,
                 partner,
-                engine.config,
+                ctx.config,
                 key=f"pulse:{pair.id}:{number}:{me.id}",
             )
         ],
         turn.now,
     )
-    await engine.queue_for_person(
+    await ctx.outbox.for_person(
         partner,
-        pm.pulse(
+        surveys.pulse(
             ToPerson(partner.id),
             pair,
             number,
             me,
-            engine.config,
+            ctx.config,
             key=f"pulse:{pair.id}:{number}:{partner.id}",
         ),
     )
@@ -168,41 +150,41 @@ def _already(turn: Turn, action: Action, label: str, status: SessionStatus) -> O
 
 
 async def _missed(
-    engine: Engine, turn: Turn, action: Action, pair: Pair, me: Person, partner: Person, number: int
+    ctx: Context, turn: Turn, action: Action, pair: Pair, me: Person, partner: Person, number: int
 ) -> OutgoingMessage:
     """After "We couldn't meet": the shared reply names nobody; each partner is asked privately
     what got in the way (the reporter at once, the partner at their next delivery hour)."""
     for person, other, queue_now in ((me, partner, True), (partner, me, False)):
-        question = pm.missed_reason(
+        question = surveys.missed_reason(
             ToPerson(person.id),
             pair,
             number,
             other,
-            engine.config,
+            ctx.config,
             key=f"missed-reason:{pair.id}:{number}:{person.id}",
         )
         if queue_now:
-            await engine.queue([question], turn.now)
+            await ctx.outbox.queue([question], turn.now)
         else:
-            await engine.queue_for_person(person, question)
+            await ctx.outbox.for_person(person, question)
     return _answered(
-        turn, action, pm.missed_noted(await _next_session(engine, pair, number), engine.config)
+        turn, action, surveys.missed_noted(await _next_session(ctx, pair, number), ctx.config)
     )
 
 
-async def _next_session(engine: Engine, pair: Pair, number: int) -> Session | None:
+async def _next_session(ctx: Context, pair: Pair, number: int) -> Session | None:
     """The pair's next session still to come after session `number`, if any."""
     upcoming = [
-        s for s in await engine.store.sessions_of(pair.id) if s.status.pending and s.number > number
+        s for s in await ctx.sessions.sessions_of(pair.id) if s.status.pending and s.number > number
     ]
     return upcoming[0] if upcoming else None
 
 
-async def missed_reason(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+async def missed_reason(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """One partner's private reason for a missed session: stored as theirs, never as a side
     that called it off; the escalation to admins shows the reasons without saying whose."""
-    found = await _pair_of(engine, turn, action.value, 3)
-    if found is None or not found[3][0].isdigit() or found[3][1] not in pm.MISSED_REASONS:
+    found = await tapped_pair(ctx, turn, action.value, 3)
+    if found is None or not found[3][0].isdigit() or found[3][1] not in surveys.MISSED_REASONS:
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     pair, me, _, (number_text, reason) = found
     if pair.status is not PairStatus.ACTIVE:
@@ -213,19 +195,19 @@ async def missed_reason(engine: Engine, turn: Turn, action: Action) -> list[Outg
             )
         ]
     number = int(number_text)
-    session = await engine.store.get_session(pair.id, number)
+    session = await ctx.sessions.get_session(pair.id, number)
     if session is None or session.status is not SessionStatus.MISSED:
         return [messages.reply(turn.reply_to, "answer", _STALE)]  # forged: it wasn't missed
-    await engine.store.save_survey_answer(
-        me.id, pair.id, f"{pm.MISSED_QUESTION}{number}", reason, _side(pair, me), at=turn.now
+    await ctx.answers.save_survey_answer(
+        me.id, pair.id, f"{surveys.MISSED_QUESTION}{number}", reason, _side(pair, me), at=turn.now
     )
     return [_answered(turn, action, "Thanks — noted. 🙏")]
 
 
-async def cancelled_by(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+async def cancelled_by(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """An old "who had to call it off?" button still in someone's chat: it records nothing
     (no side is ever stored) and replaces the question with a kind word."""
-    if await _pair_of(engine, turn, action.value, 3) is None:
+    if await tapped_pair(ctx, turn, action.value, 3) is None:
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     return [
         _answered(
@@ -234,60 +216,60 @@ async def cancelled_by(engine: Engine, turn: Turn, action: Action) -> list[Outgo
     ]
 
 
-async def pulse_rate(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+async def pulse_rate(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """A 1–5 rating; then the bot waits a little for one typed line."""
-    found = await _pair_of(engine, turn, action.value, 3)
+    found = await tapped_pair(ctx, turn, action.value, 3)
     if found is None or not found[3][0].isdigit() or found[3][1] not in "12345":
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     pair, me, _, (number_text, rating_text) = found
     number, rating = int(number_text), int(rating_text)
-    await engine.store.save_pulse(
+    await ctx.answers.save_pulse(
         PulseAnswer(me.id, pair.id, number, _side(pair, me), rating=rating), at=turn.now
     )
     context = {"pair": pair.id, "session": number}
-    if not await engine.expect_line(
-        me.id, PULSE_COMMENT, context, turn.now + COMMENT_WINDOW, turn.now
+    if not await expect_line(
+        ctx.waiting, me.id, PULSE_COMMENT, context, turn.now + COMMENT_WINDOW, turn.now
     ):
         # A concern is being written: its words must not become this comment.
         lead = f"Thanks — {rating}/5 noted. 🙏"
         return [replace(concern_first(turn.reply_to, "pulse", lead), replaces=action.message_id)]
-    return [pm.rated(turn.reply_to, pair.id, number, rating, replaces=action.message_id)]
+    return [surveys.rated(turn.reply_to, pair.id, number, rating, replaces=action.message_id)]
 
 
-async def pulse_skip(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+async def pulse_skip(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """No comment this time (a concern being written keeps waiting)."""
     if turn.person is not None:
-        await engine.drop_line(turn.person.id, PULSE_COMMENT, turn.now)
+        await drop_line(ctx.waiting, turn.person.id, PULSE_COMMENT, turn.now)
     return [_answered(turn, action, "No problem — thanks for the rating. 🙏")]
 
 
 async def typed_answer(
-    engine: Engine, turn: Turn, waiting: PendingInput, text: str
-) -> list[OutgoingMessage]:
-    """The pulse's one typed thing, which the bot was waiting for."""
+    ctx: Context, turn: Turn, waiting: PendingInput, text: str
+) -> list[OutgoingMessage] | None:
+    """The pulse's one typed thing, which the bot was waiting for (None: its pair is gone)."""
     person = turn.person
     pair_id, number = int(waiting.context["pair"]), int(waiting.context["session"])
-    pair = await engine.store.get_pair(pair_id)
+    pair = await ctx.pairs.get_pair(pair_id)
     if person is None or pair is None or waiting.kind != PULSE_COMMENT:
-        return [messages.help_text(turn.reply_to, person, is_admin=turn.is_admin)]
+        return None  # the engine answers with `help`
     comment = text.strip()[:MAX_COMMENT]
-    await engine.store.set_pulse_comment(
+    await ctx.answers.set_pulse_comment(
         person.id, pair_id, number, comment, consent=False, at=turn.now
     )
     if person.id == pair.mentee_id:
         # The senior's commitment comes back to them in a month: did you try it?
-        tz = zone(person.timezone, engine.config.programme.timezone)
+        tz = zone(person.timezone, ctx.config.programme.timezone)
         day = local_today(turn.now, tz) + timedelta(days=FOLLOWUP_DAYS)
-        await engine.store.schedule(
+        await ctx.queue.schedule(
             FOLLOWUP,
             {"pair": pair_id, "session": number, "person": person.id},
-            slot_on(day, tz, engine.config.programme),
+            slot_on(day, tz, ctx.config.programme),
             f"followup:{pair_id}:{number}",
         )
-    return [pm.ask_share(turn.reply_to, pair_id, number)]
+    return [surveys.ask_share(turn.reply_to, pair_id, number)]
 
 
-async def pulse_share(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+async def pulse_share(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """May the programme team read the comment (anonymously)?"""
     fields = action.value.split(":")
     if (
@@ -298,17 +280,17 @@ async def pulse_share(engine: Engine, turn: Turn, action: Action) -> list[Outgoi
     ):
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     consent = fields[2] == "yes"
-    await engine.store.set_comment_consent(
+    await ctx.answers.set_comment_consent(
         turn.person.id, int(fields[0]), int(fields[1]), consent, at=turn.now
     )
     text = "Shared anonymously — thank you." if consent else "Kept private. Thank you!"
     return [_answered(turn, action, text)]
 
 
-async def survey_answer(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+async def survey_answer(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """Midpoint check-in, closing questions and the 30-day follow-up."""
     parts = 2 if action.action_id == actions.CHECKIN_ANSWER else 3
-    found = await _pair_of(engine, turn, action.value, parts)
+    found = await tapped_pair(ctx, turn, action.value, parts)
     if found is None:
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     pair, me, partner, rest = found
@@ -320,11 +302,11 @@ async def survey_answer(engine: Engine, turn: Turn, action: Action) -> list[Outg
         question, answer = rest[0], rest[1]
         # Only the questions the closing survey asks, with their answers (the reciprocal
         # one of the senior only): a forged value stores nothing.
-        if answer not in pm.CLOSING_QUESTIONS.get(question, ()) or (
+        if answer not in surveys.CLOSING_QUESTIONS.get(question, ()) or (
             question == "reciprocal" and me.id != pair.mentee_id
         ):
             return [messages.reply(turn.reply_to, "answer", _STALE)]
-    await engine.store.save_survey_answer(
+    await ctx.answers.save_survey_answer(
         me.id, pair.id, question[:32], answer[:32], _side(pair, me), at=turn.now
     )
     # The check-in and the closing carry more than one question (and the ways out: a concern,
@@ -344,13 +326,13 @@ async def survey_answer(engine: Engine, turn: Turn, action: Action) -> list[Outg
             f"{mentee.display_name} (mentee) says it's stuck. A short chat may help."
         )
         notices = await notify_admins(
-            engine,
+            ctx,
             text,
             key=f"stuck:{pair.id}",
             exclude={me.id, partner.id},
             premise=pair_active(pair.id),
         )
-        await engine.queue(notices, turn.now)
+        await ctx.outbox.queue(notices, turn.now)
         told = (
             "I've told the programme team privately (nothing goes to "
             f"{partner.first_name}); they'll be in touch."
@@ -369,19 +351,3 @@ async def survey_answer(engine: Engine, turn: Turn, action: Action) -> list[Outg
         "the programme team more, privately, type `concern`.",
     }
     return [answered(thanks.get(question.split(":")[0], "Thank you — noted. 🙏"))]
-
-
-ACTIONS: dict[str, ActionHandler] = {
-    actions.MEETING_MET: meeting_answer,
-    actions.MEETING_MISSED: meeting_answer,
-    actions.MEETING_RESCHEDULED: meeting_answer,
-    actions.MEETING_CANCELLED_BY: cancelled_by,
-    actions.MISSED_REASON: missed_reason,
-    actions.PULSE_RATE: pulse_rate,
-    actions.PULSE_SKIP: pulse_skip,
-    actions.PULSE_SHARE: pulse_share,
-    actions.CHECKIN_ANSWER: survey_answer,
-    actions.CLOSING_ANSWER: survey_answer,
-    actions.FOLLOWUP_TRIED: survey_answer,
-}
-INPUTS: dict[str, InputHandler] = {PULSE_COMMENT: typed_answer}

@@ -13,14 +13,15 @@ import itertools
 import random
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Literal, get_args
+from typing import Any
 
 import yaml
 
-Stage = Literal["start", "substance", "commitments", "closing"]
-STAGES: tuple[Stage, ...] = get_args(Stage)
+from conversations.config import AppConfig
+from conversations.types.prompts import STAGES, Stage
+from conversations.types.prompts import Prompt as Prompt  # re-exported for storage/sql_sessions.py
+
 MAX_TOPIC_LENGTH = 100  # the roster accepts topics up to this long
 MAX_TITLE = 40  # a title is a button label, read on a phone
 MAX_KEY = 32  # a key is stored as the junior's pick (a survey answer, 32 characters)
@@ -37,24 +38,6 @@ GENERIC_PREP = (
 
 class CatalogueError(ValueError):
     """A data file breaks a rule; the message names the file and the entry."""
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """One catalogue entry: a topic for the pair and its matching prep note for the junior.
-
-    `text` is the topic, posted to the pair (written to the senior: "ask your mentor to…");
-    `prep` goes privately to the junior mentor with the choice of topics; `title` is the short
-    label the junior picks from. `stage` places it in the programme's arc (`stage_of`). `key`
-    is stable, so deliveries can refer to it.
-    """
-
-    key: str
-    track: str
-    text: str
-    stage: Stage
-    title: str
-    prep: str
 
 
 # --- topics ----------------------------------------------------------------------------------
@@ -353,3 +336,13 @@ def _load_yaml(text: str, source: str) -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError as err:
         raise CatalogueError(f"{source}: not valid YAML: {err}") from err
+
+
+def configured_prompts(config: AppConfig) -> tuple[Prompt, ...]:
+    """The shipped catalogue plus app.yaml `prompts`, on the programme's tracks."""
+    total = config.programme.sessions
+    extra = tuple(
+        custom_prompt(p.track, p.text, p.session, total_sessions=total) for p in config.prompts
+    )
+    tracks = set(config.programme.tracks)
+    return tuple(p for p in (*load_prompts(), *extra) if p.track in tracks)

@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from conversations.context import Context
 from conversations.outbox.premise import pair_active, pair_exists, pair_proposed
 from conversations.outbox.timing import (
     CLOSING_DAYS,
@@ -28,6 +29,9 @@ from conversations.outbox.timing import (
 )
 from conversations.ports import DueWork
 from conversations.programme import session_texts as pm
+from conversations.programme import survey_texts as surveys
+from conversations.programme import topics as session_topics
+from conversations.programme.pair_people import partners
 from conversations.safety.team import recipients_for
 from conversations.types import (
     OutgoingMessage,
@@ -45,8 +49,6 @@ from conversations.types import (
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from conversations.engine import Engine, WorkHandler
-
 SESSION_STEP = "session.step"
 CONSENT_STEP = "consent.step"
 FOLLOWUP = "pulse.followup"
@@ -58,47 +60,38 @@ AFTER_MOVE = ("ask", "nudge", "lapse")  # a moved session already had its prompt
 PREP_AFTER = timedelta(minutes=1)
 
 
-def _tz(engine: Engine, person: Person) -> ZoneInfo:
-    return zone(person.timezone, engine.config.programme.timezone)
-
-
-async def partners(engine: Engine, pair: Pair) -> tuple[Person, Person] | None:
-    """The pair's mentor and mentee, or None when either is gone from the directory."""
-    mentor = await engine.store.get_person(pair.mentor_id)
-    mentee = await engine.store.get_person(pair.mentee_id)
-    if mentor is None or mentee is None:
-        return None
-    return mentor, mentee
+def _tz(ctx: Context, person: Person) -> ZoneInfo:
+    return zone(person.timezone, ctx.config.programme.timezone)
 
 
 # --- planning -----------------------------------------------------------------------------
 
 
 async def start_pair(
-    engine: Engine, pair: Pair, mentor: Person, mentee: Person, intro_at: datetime
+    ctx: Context, pair: Pair, mentor: Person, mentee: Person, intro_at: datetime
 ) -> list[Session]:
     """Create the pair's sessions (session k due k × cadence after the intro) and plan them."""
-    programme = engine.config.programme
-    first_day = local_today(intro_at, _tz(engine, mentee))
+    programme = ctx.config.programme
+    first_day = local_today(intro_at, _tz(ctx, mentee))
     dates = [
         next_working_day(first_day + timedelta(days=k * programme.cadence_days), programme)
         for k in range(1, programme.sessions + 1)
     ]
-    sessions = await engine.store.create_sessions(pair.id, dates)
+    sessions = await ctx.sessions.create_sessions(pair.id, dates)
     for session in sessions:
-        await plan_session(engine, pair, session, mentor, mentee, ALL_STEPS, not_before=intro_at)
+        await plan_session(ctx, pair, session, mentor, mentee, ALL_STEPS, not_before=intro_at)
     return sessions
 
 
-def first_session_date(engine: Engine, mentee: Person, intro_at: datetime) -> date:
+def first_session_date(ctx: Context, mentee: Person, intro_at: datetime) -> date:
     """When session 1 will be due for an intro sent at `intro_at` (for the intro's text)."""
-    programme = engine.config.programme
-    first_day = local_today(intro_at, _tz(engine, mentee))
+    programme = ctx.config.programme
+    first_day = local_today(intro_at, _tz(ctx, mentee))
     return next_working_day(first_day + timedelta(days=programme.cadence_days), programme)
 
 
 async def plan_session(
-    engine: Engine,
+    ctx: Context,
     pair: Pair,
     session: Session,
     mentor: Person,
@@ -108,9 +101,9 @@ async def plan_session(
     not_before: datetime,
 ) -> None:
     """Queue a session's steps (and the pair's check-in / closing when it is that session)."""
-    programme = engine.config.programme
+    programme = ctx.config.programme
     due = session.due_date
-    pair_tz, mentor_tz = _tz(engine, mentee), _tz(engine, mentor)
+    pair_tz, mentor_tz = _tz(ctx, mentee), _tz(ctx, mentor)
     remind = timedelta(days=programme.remind_after_days)
     when = {
         "topic": slot_before(due - timedelta(days=programme.prompt_lead_days), pair_tz, programme),
@@ -123,7 +116,7 @@ async def plan_session(
     # otherwise a short cadence sends several sessions' prep at once, or prep before "hello".
     prep_after = not_before
     if session.number > 1:
-        previous = await engine.store.get_session(pair.id, session.number - 1)
+        previous = await ctx.sessions.get_session(pair.id, session.number - 1)
         if previous is not None:
             prep_after = max(prep_after, slot_on(previous.due_date, pair_tz, programme))
     if when["prep"] <= prep_after:
@@ -142,7 +135,7 @@ async def plan_session(
         )
         chosen += ["closing", "graduate"]
     for step in chosen:
-        await engine.store.schedule(
+        await ctx.queue.schedule(
             SESSION_STEP,
             {"pair": pair.id, "session": session.number, "step": step, "due": due.isoformat()},
             max(when[step], not_before),
@@ -156,15 +149,15 @@ def consent_key(pair: Pair, person_id: int, base: str = "consent") -> str:
     return f"{base}:{pair.id}" + (":mentor" if person_id == pair.mentor_id else "")
 
 
-async def plan_consent_reminder(engine: Engine, pair: Pair, person: Person, now: datetime) -> None:
+async def plan_consent_reminder(ctx: Context, pair: Pair, person: Person, now: datetime) -> None:
     """No answer to this partner's consent preview after N days: remind them once, then tell
     the admins."""
-    days = engine.config.programme.consent_reminder_days
-    tz = _tz(engine, person)
-    await engine.store.schedule(
+    days = ctx.config.programme.consent_reminder_days
+    tz = _tz(ctx, person)
+    await ctx.queue.schedule(
         CONSENT_STEP,
         {"pair": pair.id, "step": "remind", "person": person.id},
-        slot_on(local_today(now, tz) + timedelta(days=days), tz, engine.config.programme),
+        slot_on(local_today(now, tz) + timedelta(days=days), tz, ctx.config.programme),
         consent_key(pair, person.id, "consent-remind"),
     )
 
@@ -172,16 +165,16 @@ async def plan_consent_reminder(engine: Engine, pair: Pair, person: Person, now:
 # --- running the steps --------------------------------------------------------------------
 
 
-async def session_step(engine: Engine, work: DueWork, now: datetime) -> list[OutgoingMessage]:
+async def session_step(ctx: Context, work: DueWork, now: datetime) -> list[OutgoingMessage]:
     """Run one planned step, unless the pair, the session or its date changed meanwhile."""
     payload = work.payload
-    pair = await engine.store.get_pair(int(payload["pair"]))
+    pair = await ctx.pairs.get_pair(int(payload["pair"]))
     if pair is None or pair.status is not PairStatus.ACTIVE:
         return []
-    session = await engine.store.get_session(pair.id, int(payload["session"]))
+    session = await ctx.sessions.get_session(pair.id, int(payload["session"]))
     if session is None or session.due_date.isoformat() != payload["due"]:
         return []  # moved: the steps for the new date were planned under their own keys
-    people = await partners(engine, pair)
+    people = await partners(ctx, pair)
     if people is None:
         return []
     mentor, mentee = people
@@ -191,14 +184,11 @@ async def session_step(engine: Engine, work: DueWork, now: datetime) -> list[Out
         return []  # resuming shifts the sessions and plans them again
     key = f"{work.idempotency_key}:message"
     step = str(payload["step"])
-    config = engine.config
+    config = ctx.config
     if step in ("topic", "prep") and session.status.pending:
-        # Imported here: session_topics builds on programme_answers, which builds on this module.
-        from conversations.programme import topics as session_topics
-
         if step == "topic":
             found = await session_topics.session_topic(
-                engine, pair, mentor, mentee, session.number, now
+                ctx, pair, mentor, mentee, session.number, now
             )
             if found is not None:
                 prompt, picked = found
@@ -216,11 +206,9 @@ async def session_step(engine: Engine, work: DueWork, now: datetime) -> list[Out
                     )
                 ]
         else:
-            options = await session_topics.topic_options(
-                engine, pair, mentor, mentee, session.number
-            )
+            options = await session_topics.topic_options(ctx, pair, mentor, mentee, session.number)
             if options:
-                shared_on = session_topics.topic_day(engine, session.due_date, mentee)
+                shared_on = session_topics.topic_day(ctx, session.due_date, mentee)
                 to = ToPerson(mentor.id)
                 return [
                     pm.topic_choice(
@@ -228,55 +216,55 @@ async def session_step(engine: Engine, work: DueWork, now: datetime) -> list[Out
                     )
                 ]
     elif step == "ask" and session.status.pending:
-        today = local_today(now, _tz(engine, mentee))  # the zone the steps are planned in
+        today = local_today(now, _tz(ctx, mentee))  # the zone the steps are planned in
         return [pm.did_you_meet(ToPair(pair.id), pair, session, config, key=key, today=today)]
     elif step == "nudge" and session.status.pending:
         return [pm.nudge(ToPair(pair.id), pair, session, config, key=key)]
     elif step == "lapse":
         if session.status.pending:
-            await engine.store.report_session(
+            await ctx.sessions.report_session(
                 pair.id, session.number, status=SessionStatus.MISSED, by=None, at=now
             )
-        return await escalation(engine, pair, mentor, mentee)
+        return await escalation(ctx, pair, mentor, mentee)
     elif step in ("checkin", "closing"):
         for person, partner in ((mentor, mentee), (mentee, mentor)):
             to, person_key = ToPerson(person.id), f"{key}:{person.id}"
             message = (
-                pm.checkin(to, pair, partner, config, key=person_key)
+                surveys.checkin(to, pair, partner, config, key=person_key)
                 if step == "checkin"
-                else pm.closing(to, pair, person, partner, config, key=person_key)
+                else surveys.closing(to, pair, person, partner, config, key=person_key)
             )
             # Private, so each at their own delivery hour rather than the mentee's.
-            await engine.queue_for_person(person, message)
+            await ctx.outbox.for_person(person, message)
     elif step == "graduate":
-        return await graduate(engine, pair, mentor, mentee, now, key=key)
+        return await graduate(ctx, pair, mentor, mentee, now, key=key)
     return []
 
 
 async def graduate(
-    engine: Engine, pair: Pair, mentor: Person, mentee: Person, now: datetime, *, key: str
+    ctx: Context, pair: Pair, mentor: Person, mentee: Person, now: datetime, *, key: str
 ) -> list[OutgoingMessage]:
     """End the pair (kept in history, so never matched again) and congratulate them."""
-    sessions = await engine.store.sessions_of(pair.id)
+    sessions = await ctx.sessions.sessions_of(pair.id)
     held = sum(1 for s in sessions if s.status is SessionStatus.MET)
-    await engine.store.set_pair_status(pair.id, PairStatus.ENDED, at=now)
-    await engine.store.record("mentorbot", "graduate", f"pair {pair.id}: {held} held", at=now)
-    message = pm.graduation(ToPair(pair.id), mentor, mentee, held, engine.config, key=key)
+    await ctx.pairs.set_pair_status(pair.id, PairStatus.ENDED, at=now)
+    await ctx.audit.record("mentorbot", "graduate", f"pair {pair.id}: {held} held", at=now)
+    message = pm.graduation(ToPair(pair.id), mentor, mentee, held, ctx.config, key=key)
     return [replace(message, premise=pair_exists(pair.id))]
 
 
 async def escalation(
-    engine: Engine, pair: Pair, mentor: Person, mentee: Person
+    ctx: Context, pair: Pair, mentor: Person, mentee: Person
 ) -> list[OutgoingMessage]:
     """Tell the admins when a pair has not held `escalate_after_missed` sessions (or more),
     counting those they said they couldn't hold and those nobody reported alike."""
     missed = [
-        s for s in await engine.store.sessions_of(pair.id) if s.status is SessionStatus.MISSED
+        s for s in await ctx.sessions.sessions_of(pair.id) if s.status is SessionStatus.MISSED
     ]
-    if len(missed) < engine.config.programme.escalate_after_missed:
+    if len(missed) < ctx.config.programme.escalate_after_missed:
         return []
-    answers = await engine.store.survey_answers(pair.id)
-    details = "; ".join(f"Session {s.number} — {pm.missed_detail(s, answers)}" for s in missed)
+    answers = await ctx.answers.survey_answers(pair.id)
+    details = "; ".join(f"Session {s.number} — {surveys.missed_detail(s, answers)}" for s in missed)
     # Both partners named alike (alphabetically, no roles): nobody is singled out.
     names = " and ".join(sorted((mentor.display_name, mentee.display_name), key=str.casefold))
     text = (
@@ -284,7 +272,7 @@ async def escalation(
         "A friendly word to both may help."
     )
     return await notify_admins(
-        engine,
+        ctx,
         text,
         key=f"escalate:{pair.id}:{len(missed)}",
         exclude={mentor.id, mentee.id},
@@ -293,7 +281,7 @@ async def escalation(
 
 
 async def notify_admins(
-    engine: Engine,
+    ctx: Context,
     text: str,
     *,
     key: str,
@@ -309,19 +297,19 @@ async def notify_admins(
     is not sent once it has stopped being true (the pair ended, the senior answered…).
     """
     notices = []
-    for member in await recipients_for(engine, exclude):
+    for member in await recipients_for(ctx, exclude):
         notice = pm.admin_notice(ToPerson(member.id), text, key=f"{key}:{member.id}")
         notices.append(replace(notice, premise=premise))
     return notices
 
 
-async def consent_step(engine: Engine, work: DueWork, now: datetime) -> list[OutgoingMessage]:
+async def consent_step(ctx: Context, work: DueWork, now: datetime) -> list[OutgoingMessage]:
     """Remind a partner once about their unanswered consent preview; later, tell the admins.
     Only whoever has not answered: a partner who said yes is not reminded."""
-    pair = await engine.store.get_pair(int(work.payload["pair"]))
+    pair = await ctx.pairs.get_pair(int(work.payload["pair"]))
     if pair is None or pair.status is not PairStatus.PROPOSED:
         return []
-    people = await partners(engine, pair)
+    people = await partners(ctx, pair)
     if people is None:
         return []
     mentor, mentee = people
@@ -332,28 +320,28 @@ async def consent_step(engine: Engine, work: DueWork, now: datetime) -> list[Out
     other = mentee if person is mentor else mentor
     key = f"{work.idempotency_key}:message"
     if work.payload["step"] == "remind":
-        days = engine.config.programme.consent_reminder_days
-        tz = _tz(engine, person)
+        days = ctx.config.programme.consent_reminder_days
+        tz = _tz(ctx, person)
         # The reminder was planned from the moment the preview was queued, but the preview
         # itself may have gone out later (after a welcome, or a tick that jumped ahead): a
         # reminder comes only `days` after the preview truly went out, never with it.
         preview = consent_key(pair, person.id)
-        sent = await engine.store.done_at(preview)
-        if sent is None and await engine.store.waiting_until(preview) is None:
+        sent = await ctx.queue.done_at(preview)
+        if sent is None and await ctx.queue.waiting_until(preview) is None:
             return []  # the preview never went out (failed for good): nothing to remind of
         remind_on = local_today(sent or now, tz) + timedelta(days=days)
         if sent is None or remind_on > local_today(now, tz):
-            await engine.store.schedule(
+            await ctx.queue.schedule(
                 CONSENT_STEP,
                 {"pair": pair.id, "step": "remind", "person": person.id},
-                slot_on(remind_on, tz, engine.config.programme),
+                slot_on(remind_on, tz, ctx.config.programme),
                 f"{consent_key(pair, person.id, 'consent-remind')}:{remind_on.isoformat()}",
             )
             return []
-        await engine.store.schedule(
+        await ctx.queue.schedule(
             CONSENT_STEP,
             {"pair": pair.id, "step": "overdue", "person": person.id},
-            slot_on(local_today(now, tz) + timedelta(days=days), tz, engine.config.programme),
+            slot_on(local_today(now, tz) + timedelta(days=days), tz, ctx.config.programme),
             consent_key(pair, person.id, "consent-overdue"),
         )
         reminder = pm.consent_reminder(ToPerson(person.id), pair, person, other, key=key)
@@ -365,27 +353,20 @@ async def consent_step(engine: Engine, work: DueWork, now: datetime) -> list[Out
         "may help, or you can pair them differently (`pair MENTOR with MENTEE`)."
     )
     return await notify_admins(
-        engine, text, key=key, exclude={mentor.id, mentee.id}, premise=pair_proposed(pair.id)
+        ctx, text, key=key, exclude={mentor.id, mentee.id}, premise=pair_proposed(pair.id)
     )
 
 
-async def followup_step(engine: Engine, work: DueWork, now: datetime) -> list[OutgoingMessage]:
+async def followup_step(ctx: Context, work: DueWork, now: datetime) -> list[OutgoingMessage]:
     """A month after a senior's pulse comment: did you try it?"""
     del now
-    pair = await engine.store.get_pair(int(work.payload["pair"]))
-    person = await engine.store.get_person(int(work.payload["person"]))
+    pair = await ctx.pairs.get_pair(int(work.payload["pair"]))
+    person = await ctx.people.get_person(int(work.payload["person"]))
     number = int(work.payload["session"])
     if pair is None or person is None or not person.status.enrolled:
         return []
-    answer = await engine.store.get_pulse(person.id, pair.id, number)
+    answer = await ctx.answers.get_pulse(person.id, pair.id, number)
     if answer is None or not answer.comment:
         return []  # forgotten, or the comment was withdrawn
     key = f"{work.idempotency_key}:message"
-    return [pm.followup(ToPerson(person.id), pair, number, answer.comment, key=key)]
-
-
-WORK: dict[str, WorkHandler] = {
-    SESSION_STEP: session_step,
-    CONSENT_STEP: consent_step,
-    FOLLOWUP: followup_step,
-}
+    return [surveys.followup(ToPerson(person.id), pair, number, answer.comment, key=key)]

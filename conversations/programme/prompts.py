@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from conversations import grammar as cmd
 from conversations.admin import tools as admin
-from conversations.config import AppConfig
+from conversations.context import Context, Turn
 from conversations.enrolment import enrolment_texts as messages
-from conversations.programme.catalogue import Prompt, custom_prompt, load_prompts
 from conversations.types import OutgoingMessage
-
-if TYPE_CHECKING:
-    from conversations.engine import CommandHandler, Engine, Turn
 
 MIN_TEXT, MAX_TEXT = 10, 1000  # the same bounds as app.yaml `prompts`
 
 
-def configured_prompts(config: AppConfig) -> tuple[Prompt, ...]:
-    """The shipped catalogue plus app.yaml `prompts`, on the programme's tracks."""
-    total = config.programme.sessions
-    extra = tuple(
-        custom_prompt(p.track, p.text, p.session, total_sessions=total) for p in config.prompts
-    )
-    tracks = set(config.programme.tracks)
-    return tuple(p for p in (*load_prompts(), *extra) if p.track in tracks)
-
-
-async def prompt_add(engine: Engine, turn: Turn, command: cmd.PromptAdd) -> list[OutgoingMessage]:
+async def prompt_add(ctx: Context, turn: Turn, command: cmd.PromptAdd) -> list[OutgoingMessage]:
     """Admin: add a topic prompt; pairs that have not had it may get it from their next session."""
-    tracks = engine.config.programme.tracks
+    tracks = ctx.config.programme.tracks
     track = command.track.strip().lower()
     text = " ".join(command.text.split()).strip("\"“”'")
     if track not in tracks:
@@ -50,8 +34,8 @@ async def prompt_add(engine: Engine, turn: Turn, command: cmd.PromptAdd) -> list
                 "Write it as a question or a small task the pair can do together.",
             )
         ]
-    prompt = await engine.store.add_prompt(track, text, None)
-    await admin.audit(engine, turn, "prompt add", f"{prompt.key} ({track}): {text[:80]}")
+    prompt = await ctx.prompt_log.add_prompt(track, text, None)
+    await admin.audit(ctx, turn, "prompt add", f"{prompt.key} ({track}): {text[:80]}")
     return [
         messages.reply(
             turn.reply_to,
@@ -60,6 +44,3 @@ async def prompt_add(engine: Engine, turn: Turn, command: cmd.PromptAdd) -> list
             "of their next sessions.",
         )
     ]
-
-
-COMMANDS: dict[type, CommandHandler] = {cmd.PromptAdd: prompt_add}  # type: ignore[dict-item]

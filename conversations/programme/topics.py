@@ -19,28 +19,25 @@ import random
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from conversations.config import ProgrammeConfig
+from conversations.context import Context, Turn
 from conversations.enrolment import enrolment_texts as messages
 from conversations.outbox.premise import pair_active
 from conversations.outbox.timing import slot_before, zone
 from conversations.programme import session_texts as pm
-from conversations.programme.answers import _pair_of
-from conversations.programme.catalogue import Prompt, arc, pair_tracks, session_options
+from conversations.programme.catalogue import arc, pair_tracks, session_options
+from conversations.programme.pair_people import tapped_pair
 from conversations.types import (
     Action,
     OutgoingMessage,
     Pair,
     PairStatus,
     Person,
+    Prompt,
     Text,
     ToPerson,
-    actions,
 )
-
-if TYPE_CHECKING:
-    from conversations.engine import ActionHandler, Engine, Turn
 
 GROUND_RULES = "ground_rules"  # the survey question; its answer is AGREED
 AGREED = "agreed"
@@ -55,31 +52,31 @@ def pick_question(number: int) -> str:
     return f"topic:{number}"
 
 
-async def _catalogue(engine: Engine) -> dict[str, Prompt]:
+async def _catalogue(ctx: Context) -> dict[str, Prompt]:
     """Every prompt this programme may use, by key: the shipped and app.yaml ones, plus the
     ones admins added with `prompt add`."""
-    tracks = set(engine.config.programme.tracks)
-    prompts = [*engine.prompts, *await engine.store.admin_prompts()]
+    tracks = set(ctx.config.programme.tracks)
+    prompts = [*ctx.prompts, *await ctx.prompt_log.admin_prompts()]
     return {p.key: p for p in prompts if p.track in tracks}
 
 
 async def topic_options(
-    engine: Engine, pair: Pair, mentor: Person, mentee: Person, number: int
+    ctx: Context, pair: Pair, mentor: Person, mentee: Person, number: int
 ) -> tuple[Prompt, ...]:
     """The topics the junior chooses from for session `number`, the default first.
 
     Seeded per pair and session, so a redo (or the topic step two days later) offers the
     same ones; prompts the pair already had never come back.
     """
-    catalogue = await _catalogue(engine)
+    catalogue = await _catalogue(ctx)
     return offer(
         tuple(catalogue.values()),
-        engine.config.programme,
+        ctx.config.programme,
         pair_id=pair.id,
         number=number,
         teaches=mentor.teaches,
         learns=mentee.learns,
-        used_keys=await engine.store.used_prompt_keys(pair.id),
+        used_keys=await ctx.prompt_log.used_prompt_keys(pair.id),
     )
 
 
@@ -110,46 +107,46 @@ def offer(
 
 
 async def session_topic(
-    engine: Engine, pair: Pair, mentor: Person, mentee: Person, number: int, now: datetime
+    ctx: Context, pair: Pair, mentor: Person, mentee: Person, number: int, now: datetime
 ) -> tuple[Prompt, bool] | None:
     """The topic session `number` gets (recorded, so it is never given again), and whether
     the junior picked it; None when there is nothing left to offer."""
-    catalogue = await _catalogue(engine)
-    answers = await engine.store.survey_answers(pair.id)
+    catalogue = await _catalogue(ctx)
+    answers = await ctx.answers.survey_answers(pair.id)
     picked_key = answers.get((mentor.id, pick_question(number)))
-    given = await engine.store.session_prompt(pair.id, number)
+    given = await ctx.prompt_log.session_prompt(pair.id, number)
     if given is not None and given in catalogue:
         # A redo, or the session came round again after a pause: the same topic as before.
         return catalogue[given], given == picked_key
-    used = await engine.store.used_prompt_keys(pair.id)
+    used = await ctx.prompt_log.used_prompt_keys(pair.id)
     prompt = catalogue.get(picked_key or "")
     picked = prompt is not None and prompt.key not in used
     if prompt is None or not picked:
-        options = await topic_options(engine, pair, mentor, mentee, number)
+        options = await topic_options(ctx, pair, mentor, mentee, number)
         if not options:
             return None
         prompt = options[0]
-    key = await engine.store.record_prompt(pair.id, number, prompt, now)
+    key = await ctx.prompt_log.record_prompt(pair.id, number, prompt, now)
     return catalogue.get(key, prompt), picked and key == prompt.key
 
 
-def topic_day(engine: Engine, due: date, mentee: Person) -> date:
+def topic_day(ctx: Context, due: date, mentee: Person) -> date:
     """The day the pair's topic prompt goes out for a session due on `due` (the pair's clock
     is the senior's, as in `programme.plan_session`)."""
-    programme = engine.config.programme
+    programme = ctx.config.programme
     tz = zone(mentee.timezone, programme.timezone)
     when = slot_before(due - timedelta(days=programme.prompt_lead_days), tz, programme)
     return when.astimezone(tz).date()
 
 
-async def choose_topic(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+async def choose_topic(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """The junior taps a topic: record it (a later tap changes it until the pair has it)."""
-    found = await _pair_of(engine, turn, action.value, 3)
+    found = await tapped_pair(ctx, turn, action.value, 3)
     if found is None or not found[3][0].isdigit():
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     pair, me, partner, (number_text, key) = found
     number = int(number_text)
-    session = await engine.store.get_session(pair.id, number)
+    session = await ctx.sessions.get_session(pair.id, number)
     if pair.status is not PairStatus.ACTIVE or session is None:
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     if me.id != pair.mentor_id:
@@ -161,9 +158,9 @@ async def choose_topic(engine: Engine, turn: Turn, action: Action) -> list[Outgo
                 "nothing changed.",
             )
         ]
-    label = pm.session_label(number, engine.config)
-    catalogue = await _catalogue(engine)
-    given = await engine.store.session_prompt(pair.id, number)
+    label = pm.session_label(number, ctx.config)
+    catalogue = await _catalogue(ctx)
+    given = await ctx.prompt_log.session_prompt(pair.id, number)
     if given is not None or not session.status.pending:
         shared = catalogue.get(given or "")
         what = f": “{shared.title}”" if shared else ""
@@ -176,11 +173,11 @@ async def choose_topic(engine: Engine, turn: Turn, action: Action) -> list[Outgo
         ]
     # Only one of the options offered (recomputed: they are seeded by pair and session), so a
     # forged value cannot pick any other catalogue entry.
-    options = await topic_options(engine, pair, me, partner, number)
+    options = await topic_options(ctx, pair, me, partner, number)
     prompt = next((p for p in options if p.key == key), None)
     if prompt is None:
         return [messages.reply(turn.reply_to, "answer", _STALE)]
-    await engine.store.save_survey_answer(
+    await ctx.answers.save_survey_answer(
         me.id, pair.id, pick_question(number), prompt.key, "mentor", at=turn.now
     )
     others = [p for p in options if p.key != prompt.key]
@@ -190,15 +187,15 @@ async def choose_topic(engine: Engine, turn: Turn, action: Action) -> list[Outgo
         session,
         prompt,
         others,
-        engine.config,
-        shared_on=topic_day(engine, session.due_date, partner),
+        ctx.config,
+        shared_on=topic_day(ctx, session.due_date, partner),
     )
     return [replace(message, replaces=action.message_id)]
 
 
-async def ground_rules_agreed(engine: Engine, pair: Pair) -> frozenset[int]:
+async def ground_rules_agreed(ctx: Context, pair: Pair) -> frozenset[int]:
     """Who of the pair has agreed the ground rules (person ids)."""
-    answers = await engine.store.survey_answers(pair.id)
+    answers = await ctx.answers.survey_answers(pair.id)
     return frozenset(
         person
         for (person, question), answer in answers.items()
@@ -206,24 +203,24 @@ async def ground_rules_agreed(engine: Engine, pair: Pair) -> frozenset[int]:
     )
 
 
-async def agree_ground_rules(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+async def agree_ground_rules(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """One partner taps "I agree": record who (not what), and say who is still to agree."""
-    found = await _pair_of(engine, turn, action.value, 1)
+    found = await tapped_pair(ctx, turn, action.value, 1)
     if found is None:
         return [messages.reply(turn.reply_to, "answer", _STALE)]
     pair, me, partner, _ = found
     if pair.status is not PairStatus.ACTIVE:
         return [messages.reply(turn.reply_to, "answer", _STALE)]
-    agreed = await ground_rules_agreed(engine, pair)
+    agreed = await ground_rules_agreed(ctx, pair)
     already = me.id in agreed
     if not already:
-        await engine.store.save_survey_answer(
+        await ctx.answers.save_survey_answer(
             me.id, pair.id, GROUND_RULES, AGREED, _side(pair, me), at=turn.now
         )
     if partner.id in agreed:
         text = "You've both agreed the ground rules ✅ Enjoy your first conversation."
         if not already:
-            await _tell_first(engine, pair, me, partner)
+            await _tell_first(ctx, pair, me, partner)
     elif already:
         text = f"You've already agreed, {me.first_name} — waiting for {partner.first_name}."
     else:
@@ -232,7 +229,7 @@ async def agree_ground_rules(engine: Engine, turn: Turn, action: Action) -> list
     return [messages.reply(turn.reply_to, "answer", text)]
 
 
-async def _tell_first(engine: Engine, pair: Pair, me: Person, partner: Person) -> None:
+async def _tell_first(ctx: Context, pair: Pair, me: Person, partner: Person) -> None:
     """The partner who agreed first hears, privately, that the other has agreed too (only
     while the pair still runs and they take part)."""
     note = messages.compose(
@@ -246,21 +243,15 @@ async def _tell_first(engine: Engine, pair: Pair, me: Person, partner: Person) -
         private=True,
         premise=pair_active(pair.id, partner.id),
     )
-    await engine.queue_for_person(partner, note)
+    await ctx.outbox.for_person(partner, note)
 
 
 def _side(pair: Pair, person: Person) -> str:
     return "mentor" if person.id == pair.mentor_id else "mentee"
 
 
-async def ground_rules_status(engine: Engine, pair: Pair, mentor: Person, mentee: Person) -> str:
+async def ground_rules_status(ctx: Context, pair: Pair, mentor: Person, mentee: Person) -> str:
     """ "agreed by both" / "waiting for NAME" / "waiting for NAME and NAME"."""
-    agreed = await ground_rules_agreed(engine, pair)
+    agreed = await ground_rules_agreed(ctx, pair)
     waiting = [p.first_name for p in (mentor, mentee) if p.id not in agreed]
     return "agreed by both ✅" if not waiting else f"waiting for {' and '.join(waiting)}"
-
-
-ACTIONS: dict[str, ActionHandler] = {
-    actions.TOPIC_CHOOSE: choose_topic,
-    actions.GROUND_RULES_AGREE: agree_ground_rules,
-}

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from conversations import grammar as cmd
+from conversations.context import Context, Turn
 from conversations.enrolment import enrolment_texts as messages
+from conversations.lines import CONCERN_TEXT, drop_line
 from conversations.outbox.premise import unconditional
-from conversations.outbox.timing import zone
+from conversations.safety.concern_texts import MAX_CONCERN, concern_notice, sender_thanks, who_reads
 from conversations.safety.team import recipients_for
 from conversations.types import (
     Action,
@@ -35,18 +36,12 @@ from conversations.types import (
     Pair,
     PendingInput,
     Person,
-    Role,
     Text,
     ToPerson,
     actions,
 )
 
-if TYPE_CHECKING:
-    from conversations.engine import ActionHandler, CommandHandler, Engine, InputHandler, Turn
-
-CONCERN_TEXT = "concern.text"  # the pending input: the next typed line is the concern
 WINDOW = timedelta(days=1)  # how long the bot waits for it
-MAX_CONCERN = 2000
 # A flood guard: nobody sends the team more than this many a day (a real worry needs one or
 # two; a script or a grudge should not fill the team's inboxes).
 DAILY_LIMIT = 10
@@ -62,23 +57,23 @@ def reference(concern_id: int) -> str:
     return f"C-{concern_id}"
 
 
-async def concern_command(engine: Engine, turn: Turn, command: object) -> list[OutgoingMessage]:
+async def concern_command(ctx: Context, turn: Turn, command: object) -> list[OutgoingMessage]:
     """`concern` (ask for the text) or `concern TEXT` (send it now)."""
     assert isinstance(command, cmd.Concern)
     if not command.text.strip():
-        return await _invite(engine, turn, None)
+        return await _invite(ctx, turn, None)
     # `concern TEXT` after a bare `concern`: this is the concern, and the next line is not.
-    waiting = await _take_waiting(engine, turn)
+    waiting = await _take_waiting(ctx, turn)
     pair_id = (int(waiting.context.get("pair") or 0) or None) if waiting else None
-    return await send_concern(engine, turn, command.text, pair_id)
+    return await send_concern(ctx, turn, command.text, pair_id)
 
 
-async def _take_waiting(engine: Engine, turn: Turn) -> PendingInput | None:
+async def _take_waiting(ctx: Context, turn: Turn) -> PendingInput | None:
     """Stop waiting for a concern's text; returns what was waited for (None: nothing). Another
     question waiting (a pulse's one thing) keeps waiting."""
     person = turn.person
     assert person is not None
-    return await engine.drop_line(person.id, CONCERN_TEXT, turn.now)
+    return await drop_line(ctx.waiting, person.id, CONCERN_TEXT, turn.now)
 
 
 def cancel_button() -> Button:
@@ -93,42 +88,42 @@ def concern_first(to: Address, kind: str, lead: str = "") -> OutgoingMessage:
     return messages.reply(to, kind, text, cancel_button())
 
 
-async def concern_button(engine: Engine, turn: Turn, action: Action) -> list[OutgoingMessage]:
+async def concern_button(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """The "Raise a concern" button ("PAIR" or ""), or the invitation's Cancel."""
     person = turn.person
     assert person is not None  # the engine answers unknown people before any handler
     value = action.value.strip()
     if value == CANCEL:
-        return [await _cancel(engine, turn, action)]
+        return [await _cancel(ctx, turn, action)]
     pair_id: int | None = None
     if value:
         # A forged or forwarded button naming someone else's pair changes nothing.
-        pair = await engine.store.get_pair(int(value)) if value.isdigit() else None
+        pair = await ctx.pairs.get_pair(int(value)) if value.isdigit() else None
         if pair is None or person.id not in (pair.mentor_id, pair.mentee_id):
             return [messages.reply(turn.reply_to, "answer", _STALE)]
         pair_id = pair.id
-    return await _invite(engine, turn, pair_id)
+    return await _invite(ctx, turn, pair_id)
 
 
 async def typed_concern(
-    engine: Engine, turn: Turn, waiting: PendingInput, text: str
+    ctx: Context, turn: Turn, waiting: PendingInput, text: str
 ) -> list[OutgoingMessage]:
     """The line typed after `concern`: that is the concern."""
     pair_id = int(waiting.context.get("pair") or 0) or None
     if not text.strip():
-        return await _invite(engine, turn, pair_id, again=True)
-    return await send_concern(engine, turn, text, pair_id)
+        return await _invite(ctx, turn, pair_id, again=True)
+    return await send_concern(ctx, turn, text, pair_id)
 
 
 async def _invite(
-    engine: Engine, turn: Turn, pair_id: int | None, *, again: bool = False
+    ctx: Context, turn: Turn, pair_id: int | None, *, again: bool = False
 ) -> list[OutgoingMessage]:
     person = turn.person
     assert person is not None
     # A concern comes first: it replaces a question still waiting (a pulse's one thing, why a
     # pairing ended), and the person is told that question is set aside.
-    before = await engine.store.take_pending_input(person.id, turn.now)
-    await engine.store.set_pending_input(
+    before = await ctx.waiting.take_pending_input(person.id, turn.now)
+    await ctx.waiting.set_pending_input(
         person.id, CONCERN_TEXT, {"pair": pair_id or 0}, turn.now + WINDOW
     )
     ask = (
@@ -155,8 +150,8 @@ async def _invite(
     ]
 
 
-async def _cancel(engine: Engine, turn: Turn, action: Action) -> OutgoingMessage:
-    waiting = await _take_waiting(engine, turn)
+async def _cancel(ctx: Context, turn: Turn, action: Action) -> OutgoingMessage:
+    waiting = await _take_waiting(ctx, turn)
     text = (
         "Cancelled — nothing was sent. You can type `concern` any time."
         if waiting is not None
@@ -166,13 +161,13 @@ async def _cancel(engine: Engine, turn: Turn, action: Action) -> OutgoingMessage
 
 
 async def send_concern(
-    engine: Engine, turn: Turn, text: str, pair_id: int | None
+    ctx: Context, turn: Turn, text: str, pair_id: int | None
 ) -> list[OutgoingMessage]:
     """Store the concern, queue it privately to each recipient, audit it without content,
     and thank the sender."""
     sender = turn.person
     assert sender is not None
-    recent = await engine.store.concerns_raised_by(sender.id, turn.now - timedelta(days=1))
+    recent = await ctx.concerns.concerns_raised_by(sender.id, turn.now - timedelta(days=1))
     if recent >= DAILY_LIMIT:
         return [
             messages.reply(
@@ -180,32 +175,32 @@ async def send_concern(
                 "concern.thanks",
                 f"You've raised {DAILY_LIMIT} concerns in the last day — that's the most I pass "
                 "on in a day, so this one wasn't sent. Please try again tomorrow.\n"
-                + engine.config.privacy.support_text,
+                + ctx.config.privacy.support_text,
             )
         ]
     text = text.strip()
     cut = len(text) > MAX_CONCERN
     text = text[:MAX_CONCERN]
-    pairs = await engine.store.pairs_of(sender.id)
+    pairs = await ctx.pairs.pairs_of(sender.id)
     about = _pair_for(pairs, sender, pair_id)
     pair = about[0] if about else None  # the one the concern is stored against
-    recipients = await _recipients_of(engine, sender, pairs)
-    concern_id = await engine.store.add_concern(
+    recipients = await _recipients_of(ctx, sender, pairs)
+    concern_id = await ctx.concerns.add_concern(
         sender.id, pair.id if pair else None, text, [r.id for r in recipients], at=turn.now
     )
     ref = reference(concern_id)
-    await engine.store.record(
+    await ctx.audit.record(
         AUDIT_ACTOR,
         "concern",
         f"concern {ref} raised, sent to {len(recipients)} contact(s)",
         at=turn.now,
     )
-    notices = await _notices(engine, sender, about, recipients, text, concern_id, turn.now)
-    await engine.queue(notices, turn.now)
-    return [_thanks(engine, turn, recipients, ref, cut)]
+    notices = await _notices(ctx, sender, about, recipients, text, concern_id, turn.now)
+    await ctx.outbox.queue(notices, turn.now)
+    return [sender_thanks(ctx, turn, recipients, ref, cut)]
 
 
-async def redeliver(engine: Engine, now: datetime) -> list[OutgoingMessage]:
+async def redeliver(ctx: Context, now: datetime) -> list[OutgoingMessage]:
     """Pass on the concerns that reached nobody when raised, now that someone can receive them
     (same rule as at the time: never the sender or anyone they were ever paired with), and tell
     each sender theirs arrived. Run at every engine tick; the queued messages are returned.
@@ -214,17 +209,17 @@ async def redeliver(engine: Engine, now: datetime) -> list[OutgoingMessage]:
     between queues nothing twice, and the next tick finishes the job.
     """
     out: list[OutgoingMessage] = []
-    for waiting in await engine.store.undelivered_concerns():
-        sender = await engine.store.get_person(waiting.sender_id)
+    for waiting in await ctx.concerns.undelivered_concerns():
+        sender = await ctx.people.get_person(waiting.sender_id)
         if sender is None:
             continue
-        pairs = await engine.store.pairs_of(sender.id)
-        recipients = await _recipients_of(engine, sender, pairs)
+        pairs = await ctx.pairs.pairs_of(sender.id)
+        recipients = await _recipients_of(ctx, sender, pairs)
         if not recipients:
             continue  # still nobody: `mentorbot health` counts it for the operator
         about = _pair_for(pairs, sender, waiting.pair_id)
         notices = await _notices(
-            engine,
+            ctx,
             sender,
             about,
             recipients,
@@ -238,18 +233,18 @@ async def redeliver(engine: Engine, now: datetime) -> list[OutgoingMessage]:
             ToPerson(sender.id),
             "concern.thanks",
             Text(
-                f"Your concern {ref} has now reached the programme team. {_who(recipients)} "
+                f"Your concern {ref} has now reached the programme team. {who_reads(recipients)} "
                 "will be in touch, in confidence — your partner won't hear about it from us."
             ),
-            Text(engine.config.privacy.support_text),
+            Text(ctx.config.privacy.support_text),
             key=f"concern-arrived:{waiting.id}",
             private=True,
             premise=unconditional(),  # true whatever happens next; forget erases it unsent
         )
         batch = [*notices, arrived]
-        await engine.queue(batch, now)
-        if await engine.store.mark_concern_sent(waiting.id, [r.id for r in recipients]):
-            await engine.store.record(
+        await ctx.outbox.queue(batch, now)
+        if await ctx.concerns.mark_concern_sent(waiting.id, [r.id for r in recipients]):
+            await ctx.audit.record(
                 AUDIT_ACTOR,
                 "concern",
                 f"concern {ref} passed on late, sent to {len(recipients)} contact(s)",
@@ -259,15 +254,15 @@ async def redeliver(engine: Engine, now: datetime) -> list[OutgoingMessage]:
     return out
 
 
-async def _recipients_of(engine: Engine, sender: Person, pairs: list[Pair]) -> list[Person]:
+async def _recipients_of(ctx: Context, sender: Person, pairs: list[Pair]) -> list[Person]:
     """Who reads this sender's concern: never the sender, never anyone they were ever paired
     with (`pairs`: all of theirs)."""
     excluded = {sender.id} | {p.partner_of(sender.id) for p in pairs}
-    return await recipients_for(engine, excluded)
+    return await recipients_for(ctx, excluded)
 
 
 async def _notices(
-    engine: Engine,
+    ctx: Context,
     sender: Person,
     about: list[Pair],
     recipients: list[Person],
@@ -281,13 +276,13 @@ async def _notices(
     of the pairs it is `about` (`_pair_for`), so the team raises it with none of them."""
     partners: list[tuple[Pair, Person]] = []
     for each in about:
-        partner = await engine.store.get_person(each.partner_of(sender.id))
+        partner = await ctx.people.get_person(each.partner_of(sender.id))
         if partner is not None:
             partners.append((each, partner))
     ref = reference(concern_id)
     return [
-        _notice(
-            engine,
+        concern_notice(
+            ctx,
             to,
             sender,
             partners,
@@ -308,103 +303,3 @@ def _pair_for(pairs: list[Pair], sender: Person, pair_id: int | None) -> list[Pa
     named = [p for p in pairs if p.id == pair_id] if pair_id is not None else []
     current = [p for p in pairs if p.status.open and p.id != pair_id]  # pairs_of: newest first
     return [*named, *current]
-
-
-def _notice(
-    engine: Engine,
-    to: Person,
-    sender: Person,
-    partners: list[tuple[Pair, Person]],
-    text: str,
-    ref: str,
-    at: datetime,
-    *,
-    key: str,
-    late: bool = False,
-) -> OutgoingMessage:
-    tz = zone(to.timezone, engine.config.programme.timezone)
-    local = at.astimezone(tz)
-    when = f"{messages.fmt_date(local.date())}, {local:%H:%M} ({tz.key})"
-    if partners:
-        places = []
-        for pair, partner in partners:
-            side = "the junior mentor" if sender.id == pair.mentor_id else "the senior mentee"
-            status = pair.status.value
-            article = "an" if status[0] in "aeiou" else "a"
-            places.append(
-                f"{side} in {article} {status} pair with {partner.display_name} ({partner.email})"
-            )
-        where = "; and ".join(places)
-        # Every current partner: the team must not raise it with any of them.
-        names = list(dict.fromkeys(partner.first_name for _, partner in partners))
-        whom = " or ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " or " + names[-1]
-        careful = (
-            f"Please follow up with {sender.first_name} directly and privately; don't raise it "
-            f"with {whom} unless {sender.first_name} agrees."
-        )
-    else:
-        role = {Role.MENTOR: "a junior mentor", Role.MENTEE: "a senior mentee"}.get(
-            sender.role or Role.EITHER, "a participant"
-        )
-        where = f"{role}, not in a pair now"
-        careful = f"Please follow up with {sender.first_name} directly and privately."
-    return messages.compose(
-        ToPerson(to.id),
-        "concern",
-        Text(f"🔒 *Concern {ref}*, raised in confidence. Only the programme team receives this."),
-        Text(f"From {sender.display_name} ({sender.email}), {where}. Raised {when}."),
-        *(
-            [
-                Text(
-                    "Nobody on the programme team could receive it then, so it waited until "
-                    "someone could — that's why it comes now."
-                )
-            ]
-            if late
-            else []
-        ),
-        Text(f"“{text}”"),
-        Text(careful),
-        key=f"{key}:{to.id}",
-        private=True,
-        premise=unconditional(),
-    )
-
-
-def _thanks(
-    engine: Engine, turn: Turn, recipients: list[Person], ref: str, cut: bool
-) -> OutgoingMessage:
-    support = engine.config.privacy.support_text
-    long = (
-        f" It was long, so I passed on the first {MAX_CONCERN:,} characters; send `concern` "
-        "again with the rest."
-        if cut
-        else ""
-    )
-    if not recipients:
-        # True to what happens: `redeliver` passes it on at the first tick someone can read
-        # it, and tells the sender then; meanwhile only the operator's `mentorbot health`
-        # counts it (never an admin chat, where a partner could read the count).
-        text = (
-            "Thank you for telling me. I'm sorry: nobody on the programme team can receive it "
-            "right now, so I've kept it safely, and it will reach them as soon as someone is "
-            "set up to receive it — I'll let you know when it has. Your partner won't hear "
-            f"about it from us. Your reference is {ref}.{long}\n{support}"
-        )
-        return messages.reply(turn.reply_to, "concern.thanks", text)
-    text = (
-        f"Thank you for telling us. {_who(recipients)} will be in touch, in confidence — your "
-        f"partner won't hear about it from us. Your reference is {ref}.{long}\n{support}"
-    )
-    return messages.reply(turn.reply_to, "concern.thanks", text)
-
-
-def _who(recipients: list[Person]) -> str:
-    """Who will be in touch: one or two names, else "The programme team"."""
-    names = [r.display_name for r in recipients]
-    return " or ".join(names) if len(names) <= 2 else "The programme team"
-
-
-COMMANDS: dict[type, CommandHandler] = {cmd.Concern: concern_command}
-ACTIONS: dict[str, ActionHandler] = {actions.CONCERN_RAISE: concern_button}
-INPUTS: dict[str, InputHandler] = {CONCERN_TEXT: typed_concern}

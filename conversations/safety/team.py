@@ -10,12 +10,9 @@ what the programme team is told about his own pairing.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import TYPE_CHECKING
 
+from conversations.context import Context
 from conversations.types import Person, Status
-
-if TYPE_CHECKING:
-    from conversations.engine import Engine
 
 # The idempotency key of the team's notice that a pair ended (`pair-ended:PAIR:MEMBER`): a
 # forget spares it (storage/sql_people.py), because it never names the person who is forgotten.
@@ -29,13 +26,13 @@ def can_read(person: Person) -> bool:
     return person.status not in CANNOT_READ
 
 
-async def recipients_for(engine: Engine, excluded: Collection[int]) -> list[Person]:
+async def recipients_for(ctx: Context, excluded: Collection[int]) -> list[Person]:
     """The programme team for one notice: the concern contacts in the directory who can read,
     leaving out `excluded`; when none is left, the admins on the same terms; maybe nobody."""
-    for emails in (engine.config.privacy.concern_contacts, engine.config.admins):
+    for emails in (ctx.config.privacy.concern_contacts, ctx.config.admins):
         found: list[Person] = []
         for email in dict.fromkeys(e.casefold() for e in emails):
-            person = await engine.store.person_by_email(email)
+            person = await ctx.people.person_by_email(email)
             if person is None or person.id in excluded or not can_read(person):
                 continue
             found.append(person)

@@ -56,6 +56,8 @@ from conversations.types.premises import (
     PremiseQuery,
     SessionFact,
 )
+from conversations.types.prompts import STAGES, Prompt, Stage
+from conversations.types.publish_rules import PublishRules
 from conversations.types.records import (
     AuditEntry,
     ConcernCounts,
@@ -80,6 +82,7 @@ from conversations.types.records import (
 
 __all__ = [
     "GONE",
+    "STAGES",
     "Action",
     "Address",
     "AuditEntry",
@@ -119,9 +122,11 @@ __all__ = [
     "Premise",
     "PremiseFacts",
     "PremiseQuery",
+    "Prompt",
     "PromptFact",
     "ProposalAnswer",
     "ProposedPair",
+    "PublishRules",
     "PulseAnswer",
     "PulseFact",
     "Recipient",
@@ -133,6 +138,7 @@ __all__ = [
     "SessionFact",
     "SessionStatus",
     "SpokeOpenly",
+    "Stage",
     "Status",
     "Text",
     "ToPair",

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conversations import grammar as cmd
+from conversations import registry
 from conversations.types import Role
 
 
@@ -47,23 +48,23 @@ from conversations.types import Role
     ],
 )
 def test_parses_what_people_type(text: str, expected: cmd.ParsedCommand) -> None:
-    assert cmd.parse(text) == expected
+    assert registry.parse(text) == expected
 
 
 def test_admin_forms_name_people_by_email_or_slack_mention() -> None:
-    parsed = cmd.parse("pair <@U123ABC|ana> with Bo@Example.com --force")
+    parsed = registry.parse("pair <@U123ABC|ana> with Bo@Example.com --force")
     assert parsed == cmd.PairByHand(
         mentor=cmd.PersonRef("<@U123ABC|ana>", user_id="U123ABC"),
         mentee=cmd.PersonRef("Bo@Example.com", email="bo@example.com"),
         force=True,
     )
-    pause = cmd.parse("pause <mailto:dana@example.com|dana@example.com> until 2027-03-01")
+    pause = registry.parse("pause <mailto:dana@example.com|dana@example.com> until 2027-03-01")
     assert isinstance(pause, cmd.Pause) and pause.who is not None
     assert pause.who.email == "dana@example.com" and pause.until == date(2027, 3, 1)
-    assert cmd.is_admin_command(pause)
-    assert cmd.is_admin_command(cmd.parse("forget dana@example.com"))
-    assert not cmd.is_admin_command(cmd.parse("forget me"))
-    assert not cmd.is_admin_command(cmd.Pause(until=date(2027, 3, 1)))
+    assert registry.is_admin_command(pause)
+    assert registry.is_admin_command(registry.parse("forget dana@example.com"))
+    assert not registry.is_admin_command(registry.parse("forget me"))
+    assert not registry.is_admin_command(cmd.Pause(until=date(2027, 3, 1)))
 
 
 @pytest.mark.parametrize(
@@ -81,17 +82,17 @@ def test_admin_forms_name_people_by_email_or_slack_mention() -> None:
     ],
 )
 def test_bad_commands_say_what_to_fix(text: str, problem: str) -> None:
-    parsed = cmd.parse(text)
+    parsed = registry.parse(text)
     assert isinstance(parsed, cmd.Unknown)
     assert problem in parsed.problem
 
 
 def test_typos_get_a_suggestion() -> None:
-    assert cmd.parse("stauts") == cmd.Unknown("stauts", "", "status")
-    assert cmd.parse("hello there").suggestion == ""  # type: ignore[union-attr]
+    assert registry.parse("stauts") == cmd.Unknown("stauts", "", "status")
+    assert registry.parse("hello there").suggestion == ""  # type: ignore[union-attr]
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
 def test_never_raises(text: str) -> None:
-    assert cmd.parse(text) is not None
+    assert registry.parse(text) is not None

@@ -11,11 +11,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conversations import grammar as commands
+from conversations import registry
 from conversations.enrolment.roster_csv import COLUMNS, parse_roster
 from tests.hostile.strategies import FUZZ, HUGE, SPECIALS, odd_text
 
 PARSED = typing.get_args(commands.ParsedCommand)
-WORDS = (*commands.EVERYONE_WORDS, *commands.ADMIN_WORDS, "forget", "with", "until", "as")
+WORDS = (
+    *registry.command_words(admin=False),
+    *registry.command_words(admin=True),
+    "forget",
+    "with",
+    "until",
+    "as",
+)
 PROBLEM = re.compile(r"^line \d+: [^:]+: .+", re.DOTALL)
 
 command_text = st.one_of(
@@ -27,12 +35,12 @@ command_text = st.one_of(
 @FUZZ
 @given(text=command_text)
 def test_parse_always_returns_a_typed_command(text: str) -> None:
-    parsed = commands.parse(text)
+    parsed = registry.parse(text)
     assert isinstance(parsed, PARSED)
     if isinstance(parsed, commands.Unknown):
         assert isinstance(parsed.problem, str) and isinstance(parsed.suggestion, str)
         assert len(parsed.text) <= max(len(text), 80)
-    assert isinstance(commands.is_admin_command(parsed), bool)
+    assert isinstance(registry.is_admin_command(parsed), bool)
 
 
 def test_parse_specials_and_huge_text() -> None:
@@ -46,11 +54,11 @@ def test_parse_specials_and_huge_text() -> None:
         "pause \u00a0until\u3000",
         "pair \x00 with",
     ):
-        assert isinstance(commands.parse(text), PARSED)
-    assert isinstance(commands.parse("x" * 1_000_000), commands.Unknown)
+        assert isinstance(registry.parse(text), PARSED)
+    assert isinstance(registry.parse("x" * 1_000_000), commands.Unknown)
     # Look-alikes of admin words must not parse as admin commands (or as anything else).
     for text in ("m\u200batch publish", "\u202ematch", "match\u00a0publish\u200b"):
-        assert not isinstance(commands.parse(text), commands.Match)
+        assert not isinstance(registry.parse(text), commands.Match)
 
 
 def _csv(rows: list[list[str]]) -> str:

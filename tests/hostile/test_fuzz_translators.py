@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from adapters.slack import translate as slack
 from adapters.teams import translate as teams
-from conversations import grammar as commands
+from conversations import registry as commands
 from conversations.types import Action, Address, Command, IncomingMessage, MemberJoined, UserRef
 from tests.hostile import payloads as p
 from tests.hostile.strategies import FUZZ, anchored, json_values, shaped

@@ -3,7 +3,7 @@ openly?", and stores only the answers it offers. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from conversations.programme import session_texts as pm
+from conversations.programme import survey_texts as pm
 from conversations.types import Button, ToPerson, actions
 from tests.scenarios.test_lifecycle_edges import harness
 

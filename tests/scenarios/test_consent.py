@@ -317,11 +317,11 @@ async def test_home_and_status_show_each_side_their_own_buttons(store: SqlStore)
     for email in ("ana@x.com", "cfo@x.com"):
         person = await store.person_by_email(email)
         assert person is not None
-        assert any(isinstance(b, Buttons) for b in await pair_blocks(r.engine, person))
+        assert any(isinstance(b, Buttons) for b in await pair_blocks(r.engine.ctx, person))
     await r.tap("ana@x.com", actions.CONSENT_ACCEPT, pair.id)
     ana = await store.person_by_email("ana@x.com")
     assert ana is not None
-    blocks = await pair_blocks(r.engine, ana)
+    blocks = await pair_blocks(r.engine.ctx, ana)
     assert not any(isinstance(b, Buttons) for b in blocks)
     assert "Waiting for Femi" in await r.say("ana@x.com", "status")
     femi = await r.say("cfo@x.com", "status")

@@ -49,7 +49,7 @@ async def test_the_consent_preview_waits_for_the_welcome(db_url: str, tmp_path: 
         await import_roster_file(
             app, roster, dry_run=False, deactivate_missing=False, out=io.StringIO()
         )
-        _, pairs, _ = await publish(app.engine, "test", clock.now())
+        _, pairs, _ = await publish(app.engine.ctx, "test", clock.now())
         assert len(pairs) == 1
         maya = pairs[0].mentee_id
 
@@ -70,7 +70,7 @@ async def test_the_consent_preview_waits_for_the_welcome(db_url: str, tmp_path: 
         # Erasing Ana erases her from Maya's inbox too: it is the queue's sent rows.
         ana = await app.store.person_by_email("ana@example.com")
         assert ana is not None
-        await erase(app.engine, ana, clock.now())
+        await erase(app.engine.ctx, ana, clock.now())
         inbox = await app.store.delivered_with_result(f"console:{maya}:")
         assert [payload["kind"] for _, payload in inbox] == ["consent", "welcome"]
         assert "Ana" not in str(inbox[0][1]) and "fallback_text" not in inbox[0][1]

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.simulation import button
-from conversations.programme.session_texts import missed_detail
+from conversations.programme.survey_texts import missed_detail
 from conversations.types import Button, Session, SessionStatus, ToPair, ToPerson, actions
 from tests.scenarios.test_lifecycle_edges import harness
 

@@ -100,12 +100,12 @@ async def test_one_recipient_rule_for_every_team_notice(db_url: str) -> None:
         store, engine = h.app.store, h.app.engine
         cy, cleo = await store.person_by_email("cy@x.com"), await store.person_by_email("ceo@x.com")
         assert cy is not None and cleo is not None
-        to = [m.to for m in await notify_admins(engine, "x", key="k", exclude=set())]
+        to = [m.to for m in await notify_admins(engine.ctx, "x", key="k", exclude=set())]
         assert [t.person_id for t in to] == [cy.id]  # type: ignore[union-attr]
-        to = [m.to for m in await notify_admins(engine, "x", key="k", exclude={cy.id})]
+        to = [m.to for m in await notify_admins(engine.ctx, "x", key="k", exclude={cy.id})]
         assert [t.person_id for t in to] == [cleo.id]  # type: ignore[union-attr]
         await store.set_status(cy.id, Status.INACTIVE, at=h.clock.now())
-        to = [m.to for m in await notify_admins(engine, "x", key="k", exclude=set())]
+        to = [m.to for m in await notify_admins(engine.ctx, "x", key="k", exclude=set())]
         assert [t.person_id for t in to] == [cleo.id]  # type: ignore[union-attr]
         # An inactive contact gets nothing of an ending; the admin gets it all.
         await _end(h, "ana@x.com", REASON)
@@ -113,7 +113,7 @@ async def test_one_recipient_rule_for_every_team_notice(db_url: str) -> None:
         assert h.got("cy@x.com", "admin_notice") == []
         told = _text(h.got("ceo@x.com", "admin_notice"))
         assert "`release cfo@x.com`" in told and REASON in told
-        assert await notify_admins(engine, "x", key="k", exclude={cleo.id}) == []
+        assert await notify_admins(engine.ctx, "x", key="k", exclude={cleo.id}) == []
 
 
 async def test_end_pairing_on_a_proposal_is_asking_for_someone_else(db_url: str) -> None:

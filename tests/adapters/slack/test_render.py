@@ -13,7 +13,7 @@ from adapters.slack.render import (
     split_text,
 )
 from conversations.config import AppConfig, ProgrammeConfig
-from conversations.programme import session_texts as programme_messages
+from conversations.programme import survey_texts as programme_messages
 from conversations.types import (
     Address,
     Button,
