@@ -14,8 +14,7 @@ from typing import Any
 from sqlalchemy import Text, bindparam, cast, delete, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.safety.team import ENDING_NOTICE
-from conversations.types import Status
+from conversations.types import ENDING_NOTICE, Status
 from storage.base import Repository, chunks, core_table
 from storage.mapping import forgotten_email
 from storage.models import (

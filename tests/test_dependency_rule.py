@@ -51,15 +51,17 @@ ALLOWED: dict[str, Allowed] = {
         "the engine imports no SDK, ORM, web framework or scheduler and no other floor: "
         "declare what it needs as a port in conversations/ports/",
     ),
-    # The one home of the types that cross boundaries depends on nothing but itself.
+    # The one home of the types that cross boundaries depends on nothing but itself and the
+    # configuration's schema (app.yaml's shape is a boundary type too: bot loads it, the engine
+    # and storage read it).
     "conversations/types": Allowed(
         frozenset(),
-        ("conversations.types",),
+        ("conversations.types", "conversations.config"),
         "move the type it needs into conversations/types/",
     ),
     "conversations/ports": Allowed(
         frozenset(),
-        ("conversations.types", "conversations.ports"),
+        ("conversations.types", "conversations.ports", "conversations.config"),
         "a port speaks only in conversations.types: move the type it needs there",
     ),
     "delivery": Allowed(

@@ -27,8 +27,9 @@ from conversations.pairing import rounds as pairing
 from conversations.programme import session_texts as pm
 from conversations.programme.pair_people import tapped_pair
 from conversations.safety.concerns import concern_first
-from conversations.safety.team import ENDING_NOTICE, recipients_for
+from conversations.safety.team import recipients_for
 from conversations.types import (
+    ENDING_NOTICE,
     Action,
     Button,
     OutgoingMessage,

@@ -14,9 +14,6 @@ from collections.abc import Collection
 from conversations.context import Context
 from conversations.types import Person, Status
 
-# The idempotency key of the team's notice that a pair ended (`pair-ended:PAIR:MEMBER`): a
-# forget spares it (storage/sql_people.py), because it never names the person who is forgotten.
-ENDING_NOTICE = "pair-ended:"
 # Contacts who cannot read anything any more (removed from the roster, or unreachable).
 CANNOT_READ = (Status.INACTIVE, Status.UNREACHABLE)
 

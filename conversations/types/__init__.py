@@ -59,6 +59,7 @@ from conversations.types.premises import (
 from conversations.types.prompts import STAGES, Prompt, Stage
 from conversations.types.publish_rules import PublishRules
 from conversations.types.records import (
+    ENDING_NOTICE,
     AuditEntry,
     ConcernCounts,
     Identity,
@@ -81,6 +82,7 @@ from conversations.types.records import (
 )
 
 __all__ = [
+    "ENDING_NOTICE",
     "GONE",
     "STAGES",
     "Action",

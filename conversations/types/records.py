@@ -309,3 +309,9 @@ class PendingInput:
     kind: str
     context: dict[str, int | str]
     expires_at: datetime
+
+
+# The idempotency key of the programme team's notice that a pair ended
+# (`pair-ended:PAIR:MEMBER`): a forget spares it (storage/sql_forget.py), because it never names
+# the person who is forgotten.
+ENDING_NOTICE = "pair-ended:"

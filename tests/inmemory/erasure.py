@@ -7,8 +7,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from conversations.safety.team import ENDING_NOTICE
-from conversations.types import Status
+from conversations.types import ENDING_NOTICE, Status
 from storage.mapping import forgotten_email
 from storage.sql_erasure import FORGOTTEN_REASON, Identifiers, erased_payload, gather
 from tests.inmemory.tables import Tables
