@@ -11,7 +11,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.delivery import MAX_ATTEMPTS, Deliverer, DeliveryStats
 from conversations.engine import DELIVER
 from conversations.outbox import premise
 from conversations.outbox.codec import message_to_dict
@@ -32,6 +31,8 @@ from conversations.types import (
     ToPair,
     ToPerson,
 )
+from delivery.stats import DeliveryStats
+from delivery.worker import MAX_ATTEMPTS, Deliverer
 from storage.store import SqlStore
 from tests.fakes import FakeClock, utc
 
