@@ -103,7 +103,7 @@ class Deliverer:
                 worker=self.worker,
                 kinds=[DELIVER],
             )
-            if not rows:  # not `< batch`: rows split while sending may be due now and left
+            if not rows:  # not `< batch`: what came due meanwhile (a retry at once) goes too
                 return stats
             await self._deliver_batch(rows, now, stats)
 
