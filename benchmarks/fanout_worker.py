@@ -24,10 +24,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.app import build_app
-from bot.delivery import DeliveryStats
 from bot.platforms import attach_platforms
 from bot.server import settle_heap
 from bot.settings import load_settings
+from delivery.stats import DeliveryStats
 from storage.models import DueWorkRow
 from storage.sql_queue import DONE, FAILED
 

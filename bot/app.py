@@ -21,12 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.clock import SystemClock
 from bot.dashboard.auth import ChatLinks
 from bot.database import open_database
-from bot.delivery import Deliverer, DeliveryStats
 from bot.platforms import delivering_platforms
 from bot.settings import Settings
 from conversations.engine import Engine
 from conversations.enrolment.departures import unreachable
 from conversations.ports import Clock, Sender
+from delivery.stats import DeliveryStats
+from delivery.worker import Deliverer
 from storage.db import create_engine, make_sessionmaker
 from storage.store import SqlStore
 

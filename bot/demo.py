@@ -11,38 +11,32 @@ import shutil
 import sys
 import tempfile
 import textwrap
-from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
-from adapters.console.sender import PLATFORM, TENANT, ConsoleSender
+from adapters.console.sender import PLATFORM, TENANT
 from adapters.console.session import ConsoleSession
 from bot.app import Mentorbot, build_app
 from bot.clock import SimulatedClock
+from bot.demo_people import DemoPeople
+from bot.demo_printing import DemoSender, heading
 from bot.roster_import import import_roster_file
 from bot.settings import ConfigError, Secrets, Settings, load_config, parse_config
-from bot.simulation import Received, Simulation, button
+from bot.simulation import Simulation
 from conversations.pairing.pairing_texts import consent_buttons
 from conversations.types import (
-    Address,
-    Button,
-    Delivery,
     Identity,
-    OutgoingMessage,
     Pair,
     PairStatus,
     Person,
     Role,
     Status,
-    actions,
 )
 
 DEMO_START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # a Monday, a week before the programme
 PROGRAMME_END = datetime(2027, 9, 1, tzinfo=UTC)  # past graduation and the 30-day follow-ups
-SHOW_PER_KIND = 2  # the demo prints a couple of each scheduled message, then counts the rest
-FEATURED_IN_FULL = 4  # the followed pair's messages of one kind printed in full, then in brief
 BAD_ROSTER = b"""email,name,level,role,timezone,manager_email
 ana@example.com,Ana,two,mentor,Europe/London,
 bo@example.com,Bo,3,teacher,Europe/Lodnon,
@@ -66,57 +60,6 @@ def demo_config(admin_email: str) -> Settings:
         source="demo",
     )
     return Settings(config=config, secrets=Secrets())
-
-
-class DemoSender(ConsoleSender):
-    """Prints the first few messages of each kind in full, then only counts them.
-
-    People in `featured` always have their messages printed, dated: the demo follows one pair
-    through the whole programme.
-    """
-
-    def __init__(self, out: TextIO, names: dict[str, str], clock: SimulatedClock) -> None:
-        super().__init__(out, names=lambda email: names.get(email, email), clock=clock.now)
-        self.shown: Counter[str] = Counter()
-        self.hidden: Counter[str] = Counter()
-        self.quiet = False  # True while scheduled messages go out in bulk
-        self.featured: set[str] = set()
-        self._last_day = ""
-
-    async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
-        """Print, or (in bulk) just count once enough of this kind were shown."""
-        featured = address.conversation_id in self.featured
-        # While following a pair, only an admin's heads-up about someone else is worth showing.
-        limited = not self.featured or message.kind == "admin_notice"
-        show = featured or not self.quiet or (limited and self.shown[message.kind] < SHOW_PER_KIND)
-        if show:
-            self.shown[message.kind] += 1
-            if featured:
-                day = f"{self.clock():%a %d %b %Y, %H:%M} UTC"
-                if day != self._last_day:
-                    print(f"\n  ── {day}", file=self.out)
-                    self._last_day = day
-                if self.shown[message.kind] > FEATURED_IN_FULL:
-                    # Seen this kind in full already: one line keeps six months readable.
-                    who = self.names(address.conversation_id).split(" (")[0]
-                    first = message.fallback_text.splitlines()[0].replace("*", "")
-                    print(f"→ {who} ({message.kind}): {textwrap.shorten(first, 70)}", file=self.out)
-                    self.silent = True
-                    return await super().send(message, address)
-        else:
-            self.hidden[message.kind] += 1
-        self.silent = not show
-        return await super().send(message, address)
-
-    def summarise_hidden(self) -> None:
-        """One line for the messages that were sent but not printed."""
-        for kind, count in sorted(self.hidden.items()):
-            print(f"\n  … and {count} more `{kind}` messages.", file=self.out)
-        self.hidden.clear()
-
-
-def _heading(out: TextIO, text: str) -> None:
-    print(f"\n\n━━ {text} " + "━" * max(3, 76 - len(text)), file=out)
 
 
 def _sample_roster() -> bytes:
@@ -239,7 +182,7 @@ async def _tour(
         file=out,
     )
 
-    _heading(out, "1. The programme team imports the company roster")
+    heading(out, "1. The programme team imports the company roster")
     print("A roster with mistakes is refused whole, with a line per problem:\n", file=out)
     from bot.errors import UserError
 
@@ -260,7 +203,7 @@ async def _tour(
             Identity(person.id, PLATFORM, TENANT, person.email, dm_conversation_id=person.email)
         )
 
-    _heading(out, "2. Everyone enrolled is welcomed at 10:00 on their own working day")
+    heading(out, "2. Everyone enrolled is welcomed at 10:00 on their own working day")
     clock.set(DEMO_START + timedelta(days=1, hours=4))
     sender.quiet = True
     await app.tick()
@@ -268,14 +211,14 @@ async def _tour(
     sender.summarise_hidden()
 
     junior = _pick(people, role=Role.MENTOR, status=Status.ENROLLED)
-    _heading(out, f"3. {junior.display_name}, a junior mentor, chats with the bot")
+    heading(out, f"3. {junior.display_name}, a junior mentor, chats with the bot")
     session = ConsoleSession(junior.email, app.engine.handle, sender, clock.now)
     for line in ("status", "profile", "pause until 2027-02-01", "1"):
         print(f"\n{junior.display_name} types: {line}", file=out)
         await session.say(line)
 
     senior = _pick(people, status=Status.DIRECTORY)
-    _heading(out, f"4. {senior.display_name} was not nominated, but joins by themself")
+    heading(out, f"4. {senior.display_name} was not nominated, but joins by themself")
     session = ConsoleSession(senior.email, app.engine.handle, sender, clock.now)
     for line in ("join", "2"):
         print(f"\n{senior.display_name} types: {line}", file=out)
@@ -283,13 +226,13 @@ async def _tour(
 
     admin = await app.store.person_by_email(config.admins[0])
     assert admin is not None
-    _heading(out, f"5. {admin.display_name}, the programme admin, runs the matching")
+    heading(out, f"5. {admin.display_name}, the programme admin, runs the matching")
     admin_session = ConsoleSession(admin.email, app.engine.handle, sender, clock.now)
     for line in ("match", "match publish"):
         print(f"\n{admin.display_name} types: {line}", file=out)
         await admin_session.say(line)
 
-    _heading(out, "6. Both partners see the proposal first, privately, and both say yes")
+    heading(out, "6. Both partners see the proposal first, privately, and both say yes")
     sender.quiet = True
     await app.tick()
     sender.quiet = False
@@ -309,7 +252,7 @@ async def _tour(
     sender.hidden.clear()
     print(f"\n  … and the other {len(pairs) - 1} pairs accept too.", file=out)
 
-    _heading(out, "7. On the programme's start date, every accepted pair is introduced")
+    heading(out, "7. On the programme's start date, every accepted pair is introduced")
     sender.quiet = True
     clock.set(datetime(2027, 1, 11, 18, tzinfo=UTC))
     await app.tick()
@@ -322,7 +265,7 @@ async def _tour(
     if active:
         await _fast_forward(app, clock, sender, active[0], out)
 
-    _heading(out, "10. The admin checks the figures")
+    heading(out, "10. The admin checks the figures")
     print(f"\n{admin.display_name} types: report", file=out)
     await admin_session.say("report")
 
@@ -339,7 +282,7 @@ async def _end_one_pairing(
     mentor = await app.store.get_person(pair.mentor_id)
     mentee = await app.store.get_person(pair.mentee_id)
     assert mentor is not None and mentee is not None
-    _heading(out, f"Meanwhile, {mentor.display_name} ends a pairing — privately, no fault")
+    heading(out, f"Meanwhile, {mentor.display_name} ends a pairing — privately, no fault")
     clock.set(datetime(2027, 1, 13, 9, tzinfo=UTC))
     session = ConsoleSession(mentor.email, app.engine.handle, sender, clock.now)
     for line in ("end pairing", "1", "Our calls kept turning into status updates."):
@@ -370,7 +313,7 @@ async def _fast_forward(
     mentor = await app.store.get_person(pair.mentor_id)
     mentee = await app.store.get_person(pair.mentee_id)
     assert mentor is not None and mentee is not None
-    _heading(out, "8. Six months in fast-forward, following one pair")
+    heading(out, "8. Six months in fast-forward, following one pair")
     intro = (
         f"Following {mentor.display_name} (junior mentor) and {mentee.display_name} (senior "
         "leader) message by message. Simulated people answer every button; everyone else's "
@@ -383,102 +326,5 @@ async def _fast_forward(
     await Simulation(app, clock, sender, people).run_until(PROGRAMME_END)
     sender.quiet = False
     sender.featured = set()
-    _heading(out, "9. Meanwhile, across the whole programme")
+    heading(out, "9. Meanwhile, across the whole programme")
     sender.summarise_hidden()
-
-
-# The closing survey's questions, named in the transcript next to the button tapped.
-CLOSING_LABELS = {
-    "open": "could you speak openly?",
-    "again": "would you take part again?",
-    "reciprocal": "mentor your mentor in return?",
-}
-
-
-class DemoPeople:
-    """How the demo's people answer. The followed pair has a realistic run (a session moved,
-    one they couldn't hold, one forgotten until the nudge); everyone else mostly meets."""
-
-    def __init__(
-        self, pair: Pair, mentor: str, mentee: str, rng: random.Random, out: TextIO
-    ) -> None:
-        self.pair, self.mentor, self.mentee, self.rng, self.out = pair, mentor, mentee, rng, out
-        self.moved: set[int] = set()
-        # Its own generator, so the closing's answers leave every other answer as it was.
-        self.open_rng = random.Random(13)
-
-    async def __call__(self, sim: Simulation, got: Received) -> None:
-        message, who = got.message, got.email
-        buttons = {b.action_id for b in message.buttons()}
-        featured = who in (self.mentor, self.mentee)
-        value = message.buttons()[0].value if message.buttons() else ""
-        fields = value.split(":")
-        session = int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else 0
-        choice: str | None = None
-        suffix = ""
-        if actions.MEETING_MET in buttons:
-            if featured and not value.startswith(f"{self.pair.id}:"):
-                return
-            if featured:
-                if who != self.mentee:
-                    return  # one answer per pair: the senior's
-                choice, suffix = self._followed(message.kind, session)
-            elif self.rng.random() < 0.5:  # each partner's copy: about one answer per pair
-                roll = self.rng.random()
-                choice = (
-                    actions.MEETING_MET
-                    if roll < 0.85
-                    else (actions.MEETING_MISSED if roll < 0.95 else None)
-                )
-        elif actions.GROUND_RULES_AGREE in buttons:
-            choice = actions.GROUND_RULES_AGREE  # session 1: each partner agrees, once
-        elif actions.TOPIC_CHOOSE in buttons and message.kind == "prep":
-            # The junior picks the session's topic (the followed one, always the second).
-            index = 1 if featured else self.rng.randrange(len(message.buttons()))
-            suffix = message.buttons()[min(index, len(message.buttons()) - 1)].value
-            choice = actions.TOPIC_CHOOSE
-        elif actions.MISSED_REASON in buttons:  # asked privately: a reason, never a name
-            choice, suffix = actions.MISSED_REASON, ":diary"
-        elif actions.PULSE_RATE in buttons:
-            choice, suffix = actions.PULSE_RATE, f":{self.rng.choice((3, 4, 4, 5, 5))}"
-        elif actions.CHECKIN_ANSWER in buttons:
-            choice, suffix = actions.CHECKIN_ANSWER, self.rng.choice((":good", ":good", ":ok"))
-        elif actions.CLOSING_ANSWER in buttons:
-            # Both questions of the one message: could they speak openly (most could), and
-            # would they take part again.
-            opened = self.open_rng.choice(("yes",) * 5 + ("mostly",) * 3 + ("no",))
-            await self._tap(
-                sim, got, featured, button(message, actions.CLOSING_ANSWER, f"open:{opened}")
-            )
-            choice, suffix = actions.CLOSING_ANSWER, "again:yes"
-        elif actions.FOLLOWUP_TRIED in buttons:
-            choice, suffix = actions.FOLLOWUP_TRIED, ":yes"
-        elif actions.PULSE_SHARE in buttons:
-            choice, suffix = actions.PULSE_SHARE, ":yes"
-        if choice is None:
-            return
-        await self._tap(sim, got, featured, button(message, choice, suffix))
-        if featured and choice == actions.PULSE_RATE and who == self.mentee and session == 1:
-            line = "I'll try recording my Monday update as a short video."
-            print(f"\n  {who.split('@')[0]} types: {line}", file=self.out)
-            await sim.say(who, line)
-
-    async def _tap(self, sim: Simulation, got: Received, featured: bool, pressed: Button) -> None:
-        """Press `pressed`; the followed pair's taps are printed, with the question asked
-        when one message asks several."""
-        if featured:
-            fields = pressed.value.split(":")
-            question = CLOSING_LABELS.get(fields[1]) if len(fields) == 3 else None
-            about = f" ({question})" if pressed.action_id == actions.CLOSING_ANSWER else ""
-            print(f"\n  {got.email.split('@')[0]} taps: {pressed.label}{about}", file=self.out)
-        await sim.tap(got.email, pressed, message_id=got.message_id)
-
-    def _followed(self, kind: str, session: int) -> tuple[str | None, str]:
-        if session == 2 and session not in self.moved:
-            self.moved.add(session)
-            return actions.MEETING_RESCHEDULED, ":7"
-        if session == 3:
-            return actions.MEETING_MISSED, ""
-        if session == 4 and kind == "did_you_meet":
-            return None, ""  # forgotten: the nudge a week later brings the answer
-        return actions.MEETING_MET, ""

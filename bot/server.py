@@ -14,7 +14,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.access_log import PathOnlyAccessLogger
-from bot.dashboard import add_dashboard_routes
+from bot.dashboard.routes import add_dashboard_routes
 from bot.ticker import Ticker
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from conversations.config import AppConfig
 from conversations.context import Context, Turn
 from conversations.enrolment import enrolment_texts as messages
 from conversations.enrolment.home import home_view
-from conversations.outbox.queueing import DELIVER, Outbox, welcome_key
+from conversations.outbox.queueing import Outbox, welcome_key
 from conversations.ports import AdminLinks, Clock, Store
 from conversations.safety.concerns import redeliver
 from conversations.types import (
@@ -38,7 +38,7 @@ from conversations.types import (
     UserRef,
 )
 
-__all__ = ["DELIVER", "Engine", "Turn", "not_in_directory"]
+__all__ = ["Engine", "Turn", "not_in_directory"]
 
 log = logging.getLogger(__name__)
 

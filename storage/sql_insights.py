@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from conversations.ports import DELIVER
 from conversations.types import (
     CycleSessions,
     FailedWork,
@@ -35,7 +36,7 @@ from storage.models import (
     SessionRow,
 )
 from storage.sql_export import ExportRows
-from storage.sql_queue import DELIVER_KIND, DONE, FAILED, PENDING, STATUSES
+from storage.sql_queue import DONE, FAILED, PENDING, STATUSES
 from storage.sql_unreachable import PARTICIPATING, display_name, unreachable_people
 
 OPEN_PAIRS = ("proposed", "active")
@@ -91,7 +92,7 @@ class InsightQueries(ExportRows):
                     session,
                     select(func.count())
                     .select_from(DueWorkRow)
-                    .where(DueWorkRow.kind == DELIVER_KIND, DueWorkRow.status == DONE),
+                    .where(DueWorkRow.kind == DELIVER, DueWorkRow.status == DONE),
                 ),
             )
 

@@ -25,7 +25,6 @@ PENDING, LEASED, DONE, FAILED = "pending", "leased", "done", "failed"
 # Terminal, like done and failed: the work will never run, because its premise is gone (a
 # person in it asked to be forgotten, …). `last_error` says why.
 CANCELLED = "cancelled"
-DELIVER_KIND = "deliver"  # conversations.engine.DELIVER: a queued message
 STATUSES = (PENDING, LEASED, DONE, FAILED, CANCELLED)
 # Rows that have not gone out (a failed row may be retried by hand): what `cancel` may stop.
 UNSENT = (PENDING, LEASED, FAILED)

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from conversations.ports import DueWork
+from conversations.ports import DELIVER, DueWork
 from storage.base import Repository
 from storage.mapping import to_due_work
 from storage.models import DueWorkRow
-from storage.sql_queue import CANCELLED, DELIVER_KIND, DONE, FAILED, PENDING, STATUSES
+from storage.sql_queue import CANCELLED, DONE, FAILED, PENDING, STATUSES
 
 
 class QueueViews(Repository):
@@ -57,7 +57,7 @@ class QueueViews(Repository):
         statement = (
             select(DueWorkRow.done_at, DueWorkRow.payload)
             .where(
-                DueWorkRow.kind == DELIVER_KIND,
+                DueWorkRow.kind == DELIVER,
                 DueWorkRow.status == DONE,
                 DueWorkRow.result.startswith(prefix, autoescape=True),
             )

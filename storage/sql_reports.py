@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from conversations.insights.windows import PublishRules
+from conversations.ports import DELIVER
 from conversations.types import ReportFigures, Status, Unreachable
 from storage.base import Repository
 from storage.models import DueWorkRow, PairRow, PersonRow, SessionRow
 from storage.sql_aggregates import PublishedAggregates
-from storage.sql_queue import DELIVER_KIND, DONE, STATUSES
+from storage.sql_queue import DONE, STATUSES
 from storage.sql_unreachable import unreachable_people
 
 _PARTICIPATING = (Status.ENROLLED.value, Status.PAUSED.value)
@@ -41,7 +42,7 @@ class Reports(Repository):
             .scalar_subquery(),
             select(count())
             .select_from(DueWorkRow)
-            .where(DueWorkRow.kind == DELIVER_KIND, DueWorkRow.status == DONE)
+            .where(DueWorkRow.kind == DELIVER, DueWorkRow.status == DONE)
             .scalar_subquery(),
             select(count())
             .select_from(SessionRow)

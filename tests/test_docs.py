@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.cli import COMMANDS
 from bot.clock import SystemClock
-from bot.dashboard import add_dashboard_routes
+from bot.dashboard.routes import add_dashboard_routes
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

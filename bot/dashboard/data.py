@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from conversations.enrolment.enrolment_texts import plural
 from conversations.insights.summary import Insights, Period, build_insights
 from conversations.insights.windows import PublishedPulse, PublishRules
-from storage.db import make_sessionmaker
 from storage.sql_aggregates import PublishedAggregates
 from storage.sql_insights import InsightQueries as InsightsRepository
 
@@ -18,13 +17,13 @@ if TYPE_CHECKING:
 
 def repository(bot: Mentorbot) -> InsightsRepository:
     """The read-only insights queries on the bot's database."""
-    return InsightsRepository(make_sessionmaker(bot.db), delivering=bot.store.delivering)
+    return InsightsRepository(bot.sessions, delivering=bot.store.delivering)
 
 
 async def published_pulse(bot: Mentorbot, rules: PublishRules | None = None) -> PublishedPulse:
     """The pulse windows published as of the bot's clock (publishing any that just closed)."""
     rules = rules or PublishRules.from_config(bot.settings.config, bot.clock.now())
-    return await PublishedAggregates(make_sessionmaker(bot.db)).publish(rules)
+    return await PublishedAggregates(bot.sessions).publish(rules)
 
 
 async def load_insights(bot: Mentorbot, period: Period | None = None) -> Insights:
@@ -42,7 +41,7 @@ async def load_insights(bot: Mentorbot, period: Period | None = None) -> Insight
     answer_by = today - timedelta(days=config.programme.remind_after_days)
     data = await repository(bot).gather(today=today, answer_by=answer_by)
     published = await published_pulse(bot, rules)
-    spoke = await PublishedAggregates(make_sessionmaker(bot.db)).publish_open(rules)
+    spoke = await PublishedAggregates(bot.sessions).publish_open(rules)
     return build_insights(data, published, k=rules.k, now=now, spoke_openly=spoke)
 
 

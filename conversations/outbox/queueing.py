@@ -11,10 +11,8 @@ from conversations.config import AppConfig
 from conversations.enrolment import enrolment_texts as messages
 from conversations.outbox.codec import message_to_dict
 from conversations.outbox.timing import next_slot, zone
-from conversations.ports import Clock, WorkQueue
+from conversations.ports import DELIVER, Clock, WorkQueue
 from conversations.types import OutgoingMessage, Person, ToPerson
-
-DELIVER = "deliver"  # a queued OutgoingMessage, sent by the delivery worker
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from conversations.ports.links import AdminLinks
 from conversations.ports.pair_book import PairConflict, Pairs
 from conversations.ports.premise_facts import Premises
 from conversations.ports.prompt_log import PromptLog
-from conversations.ports.queue import DueWork, NewWork, WorkQueue
+from conversations.ports.queue import DELIVER, DueWork, NewWork, WorkQueue
 from conversations.ports.reports import Reports
 from conversations.ports.senders import HandleEvent, Sender, SendFailed
 from conversations.ports.sessions import Sessions
@@ -22,6 +22,7 @@ from conversations.ports.store import Store
 from conversations.ports.waiting import WaitingLines
 
 __all__ = [
+    "DELIVER",
     "AdminLinks",
     "Answers",
     "AuditLog",

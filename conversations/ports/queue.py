@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+# The kind of work that is a queued `OutgoingMessage`, sent by the delivery worker (every other
+# kind is programme work the engine turns into messages).
+DELIVER = "deliver"
+
 
 @dataclass(frozen=True)
 class DueWork:

@@ -11,11 +11,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.delivery import MAX_ATTEMPTS, Deliverer, DeliveryStats
-from conversations.engine import DELIVER
 from conversations.outbox import premise
 from conversations.outbox.codec import message_to_dict
-from conversations.ports import NewWork, SendFailed
+from conversations.ports import DELIVER, NewWork, SendFailed
 from conversations.types import (
     Address,
     Delivery,
@@ -32,6 +30,8 @@ from conversations.types import (
     ToPair,
     ToPerson,
 )
+from delivery.stats import DeliveryStats
+from delivery.worker import MAX_ATTEMPTS, Deliverer
 from storage.store import SqlStore
 from tests.fakes import FakeClock, utc
 
@@ -135,6 +135,29 @@ async def test_without_groups_each_partner_gets_a_row_of_their_own(store: SqlSto
     again = await worker.deliver_due(NOW + timedelta(seconds=31))
     assert again.sent == 1
     assert sorted(chat.posted) == [("DANA", "nudge:1@slack:DANA"), ("DFE", "nudge:1@slack:DFE")]
+
+
+async def test_a_split_found_while_sending_goes_out_in_the_same_batch(store: SqlStore) -> None:
+    _, _, pair_id = await setup(store)
+    clock = FakeClock(NOW)
+    chat = ChatPlatform(clock, groups=False)  # the group DM cannot be opened: found at the send
+    worker = Deliverer(store, {"slack": chat}, clock, random.Random(1))
+    await queue(store, message(ToPair(pair_id), "nudge:1"))
+    claims: list[int] = []
+    real_claim = store.claim
+
+    async def claim(*args, **kwargs):  # type: ignore[no-untyped-def]
+        rows = await real_claim(*args, **kwargs)
+        claims.append(len(rows))
+        return rows
+
+    store.claim = claim  # type: ignore[method-assign]
+    stats = await worker.deliver_due(NOW)
+    assert (stats.fanned_out, stats.sent) == (1, 2)
+    assert claims == [1, 0]  # the new rows were leased to the batch that split them
+    assert chat.prepared[-1] == [Address("slack", "T1", "DANA"), Address("slack", "T1", "DFE")]
+    assert sorted(chat.posted) == [("DANA", "nudge:1@slack:DANA"), ("DFE", "nudge:1@slack:DFE")]
+    assert (await store.queue_counts())["done"] == 3
 
 
 async def test_where_groups_cannot_exist_a_pair_is_split_and_sent_in_the_same_batch(

@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.dashboard import ChatLinks
+from bot.dashboard.auth import ChatLinks
 from storage.store import SqlStore
 from tests.dashboard.seed import RTL_NAME, seed_programme
 from tests.fakes import start_server

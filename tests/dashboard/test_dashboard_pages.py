@@ -19,7 +19,7 @@ from bot.dashboard.auth import (
 )
 from bot.dashboard.charts import Bar, Segment, bar_chart, line_chart
 from bot.dashboard.page import page_context
-from bot.dashboard.views import template_environment
+from bot.dashboard.responses import template_environment
 from conversations.insights.summary import (
     InsightsData,
     PairHealth,

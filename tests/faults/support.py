@@ -19,8 +19,8 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import text
 
-from conversations.engine import DELIVER
 from conversations.outbox.codec import message_to_dict
+from conversations.ports import DELIVER
 from conversations.types import Identity, OutgoingMessage, RosterEntry, Text, ToPerson
 from storage.db import create_engine, upgrade
 from storage.store import SqlStore

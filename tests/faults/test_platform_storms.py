@@ -22,8 +22,8 @@ import pytest
 from adapters.slack.sender import SlackSender, make_client
 from bot.app import build_app
 from bot.clock import SimulatedClock
-from bot.delivery import MAX_ATTEMPTS
 from bot.settings import Secrets, Settings, parse_config
+from delivery.worker import MAX_ATTEMPTS
 from tests.faults.support import (
     FaultySlack,
     key_of,

@@ -23,10 +23,10 @@ import pytest
 from sqlalchemy import text
 
 from adapters.teams.activities import bare_reference, reference_to_json
-from bot.delivery import CONCURRENCY
-from conversations.engine import DELIVER
 from conversations.outbox.codec import message_to_dict
+from conversations.ports import DELIVER
 from conversations.types import Identity, OutgoingMessage, RosterEntry, Text, ToPerson
+from delivery.worker import CONCURRENCY
 from storage.db import create_engine, upgrade
 from storage.store import SqlStore
 from tests.adapters.teams.fake_connector import FakeConnector, fake_connector
