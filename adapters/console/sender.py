@@ -6,11 +6,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TextIO
 
+from adapters.console.platform import PLATFORM, TENANT
 from adapters.console.render import render
 from conversations.types import Address, Button, Delivery, OutgoingMessage
-
-PLATFORM = "console"
-TENANT = "local"
 
 
 def address_for(email: str) -> Address:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from adapters.console.platform import PLATFORM, TENANT
 from adapters.console.render import pick_button
-from adapters.console.sender import PLATFORM, TENANT, ConsoleSender, address_for
+from adapters.console.sender import ConsoleSender, address_for
 from conversations.types import Action, Event, IncomingMessage, OutgoingMessage, UserRef
 
 Handler = Callable[[Event], Awaitable[list[OutgoingMessage]]]

@@ -18,6 +18,7 @@ from datetime import datetime
 from adapters.slack import translate as tr
 from adapters.slack.identity import IdentityLinker, PeopleDirectory
 from adapters.slack.modal import enrol_modal
+from adapters.slack.platform import PLATFORM
 from adapters.slack.render import render_home
 from adapters.slack.sender import SlackSender
 from conversations.ports import HandleEvent, SendFailed
@@ -140,7 +141,7 @@ def _origin(inbound: tr.Inbound) -> Address:
     event = inbound.event
     if event is not None:
         return event.address
-    return Address(tr.PLATFORM, inbound.user.tenant_id, inbound.dm_channel or inbound.user.user_id)
+    return Address(PLATFORM, inbound.user.tenant_id, inbound.dm_channel or inbound.user.user_id)
 
 
 def _shared(address: Address) -> bool:

@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import translate as tr
 from adapters.slack.answer import Backend, Responder
 from adapters.slack.identity import IdentityLinker
+from adapters.slack.platform import PLATFORM
 from adapters.slack.sender import SlackSender, make_client
 
 log = logging.getLogger(__name__)
@@ -166,7 +167,7 @@ class SlackRuntime:
         inbound = tr.translate(body, self.backend.now())
         if inbound is not None and inbound.dedupe_key:
             first = await self.backend.record_event(
-                tr.PLATFORM, inbound.dedupe_key, self.backend.now()
+                PLATFORM, inbound.dedupe_key, self.backend.now()
             )
             if not first:
                 log.info("Slack retry of %s ignored", inbound.dedupe_key)

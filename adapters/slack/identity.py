@@ -19,12 +19,12 @@ import aiohttp
 from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.platform import PLATFORM
 from adapters.slack.sender import OPEN_INTERVAL, Pacer
 from conversations.types import Identity, Person, UserRef
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "slack"
 PROFILE_CACHE = 1000  # users.info answers kept in memory (Tier 4; they rarely change)
 
 

@@ -23,13 +23,13 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.slack.platform import PLATFORM
 from adapters.slack.render import render_message
 from conversations.ports import SendFailed
 from conversations.types import Address, Delivery, OutgoingMessage
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "slack"
 METADATA_EVENT = "mentorbot_message"
 DEFAULT_API_URL = "https://slack.com/api/"
 # The recipient is gone or the bot may not write there: retrying cannot help, and the person

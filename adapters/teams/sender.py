@@ -38,14 +38,13 @@ from adapters.teams.auth import credentials_source
 from adapters.teams.connector import BotConnector, TokenCache
 from adapters.teams.errors import is_retryable, send_failed
 from adapters.teams.limits import PER_CONVERSATION, PER_TENANT, TENANT_BURST, RateLimiter
+from adapters.teams.platform import CHANNEL_ID, PLATFORM
 from adapters.teams.ports import TeamsDeps
 from conversations.ports import SendFailed
 from conversations.types import Address, Delivery, Identity, OutgoingMessage
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "teams"
-CHANNEL_ID = "msteams"
 INLINE_ATTEMPTS = 3  # tries within one send before the delivery worker's backoff takes over
 MAX_INLINE_WAIT = 5.0  # seconds: a longer Retry-After goes back to the queue, not a sleep
 NO_SERVICE_URL_RETRY = 3600.0  # nobody in the tenant has talked to the bot yet

@@ -20,9 +20,10 @@ from botbuilder.schema import Activity, ActivityTypes, AdaptiveCardInvokeRespons
 
 from adapters.teams.activities import message_activity, reference_of, reference_to_json
 from adapters.teams.errors import send_failed
+from adapters.teams.platform import PLATFORM
 from adapters.teams.ports import TeamsDeps
 from adapters.teams.render import CARD_CONTENT_TYPE, render_card
-from adapters.teams.translate import PLATFORM, Inbound, translate
+from adapters.teams.translate import Inbound, translate
 from conversations.outbox.premise import by_then
 from conversations.types import Action, Identity, OutgoingMessage, Person, UserRef
 
