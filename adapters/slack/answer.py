@@ -20,6 +20,7 @@ from adapters.slack.identity import IdentityLinker, PeopleDirectory
 from adapters.slack.modal import enrol_modal
 from adapters.slack.platform import PLATFORM
 from adapters.slack.render import render_home
+from adapters.slack.replies import SlackReplies
 from adapters.slack.sender import SlackSender
 from conversations.ports import HandleEvent, SendFailed
 from conversations.types import (
@@ -49,9 +50,16 @@ class Backend:
 class Responder:
     """Turns one translated request into Slack calls."""
 
-    def __init__(self, backend: Backend, sender: SlackSender, linker: IdentityLinker) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        sender: SlackSender,
+        replies: SlackReplies,
+        linker: IdentityLinker,
+    ) -> None:
         self.backend = backend
         self.sender = sender
+        self.replies = replies
         self.linker = linker
 
     async def process(self, inbound: tr.Inbound) -> None:
@@ -86,7 +94,7 @@ class Responder:
         if not person.timezone:
             timezone = (await self.linker.profile(inbound.user.user_id)).get("tz", "")
         metadata = json.dumps({"dm": inbound.dm_channel})
-        await self.sender.open_view(
+        await self.replies.open_view(
             inbound.trigger_id, enrol_modal(person, timezone=timezone, private_metadata=metadata)
         )
         return True
@@ -94,7 +102,7 @@ class Responder:
     async def publish_home(self, user: UserRef) -> None:
         """Draw the person's Home tab from the engine's home view."""
         message = await self.backend.home(user)
-        await self.sender.publish_home(user.user_id, render_home(message))
+        await self.replies.publish_home(user.user_id, render_home(message))
 
     async def _deliver(self, inbound: tr.Inbound, reply: OutgoingMessage) -> None:
         address = reply.to if isinstance(reply.to, Address) else _origin(inbound)
@@ -102,7 +110,7 @@ class Responder:
             if inbound.via == "command":
                 await self._ephemeral(inbound, reply, address)
             elif reply.replaces and inbound.clicked_ephemeral and inbound.response_url:
-                await self.sender.respond(reply, inbound.response_url, replace_original=True)
+                await self.replies.respond(reply, inbound.response_url, replace_original=True)
             elif reply.replaces:
                 # The answer takes the clicked message's place, for everyone who saw it.
                 await self.sender.send(reply, address)
@@ -117,9 +125,9 @@ class Responder:
         self, inbound: tr.Inbound, reply: OutgoingMessage, address: Address
     ) -> None:
         if inbound.response_url:
-            await self.sender.respond(reply, inbound.response_url)
+            await self.replies.respond(reply, inbound.response_url)
         else:
-            await self.sender.send_ephemeral(reply, address, inbound.user.user_id)
+            await self.replies.send_ephemeral(reply, address, inbound.user.user_id)
 
     async def _apologise(self, inbound: tr.Inbound) -> None:
         sorry = OutgoingMessage(
@@ -130,7 +138,7 @@ class Responder:
         )
         try:
             if inbound.via in ("command", "action") and inbound.response_url:
-                await self.sender.respond(sorry, inbound.response_url)
+                await self.replies.respond(sorry, inbound.response_url)
             elif inbound.via in ("dm", "view"):
                 await self.sender.send(sorry, _origin(inbound))
         except SendFailed:

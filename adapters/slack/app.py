@@ -29,9 +29,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import translate as tr
 from adapters.slack.answer import Backend, Responder
+from adapters.slack.client import make_client
 from adapters.slack.identity import IdentityLinker
 from adapters.slack.platform import PLATFORM
-from adapters.slack.sender import SlackSender, make_client
+from adapters.slack.replies import SlackReplies
+from adapters.slack.sender import SlackSender
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +123,8 @@ class SlackRuntime:
         self.client: AsyncWebClient = make_client(bot_token, api_url)
         self.sender = SlackSender(self.client, backend.now)
         self.linker = IdentityLinker(backend.directory, self.client)
-        self.responder = Responder(backend, self.sender, self.linker)
+        replies = SlackReplies(self.client)
+        self.responder = Responder(backend, self.sender, replies, self.linker)
         self.app_token = app_token
         self.command = command
         bolt_log = logging.getLogger("slack_bolt")

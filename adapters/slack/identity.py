@@ -19,8 +19,8 @@ import aiohttp
 from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.limits import OPEN_INTERVAL, Pacer
 from adapters.slack.platform import PLATFORM
-from adapters.slack.sender import OPEN_INTERVAL, Pacer
 from conversations.types import Identity, Person, UserRef
 
 log = logging.getLogger(__name__)

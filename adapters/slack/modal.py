@@ -11,7 +11,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from adapters.slack.render import OPTION_VALUE, option, plain
+from adapters.slack.limits import OPTION_VALUE
+from adapters.slack.render import option, plain
 from conversations.config import check_timezone
 from conversations.pairing.disclosure import WHAT_PARTNERS_SEE
 from conversations.programme.catalogue import load_topics
