@@ -17,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.console.inbox import Delivered, InboxSender
 from adapters.console.platform import PLATFORM as CONSOLE
 from adapters.kit.deps import AdapterDeps
-from bot.plugin import PlatformPlugin
+
+# Re-exported for bot/server.py, which names it from here; new code imports bot.plugin.
+from bot.plugin import PlatformPlugin as PlatformPlugin
 from bot.settings import Secrets, Settings
 from bot.slack import slack_plugin
 from bot.teams import teams_plugin
