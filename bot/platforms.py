@@ -1,46 +1,67 @@
 """Which chat platforms this deployment talks to, and how each plugs into the server.
 
-Each platform's wiring lives in its own `bot/<platform>.py` (the only place that knows both the
-adapter and the rest of the bot) and returns a `PlatformPlugin`: the sender the delivery worker
-uses, the HTTP routes `serve` mounts, and optional start/stop hooks (Slack Socket Mode).
+Each platform's wiring lives in its own `bot/<platform>.py` and returns a `PlatformPlugin`
+(`bot/plugin.py`): the sender the delivery worker uses, the HTTP routes `serve` mounts, and
+optional start/stop hooks (Slack Socket Mode). This module hands every adapter the same
+`AdapterDeps` (adapters/kit/deps.py), built from the bot's parts; it reads those parts through
+the `Wiring` protocol rather than importing the composition root, so no import loops back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
-from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.console.inbox import Delivered, InboxSender
-from adapters.console.sender import PLATFORM as CONSOLE
-from conversations.ports import Sender
+from adapters.console.platform import PLATFORM as CONSOLE
+from adapters.kit.deps import AdapterDeps
 
-if TYPE_CHECKING:
-    from bot.app import Mentorbot
-    from bot.settings import Secrets
-
-Route = tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]
-
-
-@dataclass
-class PlatformPlugin:
-    """One configured platform: how it sends, and what it adds to `mentorbot serve`."""
-
-    name: str
-    sender: Sender
-    routes: Sequence[Route] = ()  # (method, path, handler)
-    start: Callable[[], Awaitable[None]] | None = None  # e.g. connect Socket Mode
-    stop: Callable[[], Awaitable[None]] | None = None
-    # Housekeeping run at every tick before delivery (e.g. finding roster people on Slack).
-    tick: Callable[[], Awaitable[None]] | None = None
-    # Extra /metrics lines (Prometheus text format), read at each scrape.
-    metrics: Callable[[], Sequence[str]] | None = None
-    extra: dict[str, object] = field(default_factory=dict)
+# Re-exported for bot/server.py, which names it from here; new code imports bot.plugin.
+from bot.plugin import PlatformPlugin as PlatformPlugin
+from bot.settings import Secrets, Settings
+from bot.slack import slack_plugin
+from bot.teams import teams_plugin
+from conversations.engine import Engine
+from conversations.pairing.disclosure import WHAT_PARTNERS_SEE
+from conversations.ports import Clock, Sender
+from conversations.programme.catalogue import load_topics
+from storage.store import SqlStore
 
 
-def console_is_the_platform(bot: Mentorbot) -> bool:
+class Kick(Protocol):
+    """The bot's wakeup: `kick` runs delivery now (bot/app.py `Wakeup`)."""
+
+    def kick(self) -> None:
+        """Tell the listener, if any, that work is waiting."""
+        ...
+
+
+class Wiring(Protocol):
+    """The parts of a built bot (`bot.app.Mentorbot`) the platforms are wired from."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
+    @property
+    def store(self) -> SqlStore: ...
+    @property
+    def engine(self) -> Engine: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def wakeup(self) -> Kick: ...
+    @property
+    def housekeeping(self) -> list[Callable[[], Awaitable[None]]]: ...
+
+    def add_sender(self, sender: Sender) -> None:
+        """Register a platform's sender with the delivery worker."""
+        ...
+
+
+def console_is_the_platform(bot: Wiring) -> bool:
     """True when neither Slack nor Teams is configured: `tick` and `chat` then deliver to the
     console inbox (`serve` does not: nobody reads a server's terminal, and marking messages
     delivered there would keep them from Slack or Teams once configured)."""
@@ -58,7 +79,7 @@ def delivering_platforms(secrets: Secrets) -> frozenset[str]:
     return frozenset(found or {CONSOLE})
 
 
-def console_inbox(bot: Mentorbot, delivered: Delivered | None = None) -> InboxSender:
+def console_inbox(bot: Wiring, delivered: Delivered | None = None) -> InboxSender:
     """The console inbox as a sender (see `console_is_the_platform`); `delivered` is told of
     each message it delivers."""
 
@@ -69,22 +90,35 @@ def console_inbox(bot: Mentorbot, delivered: Delivered | None = None) -> InboxSe
     return InboxSender(person_of, bot.clock.now, delivered)
 
 
-def configured_platforms(bot: Mentorbot) -> list[PlatformPlugin]:
+def adapter_deps(bot: Wiring) -> AdapterDeps:
+    """What every adapter is handed: the engine's entry points, the store's look-ups, the
+    clock, the wakeup's kick, and what the enrolment forms show."""
+    return AdapterDeps(
+        handle=bot.engine.handle,
+        people=bot.store,
+        clock=bot.clock,
+        home=bot.engine.home,
+        queue=bot.engine.queue,
+        kick=bot.wakeup.kick,
+        catalogue=load_topics(),
+        tracks=tuple(bot.settings.config.programme.tracks),
+        partners_see=WHAT_PARTNERS_SEE,
+    )
+
+
+def configured_platforms(bot: Wiring) -> list[PlatformPlugin]:
     """The plugins of every platform whose credentials are set in the environment."""
     secrets = bot.settings.secrets
     plugins: list[PlatformPlugin] = []
+    deps = adapter_deps(bot)
     if secrets.slack_bot_token:
-        from bot.slack import slack_plugin
-
-        plugins.append(slack_plugin(bot))
+        plugins.append(slack_plugin(bot.settings, deps, bot.store))
     if secrets.microsoft_app_id or secrets.teams_dev_mode:
-        from bot.teams import teams_plugin
-
-        plugins.append(teams_plugin(bot))
+        plugins.append(teams_plugin(bot.settings, deps, bot.sessions))
     return plugins
 
 
-def attach_platforms(bot: Mentorbot) -> list[PlatformPlugin]:
+def attach_platforms(bot: Wiring) -> list[PlatformPlugin]:
     """Build the configured plugins and register their senders with the delivery worker."""
     plugins = configured_platforms(bot)
     for plugin in plugins:

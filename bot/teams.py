@@ -1,7 +1,8 @@
 """Wiring for Microsoft Teams: the only module that knows both the Teams adapter and the bot.
 
-`teams_plugin(bot)` builds the CloudAdapter from the MICROSOFT_APP_* settings (or the
-unauthenticated dev mode), the sender the delivery worker uses, and the `/api/messages` route.
+`teams_plugin(settings, deps, sessions)` builds the CloudAdapter from the MICROSOFT_APP_*
+settings (or the unauthenticated dev mode), the sender the delivery worker uses, and the
+`/api/messages` route.
 `write_package(app_id, out_path)` backs `mentorbot teams package --app-id ID [--out FILE]`.
 """
 
@@ -11,26 +12,24 @@ import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.kit.deps import AdapterDeps
 from adapters.teams.auth import TeamsConfigError, TeamsCredentials, build_adapter
 from adapters.teams.endpoint import MessagesEndpoint
 from adapters.teams.keys import KeyStore
 from adapters.teams.package import PackageError, Publisher
 from adapters.teams.package import write_package as _write_package
-from adapters.teams.ports import TeamsDeps
+from adapters.teams.platform import PLATFORM
+from adapters.teams.ports import TeamsSetup
 from adapters.teams.sender import TeamsSender
 from adapters.teams.trust import TeamsCounters, TeamsTrust, TrustConfigError
 from adapters.teams.turn import TeamsTurn
 from bot.errors import UserError
-from bot.platforms import PlatformPlugin
-from bot.settings import ConfigError
-from conversations.programme.catalogue import load_topics
-from storage.db import make_sessionmaker
+from bot.plugin import PlatformPlugin
+from bot.settings import ConfigError, Secrets, Settings
 from storage.sql_teams_identities import TeamsIdentities
-
-if TYPE_CHECKING:
-    from bot.app import Mentorbot
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +42,8 @@ SEND_THREADS = 32
 DEFAULT_PACKAGE = Path("mentorbot-teams.zip")
 
 
-def credentials_from(bot: Mentorbot) -> TeamsCredentials:
+def credentials_from(secrets: Secrets) -> TeamsCredentials:
     """The Teams credentials of this deployment (environment only, docs/teams.md)."""
-    secrets = bot.settings.secrets
     return TeamsCredentials(
         app_id=secrets.microsoft_app_id,
         app_password=secrets.microsoft_app_password,
@@ -55,13 +53,12 @@ def credentials_from(bot: Mentorbot) -> TeamsCredentials:
     )
 
 
-def trust_from(bot: Mentorbot) -> TeamsTrust:
+def trust_from(secrets: Secrets) -> TeamsTrust:
     """The deployment's service URL and tenant rules (TEAMS_ALLOWED_*), said at start.
 
     Dev mode counts only without an app id: with one, tokens are required and Microsoft's
     Bot Connector hosts are the default list.
     """
-    secrets = bot.settings.secrets
     dev_mode = secrets.teams_dev_mode and not secrets.microsoft_app_id
     try:
         trust = TeamsTrust.from_settings(
@@ -85,38 +82,36 @@ def trust_from(bot: Mentorbot) -> TeamsTrust:
     return trust
 
 
-def teams_plugin(bot: Mentorbot) -> PlatformPlugin:
-    """The Teams platform: sender, `POST /api/messages`, and the send thread pool."""
-    credentials = credentials_from(bot)
+def teams_plugin(
+    settings: Settings, deps: AdapterDeps, sessions: async_sessionmaker[AsyncSession]
+) -> PlatformPlugin:
+    """The Teams platform: sender, `POST /api/messages`, and the send thread pool.
+
+    `sessions` is the composition root's one session factory (`Mentorbot.sessions`): the
+    Teams identity look-ups share it with the store.
+    """
+    credentials = credentials_from(settings.secrets)
     try:
         adapter, authentication = build_adapter(credentials)
     except TeamsConfigError as error:
         raise ConfigError(str(error)) from None
-    trust = trust_from(bot)
+    trust = trust_from(settings.secrets)
     counters = TeamsCounters()
     if credentials.authenticated:
         # Signing keys over aiohttp with a timeout, never botbuilder's blocking fetch.
-        KeyStore(override=bot.settings.secrets.teams_openid_metadata_url).install()
-    tracks = bot.settings.config.programme.tracks
-    topics = tuple(t for track, labels in load_topics().items() if track in tracks for t in labels)
-    deps = TeamsDeps(
-        people=bot.store,
-        directory=TeamsIdentities(make_sessionmaker(bot.db)),
-        handle=bot.engine.handle,
-        queue=bot.engine.queue,
-        clock=bot.clock,
-        kick=bot.wakeup.kick,
-        topics=topics,
+        KeyStore(override=settings.secrets.teams_openid_metadata_url).install()
+    setup = TeamsSetup(
+        directory=TeamsIdentities(sessions),
         app_id=credentials.app_id,
         service_urls=trust.service_urls,
         tenants=trust.tenants,
         counters=counters,
     )
-    sender = TeamsSender(adapter, deps)
+    sender = TeamsSender(adapter, deps, setup)
     endpoint = MessagesEndpoint(
         adapter,
         authentication,
-        TeamsTurn(deps),
+        TeamsTurn(deps, setup),
         require_token=credentials.authenticated,
         trust=trust,
         counters=counters,
@@ -131,7 +126,7 @@ def teams_plugin(bot: Mentorbot) -> PlatformPlugin:
         executor.shutdown(wait=False, cancel_futures=True)
 
     return PlatformPlugin(
-        name="teams",
+        name=PLATFORM,
         sender=sender,
         routes=[("POST", "/api/messages", endpoint.handle)],
         start=start,

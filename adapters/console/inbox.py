@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
-from adapters.console.sender import PLATFORM, TENANT
+from adapters.console.platform import PLATFORM, TENANT
 from conversations.ports import SendFailed
 from conversations.types import Address, Delivery, OutgoingMessage, ToPerson
 

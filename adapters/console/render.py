@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 import textwrap
 
-from conversations.types import Button, Buttons, Choice, Image, Link, OutgoingMessage, Text
+from adapters.console.limits import WIDTH
+from conversations.types import Buttons, Choice, Image, Link, OutgoingMessage, Text
 
-WIDTH = 88
 _BOLD = re.compile(r"\*([^*\n]+)\*")  # the neutral *bold* reads as plain words in a terminal
-_NOT_A_WORD = re.compile(r"[^\w\s]")
 
 
 def render(message: OutgoingMessage, *, first_number: int = 1, indent: str = "  ") -> str:
@@ -53,23 +52,3 @@ def _questions(message: OutgoingMessage, first_number: int, indent: str) -> str:
             lines.append(indent + "   ".join(labels))
             number += len(block.buttons)
     return "\n".join(lines)
-
-
-def pick_button(text: str, buttons: tuple[Button, ...]) -> Button | None:
-    """The button whose number (`1`, `[1]`) or label the person typed, or None when the text
-    is neither: it is then a message to the bot.
-
-    A label matches in any case, without its emoji (`we met` presses "We met ✅"); one shown
-    on several messages (a request and its reminder) presses the latest.
-    """
-    text = text.strip().strip("[]").strip()
-    if text.isdigit():
-        number = int(text)
-        return buttons[number - 1] if 1 <= number <= len(buttons) else None
-    named = [b for b in buttons if _words(b.label) == _words(text)]
-    return named[-1] if named and _words(text) else None
-
-
-def _words(label: str) -> str:
-    """A label as typed: its words in lower case, without emoji or punctuation."""
-    return " ".join(_NOT_A_WORD.sub(" ", label).casefold().split())

@@ -6,11 +6,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TextIO
 
+# Re-exported: the CLI, the demo and the scenarios name the console platform from here.
+from adapters.console.platform import PLATFORM as PLATFORM
+from adapters.console.platform import TENANT as TENANT
 from adapters.console.render import render
 from conversations.types import Address, Button, Delivery, OutgoingMessage
-
-PLATFORM = "console"
-TENANT = "local"
 
 
 def address_for(email: str) -> Address:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from adapters.console.render import pick_button
-from adapters.console.sender import PLATFORM, TENANT, ConsoleSender, address_for
-from conversations.types import Action, Event, IncomingMessage, OutgoingMessage, UserRef
+from adapters.console.platform import PLATFORM, TENANT
+from adapters.console.sender import ConsoleSender, address_for
+from adapters.console.translate import typed
+from conversations.types import Event, OutgoingMessage, UserRef
 
 Handler = Callable[[Event], Awaitable[list[OutgoingMessage]]]
 
@@ -30,10 +31,8 @@ class ConsoleSession:
 
     def event_for(self, text: str) -> Event:
         """The event a line of typing stands for."""
-        button = pick_button(text, self.sender.buttons.get(self.address.conversation_id, ()))
-        if button is not None:
-            return Action(self.user, self.address, button.action_id, button.value, self.clock())
-        return IncomingMessage(self.user, self.address, text, self.clock())
+        buttons = self.sender.buttons.get(self.address.conversation_id, ())
+        return typed(text, self.user, self.address, buttons, self.clock())
 
     async def say(self, text: str) -> list[OutgoingMessage]:
         """Send one line to the bot and print what it answers."""

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime
 
+from adapters.kit.deps import AdapterDeps
 from adapters.slack import translate as tr
-from adapters.slack.identity import IdentityLinker, PeopleDirectory
+from adapters.slack.identity import IdentityLinker
 from adapters.slack.modal import enrol_modal
+from adapters.slack.platform import PLATFORM
 from adapters.slack.render import render_home
+from adapters.slack.replies import SlackReplies
 from adapters.slack.sender import SlackSender
-from conversations.ports import HandleEvent, SendFailed
+from conversations.ports import SendFailed
 from conversations.types import (
     Address,
     OutgoingMessage,
@@ -30,27 +30,20 @@ from conversations.types import (
 
 log = logging.getLogger(__name__)
 
-Home = Callable[[UserRef], Awaitable[OutgoingMessage]]
-
-
-@dataclass
-class Backend:
-    """What the Slack adapter needs from the rest of the bot (wired in `bot/slack.py`)."""
-
-    directory: PeopleDirectory
-    handle: HandleEvent  # Engine.handle
-    record_event: Callable[[str, str, datetime], Awaitable[bool]]  # False: seen before
-    now: Callable[[], datetime]
-    home: Home  # Engine.home: the App Home view
-    after_event: Callable[[], None] = field(default=lambda: None)  # deliver queued work now
-
 
 class Responder:
     """Turns one translated request into Slack calls."""
 
-    def __init__(self, backend: Backend, sender: SlackSender, linker: IdentityLinker) -> None:
-        self.backend = backend
+    def __init__(
+        self,
+        deps: AdapterDeps,
+        sender: SlackSender,
+        replies: SlackReplies,
+        linker: IdentityLinker,
+    ) -> None:
+        self.deps = deps
         self.sender = sender
+        self.replies = replies
         self.linker = linker
 
     async def process(self, inbound: tr.Inbound) -> None:
@@ -61,7 +54,7 @@ class Responder:
             log.exception("Slack %s from %s failed", inbound.via, inbound.user.user_id)
             await self._apologise(inbound)
         finally:
-            self.backend.after_event()
+            self.deps.kick()
 
     async def _process(self, inbound: tr.Inbound) -> None:
         person = await self.linker.resolve(inbound.user, inbound.dm_channel)
@@ -72,7 +65,7 @@ class Responder:
             return
         if inbound.event is None:
             return
-        for reply in await self.backend.handle(inbound.event, person=person):
+        for reply in await self.deps.handle(inbound.event, person=person):
             await self._deliver(inbound, reply)
         if inbound.via == "view":
             await self.publish_home(inbound.user)  # the Home tab shows the new status
@@ -85,15 +78,22 @@ class Responder:
         if not person.timezone:
             timezone = (await self.linker.profile(inbound.user.user_id)).get("tz", "")
         metadata = json.dumps({"dm": inbound.dm_channel})
-        await self.sender.open_view(
-            inbound.trigger_id, enrol_modal(person, timezone=timezone, private_metadata=metadata)
+        await self.replies.open_view(
+            inbound.trigger_id,
+            enrol_modal(
+                person,
+                topics=self.deps.catalogue,
+                partners_see=self.deps.partners_see,
+                timezone=timezone,
+                private_metadata=metadata,
+            ),
         )
         return True
 
     async def publish_home(self, user: UserRef) -> None:
         """Draw the person's Home tab from the engine's home view."""
-        message = await self.backend.home(user)
-        await self.sender.publish_home(user.user_id, render_home(message))
+        message = await self.deps.home(user)
+        await self.replies.publish_home(user.user_id, render_home(message))
 
     async def _deliver(self, inbound: tr.Inbound, reply: OutgoingMessage) -> None:
         address = reply.to if isinstance(reply.to, Address) else _origin(inbound)
@@ -101,7 +101,7 @@ class Responder:
             if inbound.via == "command":
                 await self._ephemeral(inbound, reply, address)
             elif reply.replaces and inbound.clicked_ephemeral and inbound.response_url:
-                await self.sender.respond(reply, inbound.response_url, replace_original=True)
+                await self.replies.respond(reply, inbound.response_url, replace_original=True)
             elif reply.replaces:
                 # The answer takes the clicked message's place, for everyone who saw it.
                 await self.sender.send(reply, address)
@@ -116,9 +116,9 @@ class Responder:
         self, inbound: tr.Inbound, reply: OutgoingMessage, address: Address
     ) -> None:
         if inbound.response_url:
-            await self.sender.respond(reply, inbound.response_url)
+            await self.replies.respond(reply, inbound.response_url)
         else:
-            await self.sender.send_ephemeral(reply, address, inbound.user.user_id)
+            await self.replies.send_ephemeral(reply, address, inbound.user.user_id)
 
     async def _apologise(self, inbound: tr.Inbound) -> None:
         sorry = OutgoingMessage(
@@ -129,7 +129,7 @@ class Responder:
         )
         try:
             if inbound.via in ("command", "action") and inbound.response_url:
-                await self.sender.respond(sorry, inbound.response_url)
+                await self.replies.respond(sorry, inbound.response_url)
             elif inbound.via in ("dm", "view"):
                 await self.sender.send(sorry, _origin(inbound))
         except SendFailed:
@@ -140,7 +140,7 @@ def _origin(inbound: tr.Inbound) -> Address:
     event = inbound.event
     if event is not None:
         return event.address
-    return Address(tr.PLATFORM, inbound.user.tenant_id, inbound.dm_channel or inbound.user.user_id)
+    return Address(PLATFORM, inbound.user.tenant_id, inbound.dm_channel or inbound.user.user_id)
 
 
 def _shared(address: Address) -> bool:

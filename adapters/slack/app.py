@@ -5,7 +5,7 @@ Slack apps are configured; Socket Mode (`SLACK_APP_TOKEN`) feeds the same Bolt a
 websocket for companies that cannot expose a public URL. Bolt verifies signatures (401 on a bad
 or more than five minutes old request) but does not de-duplicate Slack's retries
 (`X-Slack-Retry-Num`): every request's event id (or trigger id) goes through
-`Backend.record_event`, a unique constraint shared by all processes.
+`AdapterDeps.people.record_event`, a unique constraint shared by all processes.
 """
 
 from __future__ import annotations
@@ -27,10 +27,14 @@ from slack_bolt.request import payload_utils
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.kit.deps import AdapterDeps
 from adapters.slack import translate as tr
-from adapters.slack.answer import Backend, Responder
+from adapters.slack.answer import Responder
+from adapters.slack.client import make_client
 from adapters.slack.identity import IdentityLinker
-from adapters.slack.sender import SlackSender, make_client
+from adapters.slack.platform import PLATFORM
+from adapters.slack.replies import SlackReplies
+from adapters.slack.sender import SlackSender
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +112,7 @@ class SlackRuntime:
 
     def __init__(
         self,
-        backend: Backend,
+        deps: AdapterDeps,
         *,
         bot_token: str,
         signing_secret: str = "",
@@ -116,11 +120,12 @@ class SlackRuntime:
         api_url: str = "",
         command: str = "/mentoring",
     ) -> None:
-        self.backend = backend
+        self.deps = deps
         self.client: AsyncWebClient = make_client(bot_token, api_url)
-        self.sender = SlackSender(self.client, backend.now)
-        self.linker = IdentityLinker(backend.directory, self.client)
-        self.responder = Responder(backend, self.sender, self.linker)
+        self.sender = SlackSender(self.client, deps.clock.now)
+        self.linker = IdentityLinker(deps.people, self.client)
+        replies = SlackReplies(self.client)
+        self.responder = Responder(deps, self.sender, replies, self.linker)
         self.app_token = app_token
         self.command = command
         bolt_log = logging.getLogger("slack_bolt")
@@ -163,10 +168,10 @@ class SlackRuntime:
         A retry is answered 200 at once, so Slack stops retrying, and is not acted on again.
         The header only makes the decision visible to tests and logs; Slack ignores it.
         """
-        inbound = tr.translate(body, self.backend.now())
+        inbound = tr.translate(body, self.deps.clock.now())
         if inbound is not None and inbound.dedupe_key:
-            first = await self.backend.record_event(
-                tr.PLATFORM, inbound.dedupe_key, self.backend.now()
+            first = await self.deps.people.record_event(
+                PLATFORM, inbound.dedupe_key, self.deps.clock.now()
             )
             if not first:
                 log.info("Slack retry of %s ignored", inbound.dedupe_key)

@@ -13,41 +13,26 @@ wrote first.
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.sender import OPEN_INTERVAL, Pacer
+from adapters.kit.deps import People
+from adapters.slack.limits import OPEN_INTERVAL, Pacer
+from adapters.slack.platform import PLATFORM
 from conversations.types import Identity, Person, UserRef
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "slack"
 PROFILE_CACHE = 1000  # users.info answers kept in memory (Tier 4; they rarely change)
-
-
-class PeopleDirectory(Protocol):
-    """The part of the store identity linking needs (`conversations.ports.Directory`)."""
-
-    async def person_by_identity(self, user: UserRef) -> Person | None:
-        """The person linked to this platform account, or None."""
-        ...
-
-    async def person_by_email(self, email: str) -> Person | None:
-        """The person with this email (case-insensitive), or None."""
-        ...
-
-    async def link_identity(self, identity: Identity) -> None:
-        """Create or update how a person is reached on a platform."""
-        ...
 
 
 class IdentityLinker:
     """Resolves Slack users to people, linking them on first sight."""
 
-    def __init__(self, directory: PeopleDirectory, client: AsyncWebClient) -> None:
+    def __init__(self, directory: People, client: AsyncWebClient) -> None:
         self.directory = directory
         self.client = client
         self._linked: set[tuple[str, str, str]] = set()  # (team, user, dm) stored this process

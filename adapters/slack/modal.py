@@ -11,10 +11,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from adapters.slack.render import OPTION_VALUE, option, plain
+from adapters.slack.limits import OPTION_VALUE
+from adapters.slack.render import option, plain
 from conversations.config import check_timezone
-from conversations.pairing.disclosure import WHAT_PARTNERS_SEE
-from conversations.programme.catalogue import load_topics
 from conversations.types import Person, Role, actions
 
 CALLBACK_ID = actions.ENROL_FORM  # view callback_id: the listener and translator key on it
@@ -33,32 +32,34 @@ MAX_PICKED = (
 PRIVATE_METADATA = 3000
 
 
-def _topic_groups() -> list[dict[str, Any]]:
+def _topic_groups(catalogue: Mapping[str, Sequence[str]]) -> list[dict[str, Any]]:
     """The catalogue as option groups, one per track ("Technology", "Inclusion")."""
     return [
         {
             "label": plain(track.replace("_", " ").capitalize(), 75),
             "options": [option(label, label) for label in labels[:100]],
         }
-        for track, labels in load_topics().items()
+        for track, labels in catalogue.items()
     ]
 
 
-def _initial(picked: Sequence[str]) -> list[dict[str, Any]]:
+def _initial(picked: Sequence[str], catalogue: Mapping[str, Sequence[str]]) -> list[dict[str, Any]]:
     # Slack rejects an initial option that is not among the options: keep catalogue topics.
-    known = {label for labels in load_topics().values() for label in labels}
+    known = {label for labels in catalogue.values() for label in labels}
     return [option(t, t) for t in picked if t in known and len(t) <= OPTION_VALUE][:MAX_PICKED]
 
 
-def _topics_input(block_id: str, label: str, picked: Sequence[str]) -> dict[str, Any]:
+def _topics_input(
+    block_id: str, label: str, picked: Sequence[str], catalogue: Mapping[str, Sequence[str]]
+) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "multi_static_select",
         "action_id": block_id,
         "placeholder": plain("Pick a few topics", 150),
-        "option_groups": _topic_groups(),
+        "option_groups": _topic_groups(catalogue),
         "max_selected_items": MAX_PICKED,
     }
-    initial = _initial(picked)
+    initial = _initial(picked, catalogue)
     if initial:
         element["initial_options"] = initial
     return {
@@ -71,9 +72,18 @@ def _topics_input(block_id: str, label: str, picked: Sequence[str]) -> dict[str,
 
 
 def enrol_modal(
-    person: Person | None, *, timezone: str = "", private_metadata: str = ""
+    person: Person | None,
+    *,
+    topics: Mapping[str, Sequence[str]],
+    partners_see: str,
+    timezone: str = "",
+    private_metadata: str = "",
 ) -> dict[str, Any]:
-    """The `views.open` view for joining, prefilled from the person and their Slack profile."""
+    """The `views.open` view for joining, prefilled from the person and their Slack profile.
+
+    `topics` is the catalogue by track (the pickers' option groups); `partners_see` says what a
+    partner will see, next to the topics it is about (both handed over in `AdapterDeps`).
+    """
     role_options = [option(text, role.value) for role, text in ROLE_OPTIONS]
     role_element: dict[str, Any] = {
         "type": "radio_buttons",
@@ -115,10 +125,12 @@ def enrol_modal(
                 "label": plain("Which side would you like to be on?", 2000),
                 "element": role_element,
             },
-            _topics_input(TEACHES, "Topics I can teach", person.teaches if person else ()),
-            _topics_input(LEARNS, "Topics I'd like to learn", person.learns if person else ()),
+            _topics_input(TEACHES, "Topics I can teach", person.teaches if person else (), topics),
+            _topics_input(
+                LEARNS, "Topics I'd like to learn", person.learns if person else (), topics
+            ),
             # What a partner will see, next to the topics it is about.
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": WHAT_PARTNERS_SEE}]},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": partners_see}]},
             {
                 "type": "input",
                 "block_id": TIMEZONE,

@@ -12,6 +12,24 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from adapters.slack.limits import (
+    ACCESSIBILITY_LABEL,
+    ACTION_ID,
+    ACTIONS_PER_BLOCK,
+    BUTTON_TEXT,
+    BUTTON_VALUE,
+    FIELD_TEXT,
+    FIELDS_PER_SECTION,
+    MESSAGE_BLOCKS,
+    MESSAGE_TEXT,
+    OPTION_TEXT,
+    OPTION_VALUE,
+    OPTIONS,
+    PLACEHOLDER,
+    SECTION_TEXT,
+    URL_LENGTH,
+    VIEW_BLOCKS,
+)
 from conversations.types import (
     Block,
     Button,
@@ -25,28 +43,6 @@ from conversations.types import (
 )
 
 log = logging.getLogger(__name__)
-
-# Block Kit limits (docs.slack.dev/reference/block-kit): a message holds 50 blocks, a modal or
-# the Home tab 100; section text 3000 chars, a section field 2000 and 10 fields; an actions
-# block 25 elements; button text 75 (and its accessibility_label), button value 2000, url 3000;
-# select placeholder 150, 100 options, option text 75, option value 150; action_id 255.
-# chat.postMessage `text` is cut by Slack at 40,000 characters.
-MESSAGE_BLOCKS = 50
-VIEW_BLOCKS = 100
-SECTION_TEXT = 3000
-FIELD_TEXT = 2000
-FIELDS_PER_SECTION = 10
-ACTIONS_PER_BLOCK = 25
-BUTTON_TEXT = 75
-ACCESSIBILITY_LABEL = 75  # a button's accessibility_label
-BUTTON_VALUE = 2000
-URL_LENGTH = 3000
-PLACEHOLDER = 150
-OPTIONS = 100
-OPTION_TEXT = 75
-OPTION_VALUE = 150
-ACTION_ID = 255
-MESSAGE_TEXT = 40_000
 
 # Slack wants action_ids unique within a block, but several neutral buttons share one id
 # (the five `pulse.rate` buttons): a suffix tells them apart and `neutral_action_id` drops it.

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters.slack import modal
+from adapters.slack.platform import PLATFORM
 from adapters.slack.render import LINK_ACTION, neutral_action_id
 from conversations.types import (
     Action,
@@ -31,7 +32,6 @@ from conversations.types import (
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "slack"
 OPEN_ENROL_MODAL = "open_enrol_modal"
 PUBLISH_HOME = "publish_home"
 JOIN = "join"

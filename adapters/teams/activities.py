@@ -18,6 +18,7 @@ from botbuilder.schema import (
 )
 
 from adapters.teams.deeplinks import CHAT, with_intro_links
+from adapters.teams.platform import CHANNEL_ID
 from adapters.teams.render import CARD_CONTENT_TYPE, TEMPLATES, markdown, render_card
 from conversations.types import Link, OutgoingMessage, Text
 
@@ -126,7 +127,7 @@ def bare_reference(
 ) -> ConversationReference:
     """A reference built from ids alone (the conversation exists; we never stored its reference)."""
     return ConversationReference(
-        channel_id="msteams",
+        channel_id=CHANNEL_ID,
         service_url=service_url,
         conversation=ConversationAccount(
             id=conversation_id, tenant_id=tenant_id, conversation_type="personal"

@@ -1,15 +1,14 @@
-"""What the Teams adapter needs from the rest of the bot: small Protocols, wired in bot/teams.py."""
+"""What only Teams needs beyond the shared `AdapterDeps` (adapters/kit/deps.py): its identity
+look-ups, its app id and its trust rules, wired in bot/teams.py."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol
 
 from adapters.teams.trust import ServiceUrls, TeamsCounters, Tenants
-from conversations.ports import Clock, HandleEvent
-from conversations.types import Identity, OutgoingMessage, Person, UserRef
+from conversations.types import Identity
 
 
 class TeamsDirectory(Protocol):
@@ -40,42 +39,11 @@ class TeamsDirectory(Protocol):
         ...
 
 
-class TeamsPeople(Protocol):
-    """The slice of the engine's store the Teams turn uses."""
-
-    async def record_event(self, platform: str, event_id: str, at: datetime) -> bool:
-        """Remember an activity; False when it was processed already."""
-        ...
-
-    async def person_by_identity(self, user: UserRef) -> Person | None:
-        """The person linked to this platform account, or None."""
-        ...
-
-    async def person_by_email(self, email: str) -> Person | None:
-        """The person with this email (case-insensitive), or None."""
-        ...
-
-    async def link_identity(self, identity: Identity) -> None:
-        """Create or update how a person is reached on a platform."""
-        ...
-
-    async def identities_of(self, person_id: int) -> list[Identity]:
-        """Every platform identity of one person."""
-        ...
-
-
 @dataclass
-class TeamsDeps:
-    """Everything the Teams adapter is handed by the composition root (bot/teams.py)."""
+class TeamsSetup:
+    """The Teams-only part of what the composition root hands the adapter (bot/teams.py)."""
 
-    people: TeamsPeople
     directory: TeamsDirectory
-    handle: HandleEvent  # Engine.handle
-    # Engine.queue: a reply Teams refused during the turn goes to the delivery queue instead.
-    queue: Callable[[Sequence[OutgoingMessage], datetime], Awaitable[int]]
-    clock: Clock
-    kick: Callable[[], None] = lambda: None  # run the delivery worker now (Mentorbot.kick)
-    topics: Sequence[str] = field(default_factory=tuple)  # for the enrolment form's pickers
     app_id: str = ""
     # Where the bot may send its token (TEAMS_ALLOWED_SERVICE_URLS); loopback only by default.
     service_urls: ServiceUrls = field(default_factory=lambda: ServiceUrls(loopback=True))

@@ -27,6 +27,7 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
+from adapters.kit.deps import AdapterDeps
 from adapters.teams.activities import (
     activity_json,
     addressed,
@@ -38,14 +39,13 @@ from adapters.teams.auth import credentials_source
 from adapters.teams.connector import BotConnector, TokenCache
 from adapters.teams.errors import is_retryable, send_failed
 from adapters.teams.limits import PER_CONVERSATION, PER_TENANT, TENANT_BURST, RateLimiter
-from adapters.teams.ports import TeamsDeps
+from adapters.teams.platform import CHANNEL_ID, PLATFORM
+from adapters.teams.ports import TeamsSetup
 from conversations.ports import SendFailed
 from conversations.types import Address, Delivery, Identity, OutgoingMessage
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "teams"
-CHANNEL_ID = "msteams"
 INLINE_ATTEMPTS = 3  # tries within one send before the delivery worker's backoff takes over
 MAX_INLINE_WAIT = 5.0  # seconds: a longer Retry-After goes back to the queue, not a sleep
 NO_SERVICE_URL_RETRY = 3600.0  # nobody in the tenant has talked to the bot yet
@@ -61,7 +61,8 @@ class TeamsSender:
     def __init__(
         self,
         adapter: CloudAdapter,
-        deps: TeamsDeps,
+        deps: AdapterDeps,
+        setup: TeamsSetup,
         *,
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
@@ -69,11 +70,12 @@ class TeamsSender:
     ) -> None:
         self.adapter = adapter
         self.deps = deps
+        self.setup = setup
         self.rng = rng or random.Random()
         self.sleep = sleep
         self.connector = connector or BotConnector(
-            TokenCache(credentials_source(adapter, deps.app_id)),
-            allows=deps.service_urls.allows,
+            TokenCache(credentials_source(adapter, setup.app_id)),
+            allows=setup.service_urls.allows,
         )
         self.per_conversation = RateLimiter(PER_CONVERSATION)
         self.per_tenant = RateLimiter(PER_TENANT, burst=TENANT_BURST)
@@ -84,7 +86,7 @@ class TeamsSender:
     async def prepare(self, addresses: Sequence[Address]) -> None:
         """Look up the batch's recipients (and their emails) in one query."""
         keys = {(a.tenant_id, a.conversation_id) for a in addresses if a.platform == PLATFORM}
-        found = await self.deps.directory.teams_recipients(keys) if keys else {}
+        found = await self.setup.directory.teams_recipients(keys) if keys else {}
         self._prepared = {key: found.get(key) for key in keys}
 
     async def send(self, message: OutgoingMessage, address: Address) -> Delivery:
@@ -93,7 +95,7 @@ class TeamsSender:
         if key in self._prepared:
             recipient = self._prepared.pop(key)
         else:
-            recipient = await self.deps.directory.teams_recipient(*key)
+            recipient = await self.setup.directory.teams_recipient(*key)
         identity, email = recipient if recipient is not None else (None, "")
         tenant_id = address.tenant_id or (identity.tenant_id if identity else "")
         reference = reference_json(identity.reference) if identity else None
@@ -104,10 +106,12 @@ class TeamsSender:
             tenant_id, service_url = await self._route(identity, tenant_id, address)
             # Only the roster's AAD object id is known: the chat must be created first.
             create = identity is not None and address.conversation_id == identity.user_id
-            bare = bare_reference(address.conversation_id, tenant_id, service_url, self.deps.app_id)
+            bare = bare_reference(
+                address.conversation_id, tenant_id, service_url, self.setup.app_id
+            )
             reference = bare.serialize()
         activity = activity_json(
-            message, topics=self.deps.topics, tenant_id=tenant_id, drop_links_to=email
+            message, topics=self.deps.programme_topics, tenant_id=tenant_id, drop_links_to=email
         )
 
         self._check_tenants(
@@ -180,12 +184,12 @@ class TeamsSender:
     def _check_service_url(self, service_url: str, address: Address) -> None:
         """SendFailed (for good) when the stored service URL is not an allowed Bot Connector
         URL: whatever the database holds, the bot's token goes nowhere else (docs/teams.md)."""
-        if self.deps.service_urls.allows(service_url):
+        if self.setup.service_urls.allows(service_url):
             return
-        self.deps.counters.refuse("outbound_service_url")
+        self.setup.counters.refuse("outbound_service_url")
         log.warning(
             "Teams send to %s not made: service URL %.200r is not allowed (%s)",
-            address, service_url, self.deps.service_urls.describe(),
+            address, service_url, self.setup.service_urls.describe(),
         )  # fmt: skip
         raise SendFailed(
             f"service URL {service_url[:200]!r} is not an allowed Bot Connector URL "
@@ -199,14 +203,14 @@ class TeamsSender:
         """SendFailed (for good) when a tenant the row names is not served, or (`require`) when
         it names none while a tenant list is in force: identities of other organisations, linked
         before the list existed or written by any other route, get nothing (docs/teams.md)."""
-        tenants = self.deps.tenants
+        tenants = self.setup.tenants
         if tenants.any_tenant:
             return
         named = [t for t in claimed if t]
         refused = [t for t in named if not tenants.allows(t)]
         if not refused and (named or not require):
             return
-        self.deps.counters.refuse("outbound_tenant")
+        self.setup.counters.refuse("outbound_tenant")
         tenant = refused[0] if refused else ""
         log.warning(
             "Teams send to %s not made: tenant %.100r is not served (%s)",
@@ -219,10 +223,10 @@ class TeamsSender:
         """The tenant for a chat with a roster person whose tenant is unknown: any one with a
         known route in dev mode without a list, else the only allowed tenant or
         MICROSOFT_APP_TENANT_ID; SendFailed (for good) when several are allowed and neither says."""
-        tenants = self.deps.tenants
+        tenants = self.setup.tenants
         if tenants.any_tenant or tenants.home:
             return tenants.home
-        self.deps.counters.refuse("outbound_tenant")
+        self.setup.counters.refuse("outbound_tenant")
         log.warning("Teams send to %s not made: the person's tenant is unknown", address)
         raise SendFailed(
             "the person's Teams tenant is not known yet and TEAMS_ALLOWED_TENANTS lists several: "
@@ -241,7 +245,7 @@ class TeamsSender:
         if identity is not None and identity.tenant_id and identity.service_url:
             return identity.tenant_id, identity.service_url
         tenant_id = tenant_id or self._home_tenant(address)
-        route = await self.deps.directory.teams_route(tenant_id)
+        route = await self.setup.directory.teams_route(tenant_id)
         if route is not None:
             return route
         if identity is None:
@@ -260,7 +264,7 @@ class TeamsSender:
         activity: dict[str, Any],
         created: list[dict[str, Any]],
     ) -> str:
-        app_id = self.deps.app_id
+        app_id = self.setup.app_id
         parameters = ConversationParameters(
             is_group=False,
             bot=ChannelAccount(id=f"28:{app_id}") if app_id else None,
@@ -295,7 +299,7 @@ class TeamsSender:
                 id=conversation_id, tenant_id=tenant_id, conversation_type="personal"
             ),
             user=ChannelAccount(id=identity.user_id, aad_object_id=identity.user_id),
-            bot=ChannelAccount(id=f"28:{self.deps.app_id}") if self.deps.app_id else None,
+            bot=ChannelAccount(id=f"28:{self.setup.app_id}") if self.setup.app_id else None,
         )
         await self.deps.people.link_identity(
             Identity(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from adapters.teams.platform import PLATFORM
 from adapters.teams.render import form_value
 from conversations.types import (
     Action,
@@ -27,7 +28,6 @@ from conversations.types import (
     actions,
 )
 
-PLATFORM = "teams"
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
 _MENTION = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")

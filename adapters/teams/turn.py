@@ -18,11 +18,13 @@ from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ActivityTypes, AdaptiveCardInvokeResponse
 
+from adapters.kit.deps import AdapterDeps
 from adapters.teams.activities import message_activity, reference_of, reference_to_json
 from adapters.teams.errors import send_failed
-from adapters.teams.ports import TeamsDeps
+from adapters.teams.platform import PLATFORM
+from adapters.teams.ports import TeamsSetup
 from adapters.teams.render import CARD_CONTENT_TYPE, render_card
-from adapters.teams.translate import PLATFORM, Inbound, translate
+from adapters.teams.translate import Inbound, translate
 from conversations.outbox.premise import by_then
 from conversations.types import Action, Identity, OutgoingMessage, Person, UserRef
 
@@ -60,12 +62,13 @@ def _covers(stored: Identity, new: Identity) -> bool:
 class TeamsTurn:
     """The bot logic CloudAdapter calls for each authenticated activity."""
 
-    def __init__(self, deps: TeamsDeps) -> None:
+    def __init__(self, deps: AdapterDeps, setup: TeamsSetup) -> None:
         self.deps = deps
+        self.setup = setup
 
     async def on_turn(self, context: TurnContext, raw: Mapping[str, Any]) -> None:
         """Handle one activity; errors are logged and answered, never raised to botbuilder."""
-        if not self.deps.service_urls.allows(raw.get("serviceUrl")):
+        if not self.setup.service_urls.allows(raw.get("serviceUrl")):
             # The endpoint refuses these before the turn; this guards any other way in, since
             # replies and the email look-up go to this URL with the bot's token.
             log.warning("Teams turn skipped: serviceUrl %.200r not allowed", raw.get("serviceUrl"))
@@ -166,7 +169,7 @@ class TeamsTurn:
         """Answer in the turn's conversation; a refused reply is queued for the delivery worker."""
         assert inbound.address is not None
         activity = message_activity(
-            message, topics=self.deps.topics, tenant_id=inbound.address.tenant_id
+            message, topics=self.deps.programme_topics, tenant_id=inbound.address.tenant_id
         )
         try:
             if message.replaces:
@@ -206,7 +209,7 @@ class TeamsTurn:
             body = AdaptiveCardInvokeResponse(
                 status_code=200,
                 type=CARD_CONTENT_TYPE,
-                value=render_card(card_message, topics=self.deps.topics),
+                value=render_card(card_message, topics=self.deps.programme_topics),
             )
         else:
             body = {

@@ -122,7 +122,7 @@ async def test_the_teams_card_says_what_partners_see() -> None:
 
 
 def test_the_slack_modal_says_what_partners_see() -> None:
-    modal = enrol_modal(None)
+    modal = enrol_modal(None, topics=load_topics(), partners_see=WHAT_PARTNERS_SEE)
     context = [b for b in modal["blocks"] if b["type"] == "context"]
     assert [e["text"] for b in context for e in b["elements"]] == [WHAT_PARTNERS_SEE]
     # Right after the topic pickers, which it is about.

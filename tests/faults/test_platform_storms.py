@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.slack.sender import SlackSender, make_client
+from adapters.slack.client import make_client
+from adapters.slack.sender import SlackSender
 from bot.app import build_app
 from bot.clock import SimulatedClock
 from bot.settings import Secrets, Settings, parse_config

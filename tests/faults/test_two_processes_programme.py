@@ -20,7 +20,9 @@ from typing import Any
 
 import pytest
 
-from adapters.slack.sender import Pacer, SlackSender, make_client
+from adapters.slack.client import make_client
+from adapters.slack.limits import Pacer
+from adapters.slack.sender import SlackSender
 from adapters.slack.translate import block_actions
 from bot.app import Mentorbot, build_app
 from bot.clock import SimulatedClock
@@ -157,7 +159,9 @@ async def live_programme(url: str, instances: int) -> tuple[Posted, int]:
                 apps = [a, b][:instances]
                 for app in apps:
                     sender = SlackSender(make_client("xoxb-t", fake.api_url), clock.now)
-                    sender._open_pacer = Pacer(0.0)  # Tier 3 pacing is real time; not tested here
+                    sender.channels.pacer = Pacer(
+                        0.0
+                    )  # Tier 3 pacing is real time; not tested here
                     app.add_sender(sender)
                     # Small batches, so the instances interleave rather than the first to
                     # claim taking everything due at that moment.

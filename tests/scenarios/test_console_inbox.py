@@ -8,7 +8,7 @@ import random
 from datetime import datetime
 from pathlib import Path
 
-from adapters.console.render import pick_button
+from adapters.console.translate import pick_button
 from bot.app import build_app
 from bot.clock import SimulatedClock
 from bot.platforms import console_inbox
@@ -94,7 +94,8 @@ def test_a_typed_number_or_label_presses_a_button() -> None:
 
 
 def test_a_message_of_several_questions_shows_each_row_under_its_question() -> None:
-    from adapters.console.render import pick_button, render
+    from adapters.console.render import render
+    from adapters.console.translate import pick_button
     from conversations.types import Button, Buttons, OutgoingMessage, Text, ToPerson
 
     blocks = (

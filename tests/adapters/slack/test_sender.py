@@ -12,7 +12,9 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-from adapters.slack.sender import Pacer, RateLimits, SlackSender, make_client
+from adapters.slack.client import make_client
+from adapters.slack.limits import Pacer, RateLimits
+from adapters.slack.sender import SlackSender
 from conversations.ports import SendFailed
 from conversations.types import Address, Button, Buttons, OutgoingMessage, Text
 from tests.adapters.slack.fake_slack import FakeSlack
@@ -238,7 +240,7 @@ def test_a_plain_text_error_page_is_a_retryable_failure_not_a_crash() -> None:
     from slack_sdk.errors import SlackApiError
     from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-    from adapters.slack.sender import failure
+    from adapters.slack.errors import failure
 
     response = AsyncSlackResponse(
         client=None,  # type: ignore[arg-type]

@@ -8,10 +8,19 @@ from datetime import UTC, datetime
 
 import pytest
 
+from adapters.kit.deps import AdapterDeps
 from adapters.teams.auth import TeamsCredentials, build_adapter
-from adapters.teams.ports import TeamsDeps
+from adapters.teams.ports import TeamsSetup
 from conversations.ports import HandleEvent
-from conversations.types import Event, Identity, OutgoingMessage, Person, Role, RosterEntry
+from conversations.types import (
+    Event,
+    Identity,
+    OutgoingMessage,
+    Person,
+    Role,
+    RosterEntry,
+    UserRef,
+)
 from storage.sql_teams_identities import TeamsIdentities
 from storage.store import SqlStore
 from tests.adapters.teams.fake_connector import FakeConnector, fake_connector
@@ -45,8 +54,8 @@ def deps_for(
     store: SqlStore,
     handle: HandleEvent | None = None,
     queued: list[OutgoingMessage] | None = None,
-) -> TeamsDeps:
-    """TeamsDeps on a real store, with a stub engine."""
+) -> AdapterDeps:
+    """AdapterDeps on a real store, with a stub engine."""
 
     async def no_replies(event: Event, *, person: Person | None = None) -> list[OutgoingMessage]:
         del event, person
@@ -58,14 +67,23 @@ def deps_for(
             queued.extend(messages)
         return len(messages)
 
-    return TeamsDeps(
-        people=store,
-        directory=TeamsIdentities(store._sessions),
+    async def no_home(user: UserRef) -> OutgoingMessage:
+        raise AssertionError(f"Teams has no home view to draw for {user}")
+
+    return AdapterDeps(
         handle=handle or no_replies,
-        queue=queue,
+        people=store,
         clock=FakeClock(NOW),
-        topics=("GenAI tools", "Accessibility"),
+        home=no_home,
+        queue=queue,
+        catalogue={"technology": ("GenAI tools", "Accessibility")},
+        tracks=("technology",),
     )
+
+
+def setup_for(store: SqlStore) -> TeamsSetup:
+    """The Teams-only setup on a real store: any tenant, loopback service URLs (dev mode)."""
+    return TeamsSetup(directory=TeamsIdentities(store._sessions))
 
 
 def dev_adapter():  # type: ignore[no-untyped-def]

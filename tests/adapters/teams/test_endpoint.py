@@ -14,7 +14,7 @@ from conversations.enrolment import enrolment_texts as messages
 from conversations.types import Action, Button, Event, OutgoingMessage, Person
 from storage.store import SqlStore
 from tests.adapters.teams import activities as a
-from tests.adapters.teams.conftest import NOW, deps_for, dev_adapter
+from tests.adapters.teams.conftest import NOW, deps_for, dev_adapter, setup_for
 from tests.adapters.teams.fake_connector import FakeConnector
 
 MAYA = a.user("aad-maya", "Maya Okafor")
@@ -40,7 +40,10 @@ async def engine_stub(event: Event, *, person: Person | None = None) -> list[Out
 async def client(people: SqlStore) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
     adapter, authentication = dev_adapter()
     endpoint = MessagesEndpoint(
-        adapter, authentication, TeamsTurn(deps_for(people, engine_stub)), require_token=False
+        adapter,
+        authentication,
+        TeamsTurn(deps_for(people, engine_stub), setup_for(people)),
+        require_token=False,
     )
     app = web.Application()
     app.router.add_post("/api/messages", endpoint.handle)
@@ -118,7 +121,7 @@ async def test_a_reply_teams_did_not_take_is_queued_to_go_within_minutes_only(
     endpoint = MessagesEndpoint(
         adapter,
         authentication,
-        TeamsTurn(deps_for(people, engine_stub, queued)),
+        TeamsTurn(deps_for(people, engine_stub, queued), setup_for(people)),
         require_token=False,
     )
     app = web.Application()

@@ -11,7 +11,7 @@ from conversations.ports import SendFailed
 from conversations.types import Address, Identity, Link, OutgoingMessage, Text
 from storage.store import SqlStore
 from tests.adapters.teams import activities as a
-from tests.adapters.teams.conftest import deps_for, dev_adapter, link
+from tests.adapters.teams.conftest import deps_for, dev_adapter, link, setup_for
 from tests.adapters.teams.fake_connector import FakeConnector, fake_connector
 
 MAYA_CHAT = "a:1chat-aad-maya"
@@ -36,7 +36,7 @@ def make_sender(people: SqlStore) -> tuple[TeamsSender, list[float]]:
         waits.append(seconds)
 
     adapter, _ = dev_adapter()
-    return TeamsSender(adapter, deps_for(people), sleep=sleep), waits
+    return TeamsSender(adapter, deps_for(people), setup_for(people), sleep=sleep), waits
 
 
 def note(text: str = "Hello there", **fields: object) -> OutgoingMessage:
@@ -168,7 +168,7 @@ async def test_a_prepared_batch_is_sent_without_a_look_up_per_message(
 ) -> None:
     address = await maya_has_a_chat(people, connector)
     sender, _ = make_sender(people)
-    directory = sender.deps.directory
+    directory = sender.setup.directory
     single: list[tuple[str, str]] = []
     real = directory.teams_recipient
 
@@ -190,7 +190,7 @@ async def test_recipients_match_an_exact_tenant_first_then_a_roster_identity(
     people: SqlStore, connector: FakeConnector
 ) -> None:
     await maya_has_a_chat(people, connector)
-    directory = make_sender(people)[0].deps.directory
+    directory = make_sender(people)[0].setup.directory
     found = await directory.teams_recipients(
         [(a.TENANT, MAYA_CHAT), ("", "aad-sam"), ("other-tenant", "aad-sam"), ("", "aad-nobody")]
     )
@@ -212,9 +212,9 @@ async def test_a_stored_service_url_that_is_not_allowed_is_never_connected_to(
     async with fake_connector("127.0.0.2") as evil:
         address = await maya_has_a_chat(people, evil)  # the database says: the attacker's host
         adapter, _ = dev_adapter()
-        deps = deps_for(people)
-        deps.service_urls = ServiceUrls.parse(connector.url, dev_mode=True)
-        sender = TeamsSender(adapter, deps)
+        setup = setup_for(people)
+        setup.service_urls = ServiceUrls.parse(connector.url, dev_mode=True)
+        sender = TeamsSender(adapter, deps_for(people), setup)
         for to in (address, Address("teams", "", "aad-sam")):
             with pytest.raises(SendFailed) as failed:
                 await sender.send(note(), to)
@@ -222,15 +222,15 @@ async def test_a_stored_service_url_that_is_not_allowed_is_never_connected_to(
             assert "is not an allowed Bot Connector URL" in failed.value.reason
         await sender.close()
     assert evil.calls == [] and connector.calls == []
-    assert deps.counters.refused["outbound_service_url"] == 2
+    assert setup.counters.refused["outbound_service_url"] == 2
 
 
 def sender_serving(people: SqlStore, allowed: str, app_tenant: str = "") -> TeamsSender:
     """A sender with a tenant list in force (TEAMS_ALLOWED_TENANTS, MICROSOFT_APP_TENANT_ID)."""
     adapter, _ = dev_adapter()
-    deps = deps_for(people)
-    deps.tenants = Tenants.parse(allowed, default=app_tenant, dev_mode=False)
-    return TeamsSender(adapter, deps)
+    setup = setup_for(people)
+    setup.tenants = Tenants.parse(allowed, default=app_tenant, dev_mode=False)
+    return TeamsSender(adapter, deps_for(people), setup)
 
 
 @pytest.mark.parametrize(
@@ -266,7 +266,7 @@ async def test_an_identity_of_a_tenant_not_served_is_never_written_to(
     assert failed.value.permanent and not failed.value.unreachable
     assert "is not in TEAMS_ALLOWED_TENANTS; not sent" in failed.value.reason
     assert repr(OTHER_TENANT) in failed.value.reason or identity_tenant == ""
-    assert sender.deps.counters.refused["outbound_tenant"] == 1
+    assert sender.setup.counters.refused["outbound_tenant"] == 1
     await sender.close()
     assert connector.calls == []
 
@@ -323,6 +323,6 @@ async def test_with_several_tenants_a_roster_person_is_reached_only_in_the_app_t
         with pytest.raises(SendFailed) as failed:
             await sender.send(note("Welcome!"), Address("teams", "", "aad-sam"))
         assert failed.value.permanent and "MICROSOFT_APP_TENANT_ID" in failed.value.reason
-        assert sender.deps.counters.refused["outbound_tenant"] == 1
+        assert sender.setup.counters.refused["outbound_tenant"] == 1
         assert connector.calls == []
     await sender.close()

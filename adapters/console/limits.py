@@ -1,0 +1,3 @@
+"""What the terminal takes: lines are wrapped to this many columns."""
+
+WIDTH = 88
