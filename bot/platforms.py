@@ -19,7 +19,7 @@ from adapters.console.platform import PLATFORM as CONSOLE
 from adapters.kit.deps import AdapterDeps
 
 # Re-exported for bot/server.py, which names it from here; new code imports bot.plugin.
-from bot.plugin import PlatformPlugin as PlatformPlugin
+from bot.plugin import PlatformPlugin
 from bot.settings import Secrets, Settings
 from bot.slack import slack_plugin
 from bot.teams import teams_plugin

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from bot.app import Mentorbot
-    from bot.platforms import PlatformPlugin
+    from bot.plugin import PlatformPlugin
 
 log = logging.getLogger(__name__)
 

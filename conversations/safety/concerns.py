@@ -6,8 +6,8 @@ the next typed line. It goes privately to `privacy.concern_contacts`, or the pro
 when none of those can receive it, and never to the sender or to anyone they were ever paired
 with (a senior who is also an admin must not read their junior's concern about them). The
 sender is thanked, told who will be in touch and where to find support now; nothing is said
-to the partner. The text is kept apart (`Concerns` in conversations/ports/concern_box.py); the audit log
-records only the reference and how many people it went to (README, "Using it").
+to the partner. The text is kept apart (`Concerns` in conversations/ports/concern_box.py); the
+audit log records only the reference and how many people it went to (README, "Using it").
 
 A concern nobody could receive is kept and passed on by `redeliver` (every engine tick) as soon
 as someone can, by the same rule; the sender is then told it arrived. While the bot waits for a
