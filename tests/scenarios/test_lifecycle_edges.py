@@ -27,6 +27,7 @@ from conversations.types import (
     Status,
     actions,
 )
+from tests.fakes import FakeLinks
 from tests.scenarios.test_matching_round import PEOPLE
 from tests.scenarios.test_programme import PUBLISH, settings
 
@@ -198,28 +199,11 @@ async def test_the_pulse_is_private_and_a_comment_waits_for_consent(db_url: str)
         assert mine is not None and mine.comment is None
 
 
-class Links:
-    """An `AdminLinks` that remembers whom each link was made for."""
-
-    def __init__(self) -> None:
-        self.issued_to: list[str] = []
-
-    async def dashboard(self, now: datetime, admin: str) -> str | None:
-        self.issued_to.append(admin)
-        return f"https://mentorbot.example/admin?link=one-{len(self.issued_to)}"
-
-    async def export(self, now: datetime, admin: str) -> str | None:
-        return None
-
-    def chart(self, now: datetime) -> str | None:
-        return "https://mentorbot.example/admin/chart.png?exp=1&sig=abc"
-
-
 async def test_admins_get_a_private_dashboard_link(db_url: str) -> None:
     async with harness(db_url) as h:
         (off,) = await h.sim.say("ceo@x.com", "dashboard")
         assert "MENTORBOT_ADMIN_TOKEN" in off.fallback_text
-        h.app.engine.links = links = Links()
+        h.app.engine.links = links = FakeLinks()
         (on,) = await h.sim.say("ceo@x.com", "dashboard")
         (link,) = [b for b in on.blocks if isinstance(b, Link)]
         assert link.url == "https://mentorbot.example/admin?link=one-1" and on.private
