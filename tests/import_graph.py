@@ -69,5 +69,21 @@ def imports_of(path: Path) -> Iterator[Import]:
             yield Import(path, node.lineno, module, tuple(a.name for a in node.names))
 
 
+def dynamic_imports(path: Path) -> Iterator[tuple[int, str | None]]:
+    """Every `importlib.import_module(...)` / `__import__(...)` call in a file, as (line, the
+    module named when it is a string literal, else None): imports the reader above cannot see."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        called = node.func
+        name = called.attr if isinstance(called, ast.Attribute) else getattr(called, "id", None)
+        if name not in ("import_module", "__import__"):
+            continue
+        first = node.args[0] if node.args else None
+        literal = isinstance(first, ast.Constant) and isinstance(first.value, str)
+        yield node.lineno, first.value if literal else None  # type: ignore[union-attr]
+
+
 def is_third_party(root: str) -> bool:
     return root not in PROJECT and root not in sys.stdlib_module_names and root != "__future__"
