@@ -81,8 +81,10 @@ def dynamic_imports(path: Path) -> Iterator[tuple[int, str | None]]:
         if name not in ("import_module", "__import__"):
             continue
         first = node.args[0] if node.args else None
-        literal = isinstance(first, ast.Constant) and isinstance(first.value, str)
-        yield node.lineno, first.value if literal else None  # type: ignore[union-attr]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            yield node.lineno, first.value
+        else:
+            yield node.lineno, None
 
 
 def is_third_party(root: str) -> bool:
