@@ -1,117 +1,34 @@
 """An operator's first hour: the real `mentorbot` command as a subprocess.
 
 Database trouble in one line for every command, SQLite paths next to app.yaml, a dry run that
-touches no file, `mentorbot health` agreeing with chat and `report`, CLI wording and exit codes.
+touches no file (`mentorbot health` and the CLI wording: test_operator_health.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import sqlite3
-import subprocess
-import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
 
-from conversations.types import Status
 from storage.db import upgrade
-from storage.store import SqlStore
-from tests.serving import CLEARED
-from tests.serving import serve as serve_process
-
-APP_YAML = """programme:
-  name: Test Programme
-  start_date: 2027-01-11
-admins: [kim@example.com]
-"""
-# Maya (senior) and Ana (junior, not in Maya's reporting line) make one pair; Kim, the admin,
-# is only in the directory.
-ROSTER = """email,name,title,level,department,manager_email,timezone,role,teaches,learns
-maya@example.com,Maya Okafor,CEO,8,Operations,,Europe/London,mentee,,GenAI tools
-ana@example.com,Ana Diaz,Analyst,2,Finance,,Europe/London,mentor,GenAI tools,
-kim@example.com,Kim Park,Manager,5,Finance,,Europe/Berlin,,,
-"""
-EVERY_COMMAND = (
-    ("db", "upgrade"),
-    ("roster", "import", "people.csv"),
-    ("roster", "import", "people.csv", "--dry-run"),
-    ("match",),
-    ("report",),
-    ("health",),
-    ("export", "out"),
-    ("tick",),
-    ("chat", "--as", "kim@example.com"),
-    ("serve",),
+from tests.bot.operator_cli import (
+    EVERY_COMMAND,
+    ROSTER,
+    closed_port,
+    one_line_error,
+    pg_server_url,
+    run,
+    workdir_in,
 )
-
-
-@dataclass
-class Ran:
-    code: int
-    out: str
-    err: str
-
-
-def run(
-    workdir: Path,
-    *args: str,
-    env: Mapping[str, str] | None = None,
-    cwd: Path | None = None,
-    stdin: str = "",
-) -> Ran:
-    """`mentorbot --config workdir/app.yaml ARGS` in a fresh process; no platform switched on."""
-    environment = {k: v for k, v in os.environ.items() if k not in (*CLEARED, "DATABASE_URL")}
-    environment.update({"HOST": "127.0.0.1", "PORT": "0", **(env or {})})
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "--config", str(workdir / "app.yaml"), *args],
-        cwd=cwd or workdir,
-        env=environment,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return Ran(done.returncode, done.stdout, done.stderr)
-
-
-def one_line_error(ran: Ran) -> str:
-    """The single stderr line of a failed command (and proof that there was nothing else)."""
-    assert ran.code == 1, (ran.code, ran.out, ran.err)
-    lines = ran.err.splitlines()
-    assert len(lines) == 1, ran.err
-    assert "Traceback" not in ran.err and lines[0].startswith("mentorbot")
-    return lines[0]
+from tests.serving import serve as serve_process
 
 
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
-    (tmp_path / "app.yaml").write_text(APP_YAML)
-    (tmp_path / "people.csv").write_text(ROSTER)
-    return tmp_path
-
-
-def closed_port() -> int:
-    """A loopback port nobody listens on (bound, then closed)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pg_server_url() -> str:
-    """The PostgreSQL test server (`TEST_DATABASE_URL`), or skip (fail under CI=true)."""
-    url = os.environ.get("TEST_DATABASE_URL", "").strip()
-    if not url:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true requires TEST_DATABASE_URL")
-        pytest.skip("TEST_DATABASE_URL is not set")
-    return url
+    return workdir_in(tmp_path)
 
 
 # --- Database trouble is one line, for every command -------------------------------------------
@@ -337,83 +254,3 @@ def test_a_dry_run_on_postgresql_stores_nothing(workdir: Path, db_url: str) -> N
     ran = run(workdir, "roster", "import", "people.csv", "--dry-run", env={"DATABASE_URL": db_url})
     assert "Would import 3 people" in ran.out
     assert "Participants: 0" in run(workdir, "report", env={"DATABASE_URL": db_url}).out
-
-
-# --- `mentorbot health` agrees with chat `health` and `report` ---------------------------------
-
-
-async def test_health_on_the_cli_in_chat_and_report_count_the_same_unreachable_people(
-    workdir: Path, db_url: str, store: SqlStore
-) -> None:
-    """With Slack configured, a participant with no Slack account cannot be reached, even
-    after using `mentorbot chat` (a console identity delivers nothing on Slack)."""
-    # No Slack server is contacted: health, report and chat only read the database.
-    env = {"DATABASE_URL": db_url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s"}
-    assert run(workdir, "roster", "import", "people.csv", env=env).code == 0
-    # Ana's platform said she cannot be reached; Maya takes part but has no chat account.
-    ana = await store.person_by_email("ana@example.com")
-    assert ana is not None
-    await store.set_status(ana.id, Status.UNREACHABLE, at=datetime.now(UTC))
-    maya = run(workdir, "chat", "--as", "maya@example.com", env=env, stdin="help\nquit\n")
-    assert maya.code == 0, maya.err
-
-    cli = run(workdir, "health", env=env)
-    assert cli.code == 0, cli.err
-    assert "Can't be reached (2): Ana Diaz, Maya Okafor" in cli.out
-    assert "• no Slack or Teams account linked (1)" in cli.out
-    assert "• the platform says the bot cannot reach them (1)" in cli.out
-    report = run(workdir, "report", env=env)
-    assert "2 people the bot cannot reach" in report.out
-    chat = run(workdir, "chat", "--as", "kim@example.com", env=env, stdin="health\nquit\n")
-    assert chat.code == 0, chat.err
-    for line in cli.out.strip().splitlines():
-        assert line in chat.out  # the same text, line for line
-
-
-async def test_with_the_console_as_the_platform_nobody_lacks_an_account(
-    workdir: Path, db_url: str, store: SqlStore
-) -> None:
-    """No Slack or Teams configured: `tick` and `chat` deliver to everyone's console inbox, so
-    only the people a platform refused count as unreachable, whether or not they ran `chat`."""
-    env = {"DATABASE_URL": db_url}
-    assert run(workdir, "roster", "import", "people.csv", env=env).code == 0
-    ana = await store.person_by_email("ana@example.com")
-    assert ana is not None
-    await store.set_status(ana.id, Status.UNREACHABLE, at=datetime.now(UTC))
-
-    cli = run(workdir, "health", env=env)
-    assert cli.code == 0, cli.err
-    assert "Can't be reached (1): Ana Diaz" in cli.out
-    assert "account linked" not in cli.out and "Maya" not in cli.out
-    report = run(workdir, "report", env=env)
-    assert "1 person the bot cannot reach" in report.out
-    chat = run(workdir, "chat", "--as", "kim@example.com", env=env, stdin="health\nquit\n")
-    assert chat.code == 0, chat.err
-    for line in cli.out.strip().splitlines():
-        assert line in chat.out
-
-
-# --- CLI wording and exit codes ----------------------------------------------------------------
-
-
-def test_match_on_the_cli_speaks_cli_and_counts_in_good_english(workdir: Path) -> None:
-    assert run(workdir, "roster", "import", "people.csv").code == 0
-    ran = run(workdir, "match")
-    assert ran.code == 0, ran.err
-    assert "Dry run — nothing is stored or sent yet: 1 pair, 0 unmatched" in ran.out
-    assert "Run `mentorbot match --publish` to store this pair" in ran.out
-    assert "`match publish`" not in ran.out
-    (workdir / "one.csv").write_text(ROSTER.splitlines()[0] + "\n" + ROSTER.splitlines()[1])
-    one = run(workdir, "roster", "import", "one.csv", "--dry-run")
-    assert "Would import 1 person: 0 new, 0 updated, 1 unchanged" in one.out
-    assert "2 people in the directory are not in this file" in one.out
-
-
-def test_an_unknown_command_exits_1_naming_the_known_ones(workdir: Path) -> None:
-    line = one_line_error(run(workdir, "frobnicate"))
-    assert "unknown command 'frobnicate'" in line
-    assert all(name in line for name in ("roster", "match", "report", "health", "serve"))
-    assert "roster: unknown action 'frob'" in one_line_error(run(workdir, "roster", "frob"))
-    assert one_line_error(run(workdir, "report", "--format", "xml")).count("xml") == 1
-    helped = run(workdir, "--help")
-    assert helped.code == 0 and "health" in helped.out
