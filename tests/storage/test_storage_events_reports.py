@@ -94,7 +94,7 @@ async def test_figures_count_what_happened(store: SqlStore) -> None:
     figures = await store.figures()
 
     # Without publishing rules there are no pulse figures at all: ratings reach admins only
-    # through published windows (tests/storage/test_published_aggregates.py).
+    # through published windows (tests/dashboard/test_published_aggregates.py).
     assert figures == ReportFigures(
         participants=3,  # a, b and paused c; d left, e is directory-only
         active_pairs=1,
