@@ -42,10 +42,11 @@ class Batch:
         """The ids of every row still waiting to be sent."""
         return [r.id for queue in self.queues.values() for r in queue]
 
-    def keep_only(self, ids: Collection[int]) -> None:
-        """Drop every waiting row not in `ids` (their lease is no longer ours)."""
-        for queue in self.queues.values():
-            queue[:] = [r for r in queue if r.id in ids]
+    def keep_only(self, held: Collection[int], *, asked: Collection[int]) -> None:
+        """Drop the rows a renewal asked about (`asked`) and no longer holds (`held`): their
+        lease is no longer ours. Rows admitted while it ran (a split's, leased to this batch)
+        were not asked about and stay."""
+        self.drop(set(asked) - set(held))
 
     def drop(self, ids: Collection[int]) -> None:
         """Drop these rows from the recipients' queues (cancelled, or split)."""

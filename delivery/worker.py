@@ -255,10 +255,13 @@ class Deliverer:
                 return
             batch.renewed = self.clock.now()
             await self._flush(batch)  # nor must sends wait longer than this to be marked done
+            # Another server may split a row while this waits (`_deliver`): its new rows are
+            # admitted unasked, leased to us, and must not be dropped as if lost.
+            asked = batch.unsent()
             held = await self.store.renew(
-                batch.unsent(), worker=self.worker, lease_until=batch.renewed + self.lease
+                asked, worker=self.worker, lease_until=batch.renewed + self.lease
             )
-            batch.keep_only(held)
+            batch.keep_only(held, asked=asked)
 
     async def _deliver(
         self, batch: Batch, row: DueWork, now: datetime, stats: DeliveryStats
@@ -267,21 +270,17 @@ class Deliverer:
         try:
             message = batch.messages.get(row.id) or message_from_dict(dict(row.payload))
             targets = await self.router.resolve(message, batch.lookups)
-            if len(targets) > 1:
-                # Found while sending (a group DM could not be opened): split as up front.
-                split = await self._split(batch, [Split(row, message, targets)], now, stats)
-                await self._prepare(batch, split)
-                return
-            target = targets[0]
-            sender = self.senders[target.address.platform]
-            if row.attempts > 1:
-                # Leased before: the platform may have taken the send just before a crash.
-                found = await sender.find_sent(message, target.address)
-                if found is not None:
-                    await self._done(batch, sender, row, found.message_id, now)
-                    stats.recovered += 1
-                    return
-            delivery = await sender.send(message, target.address)
+            if len(targets) == 1:
+                target = targets[0]
+                sender = self.senders[target.address.platform]
+                if row.attempts > 1:
+                    # Leased before: the platform may have taken the send just before a crash.
+                    found = await sender.find_sent(message, target.address)
+                    if found is not None:
+                        await self._done(batch, sender, row, found.message_id, now)
+                        stats.recovered += 1
+                        return
+                delivery = await sender.send(message, target.address)
         except SendFailed as error:
             if error.unreachable and target is not None and target.person_id is not None:
                 await self._unreachable(row, now, stats, target.person_id, error.reason)
@@ -292,13 +291,22 @@ class Deliverer:
             await self._failed(
                 row, now, stats, error.reason, error.retry_after, error.permanent, counts=not told
             )
+            return
         except NoRoute as error:
             await self._failed(row, now, stats, str(error), 3600.0, False)
+            return
         except (KeyError, ValueError, TypeError) as error:  # a malformed row: never retry
             await self._failed(row, now, stats, f"malformed message: {error!r}", None, True)
-        else:
-            stats.sent += 1
-            await self._done(batch, sender, row, delivery.message_id, now)
+            return
+        if target is None:
+            # Found while sending (a group DM could not be opened): split as up front. Outside
+            # the handlers above: the split marks this row done, so what fails after it (the
+            # senders' `prepare`) is not this row's failure and fails the pass instead.
+            split = await self._split(batch, [Split(row, message, targets)], now, stats)
+            await self._prepare(batch, split)
+            return
+        stats.sent += 1
+        await self._done(batch, sender, row, delivery.message_id, now)
 
     async def _done(
         self, batch: Batch, sender: Sender, row: DueWork, message_id: str, now: datetime

@@ -211,9 +211,11 @@ class WorkQueue(Repository):
 
         With `leased_by` and `lease_until` the children are queued already claimed by that
         worker (its first attempt), for it to send in the batch it is working on. A parent no
-        longer leased (cancelled by `forget` after the claim) is left as it is, and its
-        children (`NewWork.parent`) are not queued. Returns the children inserted, idempotency
-        key → row id (a key queued before is skipped).
+        longer leased (cancelled by `forget` after the claim) is left as it is, and so, with
+        `leased_by`, is one leased by another worker since (its lease ran out and was claimed
+        again: it is theirs to send); their children (`NewWork.parent`) are not queued.
+        Returns the children inserted, idempotency key → row id (a key queued before is
+        skipped).
         """
         created = datetime.now(UTC)  # bookkeeping only, as in `schedule`
         leased = leased_by is not None and lease_until is not None
@@ -223,7 +225,9 @@ class WorkQueue(Repository):
             # after this worker claimed it must not come back as children carrying the full
             # payload. The UPDATE takes the rows' locks (the write lock on SQLite) until the
             # children are in, so a cancel cannot slip in between.
-            kept = await self._complete_parents(session, parents, at) if parents else set()
+            kept = (
+                await self._complete_parents(session, parents, at, leased_by) if parents else set()
+            )
             if children:
                 refused = set(parents) - kept
                 rows = [
@@ -255,15 +259,17 @@ class WorkQueue(Repository):
 
     @staticmethod
     async def _complete_parents(
-        session: AsyncSession, parents: Mapping[int, str], at: datetime
+        session: AsyncSession, parents: Mapping[int, str], at: datetime, worker: str | None
     ) -> set[int]:
-        """Mark the still-leased `parents` done with their results; the ids it marked."""
+        """Mark the still-leased `parents` done with their results (with `worker`, only those
+        it holds: a lease taken over by another worker is theirs); the ids it marked."""
         kept: set[int] = set()
+        held = _TABLE.c.leased_by == worker if worker is not None else true()
         for chunk in chunks(list(parents)):
             result = case({work_id: parents[work_id] for work_id in chunk}, value=_TABLE.c.id)
             statement = (
                 update(_TABLE)
-                .where(_TABLE.c.id.in_(chunk), _TABLE.c.status == LEASED)
+                .where(_TABLE.c.id.in_(chunk), _TABLE.c.status == LEASED, held)
                 .values(status=DONE, result=result, done_at=at, lease_until=None)
                 .returning(_TABLE.c.id)
             )

@@ -93,7 +93,8 @@ class WorkQueue(Protocol):
         """In one transaction, queue `children` (keys already queued are skipped) and mark the
         claimed `parents` done (row id → result): rows split into one row per conversation.
         A parent no longer leased (cancelled meanwhile) stays as it is and its children
-        (`NewWork.parent`) are not queued.
+        (`NewWork.parent`) are not queued; so does one leased by another worker than
+        `leased_by`, when given.
 
         With `leased_by` and `lease_until` the children are queued claimed by that worker (a
         first attempt). Returns the children inserted: idempotency key → row id.

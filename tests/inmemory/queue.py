@@ -97,11 +97,13 @@ class FakeWorkQueue(Tables):
         """Mark leased rows done: row id → result."""
         self._complete(results, at)
 
-    def _complete(self, results: Mapping[int, str], at: datetime) -> set[int]:
+    def _complete(
+        self, results: Mapping[int, str], at: datetime, worker: str | None = None
+    ) -> set[int]:
         done = set()
         for work_id, result in results.items():
             w = self.work.get(work_id)
-            if w is not None and w.status == LEASED:
+            if w is not None and w.status == LEASED and (worker is None or w.leased_by == worker):
                 w.status, w.result, w.done_at, w.lease_until = DONE, result, at, None
                 done.add(work_id)
         return done
@@ -115,9 +117,10 @@ class FakeWorkQueue(Tables):
         leased_by: str | None = None,
         lease_until: datetime | None = None,
     ) -> dict[str, int]:
-        """Mark the still-leased `parents` done and queue `children` (only those of parents
-        kept; one naming no parent only when every parent was kept)."""
-        kept = self._complete(parents, at)
+        """Mark the still-leased `parents` done (with `leased_by`, only those that worker
+        holds) and queue `children` (only those of parents kept; one naming no parent only
+        when every parent was kept)."""
+        kept = self._complete(parents, at, leased_by)
         refused = set(parents) - kept
         inserted = {}
         for child in children:

@@ -137,3 +137,26 @@ async def test_fan_out_completes_parents_and_queues_children_of_kept_ones(
     free = await any_store.fan_out({seen: "x"}, orphan, at=T0)
     assert list(free) == ["orphan"]
     assert await any_store.waiting_until("orphan") == T0
+
+
+async def test_fan_out_leaves_a_parent_another_worker_leased_since(any_store: Store) -> None:
+    await any_store.schedule("deliver", {"n": 1}, T0, "p")
+    [mine] = await any_store.claim(T0, limit=5, lease_until=LEASE, worker="w1")
+    # w1 stalls past its lease; w2 claims the row again and now holds it.
+    [theirs] = await any_store.claim(
+        LEASE + MINUTE, limit=5, lease_until=LEASE + 9 * MINUTE, worker="w2"
+    )
+    assert theirs.id == mine.id
+    children = [NewWork("deliver", {"to": "a"}, T0, "p:a", parent=mine.id)]
+    inserted = await any_store.fan_out(
+        {mine.id: "split"}, children, at=T0, leased_by="w1", lease_until=LEASE + 2 * MINUTE
+    )
+    assert inserted == {}  # nothing queued from a row that is no longer w1's
+    assert await any_store.done_at("p") is None and await any_store.waiting_until("p:a") is None
+    # w2's lease is untouched: it still holds the row and can split (or send) it.
+    held = await any_store.renew([mine.id], worker="w2", lease_until=LEASE + 9 * MINUTE)
+    assert held == {mine.id}
+    again = await any_store.fan_out(
+        {mine.id: "split"}, children, at=T0, leased_by="w2", lease_until=LEASE + 9 * MINUTE
+    )
+    assert list(again) == ["p:a"] and await any_store.done_at("p") == T0
