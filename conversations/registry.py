@@ -68,6 +68,15 @@ class CommandEntry(Generic[C]):
     needs_person: bool = True  # False: answered for people the directory does not know
 
 
+@dataclass(frozen=True)
+class ActionEntry:
+    """One button: its handler, and whether only programme admins may tap it."""
+
+    handler: ActionHandler
+    admin: bool = False  # checked by `Engine` before the handler runs; a refusal is audited
+    name: str = ""  # how the audit log names a refused tap ("": the action id)
+
+
 async def _help(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage]:
     del ctx
     return [help_text(turn.reply_to, turn.person, is_admin=turn.is_admin)]
@@ -195,31 +204,33 @@ COMMANDS: tuple[CommandEntry[Any], ...] = (
     ),
 )
 
-ACTIONS: Mapping[str, ActionHandler] = {
-    actions.ENROL_ROLE: enrolment.choose_role,
-    actions.ENROL_LEAVE: enrolment.leave_button,
-    actions.ENROL_REJOIN: enrolment.rejoin,
-    actions.ENROL_RESUME: pauses.resume_button,
-    actions.PRIVACY_FORGET: enrolment.forget_confirmed,
-    actions.PRIVACY_FORGET_PERSON: enrolment.forget_someone_confirmed,
-    actions.ENROL_FORM: enrol_form.enrol_form,
-    actions.CONSENT_ACCEPT: consent.consent_answer,
-    actions.CONSENT_DECLINE: consent.consent_answer,
-    actions.MEETING_MET: programme_answers.meeting_answer,
-    actions.MEETING_MISSED: programme_answers.meeting_answer,
-    actions.MEETING_RESCHEDULED: programme_answers.meeting_answer,
-    actions.MEETING_CANCELLED_BY: programme_answers.cancelled_by,
-    actions.MISSED_REASON: programme_answers.missed_reason,
-    actions.PULSE_RATE: programme_answers.pulse_rate,
-    actions.PULSE_SKIP: programme_answers.pulse_skip,
-    actions.PULSE_SHARE: programme_answers.pulse_share,
-    actions.CHECKIN_ANSWER: programme_answers.survey_answer,
-    actions.CLOSING_ANSWER: programme_answers.survey_answer,
-    actions.FOLLOWUP_TRIED: programme_answers.survey_answer,
-    actions.CONCERN_RAISE: concerns.concern_button,
-    actions.TOPIC_CHOOSE: session_topics.choose_topic,
-    actions.GROUND_RULES_AGREE: session_topics.agree_ground_rules,
-    actions.END_PAIRING: pair_endings.end_pairing_button,
+ACTIONS: Mapping[str, ActionEntry] = {
+    actions.ENROL_ROLE: ActionEntry(enrolment.choose_role),
+    actions.ENROL_LEAVE: ActionEntry(enrolment.leave_button),
+    actions.ENROL_REJOIN: ActionEntry(enrolment.rejoin),
+    actions.ENROL_RESUME: ActionEntry(pauses.resume_button),
+    actions.PRIVACY_FORGET: ActionEntry(enrolment.forget_confirmed),
+    actions.PRIVACY_FORGET_PERSON: ActionEntry(
+        enrolment.forget_someone_confirmed, admin=True, name="forget"
+    ),
+    actions.ENROL_FORM: ActionEntry(enrol_form.enrol_form),
+    actions.CONSENT_ACCEPT: ActionEntry(consent.consent_answer),
+    actions.CONSENT_DECLINE: ActionEntry(consent.consent_answer),
+    actions.MEETING_MET: ActionEntry(programme_answers.meeting_answer),
+    actions.MEETING_MISSED: ActionEntry(programme_answers.meeting_answer),
+    actions.MEETING_RESCHEDULED: ActionEntry(programme_answers.meeting_answer),
+    actions.MEETING_CANCELLED_BY: ActionEntry(programme_answers.cancelled_by),
+    actions.MISSED_REASON: ActionEntry(programme_answers.missed_reason),
+    actions.PULSE_RATE: ActionEntry(programme_answers.pulse_rate),
+    actions.PULSE_SKIP: ActionEntry(programme_answers.pulse_skip),
+    actions.PULSE_SHARE: ActionEntry(programme_answers.pulse_share),
+    actions.CHECKIN_ANSWER: ActionEntry(programme_answers.survey_answer),
+    actions.CLOSING_ANSWER: ActionEntry(programme_answers.survey_answer),
+    actions.FOLLOWUP_TRIED: ActionEntry(programme_answers.survey_answer),
+    actions.CONCERN_RAISE: ActionEntry(concerns.concern_button),
+    actions.TOPIC_CHOOSE: ActionEntry(session_topics.choose_topic),
+    actions.GROUND_RULES_AGREE: ActionEntry(session_topics.agree_ground_rules),
+    actions.END_PAIRING: ActionEntry(pair_endings.end_pairing_button),
 }
 # Buttons that stand for a typed command ("My status", "Join the programme"): the button's
 # value is read and run as if typed, through `COMMANDS`.

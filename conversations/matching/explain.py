@@ -1,6 +1,6 @@
 """One pair at a time, in words: the hard rules it breaks, its score and the reasons behind it.
 
-The formulas here are the scalar twins of the vectorised ones in `matching_graph` (a test
+The formulas here are the scalar twins of the vectorised ones in `graph.py` (a test
 checks they agree). Score of an allowed pair (weights from `matching.weights`):
 
     PAIR_BASE (1)

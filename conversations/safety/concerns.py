@@ -12,7 +12,7 @@ audit log records only the reference and how many people it went to (README, "Us
 A concern nobody could receive is kept and passed on by `redeliver` (every engine tick) as soon
 as someone can, by the same rule; the sender is then told it arrived. While the bot waits for a
 concern's words, no later question (a pulse comment, an end-of-pairing reason) may take them
-over (`Engine.expect_line`); `concern` itself does replace such a question, and says so.
+over (`lines.expect_line`); `concern` itself does replace such a question, and says so.
 """
 
 from __future__ import annotations
