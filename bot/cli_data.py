@@ -21,8 +21,9 @@ from bot.database import open_database
 from bot.errors import UserError
 from bot.roster_import import import_roster_file
 from bot.settings import Settings
-from conversations.enrolment.enrolment_texts import plural, report_text
+from conversations.admin.tools import report_text
 from conversations.insights.windows import PublishRules
+from conversations.texts import plural
 from storage.db import sqlite_file, sqlite_memory_copy
 
 REPORT_KEYS = (

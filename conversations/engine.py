@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from conversations import grammar as cmd
-from conversations import registry
+from conversations import registry, texts
 from conversations.admin.tools import admin_refusal
 from conversations.config import AppConfig
 from conversations.context import Context, Turn
-from conversations.enrolment import enrolment_texts as messages
+from conversations.enrolment import enrolment_texts
 from conversations.enrolment.departures import unreachable
 from conversations.enrolment.home import home_view
+from conversations.outbox.queueing import welcome_key
 from conversations.ports import AdminLinks, Clock, Store
 from conversations.safety.concerns import redeliver
 from conversations.types import (
@@ -34,6 +35,7 @@ from conversations.types import (
     OutgoingMessage,
     Person,
     Prompt,
+    ToPerson,
     UserRef,
 )
 
@@ -135,7 +137,7 @@ class Engine:
                 if isinstance(command, cmd.Unknown)
                 else ("", "")
             )
-            return [messages.unknown_command(turn.reply_to, problem, suggestion)]
+            return [enrolment_texts.unknown_command(turn.reply_to, problem, suggestion)]
         if turn.person is None and entry.needs_person:
             return [not_in_directory(turn.reply_to)]
         if turn.person is not None and registry.is_admin_command(command) and not turn.is_admin:
@@ -150,7 +152,7 @@ class Engine:
         entry = registry.ACTIONS.get(action.action_id)
         if entry is None and action.action_id != registry.COMMAND_BUTTON:
             log.info("ignoring unknown action %r from %s", action.action_id, action.user)
-            return [messages.reply(turn.reply_to, "stale", "That button has expired. Try `help`.")]
+            return [texts.reply(turn.reply_to, "stale", "That button has expired. Try `help`.")]
         if turn.person is None:
             return [not_in_directory(turn.reply_to)]
         if entry is None:  # a button standing for a typed command
@@ -181,7 +183,12 @@ class Engine:
 
     async def welcome(self, people: Sequence[Person]) -> int:
         """Queue the welcome for newly enrolled people (once each, ever)."""
-        return await self.ctx.outbox.welcome(people)
+        outbox, added = self.ctx.outbox, 0
+        for person in people:
+            key = welcome_key(person)
+            message = enrolment_texts.welcome(ToPerson(person.id), person, self.config, key=key)
+            added += await outbox.queue([message], outbox.welcome_due(person))
+        return added
 
     async def run_due(
         self, now: datetime | None = None, *, limit: int = 200
@@ -216,7 +223,7 @@ def _command_text(command: Command) -> str:
 
 def not_in_directory(to: Address) -> OutgoingMessage:
     """The answer for someone the directory does not know."""
-    return messages.reply(
+    return texts.reply(
         to,
         "unknown_person",
         "I don't know you yet: you're not in the programme's directory. "

@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from conversations import grammar as cmd
+from conversations import texts
 from conversations.admin import tools as admin
 from conversations.context import Context, Turn
-from conversations.enrolment import enrolment_texts as messages
 from conversations.enrolment import form as enrol_form
 from conversations.enrolment import pauses
 from conversations.enrolment import self_service as enrolment
@@ -316,9 +316,7 @@ def help_text(to: Recipient, person: Person | None, *, is_admin: bool) -> Outgoi
     buttons: list[Button] = [Button("My status", actions.HELP_COMMAND, "status")]
     if person is None or not person.status.enrolled:
         buttons.insert(0, Button("Join the programme", actions.HELP_COMMAND, "join", "primary"))
-    return messages.compose(
-        to, "help", Text("\n".join(lines)), Buttons(tuple(buttons)), private=True
-    )
+    return texts.compose(to, "help", Text("\n".join(lines)), Buttons(tuple(buttons)), private=True)
 
 
 _BY_WORD: dict[str, CommandEntry[Any]] = {

@@ -79,7 +79,7 @@ ALLOWED: dict[str, Allowed] = {
             # shown (closed windows, smallest group) and what an admin's own topic looks like.
             "conversations.insights.openness",
             "conversations.insights.windows",
-            "conversations.programme.catalogue",
+            "conversations.data.catalogue",
         ),
         "storage implements conversations.ports with conversations.types: move a shared rule "
         "or constant into conversations/types/ rather than import a handler module",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from conversations.data.catalogue import is_technology
 from conversations.matching.prep import (
     PAIR_BASE,
     PREFER_BONUS,
@@ -24,7 +25,6 @@ from conversations.matching.prep import (
     sweet_spot,
     utc_offset_minutes,
 )
-from conversations.pairing.disclosure import is_technology
 from conversations.types import MatchInput, Person, Role, Status
 
 

@@ -16,14 +16,14 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from conversations import grammar as cmd
+from conversations import texts
 from conversations.admin import tools as admin
 from conversations.context import Context, Turn
-from conversations.enrolment import enrolment_texts as messages
-from conversations.enrolment.home import open_pairs
 from conversations.lines import drop_line, expect_line
 from conversations.outbox.premise import pair_exists
 from conversations.pairing import consent
 from conversations.pairing import rounds as pairing
+from conversations.pairing.consent import open_pairs
 from conversations.programme import session_texts as pm
 from conversations.programme.pair_people import tapped_pair
 from conversations.safety.concerns import concern_first
@@ -166,7 +166,7 @@ def _confirm(turn: Turn, pair: Pair, partner: Person) -> OutgoingMessage:
     name = partner.first_name
     if pair.status is PairStatus.PROPOSED:
         # Not started yet: ending it is saying no to the proposal, so it is asked as that.
-        return messages.reply(
+        return texts.reply(
             turn.reply_to,
             "pairing.end",
             f"Ask for someone else instead of {name}? {name} is never told who or why, and "
@@ -174,7 +174,7 @@ def _confirm(turn: Turn, pair: Pair, partner: Person) -> OutgoingMessage:
             Button("Ask for someone else", actions.END_PAIRING, f"{pair.id}:confirm", "danger"),
             Button("Keep it", actions.END_PAIRING, f"{pair.id}:cancel"),
         )
-    return messages.reply(
+    return texts.reply(
         turn.reply_to,
         "pairing.end",
         f"End your pairing with {name}? It's private and nobody's fault: {name} gets a kind "
@@ -196,7 +196,7 @@ async def end_pairing(ctx: Context, turn: Turn, command: cmd.EndPairing) -> list
             found.append((pair, partner))
     if not found:
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "pairing.end",
                 "You're not in a pairing right now, so there's nothing to end. "
@@ -218,7 +218,7 @@ async def end_pairing(ctx: Context, turn: Turn, command: cmd.EndPairing) -> list
     choices = named or found
     firsts = [partner.first_name for _, partner in choices]
     return [
-        messages.reply(
+        texts.reply(
             turn.reply_to,
             "pairing.end",
             intro,
@@ -256,7 +256,7 @@ async def end_pairing_button(ctx: Context, turn: Turn, action: Action) -> list[O
     step = action.value.partition(":")[2]
     found = await tapped_pair(ctx, turn, action.value, 2 if step else 1)
     if found is None or step not in ("", "confirm", "cancel", "skip"):
-        return [messages.reply(turn.reply_to, "pairing.end", _STALE)]
+        return [texts.reply(turn.reply_to, "pairing.end", _STALE)]
     pair, me, partner, _ = found
     if step == "skip":
         await drop_line(ctx.waiting, me.id, END_REASON, turn.now)
@@ -307,7 +307,7 @@ async def end_pairing_button(ctx: Context, turn: Turn, action: Action) -> list[O
 def _answered(turn: Turn, action: Action, text: str, *buttons: Button) -> OutgoingMessage:
     """A reply that replaces the tapped message where the platform can."""
     return replace(
-        messages.reply(turn.reply_to, "pairing.end", text, *buttons), replaces=action.message_id
+        texts.reply(turn.reply_to, "pairing.end", text, *buttons), replaces=action.message_id
     )
 
 
@@ -321,13 +321,13 @@ async def reason_given(
     pair_id = waiting.context.get("pair")
     pair = await ctx.pairs.get_pair(int(pair_id)) if isinstance(pair_id, int) else None
     if pair is None or me.id not in (pair.mentor_id, pair.mentee_id):
-        return [messages.reply(turn.reply_to, "pairing.end", _STALE)]
+        return [texts.reply(turn.reply_to, "pairing.end", _STALE)]
     partner = await ctx.people.get_person(pair.partner_of(me.id))
     reason = " ".join(text.split())[:MAX_REASON]
     team = await recipients_for(ctx, {pair.partner_of(me.id), me.id})
     if not team:
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "pairing.end",
                 "Thank you. Nobody on the programme team can receive messages from me yet, so "
@@ -354,7 +354,7 @@ async def reason_given(
         AUDIT_ACTOR, "pair end reason", f"pair {pair.id}: sent to {len(team)}", at=turn.now
     )
     return [
-        messages.reply(
+        texts.reply(
             turn.reply_to,
             "pairing.end",
             "Thank you — I've passed that on to the programme team, and only to them. Take care.",
@@ -375,7 +375,7 @@ async def release(ctx: Context, turn: Turn, command: cmd.Release) -> list[Outgoi
     yourself = turn.person is not None and target.id == turn.person.id
     if yourself or not await ctx.pairs.release_hold(target.id, at=turn.now):
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "release",
                 f"{target.display_name} isn't held for review, so there's nothing to release. "
@@ -384,7 +384,7 @@ async def release(ctx: Context, turn: Turn, command: cmd.Release) -> list[Outgoi
         ]
     await admin.audit(ctx, turn, "release", target.email)
     return [
-        messages.reply(
+        texts.reply(
             turn.reply_to,
             "release",
             f"Thanks for reviewing. {target.display_name} is back in matching from the next round.",

@@ -11,7 +11,7 @@ import pytest
 from conversations import engine as engine_module
 from conversations import registry
 from conversations.context import Context, Turn
-from conversations.programme.catalogue import configured_prompts
+from conversations.data.catalogue import configured_prompts
 from conversations.types import Action, OutgoingMessage, actions
 from tests.conversations.test_enrolment import Flow, text_of
 

@@ -10,6 +10,7 @@ from importlib import resources
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conversations.data.catalogue import all_topics
 from conversations.enrolment.roster_csv import (
     COLUMNS,
     RosterParse,
@@ -17,7 +18,6 @@ from conversations.enrolment.roster_csv import (
     format_problems,
     parse_roster,
 )
-from conversations.programme.catalogue import all_topics
 from conversations.types import Role, RosterEntry
 
 HEADER = "email,name,level,manager_email,timezone,role,teaches,learns"

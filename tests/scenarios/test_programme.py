@@ -21,7 +21,7 @@ from bot.app import Mentorbot, build_app
 from bot.clock import SimulatedClock
 from bot.settings import Secrets, Settings, parse_config
 from bot.simulation import Received, Simulation, button
-from conversations.enrolment.enrolment_texts import report_text
+from conversations.admin.tools import report_text
 from conversations.insights.windows import PublishRules
 from conversations.types import (
     Identity,
