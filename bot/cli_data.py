@@ -196,7 +196,7 @@ async def health(args: argparse.Namespace) -> int:
 
     settings = settings_of(args)
     async with build_app(settings) as app:
-        print(await health_text(app.store, settings.config, operator=True))
+        print(await health_text(app.engine.ctx, operator=True))
     return 0
 
 

@@ -27,7 +27,7 @@ from conversations.types import (
 
 if TYPE_CHECKING:
     from conversations.config import AppConfig
-    from conversations.ports import Concerns, Directory, Pairs, Reports, Store
+    from conversations.ports import Concerns, Directory, Pairs
 
 
 def admin_refusal(config: AppConfig, to: Address) -> OutgoingMessage:
@@ -76,31 +76,14 @@ async def report(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage]:
 
 
 async def health_text(
-    store: Store,
-    config: AppConfig | None = None,
-    *,
-    operator: bool = False,
-    viewer: int | None = None,
-) -> str:
-    """`delivery_health` read from the one store (`mentorbot health` on the server)."""
-    return await delivery_health(
-        store, store, store, store, config, operator=operator, viewer=viewer
-    )
-
-
-async def delivery_health(
-    reports: Reports,
-    people: Directory,
-    pairs: Pairs,
-    concerns: Concerns,
-    config: AppConfig | None = None,
+    ctx: Context,
     *,
     operator: bool = False,
     viewer: int | None = None,
 ) -> str:
     """Delivery health in words: the queue, what failed and why, what was cancelled unsent
     and why, who cannot be reached, seniors held for review after a junior ended a pair, with
-    `config` concern contacts who cannot receive one, and for the `operator` (`mentorbot
+    the concern contacts who cannot receive one, and for the `operator` (`mentorbot
     health` on the server) how many concerns wait for someone who can (a count, never what or
     who).
 
@@ -110,6 +93,7 @@ async def delivery_health(
     `viewer` (the admin asking in chat) never reads a review line about a pairing of their
     own.
     """
+    reports = ctx.reports
     counts = await reports.queue_counts()
     failed = await reports.failed_work(limit=5)
     cancelled = await reports.cancelled_work(limit=5)
@@ -141,10 +125,9 @@ async def delivery_health(
     if not failed and not unreachable:
         lines.append("Nothing has failed and everyone can be reached. ✅")
     if operator:
-        lines += await waiting_concern_lines(concerns)
-    if config is not None:
-        lines += await concern_contact_warnings(people, config)
-    return "\n".join(lines + await review_lines(people, pairs, viewer=viewer))
+        lines += await waiting_concern_lines(ctx.concerns)
+    lines += await concern_contact_warnings(ctx.people, ctx.config)
+    return "\n".join(lines + await review_lines(ctx.people, ctx.pairs, viewer=viewer))
 
 
 async def review_lines(people: Directory, pairs: Pairs, *, viewer: int | None = None) -> list[str]:
@@ -219,9 +202,7 @@ async def health(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage]:
     """Admin `health`: `health_text`, audited."""
     viewer = turn.person.id if turn.person else None
     # never the concern count (operator only), never a review of the viewer's own pairing
-    text = await delivery_health(
-        ctx.reports, ctx.people, ctx.pairs, ctx.concerns, ctx.config, viewer=viewer
-    )
+    text = await health_text(ctx, viewer=viewer)
     await audit(ctx, turn, "health", "")
     return [texts.reply(turn.reply_to, "health", text)]
 

@@ -25,9 +25,9 @@ from conversations.pairing import consent
 from conversations.pairing import rounds as pairing
 from conversations.pairing.consent import open_pairs
 from conversations.programme import session_texts as pm
+from conversations.programme.lifecycle import notify_admins
 from conversations.programme.pair_people import tapped_pair
 from conversations.safety.concerns import concern_first
-from conversations.safety.team import recipients_for
 from conversations.types import (
     ENDING_NOTICE,
     Action,
@@ -148,14 +148,13 @@ async def _tell_team(
             f" {mentee.display_name} is held out of matching until you've reviewed it: "
             f"`release {mentee.email}` when you have."
         )
-    team = await recipients_for(ctx, {partner.id, ender.id})
-    notices = [
-        replace(
-            pm.admin_notice(ToPerson(member.id), what, key=f"{ENDING_NOTICE}{pair.id}:{member.id}"),
-            premise=pair_exists(pair.id),
-        )
-        for member in team
-    ]
+    notices = await notify_admins(
+        ctx,
+        what,
+        key=f"{ENDING_NOTICE}{pair.id}",
+        exclude={partner.id, ender.id},
+        premise=pair_exists(pair.id),
+    )
     await ctx.outbox.queue(notices, now)
 
 
@@ -324,8 +323,16 @@ async def reason_given(
         return [texts.reply(turn.reply_to, "pairing.end", _STALE)]
     partner = await ctx.people.get_person(pair.partner_of(me.id))
     reason = " ".join(text.split())[:MAX_REASON]
-    team = await recipients_for(ctx, {pair.partner_of(me.id), me.id})
-    if not team:
+    with_whom = f" with {partner.display_name}" if partner is not None else ""
+    notices = await notify_admins(
+        ctx,
+        f"Why {me.display_name} ended pair {pair.id}{with_whom} (for the programme team "
+        f"only — never share it with their partner): “{reason}”",
+        key=f"pair-ended-reason:{pair.id}",
+        exclude={pair.partner_of(me.id), me.id},
+        premise=pair_exists(pair.id),
+    )
+    if not notices:
         return [
             texts.reply(
                 turn.reply_to,
@@ -334,24 +341,11 @@ async def reason_given(
                 "please tell them directly — the admins are listed under `help`.",
             )
         ]
-    with_whom = f" with {partner.display_name}" if partner is not None else ""
-    notices = [
-        replace(
-            pm.admin_notice(
-                ToPerson(member.id),
-                f"Why {me.display_name} ended pair {pair.id}{with_whom} (for the programme team "
-                f"only — never share it with their partner): “{reason}”",
-                key=f"pair-ended-reason:{pair.id}:{member.id}",
-            ),
-            premise=pair_exists(pair.id),
-        )
-        for member in team
-    ]
     await ctx.outbox.queue(notices, turn.now)
     # Audited without the words or the person (the audit log is read more widely than the
     # team's notices): the reason lives only in the notices to the team.
     await ctx.audit.record(
-        AUDIT_ACTOR, "pair end reason", f"pair {pair.id}: sent to {len(team)}", at=turn.now
+        AUDIT_ACTOR, "pair end reason", f"pair {pair.id}: sent to {len(notices)}", at=turn.now
     )
     return [
         texts.reply(

@@ -52,11 +52,6 @@ CHAT_LIST_LIMIT = 15  # a chat reply lists this many pairs; the CLI lists them a
 PUBLISHED_LIST_LIMIT = 5  # after publishing, the admin usually saw the list in the dry run
 
 
-async def match_input(store: Store, config: AppConfig) -> MatchInput:
-    """Everything the matcher needs, read from the store now."""
-    return await read_match_input(store, store, config)
-
-
 async def read_match_input(directory: Directory, pairs: Pairs, config: AppConfig) -> MatchInput:
     """Everything the matcher needs, read from the directory and the pairs now."""
     open_pairs = await pairs.open_pairs()
@@ -78,7 +73,7 @@ async def read_match_input(directory: Directory, pairs: Pairs, config: AppConfig
 
 async def propose(store: Store, config: AppConfig) -> MatchResult:
     """A dry run: the best pairs for a round now, computed off the event loop."""
-    return await _solve(await match_input(store, config))
+    return await _solve(await read_match_input(store, store, config))
 
 
 async def _solve(data: MatchInput) -> MatchResult:
