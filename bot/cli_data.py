@@ -22,8 +22,8 @@ from bot.errors import UserError
 from bot.roster_import import import_roster_file
 from bot.settings import Settings
 from conversations.admin.tools import report_text
-from conversations.insights.windows import PublishRules
 from conversations.texts import plural
+from conversations.types import PublishRules
 from storage.db import sqlite_file, sqlite_memory_copy
 
 REPORT_KEYS = (

@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING
 from conversations import grammar as cmd
 from conversations import texts
 from conversations.context import Context, Turn
-from conversations.insights.openness import SpokeOpenly
-from conversations.insights.windows import PublishRules
 from conversations.safety.team import can_read
 from conversations.types import (
     Address,
@@ -20,7 +18,9 @@ from conversations.types import (
     Link,
     OutgoingMessage,
     Person,
+    PublishRules,
     ReportFigures,
+    SpokeOpenly,
     Text,
     UserRef,
 )

@@ -8,7 +8,6 @@ from __future__ import annotations
 from conversations import texts
 from conversations.context import Context
 from conversations.enrolment import enrolment_texts
-from conversations.insights.windows import PublishRules
 from conversations.outbox.timing import local_today, zone
 from conversations.pairing.consent import open_pairs
 from conversations.programme import session_texts as pm
@@ -23,6 +22,7 @@ from conversations.types import (
     Pair,
     PairStatus,
     Person,
+    PublishRules,
     Status,
     Text,
     UserRef,

@@ -23,10 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from conversations.insights.windows import PublishRules, _month_ended
-from conversations.types import SpokeOpenly
-
-__all__ = ["SpokeOpenly"]  # re-exported: where `report` and the dashboard read the figure
+from conversations.insights.windows import _month_ended
+from conversations.types import PublishRules, SpokeOpenly
 
 OPEN_QUESTION = "open"  # the survey answer question of "Could you speak openly?"
 ANSWERS = ("yes", "mostly", "no")

@@ -30,7 +30,6 @@ from conversations.matching.reasons import (
 )
 from conversations.matching.solve import MAX_NODES, TOP_K, Solver
 from conversations.types import (
-    Excluded,
     MatchInput,
     MatchResult,
     Person,
@@ -39,18 +38,6 @@ from conversations.types import (
 )
 
 PRIORITY_REASON = "first in line after last round"
-
-__all__ = [
-    "PRIORITY_REASON",
-    "Excluded",
-    "MatchInput",
-    "MatchResult",
-    "ProposedPair",
-    "Unmatched",
-    "explain_pair",
-    "hard_violations",
-    "propose_pairs",
-]
 
 
 def propose_pairs(

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from conversations.config import AppConfig
-from conversations.matching.best_pairs import MatchResult
 from conversations.matching.prep import HELD_FOR_REVIEW
 from conversations.outbox import premise
 from conversations.pairing.disclosure import preview_reasons, shown_topics
@@ -14,6 +13,7 @@ from conversations.programme.session_texts import consent_buttons
 from conversations.texts import compose, fmt_date, plural, programme_outline
 from conversations.types import (
     Facts,
+    MatchResult,
     OutgoingMessage,
     Pair,
     Person,

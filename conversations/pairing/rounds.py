@@ -19,7 +19,7 @@ from conversations import grammar as cmd
 from conversations import texts
 from conversations.admin import tools as admin
 from conversations.context import Context, Turn
-from conversations.matching.best_pairs import MatchInput, MatchResult, explain_pair, hard_violations
+from conversations.matching.best_pairs import explain_pair, hard_violations
 from conversations.matching.best_pairs import propose_pairs as solve
 from conversations.outbox.queueing import welcome_key
 from conversations.outbox.timing import slot_on, zone
@@ -38,6 +38,8 @@ from conversations.programme.lifecycle import (
 )
 from conversations.texts import plural
 from conversations.types import (
+    MatchInput,
+    MatchResult,
     NewPair,
     OutgoingMessage,
     Pair,

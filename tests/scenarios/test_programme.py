@@ -22,11 +22,11 @@ from bot.clock import SimulatedClock
 from bot.settings import Secrets, Settings, parse_config
 from bot.simulation import Received, Simulation, button
 from conversations.admin.tools import report_text
-from conversations.insights.windows import PublishRules
 from conversations.types import (
     Identity,
     OutgoingMessage,
     PairStatus,
+    PublishRules,
     SessionStatus,
     ToPerson,
     actions,
