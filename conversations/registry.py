@@ -162,6 +162,7 @@ COMMANDS: tuple[CommandEntry[Any], ...] = (
         "privacy",
         self_service.privacy,
         help="`privacy` — what the programme keeps about you, and who sees what",
+        needs_person=False,  # a stranger may well ask what would be kept about them
     ),
     CommandEntry(
         "prompt",

@@ -108,3 +108,50 @@ def profile_facts(person: Person, default_timezone: str) -> Facts:
             ("Time zone", person.timezone or f"{default_timezone} (programme default)"),
         )
     )
+
+
+def privacy(to: Recipient, config: AppConfig) -> OutgoingMessage:
+    """`privacy`: what the programme keeps about a person, who sees what, the one exception,
+    and how to erase it (docs/programme.md; README.md, "Privacy"; the export's columns in
+    docs/dashboard.md). Answered to anyone, in the directory or not."""
+    k = config.privacy.min_group_size
+    return texts.compose(
+        to,
+        "privacy",
+        Text(
+            "🔒 What the programme keeps about you: your profile (name, email, title, "
+            "department, level, manager, time zone, role and topics) and chat accounts; when "
+            "you paused; your pairings, why the matcher proposed them, any proposal you turned "
+            "down, and how a pairing ended (which side ended it, and whether the senior is held "
+            "for review); whether your sessions happened and who said so; your answers to its "
+            "questions; any concern you raise, and any reason you give for ending a pairing; "
+            "the messages it sends you; and the audit log's entries that name you."
+        ),
+        Text(
+            "🤝 What you say in your sessions stays between you and your partner. Your partner "
+            "sees what you do in your shared conversation (whether you met, the topic you "
+            "picked, that you agreed to the ground rules), but never your ratings, comments "
+            "or survey answers."
+        ),
+        Text(WHAT_PARTNERS_SEE),
+        Text(
+            "📊 The programme team sees your profile (also in its export of everyone's "
+            "profiles), who is paired with whom and why, and whether sessions happen, and "
+            "hears about a pair when sessions are missed, a check-in says it's stuck, a "
+            "proposal goes unanswered or a pairing ends (with the reason, if you give one: "
+            "only they read it). Your ratings reach them only as figures for groups of at "
+            f"least {k} people, and a comment you write only if you agree to share it, without "
+            "your name."
+        ),
+        Text(
+            "🛟 The one exception: if someone's safety is at risk, it goes to the programme "
+            "team. Type `concern` to reach them privately — never your partner."
+        ),
+        Text(
+            "🗑️ To erase your personal data, type `forget me` (you'll be asked to confirm). "
+            "What stays names nobody: published figures, and your pairings and sessions under "
+            "a pseudonym."
+        ),
+        Text(config.privacy.support_text),
+        private=True,
+    )

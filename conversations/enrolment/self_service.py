@@ -284,43 +284,9 @@ async def forget_someone_confirmed(
 
 
 async def privacy(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage]:
-    """`privacy`: what the programme keeps about the person, who sees what, the one
-    exception, and how to erase it all (docs/programme.md, README.md "Privacy")."""
-    k = ctx.config.privacy.min_group_size
-    return [
-        texts.compose(
-            turn.reply_to,
-            "privacy",
-            Text(
-                "🔒 What the programme keeps about you: your profile (name, email, title, "
-                "department, level, manager, time zone, role and topics) and chat accounts, your "
-                "pairings and whether your sessions happened, your answers to its questions, and "
-                "any concern you raise."
-            ),
-            Text(
-                "🤝 What you say in your sessions stays between you and your partner. Neither "
-                "of you ever sees the other's answers."
-            ),
-            Text(WHAT_PARTNERS_SEE),
-            Text(
-                "📊 The programme team sees who is paired with whom and whether sessions "
-                "happen, and hears about a pair when sessions are missed, a check-in says it's "
-                "stuck, a proposal goes unanswered or a pairing ends. Your ratings reach them "
-                f"only as figures for groups of at least {k} people, and a comment you write "
-                "only if you agree to share it, without your name."
-            ),
-            Text(
-                "🛟 The one exception: if someone's safety is at risk, it goes to the programme "
-                "team. Type `concern` to reach them privately — never your partner."
-            ),
-            Text(
-                "🗑️ To erase your personal data, type `forget me` (you'll be asked to confirm; "
-                "anonymous counts stay)."
-            ),
-            Text(ctx.config.privacy.support_text),
-            private=True,
-        )
-    ]
+    """`privacy`: what the programme keeps, who sees what, the one exception, and how to
+    erase it all; for anyone, in the directory or not."""
+    return [enrolment_texts.privacy(turn.reply_to, ctx.config)]
 
 
 async def erase(ctx: Context, person: Person, now: datetime) -> None:
