@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 
 from conversations.config import MatchingConfig
-from conversations.matching.best_pairs import MatchInput, propose_pairs
+from conversations.matching.best_pairs import propose_pairs
 from conversations.matching.graph import Graph, all_edges
 from conversations.matching.prep import prepare
 from conversations.matching.solve import Solver
-from conversations.types import Person, Role, Status
+from conversations.types import MatchInput, Person, Role, Status
 
 SEED = 20270111
 START = date(2027, 1, 11)

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -24,7 +23,6 @@ from bot.database import open_database
 from bot.platforms import delivering_platforms
 from bot.settings import Settings
 from conversations.engine import Engine
-from conversations.enrolment.departures import unreachable
 from conversations.ports import Clock, Sender
 from delivery.stats import DeliveryStats
 from delivery.worker import Deliverer
@@ -130,7 +128,7 @@ async def build_app(
             clock,
             rng,
             worker=f"{worker}-delivery",
-            on_unreachable=partial(unreachable, engine.ctx),
+            on_unreachable=engine.unreachable,
             lease=timedelta(seconds=settings.secrets.lease_seconds),
         )
         senders_now = dict(senders or {})

@@ -21,8 +21,9 @@ from bot.database import open_database
 from bot.errors import UserError
 from bot.roster_import import import_roster_file
 from bot.settings import Settings
-from conversations.enrolment.enrolment_texts import plural, report_text
-from conversations.insights.windows import PublishRules
+from conversations.admin.tools import report_text
+from conversations.texts import plural
+from conversations.types import PublishRules
 from storage.db import sqlite_file, sqlite_memory_copy
 
 REPORT_KEYS = (
@@ -195,7 +196,7 @@ async def health(args: argparse.Namespace) -> int:
 
     settings = settings_of(args)
     async with build_app(settings) as app:
-        print(await health_text(app.store, settings.config, operator=True))
+        print(await health_text(app.engine.ctx, operator=True))
     return 0
 
 

@@ -16,7 +16,7 @@ from bot.cli_parser import settings_of, where
 from bot.clock import SimulatedClock
 from bot.errors import UserError
 from bot.settings import ConfigError, Settings
-from conversations.enrolment.enrolment_texts import plural
+from conversations.texts import plural
 
 
 def parse_now(text: str) -> datetime:

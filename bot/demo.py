@@ -25,7 +25,7 @@ from bot.demo_printing import DemoSender, heading
 from bot.roster_import import import_roster_file
 from bot.settings import ConfigError, Secrets, Settings, load_config, parse_config
 from bot.simulation import Simulation
-from conversations.pairing.pairing_texts import consent_buttons
+from conversations.programme.session_texts import consent_buttons
 from conversations.types import (
     Identity,
     Pair,

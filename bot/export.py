@@ -32,13 +32,10 @@ from typing import TYPE_CHECKING, Any
 
 from bot.dashboard.data import published_pulse, repository
 from bot.errors import UserError
-from conversations.insights.summary import (
-    OTHER,
-    department_breakdown,
-    public_reason,
-    shareable_comments,
-)
-from conversations.insights.windows import PublishedPulse, PublishRules
+from conversations.insights.breakdowns import OTHER
+from conversations.insights.summary import department_breakdown, public_reason, shareable_comments
+from conversations.insights.windows import PublishedPulse
+from conversations.types import PublishRules
 
 if TYPE_CHECKING:
     from bot.app import Mentorbot

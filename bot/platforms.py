@@ -23,10 +23,10 @@ from bot.plugin import PlatformPlugin
 from bot.settings import Secrets, Settings
 from bot.slack import slack_plugin
 from bot.teams import teams_plugin
+from conversations.data.catalogue import load_topics
 from conversations.engine import Engine
 from conversations.pairing.disclosure import WHAT_PARTNERS_SEE
 from conversations.ports import Clock, Sender
-from conversations.programme.catalogue import load_topics
 from storage.store import SqlStore
 
 

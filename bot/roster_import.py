@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot.errors import UserError
-from conversations.enrolment.enrolment_texts import plural
 from conversations.enrolment.roster_csv import format_problems, parse_roster
+from conversations.texts import plural
 from conversations.types import ImportSummary
 
 if TYPE_CHECKING:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from conversations.config import AppConfig
+from conversations.data.catalogue import configured_prompts
 from conversations.outbox.queueing import Outbox
 from conversations.ports import (
     AdminLinks,
@@ -26,7 +27,6 @@ from conversations.ports import (
     WaitingLines,
     WorkQueue,
 )
-from conversations.programme.catalogue import configured_prompts
 from conversations.types import Address, Person, Prompt
 
 

@@ -12,17 +12,17 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from conversations import grammar as cmd
-from conversations import registry
+from conversations import registry, texts
 from conversations.admin.tools import admin_refusal
 from conversations.config import AppConfig
 from conversations.context import Context, Turn
-from conversations.enrolment import enrolment_texts as messages
+from conversations.enrolment import enrolment_texts
+from conversations.enrolment.departures import unreachable
 from conversations.enrolment.home import home_view
-from conversations.outbox.queueing import Outbox, welcome_key
+from conversations.outbox.queueing import welcome_key
 from conversations.ports import AdminLinks, Clock, Store
 from conversations.safety.concerns import redeliver
 from conversations.types import (
@@ -35,10 +35,9 @@ from conversations.types import (
     OutgoingMessage,
     Person,
     Prompt,
+    ToPerson,
     UserRef,
 )
-
-__all__ = ["Engine", "Turn", "not_in_directory"]
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +57,7 @@ class Engine:
         worker: str = "engine",
         links: AdminLinks | None = None,
     ) -> None:
-        self.store = store
+        self._store = store  # kept to rebuild `ctx` when a test swaps config or links
         self.ctx = Context.of(store, config, clock, rng, worker=worker, links=links)
 
     # What the composition root and tests read; the handlers read the same from `ctx`.
@@ -69,24 +68,14 @@ class Engine:
 
     @config.setter
     def config(self, config: AppConfig) -> None:
-        # Tests swap the configuration mid-scenario; the outbox reads it too.
-        outbox = Outbox(self.ctx.queue, config, self.ctx.clock)
-        self.ctx = replace(self.ctx, config=config, outbox=outbox)
+        # Tests swap the configuration mid-scenario: everything read from it (the outbox,
+        # the prompts) is rebuilt the one way `Context.of` builds it.
+        self.ctx = self._rebuilt(config, self.ctx.links)
 
     @property
     def clock(self) -> Clock:
         """The engine's clock."""
         return self.ctx.clock
-
-    @property
-    def rng(self) -> random.Random:
-        """The engine's randomness."""
-        return self.ctx.rng
-
-    @property
-    def worker(self) -> str:
-        """The name this process claims queued work under."""
-        return self.ctx.worker
 
     @property
     def prompts(self) -> tuple[Prompt, ...]:
@@ -100,7 +89,11 @@ class Engine:
 
     @links.setter
     def links(self, links: AdminLinks | None) -> None:
-        self.ctx = replace(self.ctx, links=links)
+        self.ctx = self._rebuilt(self.ctx.config, links)
+
+    def _rebuilt(self, config: AppConfig, links: AdminLinks | None) -> Context:
+        ctx = self.ctx
+        return Context.of(self._store, config, ctx.clock, ctx.rng, worker=ctx.worker, links=links)
 
     # --- events ------------------------------------------------------------------------------
 
@@ -144,7 +137,7 @@ class Engine:
                 if isinstance(command, cmd.Unknown)
                 else ("", "")
             )
-            return [messages.unknown_command(turn.reply_to, problem, suggestion)]
+            return [enrolment_texts.unknown_command(turn.reply_to, problem, suggestion)]
         if turn.person is None and entry.needs_person:
             return [not_in_directory(turn.reply_to)]
         if turn.person is not None and registry.is_admin_command(command) and not turn.is_admin:
@@ -156,23 +149,31 @@ class Engine:
         return await entry.handler(self.ctx, turn, command)
 
     async def _handle_action(self, turn: Turn, action: Action) -> list[OutgoingMessage]:
-        handler = registry.ACTIONS.get(action.action_id)
-        if handler is None and action.action_id != registry.COMMAND_BUTTON:
+        entry = registry.ACTIONS.get(action.action_id)
+        if entry is None and action.action_id != registry.COMMAND_BUTTON:
             log.info("ignoring unknown action %r from %s", action.action_id, action.user)
-            return [messages.reply(turn.reply_to, "stale", "That button has expired. Try `help`.")]
+            return [texts.reply(turn.reply_to, "stale", "That button has expired. Try `help`.")]
         if turn.person is None:
             return [not_in_directory(turn.reply_to)]
-        if handler is None:  # a button standing for a typed command
+        if entry is None:  # a button standing for a typed command
             return await self.run_command(turn, registry.parse(action.value))
-        return await handler(self.ctx, turn, action)
+        if entry.admin and not turn.is_admin:
+            # Refused and recorded as a typed admin command is: a button is no way round it.
+            await self.ctx.audit.record(
+                turn.person.email, "refused", entry.name or action.action_id, at=turn.now
+            )
+            return [admin_refusal(self.ctx.config, turn.reply_to)]
+        return await entry.handler(self.ctx, turn, action)
 
     async def home(self, user: UserRef) -> OutgoingMessage:
         """The person's home view (Slack App Home): status, partner, next session, buttons."""
         return await home_view(self.ctx, user)
 
-    def admin_refusal(self, to: Address) -> OutgoingMessage:
-        """The short refusal a non-admin gets for an admin command; names the admins."""
-        return admin_refusal(self.ctx.config, to)
+    async def unreachable(self, person_id: int, now: datetime) -> None:
+        """The platform says this person can no longer be reached: the delivery worker's
+        hook (`conversations.enrolment.departures.unreachable`), with the engine's current
+        context, read at call time."""
+        await unreachable(self.ctx, person_id, now)
 
     # --- the queue (`conversations.outbox.queueing.Outbox`) ----------------------------------
 
@@ -180,22 +181,14 @@ class Engine:
         """Put messages on the delivery queue; a key already queued is skipped."""
         return await self.ctx.outbox.queue(outgoing, due_at)
 
-    async def queue_for_person(self, person: Person, message: OutgoingMessage) -> int:
-        """Queue a scheduled message for the person's next delivery slot (quiet hours)."""
-        return await self.ctx.outbox.for_person(person, message)
-
     async def welcome(self, people: Sequence[Person]) -> int:
         """Queue the welcome for newly enrolled people (once each, ever)."""
-        return await self.ctx.outbox.welcome(people)
-
-    @staticmethod
-    def welcome_key(person: Person) -> str:
-        """The queued welcome's key (`conversations.outbox.queueing.welcome_key`)."""
-        return welcome_key(person)
-
-    def welcome_due(self, person: Person) -> datetime:
-        """When the person's welcome goes out (`Outbox.welcome_due`)."""
-        return self.ctx.outbox.welcome_due(person)
+        outbox, added = self.ctx.outbox, 0
+        for person in people:
+            key = welcome_key(person)
+            message = enrolment_texts.welcome(ToPerson(person.id), person, self.config, key=key)
+            added += await outbox.queue([message], outbox.welcome_due(person))
+        return added
 
     async def run_due(
         self, now: datetime | None = None, *, limit: int = 200
@@ -230,7 +223,7 @@ def _command_text(command: Command) -> str:
 
 def not_in_directory(to: Address) -> OutgoingMessage:
     """The answer for someone the directory does not know."""
-    return messages.reply(
+    return texts.reply(
         to,
         "unknown_person",
         "I don't know you yet: you're not in the programme's directory. "

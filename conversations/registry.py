@@ -14,22 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from conversations import grammar as cmd
-from conversations.admin import tools as admin
+from conversations import grammar, texts
+from conversations.admin import tools
 from conversations.context import Context, Turn
-from conversations.enrolment import enrolment_texts as messages
-from conversations.enrolment import form as enrol_form
-from conversations.enrolment import pauses
-from conversations.enrolment import self_service as enrolment
+from conversations.enrolment import form, pauses, self_service
 from conversations.lines import CONCERN_TEXT
-from conversations.pairing import consent
-from conversations.pairing import endings as pair_endings
-from conversations.pairing import rounds as pairing
+from conversations.pairing import consent, endings, rounds
 from conversations.ports import DueWork
-from conversations.programme import answers as programme_answers
-from conversations.programme import lifecycle as programme
-from conversations.programme import prompts
-from conversations.programme import topics as session_topics
+from conversations.programme import answers, lifecycle, prompts, topics
 from conversations.safety import concerns
 from conversations.types import (
     Action,
@@ -59,7 +51,7 @@ class CommandEntry(Generic[C]):
     handler: Callable[[Context, Turn, C], Replies]
     # Its parsed type; None: it takes nothing after the word and is parsed as `Plain(word)`.
     command: type[C] | None = None
-    read: Callable[[str, str], cmd.ParsedCommand] | None = None  # what follows the word
+    read: Callable[[str, str], grammar.ParsedCommand] | None = None  # what follows the word
     admin: bool | Callable[[C], bool] = False  # a predicate: only some forms are admins'
     help: str = ""  # its line in `help`
     admin_help: str = ""  # its part of the admin line in `help`
@@ -68,54 +60,63 @@ class CommandEntry(Generic[C]):
     needs_person: bool = True  # False: answered for people the directory does not know
 
 
+@dataclass(frozen=True)
+class ActionEntry:
+    """One button: its handler, and whether only programme admins may tap it."""
+
+    handler: ActionHandler
+    admin: bool = False  # checked by `Engine` before the handler runs; a refusal is audited
+    name: str = ""  # how the audit log names a refused tap ("": the action id)
+
+
 async def _help(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage]:
     del ctx
     return [help_text(turn.reply_to, turn.person, is_admin=turn.is_admin)]
 
 
-def _someone(command: cmd.Pause | cmd.Resume) -> bool:
+def _someone(command: grammar.Pause | grammar.Resume) -> bool:
     return command.who is not None  # pausing or resuming someone else is the admins'
 
 
 # Order matters only for `help`: its lines, and its admin line, follow this order.
 COMMANDS: tuple[CommandEntry[Any], ...] = (
-    CommandEntry("help", _help, cmd.Help, also=("?",), needs_person=False),
+    CommandEntry("help", _help, grammar.Help, also=("?",), needs_person=False),
     CommandEntry(
         "status",
-        enrolment.status,
-        cmd.StatusQuery,
+        self_service.status,
+        grammar.StatusQuery,
         help="`status` — where you stand and who your partner is",
     ),
     CommandEntry(
         "join",
-        enrolment.join,
-        cmd.Join,
-        cmd.parse_join,
+        self_service.join,
+        grammar.Join,
+        grammar.parse_join,
         help="`join` / `leave` — take part, or step out",
     ),
-    CommandEntry("leave", enrolment.leave, cmd.Leave),
+    CommandEntry("leave", self_service.leave, grammar.Leave),
     CommandEntry(
         "match",
-        pairing.match_command,
-        cmd.Match,
-        cmd.parse_match,
+        rounds.match_command,
+        grammar.Match,
+        grammar.parse_match,
         admin=True,
         admin_help="`match` (dry run), `match publish`",
         phrases=("match", "match publish"),
     ),
     CommandEntry(
         "pair",
-        pairing.pair_by_hand,
-        cmd.PairByHand,
-        cmd.parse_pair,
+        rounds.pair_by_hand,
+        grammar.PairByHand,
+        grammar.parse_pair,
         admin=True,
         admin_help="`pair A with B [--force]`",
     ),
     CommandEntry(
         "pause",
         pauses.pause,
-        cmd.Pause,
-        cmd.parse_pause,
+        grammar.Pause,
+        grammar.parse_pause,
         admin=_someone,
         help="`pause until 2027-02-01` and `resume` — take a break",
         admin_help="`pause EMAIL until DATE`",
@@ -123,103 +124,106 @@ COMMANDS: tuple[CommandEntry[Any], ...] = (
     CommandEntry(
         "resume",
         pauses.resume,
-        cmd.Resume,
-        cmd.parse_resume,
+        grammar.Resume,
+        grammar.parse_resume,
         admin=_someone,
         admin_help="`resume EMAIL`",
     ),
     CommandEntry(
         "profile",
-        enrolment.profile,
-        cmd.Profile,
-        cmd.parse_profile,
+        self_service.profile,
+        grammar.Profile,
+        grammar.parse_profile,
         help="`profile` — your role, topics and time zone (`profile learns GenAI tools`)",
     ),
     CommandEntry(
         "end",
-        pair_endings.end_pairing,
-        cmd.EndPairing,
-        cmd.parse_end,
+        endings.end_pairing,
+        grammar.EndPairing,
+        grammar.parse_end,
         help="`end pairing` — end your current pairing, privately and without blame; you stay in",
         phrases=("end pairing",),
     ),
     CommandEntry(
         "concern",
         concerns.concern_command,
-        cmd.Concern,
-        cmd.parse_concern,
+        grammar.Concern,
+        grammar.parse_concern,
         help="`concern` — tell the programme team something in confidence (never your partner)",
     ),
     CommandEntry(
         "",
-        enrolment.forget_me,
-        cmd.ForgetMe,
+        self_service.forget_me,
+        grammar.ForgetMe,
         help="`forget me` — erase your personal data",
         phrases=("forget me",),
     ),
     CommandEntry(
         "privacy",
-        enrolment.privacy,
+        self_service.privacy,
         help="`privacy` — what the programme keeps about you, and who sees what",
+        needs_person=False,  # a stranger may well ask what would be kept about them
     ),
     CommandEntry(
         "prompt",
         prompts.prompt_add,
-        cmd.PromptAdd,
-        cmd.parse_prompt,
+        grammar.PromptAdd,
+        grammar.parse_prompt,
         admin=True,
         admin_help="`prompt add TRACK TEXT`",
         phrases=("prompt add",),
     ),
-    CommandEntry("report", admin.report, cmd.Report, admin=True, admin_help="`report`"),
-    CommandEntry("health", admin.health, cmd.Health, admin=True, admin_help="`health`"),
+    CommandEntry("report", tools.report, grammar.Report, admin=True, admin_help="`report`"),
+    CommandEntry("health", tools.health, grammar.Health, admin=True, admin_help="`health`"),
     CommandEntry(
-        "dashboard", admin.admin_link, cmd.Dashboard, admin=True, admin_help="`dashboard`"
+        "dashboard", tools.admin_link, grammar.Dashboard, admin=True, admin_help="`dashboard`"
     ),
-    CommandEntry("export", admin.admin_link, cmd.Export, admin=True, admin_help="`export`"),
+    CommandEntry("export", tools.admin_link, grammar.Export, admin=True, admin_help="`export`"),
     CommandEntry(
         "forget",
-        enrolment.forget_someone,
-        cmd.Forget,
-        cmd.parse_forget,
+        self_service.forget_someone,
+        grammar.Forget,
+        grammar.parse_forget,
         admin=True,
         admin_help="`forget EMAIL` (erase someone's data)",
     ),
     CommandEntry(
         "release",
-        pair_endings.release,
-        cmd.Release,
-        cmd.parse_release,
+        endings.release,
+        grammar.Release,
+        grammar.parse_release,
         admin=True,
         admin_help="`release EMAIL` (back into matching after a review)",
     ),
 )
 
-ACTIONS: Mapping[str, ActionHandler] = {
-    actions.ENROL_ROLE: enrolment.choose_role,
-    actions.ENROL_LEAVE: enrolment.leave_button,
-    actions.ENROL_REJOIN: enrolment.rejoin,
-    actions.ENROL_RESUME: pauses.resume_button,
-    actions.PRIVACY_FORGET: enrolment.forget_confirmed,
-    actions.PRIVACY_FORGET_PERSON: enrolment.forget_someone_confirmed,
-    actions.ENROL_FORM: enrol_form.enrol_form,
-    actions.CONSENT_ACCEPT: consent.consent_answer,
-    actions.CONSENT_DECLINE: consent.consent_answer,
-    actions.MEETING_MET: programme_answers.meeting_answer,
-    actions.MEETING_MISSED: programme_answers.meeting_answer,
-    actions.MEETING_RESCHEDULED: programme_answers.meeting_answer,
-    actions.MEETING_CANCELLED_BY: programme_answers.cancelled_by,
-    actions.MISSED_REASON: programme_answers.missed_reason,
-    actions.PULSE_RATE: programme_answers.pulse_rate,
-    actions.PULSE_SKIP: programme_answers.pulse_skip,
-    actions.PULSE_SHARE: programme_answers.pulse_share,
-    actions.CHECKIN_ANSWER: programme_answers.survey_answer,
-    actions.CLOSING_ANSWER: programme_answers.survey_answer,
-    actions.FOLLOWUP_TRIED: programme_answers.survey_answer,
-    actions.CONCERN_RAISE: concerns.concern_button,
-    actions.TOPIC_CHOOSE: session_topics.choose_topic,
-    actions.GROUND_RULES_AGREE: session_topics.agree_ground_rules,
-    actions.END_PAIRING: pair_endings.end_pairing_button,
+ACTIONS: Mapping[str, ActionEntry] = {
+    actions.ENROL_ROLE: ActionEntry(self_service.choose_role),
+    actions.ENROL_LEAVE: ActionEntry(self_service.leave_button),
+    actions.ENROL_REJOIN: ActionEntry(self_service.rejoin),
+    actions.ENROL_RESUME: ActionEntry(pauses.resume_button),
+    actions.PRIVACY_FORGET: ActionEntry(self_service.forget_confirmed),
+    actions.PRIVACY_FORGET_PERSON: ActionEntry(
+        self_service.forget_someone_confirmed, admin=True, name="forget"
+    ),
+    actions.ENROL_FORM: ActionEntry(form.enrol_form),
+    actions.CONSENT_ACCEPT: ActionEntry(consent.consent_answer),
+    actions.CONSENT_DECLINE: ActionEntry(consent.consent_answer),
+    actions.MEETING_MET: ActionEntry(answers.meeting_answer),
+    actions.MEETING_MISSED: ActionEntry(answers.meeting_answer),
+    actions.MEETING_RESCHEDULED: ActionEntry(answers.meeting_answer),
+    actions.MEETING_CANCELLED_BY: ActionEntry(answers.cancelled_by),
+    actions.MISSED_REASON: ActionEntry(answers.missed_reason),
+    actions.PULSE_RATE: ActionEntry(answers.pulse_rate),
+    actions.PULSE_SKIP: ActionEntry(answers.pulse_skip),
+    actions.PULSE_SHARE: ActionEntry(answers.pulse_share),
+    actions.CHECKIN_ANSWER: ActionEntry(answers.survey_answer),
+    actions.CLOSING_ANSWER: ActionEntry(answers.survey_answer),
+    actions.FOLLOWUP_TRIED: ActionEntry(answers.survey_answer),
+    actions.CONCERN_RAISE: ActionEntry(concerns.concern_button),
+    actions.TOPIC_CHOOSE: ActionEntry(topics.choose_topic),
+    actions.GROUND_RULES_AGREE: ActionEntry(topics.agree_ground_rules),
+    actions.END_PAIRING: ActionEntry(endings.end_pairing_button),
 }
 # Buttons that stand for a typed command ("My status", "Join the programme"): the button's
 # value is read and run as if typed, through `COMMANDS`.
@@ -227,23 +231,23 @@ COMMAND_BUTTON = actions.HELP_COMMAND
 
 WORK: Mapping[str, WorkHandler] = {
     pauses.PAUSE_END: pauses.pause_ended,
-    programme.SESSION_STEP: programme.session_step,
-    programme.CONSENT_STEP: programme.consent_step,
-    programme.FOLLOWUP: programme.followup_step,
+    lifecycle.SESSION_STEP: lifecycle.session_step,
+    lifecycle.CONSENT_STEP: lifecycle.consent_step,
+    lifecycle.FOLLOWUP: lifecycle.followup_step,
 }
 
 INPUTS: Mapping[str, InputHandler] = {
-    programme_answers.PULSE_COMMENT: programme_answers.typed_answer,
+    answers.PULSE_COMMENT: answers.typed_answer,
     CONCERN_TEXT: concerns.typed_concern,
-    pair_endings.END_REASON: pair_endings.reason_given,
+    endings.END_REASON: endings.reason_given,
 }
 
 
-def parse(text: str) -> cmd.ParsedCommand:
+def parse(text: str) -> grammar.ParsedCommand:
     """Read one command. Never raises: unreadable text becomes `Unknown` with a hint."""
     text = (text or "").strip()
-    if len(text) > cmd.MAX_COMMAND_LENGTH:
-        return cmd.unknown(text[:80], "That message is too long for a command.")
+    if len(text) > grammar.MAX_COMMAND_LENGTH:
+        return grammar.unknown(text[:80], "That message is too long for a command.")
     if text.startswith("/"):  # "/mentoring join" typed into a DM
         text = text.split(maxsplit=1)[1] if " " in text else ""
     word, _, rest = text.partition(" ")
@@ -251,17 +255,17 @@ def parse(text: str) -> cmd.ParsedCommand:
     entry = _BY_WORD.get(word)
     if entry is None:
         close = difflib.get_close_matches(word, list(_BY_WORD), n=1, cutoff=0.75)
-        return cmd.unknown(text, "", suggestion=close[0] if close else "")
+        return grammar.unknown(text, "", suggestion=close[0] if close else "")
     if entry.read is not None:
         return entry.read(text, rest)
     if rest:
-        return cmd.unknown(text, f"`{word}` takes nothing after it.")
-    return entry.command() if entry.command is not None else cmd.Plain(entry.word)
+        return grammar.unknown(text, f"`{word}` takes nothing after it.")
+    return entry.command() if entry.command is not None else grammar.Plain(entry.word)
 
 
 def entry_for(command: object) -> CommandEntry[Any] | None:
     """The registry entry of a parsed command (None: `Unknown`)."""
-    if isinstance(command, cmd.Plain):
+    if isinstance(command, grammar.Plain):
         return _BY_WORD.get(command.word)
     return _BY_TYPE.get(type(command))
 
@@ -276,25 +280,7 @@ def is_admin_command(command: object) -> bool:
 
 def command_name(command: object) -> str:
     """How the audit log names a command (`refused` entries)."""
-    return command.word if isinstance(command, cmd.Plain) else type(command).__name__.lower()
-
-
-def admin_command_types() -> frozenset[type]:
-    """The parsed types of the commands that are always the admins'."""
-    return frozenset(e.command for e in COMMANDS if e.admin is True and e.command is not None)
-
-
-def command_words(*, admin: bool) -> tuple[str, ...]:
-    """What people type to start each command, for lists shown outside a chat (manifests):
-    everyone's commands, or (`admin`) those with an admin form."""
-    words: list[str] = []
-    for entry in COMMANDS:
-        # `admin` a predicate (`pause`, `resume`): everyone's command with an admin form, so
-        # in both lists; True only in the admins', False only in everyone's.
-        listed = entry.admin is not False if admin else entry.admin is not True
-        if listed:
-            words += entry.phrases or (entry.word,)
-    return tuple(dict.fromkeys(w for w in words if w))
+    return command.word if isinstance(command, grammar.Plain) else type(command).__name__.lower()
 
 
 def help_text(to: Recipient, person: Person | None, *, is_admin: bool) -> OutgoingMessage:
@@ -305,9 +291,7 @@ def help_text(to: Recipient, person: Person | None, *, is_admin: bool) -> Outgoi
     buttons: list[Button] = [Button("My status", actions.HELP_COMMAND, "status")]
     if person is None or not person.status.enrolled:
         buttons.insert(0, Button("Join the programme", actions.HELP_COMMAND, "join", "primary"))
-    return messages.compose(
-        to, "help", Text("\n".join(lines)), Buttons(tuple(buttons)), private=True
-    )
+    return texts.compose(to, "help", Text("\n".join(lines)), Buttons(tuple(buttons)), private=True)
 
 
 _BY_WORD: dict[str, CommandEntry[Any]] = {

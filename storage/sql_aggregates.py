@@ -27,7 +27,6 @@ from conversations.insights.openness import (
     OpenAnswer,
     OpenWindow,
     RoundState,
-    SpokeOpenly,
     added_up,
     next_closing,
     to_publish,
@@ -39,14 +38,13 @@ from conversations.insights.windows import (
     Figure,
     PublishedPulse,
     PublishedWindow,
-    PublishRules,
     WindowKey,
     late_answers,
     order_windows,
     published_comments,
     windows_to_publish,
 )
-from conversations.types import PulseFact, RoundSession
+from conversations.types import PublishRules, PulseFact, RoundSession, SpokeOpenly
 from storage.base import Repository, insert_ignoring_duplicates
 from storage.models import (
     CycleRow,

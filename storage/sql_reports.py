@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from conversations.insights.windows import PublishRules
 from conversations.ports import DELIVER
-from conversations.types import ReportFigures, Status, Unreachable
+from conversations.types import PublishRules, ReportFigures, Status, Unreachable
 from storage.base import Repository
 from storage.models import DueWorkRow, PairRow, PersonRow, SessionRow
 from storage.sql_aggregates import PublishedAggregates

@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 
-from conversations.programme.catalogue import Prompt, admin_prompt
-from conversations.types import PendingInput, PulseAnswer, Session, SessionStatus
+from conversations.data.catalogue import admin_prompt
+from conversations.types import PendingInput, Prompt, PulseAnswer, Session, SessionStatus
 from storage.base import Repository, insert_ignoring_duplicates
 from storage.models import (
     PendingInputRow,

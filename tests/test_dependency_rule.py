@@ -103,7 +103,7 @@ ALLOWED: dict[str, Allowed] = {
             # (storage/sql_aggregates.py, storage/sql_reports.py);
             "conversations.insights.windows",
             # what an admin's own topic looks like (storage/sql_sessions.py).
-            "conversations.programme.catalogue",
+            "conversations.data.catalogue",
         ),
     ),
     # Files directly in adapters/ (its package marker): nothing.

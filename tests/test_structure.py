@@ -29,7 +29,7 @@ MAX_LINES = 400
 LONG_ALLOWED = ("storage/migrations/",)
 CODE = (*PRODUCT, "benchmarks")
 # conversations/ at a glance: sub-packages, plus these modules at the top.
-ENGINE_TOP = {"__init__", "config", "grammar", "context", "lines", "registry", "engine"}
+ENGINE_TOP = {"__init__", "config", "grammar", "context", "lines", "registry", "engine", "texts"}
 # The packages whose __init__ re-exports their own submodules, so callers import names from one
 # place; every other __init__.py holds a docstring at most.
 RE_EXPORTING = {"conversations.types", "conversations.ports"}

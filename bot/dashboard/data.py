@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from conversations.enrolment.enrolment_texts import plural
 from conversations.insights.summary import Insights, Period, build_insights
-from conversations.insights.windows import PublishedPulse, PublishRules
+from conversations.insights.windows import PublishedPulse
+from conversations.texts import plural
+from conversations.types import PublishRules
 from storage.sql_aggregates import PublishedAggregates
 from storage.sql_insights import InsightQueries as InsightsRepository
 

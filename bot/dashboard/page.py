@@ -11,7 +11,8 @@ from typing import Any
 from markupsafe import Markup
 
 from bot.dashboard.charts import Bar, Segment, bar_chart, line_chart
-from conversations.insights.summary import Breakdown, Insights
+from conversations.insights.breakdowns import Breakdown
+from conversations.insights.summary import Insights
 from conversations.insights.windows import Figure
 
 ROLE_SEGMENTS = (

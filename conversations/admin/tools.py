@@ -9,21 +9,31 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from conversations import grammar as cmd
+from conversations import texts
 from conversations.context import Context, Turn
-from conversations.enrolment import enrolment_texts as messages
-from conversations.insights.windows import PublishRules
 from conversations.safety.team import can_read
-from conversations.types import Address, Image, Link, OutgoingMessage, Person, Text, UserRef
+from conversations.types import (
+    Address,
+    Image,
+    Link,
+    OutgoingMessage,
+    Person,
+    PublishRules,
+    ReportFigures,
+    SpokeOpenly,
+    Text,
+    UserRef,
+)
 
 if TYPE_CHECKING:
     from conversations.config import AppConfig
-    from conversations.ports import Concerns, Directory, Pairs, Reports, Store
+    from conversations.ports import Concerns, Directory, Pairs
 
 
 def admin_refusal(config: AppConfig, to: Address) -> OutgoingMessage:
     """The short refusal a non-admin gets for an admin command; names the admins."""
     admins = ", ".join(config.admins) or "nobody yet (see app.yaml `admins`)"
-    return messages.reply(
+    return texts.reply(
         to, "refusal", f"Only programme admins can do that. The admins are: {admins}."
     )
 
@@ -43,7 +53,7 @@ async def find_person(ctx: Context, turn: Turn, ref: cmd.PersonRef) -> Person | 
         user = UserRef(turn.reply_to.platform, turn.reply_to.tenant_id, ref.user_id)
         person = await ctx.people.person_by_identity(user)
     if person is None:
-        return messages.reply(
+        return texts.reply(
             turn.reply_to,
             "not_found",
             f"I can't find {ref.raw} in the directory. Check the spelling, or import them with "
@@ -57,40 +67,23 @@ async def report(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage]:
     rules = PublishRules.from_config(ctx.config, turn.now)
     figures = (await ctx.reports.figures(rules)).private(rules.k)
     await audit(ctx, turn, "report", "")
-    text = messages.report_text(figures, ctx.config)
+    text = report_text(figures, ctx.config)
     chart = ctx.links.chart(turn.now) if ctx.links is not None else None
     if chart is None:
-        return [messages.reply(turn.reply_to, "report", text)]
+        return [texts.reply(turn.reply_to, "report", text)]
     image = Image(chart, "Meeting rate by round and average pulse over time")
-    return [messages.compose(turn.reply_to, "report", Text(text), image, private=True)]
+    return [texts.compose(turn.reply_to, "report", Text(text), image, private=True)]
 
 
 async def health_text(
-    store: Store,
-    config: AppConfig | None = None,
-    *,
-    operator: bool = False,
-    viewer: int | None = None,
-) -> str:
-    """`delivery_health` read from the one store (`mentorbot health` on the server)."""
-    return await delivery_health(
-        store, store, store, store, config, operator=operator, viewer=viewer
-    )
-
-
-async def delivery_health(
-    reports: Reports,
-    people: Directory,
-    pairs: Pairs,
-    concerns: Concerns,
-    config: AppConfig | None = None,
+    ctx: Context,
     *,
     operator: bool = False,
     viewer: int | None = None,
 ) -> str:
     """Delivery health in words: the queue, what failed and why, what was cancelled unsent
     and why, who cannot be reached, seniors held for review after a junior ended a pair, with
-    `config` concern contacts who cannot receive one, and for the `operator` (`mentorbot
+    the concern contacts who cannot receive one, and for the `operator` (`mentorbot
     health` on the server) how many concerns wait for someone who can (a count, never what or
     who).
 
@@ -100,6 +93,7 @@ async def delivery_health(
     `viewer` (the admin asking in chat) never reads a review line about a pairing of their
     own.
     """
+    reports = ctx.reports
     counts = await reports.queue_counts()
     failed = await reports.failed_work(limit=5)
     cancelled = await reports.cancelled_work(limit=5)
@@ -131,10 +125,9 @@ async def delivery_health(
     if not failed and not unreachable:
         lines.append("Nothing has failed and everyone can be reached. ✅")
     if operator:
-        lines += await waiting_concern_lines(concerns)
-    if config is not None:
-        lines += await concern_contact_warnings(people, config)
-    return "\n".join(lines + await review_lines(people, pairs, viewer=viewer))
+        lines += await waiting_concern_lines(ctx.concerns)
+    lines += await concern_contact_warnings(ctx.people, ctx.config)
+    return "\n".join(lines + await review_lines(ctx.people, ctx.pairs, viewer=viewer))
 
 
 async def review_lines(people: Directory, pairs: Pairs, *, viewer: int | None = None) -> list[str]:
@@ -154,7 +147,7 @@ async def review_lines(people: Directory, pairs: Pairs, *, viewer: int | None = 
         senior = await people.get_person(ending.mentee_id)
         who = f"{senior.display_name} ({senior.email})" if senior else f"person {ending.mentee_id}"
         lines.append(
-            f"• pair {ending.pair_id}, since {messages.fmt_date(ending.ended_at.date())}: {who} "
+            f"• pair {ending.pair_id}, since {texts.fmt_date(ending.ended_at.date())}: {who} "
             f"is held out of matching — `release {senior.email if senior else 'EMAIL'}` once "
             "reviewed"
         )
@@ -209,11 +202,9 @@ async def health(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage]:
     """Admin `health`: `health_text`, audited."""
     viewer = turn.person.id if turn.person else None
     # never the concern count (operator only), never a review of the viewer's own pairing
-    text = await delivery_health(
-        ctx.reports, ctx.people, ctx.pairs, ctx.concerns, ctx.config, viewer=viewer
-    )
+    text = await health_text(ctx, viewer=viewer)
     await audit(ctx, turn, "health", "")
-    return [messages.reply(turn.reply_to, "health", text)]
+    return [texts.reply(turn.reply_to, "health", text)]
 
 
 async def admin_link(ctx: Context, turn: Turn, command: object) -> list[OutgoingMessage]:
@@ -228,7 +219,7 @@ async def admin_link(ctx: Context, turn: Turn, command: object) -> list[Outgoing
         url = await make(turn.now, admin)
     if url is None:
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "link",
                 "The dashboard is off on this deployment: set MENTORBOT_ADMIN_TOKEN and "
@@ -239,7 +230,7 @@ async def admin_link(ctx: Context, turn: Turn, command: object) -> list[Outgoing
     await audit(ctx, turn, "export" if is_export else "dashboard", "link sent")
     what = "the CSV export" if is_export else "the programme dashboard"
     return [
-        messages.compose(
+        texts.compose(
             turn.reply_to,
             "link",
             Text(f"Here's {what}. The link works once, for 15 minutes; please don't forward it."),
@@ -247,3 +238,32 @@ async def admin_link(ctx: Context, turn: Turn, command: object) -> list[Outgoing
             private=True,
         )
     ]
+
+
+def report_text(figures: ReportFigures, config: AppConfig) -> str:
+    """The headline figures as a few lines for chat and the terminal."""
+    rating = (
+        f"{figures.average_rating:.1f} / 5"
+        if figures.average_rating is not None
+        else f"shown once a session or month closes with {config.privacy.min_group_size} "
+        "or more people answering"
+    )
+    late = figures.late_answers
+    roles = ", ".join(f"{n} {r}" for r, n in sorted(figures.by_role.items())) or "none yet"
+    return "\n".join(
+        [
+            f"{config.programme.name} — programme report",
+            f"Participants: {figures.participants} ({roles})",
+            f"Active pairs: {figures.active_pairs}",
+            f"Meetings reported: {figures.meetings_reported}",
+            f"Pulse answers in closed windows: {figures.pulse_responses} (average rating {rating})"
+            + (f"; {late} late answer{'s' * (late != 1)} not included" if late else ""),
+            SpokeOpenly(
+                figures.open_respondents,
+                *figures.open_counts,
+                hidden=figures.open_hidden,
+                closes=figures.open_closes,
+            ).text(config.privacy.min_group_size),
+            f"Messages sent: {figures.messages_sent}",
+        ]
+    )

@@ -8,20 +8,17 @@ from __future__ import annotations
 
 from datetime import date
 
+from conversations import texts
 from conversations.config import AppConfig
-from conversations.insights.openness import SpokeOpenly
 from conversations.outbox.premise import awake
 from conversations.pairing.disclosure import WHAT_PARTNERS_SEE
 from conversations.types import (
-    Block,
     Button,
     Buttons,
     Facts,
     OutgoingMessage,
     Person,
-    Premise,
     Recipient,
-    ReportFigures,
     Role,
     Status,
     Text,
@@ -40,63 +37,14 @@ ROLE_BUTTONS = (
 )
 
 
-def compose(
-    to: Recipient,
-    kind: str,
-    *blocks: Block,
-    key: str = "",
-    private: bool = False,
-    premise: Premise | None = None,
-) -> OutgoingMessage:
-    """Build a message whose fallback text is its text and facts, in order; `premise`: what
-    must still be true when a queued copy is sent (conversations/outbox/premise.py)."""
-    lines: list[str] = []
-    for block in blocks:
-        if isinstance(block, Text):
-            lines.append(block.text)
-        elif isinstance(block, Facts):
-            lines.extend(f"{label}: {value}" for label, value in block.rows)
-    return OutgoingMessage(
-        to=to,
-        kind=kind,
-        fallback_text="\n".join(lines),
-        blocks=tuple(blocks),
-        idempotency_key=key,
-        private=private,
-        premise=premise,
-    )
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    """`1 person`, `3 people`: the count with the right form of the noun."""
-    return f"{n} {word if n == 1 else (words or word + 's')}"
-
-
-def fmt_date(day: date) -> str:
-    """A date as people read it: 'Mon 1 Feb 2027'."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
-
-
-def programme_outline(config: AppConfig) -> str:
-    """One line on what the programme asks of people."""
-    p = config.programme
-    weeks = p.cadence_days // 7
-    every = (
-        f"every {weeks} weeks"
-        if p.cadence_days % 7 == 0 and weeks > 1
-        else ("every week" if p.cadence_days == 7 else f"every {p.cadence_days} days")
-    )
-    return f"{p.sessions} conversations, one {every}, from {fmt_date(p.start_date)}."
-
-
 def welcome(to: Recipient, person: Person, config: AppConfig, *, key: str) -> OutgoingMessage:
     """Sent once when a person is enrolled (by the roster or by joining)."""
     role = ROLE_PHRASES.get(person.role or Role.EITHER, ROLE_PHRASES[Role.EITHER])
-    return compose(
+    return texts.compose(
         to,
         "welcome",
         Text(f"Hi {person.first_name} 👋 Welcome to *{config.programme.name}*."),
-        Text(f"You're taking part as {role}. {programme_outline(config)}"),
+        Text(f"You're taking part as {role}. {texts.programme_outline(config)}"),
         Text(
             "I'll introduce you to your partner and keep things light: a nudge before each "
             "conversation, an idea to talk about, and a one-tap check-in after."
@@ -125,22 +73,16 @@ def unknown_command(to: Recipient, problem: str, suggestion: str) -> OutgoingMes
     buttons = [Button("Show help", actions.HELP_COMMAND, "help")]
     if suggestion and not problem:
         buttons.insert(0, Button(f"Run `{suggestion}`", actions.HELP_COMMAND, suggestion))
-    return compose(to, "unknown", Text(text), Buttons(tuple(buttons)), private=True)
-
-
-def reply(to: Recipient, kind: str, text: str, *buttons: Button) -> OutgoingMessage:
-    """A short private answer, optionally with buttons."""
-    blocks: list[Block] = [Text(text)]
-    if buttons:
-        blocks.append(Buttons(tuple(buttons)))
-    return compose(to, kind, *blocks, private=True)
+    return texts.compose(to, "unknown", Text(text), Buttons(tuple(buttons)), private=True)
 
 
 def status_text(person: Person, today: date, *, paired: bool = False) -> str:
     """Where a person stands, in one or two sentences (`paired`: they have a partner now)."""
     if person.status is Status.PAUSED:
         until = (
-            f"until {fmt_date(person.paused_until)}" if person.paused_until else "until you resume"
+            f"until {texts.fmt_date(person.paused_until)}"
+            if person.paused_until
+            else "until you resume"
         )
         return f"You're paused {until}. I won't send you anything meanwhile."
     if person.status is Status.ENROLLED:
@@ -168,30 +110,48 @@ def profile_facts(person: Person, default_timezone: str) -> Facts:
     )
 
 
-def report_text(figures: ReportFigures, config: AppConfig) -> str:
-    """The headline figures as a few lines for chat and the terminal."""
-    rating = (
-        f"{figures.average_rating:.1f} / 5"
-        if figures.average_rating is not None
-        else f"shown once a session or month closes with {config.privacy.min_group_size} "
-        "or more people answering"
-    )
-    late = figures.late_answers
-    roles = ", ".join(f"{n} {r}" for r, n in sorted(figures.by_role.items())) or "none yet"
-    return "\n".join(
-        [
-            f"{config.programme.name} — programme report",
-            f"Participants: {figures.participants} ({roles})",
-            f"Active pairs: {figures.active_pairs}",
-            f"Meetings reported: {figures.meetings_reported}",
-            f"Pulse answers in closed windows: {figures.pulse_responses} (average rating {rating})"
-            + (f"; {late} late answer{'s' * (late != 1)} not included" if late else ""),
-            SpokeOpenly(
-                figures.open_respondents,
-                *figures.open_counts,
-                hidden=figures.open_hidden,
-                closes=figures.open_closes,
-            ).text(config.privacy.min_group_size),
-            f"Messages sent: {figures.messages_sent}",
-        ]
+def privacy(to: Recipient, config: AppConfig) -> OutgoingMessage:
+    """`privacy`: what the programme keeps about a person, who sees what, the one exception,
+    and how to erase it (docs/programme.md; README.md, "Privacy"; the export's columns in
+    docs/dashboard.md). Answered to anyone, in the directory or not."""
+    k = config.privacy.min_group_size
+    return texts.compose(
+        to,
+        "privacy",
+        Text(
+            "🔒 What the programme keeps about you: your profile (name, email, title, "
+            "department, level, manager, time zone, role and topics) and chat accounts; when "
+            "you paused; your pairings, why the matcher proposed them, any proposal you turned "
+            "down, and how a pairing ended (which side ended it, and whether the senior is held "
+            "for review); whether your sessions happened and who said so; your answers to its "
+            "questions; any concern you raise, and any reason you give for ending a pairing; "
+            "the messages it sends you; and the audit log's entries that name you."
+        ),
+        Text(
+            "🤝 What you say in your sessions stays between you and your partner. Your partner "
+            "sees what you do in your shared conversation (whether you met, the topic you "
+            "picked, that you agreed to the ground rules), but never your ratings, comments "
+            "or survey answers."
+        ),
+        Text(WHAT_PARTNERS_SEE),
+        Text(
+            "📊 The programme team sees your profile (also in its export of everyone's "
+            "profiles), who is paired with whom and why, and whether sessions happen, and "
+            "hears about a pair when sessions are missed, a check-in says it's stuck, a "
+            "proposal goes unanswered or a pairing ends (with the reason, if you give one: "
+            "only they read it). Your ratings reach them only as figures for groups of at "
+            f"least {k} people, and a comment you write only if you agree to share it, without "
+            "your name."
+        ),
+        Text(
+            "🛟 The one exception: if someone's safety is at risk, it goes to the programme "
+            "team. Type `concern` to reach them privately — never your partner."
+        ),
+        Text(
+            "🗑️ To erase your personal data, type `forget me` (you'll be asked to confirm). "
+            "What stays names nobody: published figures, and your pairings and sessions under "
+            "a pseudonym."
+        ),
+        Text(config.privacy.support_text),
+        private=True,
     )

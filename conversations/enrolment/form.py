@@ -7,8 +7,9 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from conversations import texts
 from conversations.context import Context, Turn
-from conversations.enrolment import enrolment_texts as messages
+from conversations.enrolment import enrolment_texts
 from conversations.enrolment.self_service import known_person, profile_change
 from conversations.pairing.disclosure import WHAT_PARTNERS_SEE
 from conversations.types import Action, OutgoingMessage, Status, Text
@@ -50,20 +51,20 @@ async def enrol_form(ctx: Context, turn: Turn, action: Action) -> list[OutgoingM
     problems, changes = read_form(action.value)
     if problems:
         text = "I couldn't save that:\n" + "\n".join(f"• {p}" for p in problems)
-        return [messages.reply(turn.reply_to, "join", text)]
+        return [texts.reply(turn.reply_to, "join", text)]
     if changes:
         person = await ctx.people.update_profile(person.id, **changes)
     default_tz = ctx.config.programme.timezone
     if person.status.enrolled:
-        reply = messages.compose(
+        reply = texts.compose(
             turn.reply_to,
             "profile",
             Text("Saved. Your profile now:"),
-            messages.profile_facts(person, default_tz),
+            enrolment_texts.profile_facts(person, default_tz),
             Text(WHAT_PARTNERS_SEE),
             private=True,
         )
     else:
         person = await ctx.people.set_status(person.id, Status.ENROLLED, at=turn.now)
-        reply = messages.welcome(turn.reply_to, person, ctx.config, key="")
+        reply = enrolment_texts.welcome(turn.reply_to, person, ctx.config, key="")
     return [replace(reply, replaces=action.message_id)]

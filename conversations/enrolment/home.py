@@ -5,12 +5,11 @@ admins the programme's headline. `status` shows the same pairs
 
 from __future__ import annotations
 
-from conversations.config import AppConfig
+from conversations import texts
 from conversations.context import Context
-from conversations.enrolment import enrolment_texts as messages
-from conversations.insights.windows import PublishRules
+from conversations.enrolment import enrolment_texts
 from conversations.outbox.timing import local_today, zone
-from conversations.pairing.pairing_texts import consent_buttons
+from conversations.pairing.consent import open_pairs
 from conversations.programme import session_texts as pm
 from conversations.programme.topics import ground_rules_agreed, ground_rules_status, topic_day
 from conversations.types import (
@@ -23,6 +22,7 @@ from conversations.types import (
     Pair,
     PairStatus,
     Person,
+    PublishRules,
     Status,
     Text,
     UserRef,
@@ -35,7 +35,7 @@ async def home_view(ctx: Context, user: UserRef) -> OutgoingMessage:
     person = await ctx.people.person_by_identity(user)
     to = user_address(user)
     if person is None:
-        return messages.compose(
+        return texts.compose(
             to,
             "home",
             Text(f"*{ctx.config.programme.name}*"),
@@ -47,7 +47,7 @@ async def home_view(ctx: Context, user: UserRef) -> OutgoingMessage:
     blocks: list[Block] = [Text(f"*{ctx.config.programme.name}* — hi {person.first_name}!")]
     today = local_today(ctx.clock.now(), zone(person.timezone, ctx.config.programme.timezone))
     pairs = await pair_blocks(ctx, person)
-    blocks.append(Text(messages.status_text(person, today, paired=bool(pairs))))
+    blocks.append(Text(enrolment_texts.status_text(person, today, paired=bool(pairs))))
     blocks += pairs
     blocks.append(Buttons(_buttons(person)))
     if ctx.config.is_admin(person.email):
@@ -69,29 +69,7 @@ async def home_view(ctx: Context, user: UserRef) -> OutgoingMessage:
                 )
             )
         )
-    return messages.compose(to, "home", *blocks)
-
-
-def was_asked(config: AppConfig, pair: Pair, person_id: int) -> bool:
-    """Whether the programme asks this partner to accept a proposed pair. A partner who is not
-    asked sees nothing of the proposal (not even that someone else is deciding on it)."""
-    programme = config.programme
-    if person_id == pair.mentor_id:
-        return programme.require_mentor_consent
-    return programme.require_mentee_consent
-
-
-async def open_pairs(ctx: Context, person: Person) -> list[Pair]:
-    """The pairs the person may see now: every active one and every proposal they were asked
-    about; active ones first, then oldest first (so the order stays put as pairs come)."""
-    pairs = [
-        pair
-        for pair in await ctx.pairs.pairs_of(person.id)
-        if pair.status is PairStatus.ACTIVE
-        or (pair.status is PairStatus.PROPOSED and was_asked(ctx.config, pair, person.id))
-    ]
-    pairs.sort(key=lambda pair: (pair.status is not PairStatus.ACTIVE, pair.id))
-    return pairs
+    return texts.compose(to, "home", *blocks)
 
 
 async def pair_blocks(ctx: Context, person: Person) -> list[Block]:
@@ -121,7 +99,7 @@ async def _active_pair(ctx: Context, person: Person, pair: Pair, partner: Person
         rows.append(
             (
                 "Next session",
-                f"{pm.session_label(nxt.number, ctx.config)}, by {messages.fmt_date(nxt.due_date)}",
+                f"{pm.session_label(nxt.number, ctx.config)}, by {texts.fmt_date(nxt.due_date)}",
             )
         )
     held = sum(1 for s in sessions if s.status.value == "met")
@@ -147,7 +125,7 @@ async def _ground_rules(
         first = await ctx.sessions.get_session(pair.id, 1)
         if first is not None and first.status.pending:
             day = topic_day(ctx, first.due_date, mentee)
-            return f"shared with you both on {messages.fmt_date(day)}", False
+            return f"shared with you both on {texts.fmt_date(day)}", False
     return await ground_rules_status(ctx, pair, mentor, mentee), viewer.id not in agreed
 
 
@@ -175,7 +153,7 @@ def _proposal(ctx: Context, person: Person, pair: Pair, partner: Person) -> list
             f"You have {whom} — {partner.title or 'colleague'}. I'll introduce you once "
             f"{'you both say' if both else 'you say'} yes; your answer stays between us."
         ),
-        consent_buttons(pair.id),
+        pm.consent_buttons(pair.id),
     ]
 
 

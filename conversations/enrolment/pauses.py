@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from conversations import grammar as cmd
+from conversations import texts
 from conversations.admin import tools as admin
 from conversations.context import Context, Turn
 from conversations.enrolment import departures
-from conversations.enrolment import enrolment_texts as messages
 from conversations.enrolment.self_service import known_person, person_zone
 from conversations.outbox.timing import local_today, slot_on
 from conversations.ports import DueWork
@@ -36,17 +36,17 @@ async def pause(ctx: Context, turn: Turn, command: cmd.Pause) -> list[OutgoingMe
     today = local_today(turn.now, tz)
     if command.until is not None and command.until <= today:
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "pause",
-                f"{messages.fmt_date(command.until)} has already come. "
+                f"{texts.fmt_date(command.until)} has already come. "
                 "Pick a date in the future, like `pause until "
                 f"{today.replace(year=today.year + 1).isoformat()}`.",
             )
         ]
     if not target.status.enrolled:
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "pause",
                 f"{_who(target, turn)} not in the programme, so there's nothing to pause.",
@@ -64,12 +64,12 @@ async def pause(ctx: Context, turn: Turn, command: cmd.Pause) -> list[OutgoingMe
             slot_on(command.until, tz, ctx.config.programme),
             f"{PAUSE_END}:{target.id}:{command.until.isoformat()}",
         )
-    until = f"until {messages.fmt_date(command.until)}" if command.until else "until you resume"
+    until = f"until {texts.fmt_date(command.until)}" if command.until else "until you resume"
     if command.who is not None:
         await admin.audit(ctx, turn, "pause", f"{target.email} {until}")
-        return [messages.reply(turn.reply_to, "pause", f"Paused {target.display_name} {until}.")]
+        return [texts.reply(turn.reply_to, "pause", f"Paused {target.display_name} {until}.")]
     return [
-        messages.reply(
+        texts.reply(
             turn.reply_to,
             "pause",
             f"Paused {until}. Enjoy the break — I'll keep quiet and pick up where you left off.",
@@ -84,13 +84,13 @@ async def resume(ctx: Context, turn: Turn, command: cmd.Resume) -> list[Outgoing
     if isinstance(target, OutgoingMessage):
         return [target]
     if target.status is not Status.PAUSED:
-        return [messages.reply(turn.reply_to, "resume", f"{_who(target, turn)} not paused.")]
+        return [texts.reply(turn.reply_to, "resume", f"{_who(target, turn)} not paused.")]
     await ctx.people.set_status(target.id, Status.ENROLLED, at=turn.now)
     await departures.resumed(ctx, target, turn.now)
     if command.who is not None:
         await admin.audit(ctx, turn, "resume", target.email)
-        return [messages.reply(turn.reply_to, "resume", f"{target.display_name} is back in.")]
-    return [messages.reply(turn.reply_to, "resume", "Welcome back! You're active again.")]
+        return [texts.reply(turn.reply_to, "resume", f"{target.display_name} is back in.")]
+    return [texts.reply(turn.reply_to, "resume", "Welcome back! You're active again.")]
 
 
 async def resume_button(ctx: Context, turn: Turn, _: Action) -> list[OutgoingMessage]:
@@ -111,7 +111,7 @@ async def pause_ended(ctx: Context, work: DueWork, now: datetime) -> list[Outgoi
     await ctx.people.set_status(person.id, Status.ENROLLED, at=now)
     await departures.resumed(ctx, person, now)
     return [
-        messages.compose(
+        texts.compose(
             ToPerson(person.id),
             "pause.ended",
             Text(f"Welcome back, {person.first_name}! Your pause is over and you're active again."),

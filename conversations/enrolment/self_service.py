@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from conversations import grammar as cmd
+from conversations import texts
 from conversations.admin import tools as admin
 from conversations.config import check_timezone
 from conversations.context import Context, Turn
-from conversations.enrolment import departures
-from conversations.enrolment import enrolment_texts as messages
+from conversations.enrolment import departures, enrolment_texts
 from conversations.enrolment.home import concern_button, pair_blocks
 from conversations.outbox.timing import local_today, zone
 from conversations.pairing.disclosure import WHAT_PARTNERS_SEE
@@ -42,21 +42,23 @@ async def join(ctx: Context, turn: Turn, command: cmd.Join) -> list[OutgoingMess
     person = known_person(turn)
     if person.status.enrolled:
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "join",
                 "You're already in the programme. 🙌 "
-                + messages.status_text(person, local_today(turn.now, person_zone(ctx, person))),
+                + enrolment_texts.status_text(
+                    person, local_today(turn.now, person_zone(ctx, person))
+                ),
             )
         ]
     if command.role is None:
         return [
-            messages.compose(
+            texts.compose(
                 turn.reply_to,
                 "join.role",
                 Text("Great to have you! Which side would you like to be on?"),
                 Text(WHAT_PARTNERS_SEE),
-                Buttons(messages.ROLE_BUTTONS),
+                Buttons(enrolment_texts.ROLE_BUTTONS),
                 private=True,
             )
         ]
@@ -69,7 +71,7 @@ async def _enrol(
     if role is not None and role != person.role:
         person = await ctx.people.update_profile(person.id, role=role)
     person = await ctx.people.set_status(person.id, Status.ENROLLED, at=turn.now)
-    return [messages.welcome(turn.reply_to, person, ctx.config, key="")]
+    return [enrolment_texts.welcome(turn.reply_to, person, ctx.config, key="")]
 
 
 async def choose_role(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
@@ -78,12 +80,12 @@ async def choose_role(ctx: Context, turn: Turn, action: Action) -> list[Outgoing
     try:
         role = Role(action.value)
     except ValueError:
-        return [messages.reply(turn.reply_to, "join", "That button has expired. Type `join`.")]
+        return [texts.reply(turn.reply_to, "join", "That button has expired. Type `join`.")]
     if person.status.enrolled:
         person = await ctx.people.update_profile(person.id, role=role)
         return [
-            messages.reply(
-                turn.reply_to, "join", f"Done: you're now {messages.ROLE_PHRASES[role]}."
+            texts.reply(
+                turn.reply_to, "join", f"Done: you're now {enrolment_texts.ROLE_PHRASES[role]}."
             )
         ]
     return await _enrol(ctx, turn, person, role)
@@ -94,7 +96,7 @@ async def leave(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage]:
     person = known_person(turn)
     if not person.status.enrolled:
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "leave",
                 "You're not in the programme, so there's "
@@ -104,7 +106,7 @@ async def leave(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage]:
     await ctx.people.set_status(person.id, Status.LEFT, at=turn.now)
     await departures.end_pairs_of(ctx, person, turn.now)
     return [
-        messages.reply(
+        texts.reply(
             turn.reply_to,
             "leave",
             "You've left the programme. Thank you for taking part — "
@@ -130,25 +132,25 @@ async def profile(ctx: Context, turn: Turn, command: cmd.Profile) -> list[Outgoi
     default_tz = ctx.config.programme.timezone
     if command.field is None:
         return [
-            messages.compose(
+            texts.compose(
                 turn.reply_to,
                 "profile",
                 Text("Your profile:"),
-                messages.profile_facts(person, default_tz),
+                enrolment_texts.profile_facts(person, default_tz),
                 Text("Change a field with e.g. `profile learns GenAI tools; Accessibility`."),
                 private=True,
             )
         ]
     problem, changes = profile_change(command.field, command.value)
     if problem:
-        return [messages.reply(turn.reply_to, "profile", problem)]
+        return [texts.reply(turn.reply_to, "profile", problem)]
     person = await ctx.people.update_profile(person.id, **changes)
     return [
-        messages.compose(
+        texts.compose(
             turn.reply_to,
             "profile",
             Text("Saved. Your profile now:"),
-            messages.profile_facts(person, default_tz),
+            enrolment_texts.profile_facts(person, default_tz),
             private=True,
         )
     ]
@@ -178,7 +180,7 @@ async def status(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage]:
     """Where the person stands."""
     person = known_person(turn)
     today = local_today(turn.now, person_zone(ctx, person))
-    text = messages.status_text(person, today)
+    text = enrolment_texts.status_text(person, today)
     buttons: list[Button] = []
     if person.status is Status.PAUSED:
         buttons.append(Button("Resume now", actions.ENROL_RESUME, "", "primary"))
@@ -189,11 +191,11 @@ async def status(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage]:
     # Every pair the person may see (someone may mentor several), each with its own buttons.
     pairs = await pair_blocks(ctx, person)
     if pairs:  # "I'll let you know when you have a partner" would be wrong
-        text = messages.status_text(person, today, paired=True)
+        text = enrolment_texts.status_text(person, today, paired=True)
     blocks: list[Block] = [Text(text), *pairs]
     if buttons:
         blocks.append(Buttons(tuple(buttons)))
-    return [messages.compose(turn.reply_to, "status", *blocks, private=True)]
+    return [texts.compose(turn.reply_to, "status", *blocks, private=True)]
 
 
 # Erasing reaches the database only: an admin's email listed in app.yaml stays there, and
@@ -208,7 +210,7 @@ STILL_AN_ADMIN = (
 async def forget_me(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage]:
     """Ask for confirmation before erasing anything."""
     return [
-        messages.reply(
+        texts.reply(
             turn.reply_to,
             "forget",
             "This erases your name, email, profile, platform accounts and comments, takes you "
@@ -223,13 +225,13 @@ async def forget_me(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage
 async def forget_confirmed(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """The erase button: erase, or keep everything on cancel."""
     if action.value != "confirm":
-        return [messages.reply(turn.reply_to, "forget", "Nothing was erased.")]
+        return [texts.reply(turn.reply_to, "forget", "Nothing was erased.")]
     person = known_person(turn)
     await erase(ctx, person, turn.now)
     done = "Done: your personal data is erased. Take care! 👋"
     if ctx.config.is_admin(person.email):
         done += " " + STILL_AN_ADMIN.format(whose="Your")
-    return [messages.reply(turn.reply_to, "forget", done)]
+    return [texts.reply(turn.reply_to, "forget", done)]
 
 
 async def forget_someone(ctx: Context, turn: Turn, command: cmd.Forget) -> list[OutgoingMessage]:
@@ -238,7 +240,7 @@ async def forget_someone(ctx: Context, turn: Turn, command: cmd.Forget) -> list[
     if isinstance(target, OutgoingMessage):
         return [target]
     return [
-        messages.reply(
+        texts.reply(
             turn.reply_to,
             "forget",
             f"This erases {target.display_name} ({target.email}): name, email, profile, "
@@ -265,10 +267,10 @@ async def forget_someone_confirmed(
         return [admin.admin_refusal(ctx.config, turn.reply_to)]
     verb, _, target_id = action.value.partition(":")
     if verb != "confirm":
-        return [messages.reply(turn.reply_to, "forget", "Nothing was erased.")]
+        return [texts.reply(turn.reply_to, "forget", "Nothing was erased.")]
     target = await ctx.people.get_person(int(target_id)) if target_id.isdigit() else None
     if target is None:
-        return [messages.reply(turn.reply_to, "forget", "That button has expired.")]
+        return [texts.reply(turn.reply_to, "forget", "That button has expired.")]
     # Audited before erasing and naming them by email: erasing rewrites that email in the
     # audit log to their pseudonym, so the entry keeps who acted and whom, never the email.
     await admin.audit(ctx, turn, "forget", target.email)
@@ -278,47 +280,13 @@ async def forget_someone_confirmed(
     done = f"Done: their personal data is erased. The audit log calls them {pseudonym}."
     if ctx.config.is_admin(target.email):
         done += " " + STILL_AN_ADMIN.format(whose="Their")
-    return [messages.reply(turn.reply_to, "forget", done)]
+    return [texts.reply(turn.reply_to, "forget", done)]
 
 
 async def privacy(ctx: Context, turn: Turn, _: object) -> list[OutgoingMessage]:
-    """`privacy`: what the programme keeps about the person, who sees what, the one
-    exception, and how to erase it all (docs/programme.md, README.md "Privacy")."""
-    k = ctx.config.privacy.min_group_size
-    return [
-        messages.compose(
-            turn.reply_to,
-            "privacy",
-            Text(
-                "🔒 What the programme keeps about you: your profile (name, email, title, "
-                "department, level, manager, time zone, role and topics) and chat accounts, your "
-                "pairings and whether your sessions happened, your answers to its questions, and "
-                "any concern you raise."
-            ),
-            Text(
-                "🤝 What you say in your sessions stays between you and your partner. Neither "
-                "of you ever sees the other's answers."
-            ),
-            Text(WHAT_PARTNERS_SEE),
-            Text(
-                "📊 The programme team sees who is paired with whom and whether sessions "
-                "happen, and hears about a pair when sessions are missed, a check-in says it's "
-                "stuck, a proposal goes unanswered or a pairing ends. Your ratings reach them "
-                f"only as figures for groups of at least {k} people, and a comment you write "
-                "only if you agree to share it, without your name."
-            ),
-            Text(
-                "🛟 The one exception: if someone's safety is at risk, it goes to the programme "
-                "team. Type `concern` to reach them privately — never your partner."
-            ),
-            Text(
-                "🗑️ To erase your personal data, type `forget me` (you'll be asked to confirm; "
-                "anonymous counts stay)."
-            ),
-            Text(ctx.config.privacy.support_text),
-            private=True,
-        )
-    ]
+    """`privacy`: what the programme keeps, who sees what, the one exception, and how to
+    erase it all; for anyone, in the directory or not."""
+    return [enrolment_texts.privacy(turn.reply_to, ctx.config)]
 
 
 async def erase(ctx: Context, person: Person, now: datetime) -> None:

@@ -5,7 +5,7 @@ never updated, and only with at least `k` people answering.
 - A **round window** holds the answers of the pairs of one matching round. It closes once no
   pair of that round is proposed or active any more and the last of them ended at least
   `grace` ago (time for a closing survey that went out late to be answered), or at the latest
-  `grace` after the round's planned end (`timing.round_days` from its start), so one proposal
+  `grace` after the round's planned end (`round_days` from its start), so one proposal
   nobody answers or one pair kept going by pauses cannot hold back everyone's figure; an
   answer given after that counts as late.
 - A **month window** holds the answers of pairs outside any round (paired by hand, or whose
@@ -23,10 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from conversations.insights.windows import PublishRules, _month_ended
-from conversations.types import SpokeOpenly
-
-__all__ = ["SpokeOpenly"]  # re-exported: where `report` and the dashboard read the figure
+from conversations.insights.windows import _month_ended
+from conversations.types import PublishRules, SpokeOpenly
 
 OPEN_QUESTION = "open"  # the survey answer question of "Could you speak openly?"
 ANSWERS = ("yes", "mostly", "no")

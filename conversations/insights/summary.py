@@ -26,20 +26,17 @@ from typing import TYPE_CHECKING, Literal
 
 from conversations.insights.breakdowns import (
     NO_DEPARTMENT,
-    OTHER,
     Breakdown,
     Tally,
     k_anonymous,
 )
 from conversations.types import (
-    CycleSessions,
     FailedWork,
     InsightsData,
     PairHealth,
     ParticipantFact,
     Participation,
     PromptFact,
-    PulseFact,
     SpokeOpenly,
     Unreachable,
 )
@@ -47,23 +44,6 @@ from conversations.types import (
 if TYPE_CHECKING:
     from conversations.insights.windows import Figure, PublishedPulse
 
-__all__ = [
-    "OTHER",
-    "Breakdown",
-    "CycleSessions",
-    "FailedWork",
-    "Insights",
-    "InsightsData",
-    "PairHealth",
-    "ParticipantFact",
-    "Participation",
-    "PromptFact",
-    "PulseFact",
-    "Tally",
-    "Unreachable",
-    "build_insights",
-    "k_anonymous",
-]
 
 Period = Literal["week", "month"]
 # Mentoring platforms commonly flag a pair stuck at a milestone after 21 days.

@@ -42,8 +42,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 
 from conversations.insights.breakdowns import NO_TRACK, OTHER, SIDES, rating_breakdown
-from conversations.types import PublishRules as PublishRules  # where bot/ and storage/ look
-from conversations.types import PulseFact, RoundSession
+from conversations.types import (
+    PublishRules,  # where bot/ and storage/ look
+    PulseFact,
+    RoundSession,
+)
 
 SESSION = "session"
 MONTH = "month"
@@ -293,26 +296,3 @@ class PublishedPulse:
 def order_windows(windows: Iterable[PublishedWindow]) -> tuple[PublishedWindow, ...]:
     """Oldest publication first; windows published together by round, session, month."""
     return tuple(sorted(windows, key=lambda w: (w.published_at, w.key.order)))
-
-
-__all__ = [
-    "ALL",
-    "MIXED_TRACKS",
-    "MONTH",
-    "OTHER",
-    "OVERALL",
-    "SESSION",
-    "SIDE",
-    "Figure",
-    "PublishRules",
-    "PublishedPulse",
-    "PublishedWindow",
-    "WindowKey",
-    "closed",
-    "late_answers",
-    "order_windows",
-    "published_comments",
-    "window_figures",
-    "window_of",
-    "windows_to_publish",
-]

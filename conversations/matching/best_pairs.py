@@ -9,8 +9,8 @@ Hard rules, never broken (all from `matching` in app.yaml):
   * a mentor takes at most mentees_per_mentor mentees, a mentee one mentor, and an `either`
     person is on one side only in a round.
 
-Objective: the maximum total score (`matching_explain` documents the score; every allowed pair
-scores > 0). It is solved exactly (`matching_solve`): sparse assignment on pruned candidates,
+Objective: the maximum total score (`explain.py` documents the score; every allowed pair
+scores > 0). It is solved exactly (`solve.py`): sparse assignment on pruned candidates,
 certified optimal against every allowed edge by LP duals, plus branch and bound for `either`
 people. `priority` people (left out last round) are matched first: every edge touching one
 carries a bonus larger than any total score. Ties go the same way every run: people are
@@ -30,7 +30,6 @@ from conversations.matching.reasons import (
 )
 from conversations.matching.solve import MAX_NODES, TOP_K, Solver
 from conversations.types import (
-    Excluded,
     MatchInput,
     MatchResult,
     Person,
@@ -39,18 +38,6 @@ from conversations.types import (
 )
 
 PRIORITY_REASON = "first in line after last round"
-
-__all__ = [
-    "PRIORITY_REASON",
-    "Excluded",
-    "MatchInput",
-    "MatchResult",
-    "ProposedPair",
-    "Unmatched",
-    "explain_pair",
-    "hard_violations",
-    "propose_pairs",
-]
 
 
 def propose_pairs(

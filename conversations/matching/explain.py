@@ -1,6 +1,6 @@
 """One pair at a time, in words: the hard rules it breaks, its score and the reasons behind it.
 
-The formulas here are the scalar twins of the vectorised ones in `matching_graph` (a test
+The formulas here are the scalar twins of the vectorised ones in `graph.py` (a test
 checks they agree). Score of an allowed pair (weights from `matching.weights`):
 
     PAIR_BASE (1)
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from conversations.data.catalogue import is_technology
 from conversations.matching.prep import (
     PAIR_BASE,
     PREFER_BONUS,
@@ -24,7 +25,6 @@ from conversations.matching.prep import (
     sweet_spot,
     utc_offset_minutes,
 )
-from conversations.pairing.disclosure import is_technology
 from conversations.types import MatchInput, Person, Role, Status
 
 

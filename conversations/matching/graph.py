@@ -90,7 +90,7 @@ class Graph:
         ex_k = np.asarray([k for _, _, k in ex], dtype=np.float32)
         keep = (ex_r >= 0) & (ex_c >= 0) if len(ex) else np.zeros(0, bool)
         self.ex_r, self.ex_c, self.ex_k = ex_r[keep], ex_c[keep], ex_k[keep]
-        # an upper bound on any pair's score (sizes the priority bonus in `matching_solve`)
+        # an upper bound on any pair's score (sizes the priority bonus in `solve.py`)
         topics = min(
             int(np.bitwise_count(self.r_teach).sum(axis=1).max(initial=0)),
             int(np.bitwise_count(self.c_learn).sum(axis=1).max(initial=0)),

@@ -1,5 +1,6 @@
 """`Outbox`: how the engine queues a message for later (docs/architecture.md, "A scheduled
-message"): under its idempotency key, at a person's next delivery slot, or as a welcome."""
+message"): under its idempotency key, or at a person's next delivery slot; and when and
+under which key a welcome is queued."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from conversations.config import AppConfig
-from conversations.enrolment import enrolment_texts as messages
 from conversations.outbox.codec import message_to_dict
 from conversations.outbox.timing import next_slot, zone
 from conversations.ports import DELIVER, Clock, WorkQueue
-from conversations.types import OutgoingMessage, Person, ToPerson
+from conversations.types import OutgoingMessage, Person
 
 
 @dataclass(frozen=True)
@@ -39,15 +39,6 @@ class Outbox:
         tz = zone(person.timezone, self.config.programme.timezone)
         due = next_slot(self.clock.now(), tz, self.config.programme)
         return await self.queue([message], due)
-
-    async def welcome(self, people: Sequence[Person]) -> int:
-        """Queue the welcome for newly enrolled people (once each, ever)."""
-        added = 0
-        for person in people:
-            key = welcome_key(person)
-            message = messages.welcome(ToPerson(person.id), person, self.config, key=key)
-            added += await self.queue([message], self.welcome_due(person))
-        return added
 
     def welcome_due(self, person: Person) -> datetime:
         """When the person's welcome goes out: the first delivery hour in their zone after

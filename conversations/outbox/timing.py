@@ -10,18 +10,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from conversations.config import WEEKDAYS, ProgrammeConfig
-from conversations.types.programme_span import (  # re-exported: the programme's planning
-    CLOSING_ANSWER_DAYS as CLOSING_ANSWER_DAYS,
-)
-from conversations.types.programme_span import (
-    CLOSING_DAYS as CLOSING_DAYS,
-)
-from conversations.types.programme_span import (
-    graduation_days as graduation_days,
-)
-from conversations.types.programme_span import (
-    round_days as round_days,
-)
 
 
 def zone(name: str, fallback: str) -> ZoneInfo:

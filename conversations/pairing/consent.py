@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from conversations import texts
+from conversations.config import AppConfig
 from conversations.context import Context, Turn
-from conversations.enrolment import enrolment_texts as messages
-from conversations.enrolment.home import was_asked
 from conversations.outbox.premise import awake, still_unmatched
 from conversations.pairing.pairing_texts import (
     proposal_closed,
@@ -25,6 +25,28 @@ from conversations.types import (
 )
 
 
+def was_asked(config: AppConfig, pair: Pair, person_id: int) -> bool:
+    """Whether the programme asks this partner to accept a proposed pair. A partner who is not
+    asked sees nothing of the proposal (not even that someone else is deciding on it)."""
+    programme = config.programme
+    if person_id == pair.mentor_id:
+        return programme.require_mentor_consent
+    return programme.require_mentee_consent
+
+
+async def open_pairs(ctx: Context, person: Person) -> list[Pair]:
+    """The pairs the person may see now: every active one and every proposal they were asked
+    about; active ones first, then oldest first (so the order stays put as pairs come)."""
+    pairs = [
+        pair
+        for pair in await ctx.pairs.pairs_of(person.id)
+        if pair.status is PairStatus.ACTIVE
+        or (pair.status is PairStatus.PROPOSED and was_asked(ctx.config, pair, person.id))
+    ]
+    pairs.sort(key=lambda pair: (pair.status is not PairStatus.ACTIVE, pair.id))
+    return pairs
+
+
 async def consent_answer(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
     """Either partner's Accept / Ask for someone else; the answer replaces the preview."""
     replies = await _consent_answer(ctx, turn, action)
@@ -32,7 +54,7 @@ async def consent_answer(ctx: Context, turn: Turn, action: Action) -> list[Outgo
 
 
 def _closed(turn: Turn) -> list[OutgoingMessage]:
-    return [messages.reply(turn.reply_to, "consent", "That proposal is no longer open.")]
+    return [texts.reply(turn.reply_to, "consent", "That proposal is no longer open.")]
 
 
 async def _consent_answer(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
@@ -68,7 +90,7 @@ async def _consent_answer(ctx: Context, turn: Turn, action: Action) -> list[Outg
     if not answer.changed:
         return _closed(turn)
     await _declined(ctx, turn, answer.pair, me, other)
-    return [messages.reply(turn.reply_to, "consent", DECLINED)]
+    return [texts.reply(turn.reply_to, "consent", DECLINED)]
 
 
 DECLINED = (
@@ -120,7 +142,7 @@ async def _accepted(
         text = f"You and {other.first_name} are already introduced. 🎉"
     else:
         return _closed(turn)
-    return [messages.reply(turn.reply_to, "consent", text)]
+    return [texts.reply(turn.reply_to, "consent", text)]
 
 
 async def _declined(ctx: Context, turn: Turn, pair: Pair, me: Person, other: Person) -> None:

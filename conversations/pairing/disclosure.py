@@ -10,12 +10,10 @@ the topics they share (they chose to share them at sign-up, and the sign-up says
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache
 
-from conversations.programme.catalogue import load_topics
+from conversations.data.catalogue import is_technology
 from conversations.types import Person
 
-TECHNOLOGY = "technology"
 INCLUSION_WORDS = "perspectives on inclusion"
 # The one line every sign-up shows, so nobody is surprised by what a partner reads.
 WHAT_PARTNERS_SEE = (
@@ -23,16 +21,6 @@ WHAT_PARTNERS_SEE = (
     "zone and technology topics (inclusion topics only as “inclusion”); once you're "
     "introduced, your partner sees the topics you share."
 )
-
-
-@cache
-def _technology() -> frozenset[str]:
-    return frozenset(label.casefold() for label in load_topics().get(TECHNOLOGY, ()))
-
-
-def is_technology(label: str) -> bool:
-    """True for a shipped technology topic (case and outer spaces ignored)."""
-    return label.strip().casefold() in _technology()
 
 
 def shown_topics(labels: Iterable[str]) -> tuple[str, ...]:

@@ -16,18 +16,18 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from conversations import grammar as cmd
+from conversations import texts
 from conversations.admin import tools as admin
 from conversations.context import Context, Turn
-from conversations.enrolment import enrolment_texts as messages
-from conversations.enrolment.home import open_pairs
 from conversations.lines import drop_line, expect_line
 from conversations.outbox.premise import pair_exists
 from conversations.pairing import consent
 from conversations.pairing import rounds as pairing
+from conversations.pairing.consent import open_pairs
 from conversations.programme import session_texts as pm
+from conversations.programme.lifecycle import notify_admins
 from conversations.programme.pair_people import tapped_pair
 from conversations.safety.concerns import concern_first
-from conversations.safety.team import recipients_for
 from conversations.types import (
     ENDING_NOTICE,
     Action,
@@ -148,14 +148,13 @@ async def _tell_team(
             f" {mentee.display_name} is held out of matching until you've reviewed it: "
             f"`release {mentee.email}` when you have."
         )
-    team = await recipients_for(ctx, {partner.id, ender.id})
-    notices = [
-        replace(
-            pm.admin_notice(ToPerson(member.id), what, key=f"{ENDING_NOTICE}{pair.id}:{member.id}"),
-            premise=pair_exists(pair.id),
-        )
-        for member in team
-    ]
+    notices = await notify_admins(
+        ctx,
+        what,
+        key=f"{ENDING_NOTICE}{pair.id}",
+        exclude={partner.id, ender.id},
+        premise=pair_exists(pair.id),
+    )
     await ctx.outbox.queue(notices, now)
 
 
@@ -166,7 +165,7 @@ def _confirm(turn: Turn, pair: Pair, partner: Person) -> OutgoingMessage:
     name = partner.first_name
     if pair.status is PairStatus.PROPOSED:
         # Not started yet: ending it is saying no to the proposal, so it is asked as that.
-        return messages.reply(
+        return texts.reply(
             turn.reply_to,
             "pairing.end",
             f"Ask for someone else instead of {name}? {name} is never told who or why, and "
@@ -174,7 +173,7 @@ def _confirm(turn: Turn, pair: Pair, partner: Person) -> OutgoingMessage:
             Button("Ask for someone else", actions.END_PAIRING, f"{pair.id}:confirm", "danger"),
             Button("Keep it", actions.END_PAIRING, f"{pair.id}:cancel"),
         )
-    return messages.reply(
+    return texts.reply(
         turn.reply_to,
         "pairing.end",
         f"End your pairing with {name}? It's private and nobody's fault: {name} gets a kind "
@@ -196,7 +195,7 @@ async def end_pairing(ctx: Context, turn: Turn, command: cmd.EndPairing) -> list
             found.append((pair, partner))
     if not found:
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "pairing.end",
                 "You're not in a pairing right now, so there's nothing to end. "
@@ -218,7 +217,7 @@ async def end_pairing(ctx: Context, turn: Turn, command: cmd.EndPairing) -> list
     choices = named or found
     firsts = [partner.first_name for _, partner in choices]
     return [
-        messages.reply(
+        texts.reply(
             turn.reply_to,
             "pairing.end",
             intro,
@@ -256,7 +255,7 @@ async def end_pairing_button(ctx: Context, turn: Turn, action: Action) -> list[O
     step = action.value.partition(":")[2]
     found = await tapped_pair(ctx, turn, action.value, 2 if step else 1)
     if found is None or step not in ("", "confirm", "cancel", "skip"):
-        return [messages.reply(turn.reply_to, "pairing.end", _STALE)]
+        return [texts.reply(turn.reply_to, "pairing.end", _STALE)]
     pair, me, partner, _ = found
     if step == "skip":
         await drop_line(ctx.waiting, me.id, END_REASON, turn.now)
@@ -307,7 +306,7 @@ async def end_pairing_button(ctx: Context, turn: Turn, action: Action) -> list[O
 def _answered(turn: Turn, action: Action, text: str, *buttons: Button) -> OutgoingMessage:
     """A reply that replaces the tapped message where the platform can."""
     return replace(
-        messages.reply(turn.reply_to, "pairing.end", text, *buttons), replaces=action.message_id
+        texts.reply(turn.reply_to, "pairing.end", text, *buttons), replaces=action.message_id
     )
 
 
@@ -321,40 +320,35 @@ async def reason_given(
     pair_id = waiting.context.get("pair")
     pair = await ctx.pairs.get_pair(int(pair_id)) if isinstance(pair_id, int) else None
     if pair is None or me.id not in (pair.mentor_id, pair.mentee_id):
-        return [messages.reply(turn.reply_to, "pairing.end", _STALE)]
+        return [texts.reply(turn.reply_to, "pairing.end", _STALE)]
     partner = await ctx.people.get_person(pair.partner_of(me.id))
     reason = " ".join(text.split())[:MAX_REASON]
-    team = await recipients_for(ctx, {pair.partner_of(me.id), me.id})
-    if not team:
+    with_whom = f" with {partner.display_name}" if partner is not None else ""
+    notices = await notify_admins(
+        ctx,
+        f"Why {me.display_name} ended pair {pair.id}{with_whom} (for the programme team "
+        f"only — never share it with their partner): “{reason}”",
+        key=f"pair-ended-reason:{pair.id}",
+        exclude={pair.partner_of(me.id), me.id},
+        premise=pair_exists(pair.id),
+    )
+    if not notices:
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "pairing.end",
                 "Thank you. Nobody on the programme team can receive messages from me yet, so "
                 "please tell them directly — the admins are listed under `help`.",
             )
         ]
-    with_whom = f" with {partner.display_name}" if partner is not None else ""
-    notices = [
-        replace(
-            pm.admin_notice(
-                ToPerson(member.id),
-                f"Why {me.display_name} ended pair {pair.id}{with_whom} (for the programme team "
-                f"only — never share it with their partner): “{reason}”",
-                key=f"pair-ended-reason:{pair.id}:{member.id}",
-            ),
-            premise=pair_exists(pair.id),
-        )
-        for member in team
-    ]
     await ctx.outbox.queue(notices, turn.now)
     # Audited without the words or the person (the audit log is read more widely than the
     # team's notices): the reason lives only in the notices to the team.
     await ctx.audit.record(
-        AUDIT_ACTOR, "pair end reason", f"pair {pair.id}: sent to {len(team)}", at=turn.now
+        AUDIT_ACTOR, "pair end reason", f"pair {pair.id}: sent to {len(notices)}", at=turn.now
     )
     return [
-        messages.reply(
+        texts.reply(
             turn.reply_to,
             "pairing.end",
             "Thank you — I've passed that on to the programme team, and only to them. Take care.",
@@ -375,7 +369,7 @@ async def release(ctx: Context, turn: Turn, command: cmd.Release) -> list[Outgoi
     yourself = turn.person is not None and target.id == turn.person.id
     if yourself or not await ctx.pairs.release_hold(target.id, at=turn.now):
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "release",
                 f"{target.display_name} isn't held for review, so there's nothing to release. "
@@ -384,7 +378,7 @@ async def release(ctx: Context, turn: Turn, command: cmd.Release) -> list[Outgoi
         ]
     await admin.audit(ctx, turn, "release", target.email)
     return [
-        messages.reply(
+        texts.reply(
             turn.reply_to,
             "release",
             f"Thanks for reviewing. {target.display_name} is back in matching from the next round.",

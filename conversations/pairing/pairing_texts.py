@@ -6,22 +6,20 @@ from __future__ import annotations
 from datetime import date
 
 from conversations.config import AppConfig
-from conversations.enrolment.enrolment_texts import compose, fmt_date, plural, programme_outline
-from conversations.matching.best_pairs import MatchResult
 from conversations.matching.prep import HELD_FOR_REVIEW
 from conversations.outbox import premise
 from conversations.pairing.disclosure import preview_reasons, shown_topics
+from conversations.programme.session_texts import consent_buttons
+from conversations.texts import compose, fmt_date, plural, programme_outline
 from conversations.types import (
-    Button,
-    Buttons,
     Facts,
+    MatchResult,
     OutgoingMessage,
     Pair,
     Person,
     Text,
     ToPair,
     ToPerson,
-    actions,
 )
 
 
@@ -37,16 +35,6 @@ def _card(person: Person, default_timezone: str) -> str:
 
 def _why(reasons: tuple[str, ...]) -> str:
     return "; ".join(reasons) if reasons else "your profiles fit the programme's rules"
-
-
-def consent_buttons(pair_id: int) -> Buttons:
-    """Accept / Ask for someone else: either partner's answer to a proposed pairing."""
-    return Buttons(
-        (
-            Button("Accept", actions.CONSENT_ACCEPT, str(pair_id), "primary"),
-            Button("Ask for someone else", actions.CONSENT_DECLINE, str(pair_id)),
-        )
-    )
 
 
 def _listed(topics: tuple[str, ...], none: str) -> str:

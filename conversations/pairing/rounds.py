@@ -16,11 +16,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from conversations import grammar as cmd
+from conversations import texts
 from conversations.admin import tools as admin
 from conversations.context import Context, Turn
-from conversations.enrolment import enrolment_texts as messages
-from conversations.enrolment.enrolment_texts import plural
-from conversations.matching.best_pairs import MatchInput, MatchResult, explain_pair, hard_violations
+from conversations.matching.best_pairs import explain_pair, hard_violations
 from conversations.matching.best_pairs import propose_pairs as solve
 from conversations.outbox.queueing import welcome_key
 from conversations.outbox.timing import slot_on, zone
@@ -37,7 +36,10 @@ from conversations.programme.lifecycle import (
     plan_consent_reminder,
     start_pair,
 )
+from conversations.texts import plural
 from conversations.types import (
+    MatchInput,
+    MatchResult,
     NewPair,
     OutgoingMessage,
     Pair,
@@ -50,11 +52,6 @@ if TYPE_CHECKING:
 
 CHAT_LIST_LIMIT = 15  # a chat reply lists this many pairs; the CLI lists them all
 PUBLISHED_LIST_LIMIT = 5  # after publishing, the admin usually saw the list in the dry run
-
-
-async def match_input(store: Store, config: AppConfig) -> MatchInput:
-    """Everything the matcher needs, read from the store now."""
-    return await read_match_input(store, store, config)
 
 
 async def read_match_input(directory: Directory, pairs: Pairs, config: AppConfig) -> MatchInput:
@@ -78,7 +75,7 @@ async def read_match_input(directory: Directory, pairs: Pairs, config: AppConfig
 
 async def propose(store: Store, config: AppConfig) -> MatchResult:
     """A dry run: the best pairs for a round now, computed off the event loop."""
-    return await _solve(await match_input(store, config))
+    return await _solve(await read_match_input(store, store, config))
 
 
 async def _solve(data: MatchInput) -> MatchResult:
@@ -200,7 +197,7 @@ async def match_command(ctx: Context, turn: Turn, command: cmd.Match) -> list[Ou
             result, _, told = await publish(ctx, actor, turn.now)
         except PairConflict:
             return [
-                messages.reply(
+                texts.reply(
                     turn.reply_to,
                     "match",
                     "Someone published pairs at the same "
@@ -216,7 +213,7 @@ async def match_command(ctx: Context, turn: Turn, command: cmd.Match) -> list[Ou
             told=told,
             viewer=turn.person.id if turn.person else None,
         )
-        return [messages.reply(turn.reply_to, "match", text)]
+        return [texts.reply(turn.reply_to, "match", text)]
     result = await _solve(await read_match_input(ctx.people, ctx.pairs, ctx.config))
     await admin.audit(ctx, turn, "match", f"dry run: {len(result.pairs)} pairs")
     text = match_summary(
@@ -226,7 +223,7 @@ async def match_command(ctx: Context, turn: Turn, command: cmd.Match) -> list[Ou
         limit=CHAT_LIST_LIMIT,
         viewer=turn.person.id if turn.person else None,
     )
-    return [messages.reply(turn.reply_to, "match", text)]
+    return [texts.reply(turn.reply_to, "match", text)]
 
 
 async def pair_by_hand(ctx: Context, turn: Turn, command: cmd.PairByHand) -> list[OutgoingMessage]:
@@ -238,12 +235,12 @@ async def pair_by_hand(ctx: Context, turn: Turn, command: cmd.PairByHand) -> lis
     if isinstance(mentee, OutgoingMessage):
         return [mentee]
     if mentor.id == mentee.id:
-        return [messages.reply(turn.reply_to, "pair", "A pair needs two different people.")]
+        return [texts.reply(turn.reply_to, "pair", "A pair needs two different people.")]
     if turn.person is not None and turn.person.id in (mentor.id, mentee.id):
         # Nobody pairs themselves: the rules below (a hold, an earlier ending) are reviewed by
         # another admin, and an admin must not learn them about himself from the refusal.
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "pair",
                 "You can't pair yourself by hand — please ask another admin to do it.",
@@ -254,7 +251,7 @@ async def pair_by_hand(ctx: Context, turn: Turn, command: cmd.PairByHand) -> lis
     if blocked:
         listed = "\n".join(f"• {b}" for b in blocked)
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "pair",
                 f"I can't pair {mentor.display_name} with {mentee.display_name}, even with "
@@ -265,7 +262,7 @@ async def pair_by_hand(ctx: Context, turn: Turn, command: cmd.PairByHand) -> lis
     if problems and not command.force:
         listed = "\n".join(f"• {p}" for p in problems)
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "pair",
                 f"I can't pair {mentor.display_name} with {mentee.display_name}:\n{listed}\n"
@@ -284,7 +281,7 @@ async def pair_by_hand(ctx: Context, turn: Turn, command: cmd.PairByHand) -> lis
         )
     except PairConflict:
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "pair",
                 "One of them is already in a pair. End that pair first, then try again.",
@@ -296,7 +293,7 @@ async def pair_by_hand(ctx: Context, turn: Turn, command: cmd.PairByHand) -> lis
     await (ask_consent if consent else introduce)(ctx, pair, people, turn.now)
     next_step = _asked(ctx.config) if consent else "I'm introducing them now."
     return [
-        messages.reply(
+        texts.reply(
             turn.reply_to,
             "pair",
             f"Paired {mentor.display_name} (mentor) with "

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from conversations import texts
 from conversations.context import Context, Turn
-from conversations.enrolment import enrolment_texts as messages
 from conversations.lines import drop_line, expect_line
 from conversations.outbox.premise import pair_active
 from conversations.outbox.timing import local_today, next_working_day, slot_on, zone
@@ -53,9 +53,7 @@ _STALE = (
 
 def _answered(turn: Turn, action: Action, text: str, *buttons: Button) -> OutgoingMessage:
     """The reply to a tap, replacing the tapped message where the platform allows."""
-    return replace(
-        messages.reply(turn.reply_to, "answer", text, *buttons), replaces=action.message_id
-    )
+    return replace(texts.reply(turn.reply_to, "answer", text, *buttons), replaces=action.message_id)
 
 
 def _side(pair: Pair, person: Person) -> str:
@@ -67,12 +65,12 @@ async def meeting_answer(ctx: Context, turn: Turn, action: Action) -> list[Outgo
     parts = 3 if action.action_id == actions.MEETING_RESCHEDULED else 2
     found = await tapped_pair(ctx, turn, action.value, parts)
     if found is None or not found[3][0].isdigit():
-        return [messages.reply(turn.reply_to, "answer", _STALE)]
+        return [texts.reply(turn.reply_to, "answer", _STALE)]
     pair, me, partner, rest = found
     number = int(rest[0])
     session = await ctx.sessions.get_session(pair.id, number)
     if session is None or not pair.status.open:
-        return [messages.reply(turn.reply_to, "answer", _STALE)]
+        return [texts.reply(turn.reply_to, "answer", _STALE)]
     label = pm.session_label(number, ctx.config)
     if action.action_id == actions.MEETING_RESCHEDULED:
         if not session.status.pending:
@@ -89,8 +87,7 @@ async def meeting_answer(ctx: Context, turn: Turn, action: Action) -> list[Outgo
             _answered(
                 turn,
                 action,
-                f"📅 {label} moved to {messages.fmt_date(new_due)}. "
-                "I'll check in with you both then.",
+                f"📅 {label} moved to {texts.fmt_date(new_due)}. I'll check in with you both then.",
             )
         ]
     status = SessionStatus.MET if action.action_id == actions.MEETING_MET else SessionStatus.MISSED
@@ -185,7 +182,7 @@ async def missed_reason(ctx: Context, turn: Turn, action: Action) -> list[Outgoi
     that called it off; the escalation to admins shows the reasons without saying whose."""
     found = await tapped_pair(ctx, turn, action.value, 3)
     if found is None or not found[3][0].isdigit() or found[3][1] not in surveys.MISSED_REASONS:
-        return [messages.reply(turn.reply_to, "answer", _STALE)]
+        return [texts.reply(turn.reply_to, "answer", _STALE)]
     pair, me, _, (number_text, reason) = found
     if pair.status is not PairStatus.ACTIVE:
         # The pairing ended (or finished) since the question was asked: nothing to add to it.
@@ -197,7 +194,7 @@ async def missed_reason(ctx: Context, turn: Turn, action: Action) -> list[Outgoi
     number = int(number_text)
     session = await ctx.sessions.get_session(pair.id, number)
     if session is None or session.status is not SessionStatus.MISSED:
-        return [messages.reply(turn.reply_to, "answer", _STALE)]  # forged: it wasn't missed
+        return [texts.reply(turn.reply_to, "answer", _STALE)]  # forged: it wasn't missed
     await ctx.answers.save_survey_answer(
         me.id, pair.id, f"{surveys.MISSED_QUESTION}{number}", reason, _side(pair, me), at=turn.now
     )
@@ -208,7 +205,7 @@ async def cancelled_by(ctx: Context, turn: Turn, action: Action) -> list[Outgoin
     """An old "who had to call it off?" button still in someone's chat: it records nothing
     (no side is ever stored) and replaces the question with a kind word."""
     if await tapped_pair(ctx, turn, action.value, 3) is None:
-        return [messages.reply(turn.reply_to, "answer", _STALE)]
+        return [texts.reply(turn.reply_to, "answer", _STALE)]
     return [
         _answered(
             turn, action, "Thanks — no need to say who; it happens to everyone. Nothing to do."
@@ -220,7 +217,7 @@ async def pulse_rate(ctx: Context, turn: Turn, action: Action) -> list[OutgoingM
     """A 1–5 rating; then the bot waits a little for one typed line."""
     found = await tapped_pair(ctx, turn, action.value, 3)
     if found is None or not found[3][0].isdigit() or found[3][1] not in "12345":
-        return [messages.reply(turn.reply_to, "answer", _STALE)]
+        return [texts.reply(turn.reply_to, "answer", _STALE)]
     pair, me, _, (number_text, rating_text) = found
     number, rating = int(number_text), int(rating_text)
     await ctx.answers.save_pulse(
@@ -278,7 +275,7 @@ async def pulse_share(ctx: Context, turn: Turn, action: Action) -> list[Outgoing
         or not fields[0].isdigit()
         or not fields[1].isdigit()
     ):
-        return [messages.reply(turn.reply_to, "answer", _STALE)]
+        return [texts.reply(turn.reply_to, "answer", _STALE)]
     consent = fields[2] == "yes"
     await ctx.answers.set_comment_consent(
         turn.person.id, int(fields[0]), int(fields[1]), consent, at=turn.now
@@ -292,7 +289,7 @@ async def survey_answer(ctx: Context, turn: Turn, action: Action) -> list[Outgoi
     parts = 2 if action.action_id == actions.CHECKIN_ANSWER else 3
     found = await tapped_pair(ctx, turn, action.value, parts)
     if found is None:
-        return [messages.reply(turn.reply_to, "answer", _STALE)]
+        return [texts.reply(turn.reply_to, "answer", _STALE)]
     pair, me, partner, rest = found
     if action.action_id == actions.CHECKIN_ANSWER:
         question, answer = "checkin", rest[0]
@@ -305,7 +302,7 @@ async def survey_answer(ctx: Context, turn: Turn, action: Action) -> list[Outgoi
         if answer not in surveys.CLOSING_QUESTIONS.get(question, ()) or (
             question == "reciprocal" and me.id != pair.mentee_id
         ):
-            return [messages.reply(turn.reply_to, "answer", _STALE)]
+            return [texts.reply(turn.reply_to, "answer", _STALE)]
     await ctx.answers.save_survey_answer(
         me.id, pair.id, question[:32], answer[:32], _side(pair, me), at=turn.now
     )
@@ -316,7 +313,7 @@ async def survey_answer(ctx: Context, turn: Turn, action: Action) -> list[Outgoi
 
     def answered(text: str) -> OutgoingMessage:
         if several:
-            return messages.reply(turn.reply_to, "answer", text)
+            return texts.reply(turn.reply_to, "answer", text)
         return _answered(turn, action, text)
 
     if question == "checkin" and answer == "stuck":

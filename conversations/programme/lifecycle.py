@@ -18,15 +18,7 @@ from typing import TYPE_CHECKING
 
 from conversations.context import Context
 from conversations.outbox.premise import pair_active, pair_exists, pair_proposed
-from conversations.outbox.timing import (
-    CLOSING_DAYS,
-    graduation_days,
-    local_today,
-    next_working_day,
-    slot_before,
-    slot_on,
-    zone,
-)
+from conversations.outbox.timing import local_today, next_working_day, slot_before, slot_on, zone
 from conversations.ports import DueWork
 from conversations.programme import session_texts as pm
 from conversations.programme import survey_texts as surveys
@@ -45,6 +37,7 @@ from conversations.types import (
     ToPair,
     ToPerson,
 )
+from conversations.types.programme_span import CLOSING_DAYS, graduation_days
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo

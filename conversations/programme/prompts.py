@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from conversations import grammar as cmd
+from conversations import texts
 from conversations.admin import tools as admin
 from conversations.context import Context, Turn
-from conversations.enrolment import enrolment_texts as messages
 from conversations.types import OutgoingMessage
 
 MIN_TEXT, MAX_TEXT = 10, 1000  # the same bounds as app.yaml `prompts`
@@ -18,7 +18,7 @@ async def prompt_add(ctx: Context, turn: Turn, command: cmd.PromptAdd) -> list[O
     text = " ".join(command.text.split()).strip("\"“”'")
     if track not in tracks:
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "prompt",
                 f"There's no track called {command.track!r}. This programme's tracks are: "
@@ -27,7 +27,7 @@ async def prompt_add(ctx: Context, turn: Turn, command: cmd.PromptAdd) -> list[O
         ]
     if not MIN_TEXT <= len(text) <= MAX_TEXT:
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "prompt",
                 f"A prompt needs {MIN_TEXT}–{MAX_TEXT} characters; yours has {len(text)}. "
@@ -37,7 +37,7 @@ async def prompt_add(ctx: Context, turn: Turn, command: cmd.PromptAdd) -> list[O
     prompt = await ctx.prompt_log.add_prompt(track, text, None)
     await admin.audit(ctx, turn, "prompt add", f"{prompt.key} ({track}): {text[:80]}")
     return [
-        messages.reply(
+        texts.reply(
             turn.reply_to,
             "prompt",
             f"Added to *{track}*: “{text}”. Pairs who haven't had it yet may get it before one "

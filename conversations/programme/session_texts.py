@@ -9,9 +9,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from conversations.config import AppConfig
-from conversations.enrolment.enrolment_texts import compose, fmt_date
 from conversations.outbox import premise
-from conversations.pairing.pairing_texts import consent_buttons
+from conversations.texts import compose, fmt_date
 from conversations.types import (
     Button,
     Buttons,
@@ -343,6 +342,16 @@ def partner_paused(
         ),
         key=key,
         premise=premise.taking_part(person.id),
+    )
+
+
+def consent_buttons(pair_id: int) -> Buttons:
+    """Accept / Ask for someone else: either partner's answer to a proposed pairing."""
+    return Buttons(
+        (
+            Button("Accept", actions.CONSENT_ACCEPT, str(pair_id), "primary"),
+            Button("Ask for someone else", actions.CONSENT_DECLINE, str(pair_id)),
+        )
     )
 
 

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from conversations.config import AppConfig
-from conversations.enrolment.enrolment_texts import compose, fmt_date
 from conversations.outbox import premise
 from conversations.programme.session_texts import (
     pair_ref,
@@ -16,6 +15,7 @@ from conversations.programme.session_texts import (
     recipient_ids,
     session_label,
 )
+from conversations.texts import compose, fmt_date
 from conversations.types import (
     Button,
     Buttons,

@@ -20,13 +20,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
+from conversations import texts
 from conversations.config import ProgrammeConfig
 from conversations.context import Context, Turn
-from conversations.enrolment import enrolment_texts as messages
+from conversations.data.catalogue import arc, pair_tracks, session_options
 from conversations.outbox.premise import pair_active
 from conversations.outbox.timing import slot_before, zone
 from conversations.programme import session_texts as pm
-from conversations.programme.catalogue import arc, pair_tracks, session_options
 from conversations.programme.pair_people import tapped_pair
 from conversations.types import (
     Action,
@@ -143,15 +143,15 @@ async def choose_topic(ctx: Context, turn: Turn, action: Action) -> list[Outgoin
     """The junior taps a topic: record it (a later tap changes it until the pair has it)."""
     found = await tapped_pair(ctx, turn, action.value, 3)
     if found is None or not found[3][0].isdigit():
-        return [messages.reply(turn.reply_to, "answer", _STALE)]
+        return [texts.reply(turn.reply_to, "answer", _STALE)]
     pair, me, partner, (number_text, key) = found
     number = int(number_text)
     session = await ctx.sessions.get_session(pair.id, number)
     if pair.status is not PairStatus.ACTIVE or session is None:
-        return [messages.reply(turn.reply_to, "answer", _STALE)]
+        return [texts.reply(turn.reply_to, "answer", _STALE)]
     if me.id != pair.mentor_id:
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "answer",
                 f"{partner.first_name} leads your sessions, so they pick the topics — "
@@ -165,7 +165,7 @@ async def choose_topic(ctx: Context, turn: Turn, action: Action) -> list[Outgoin
         shared = catalogue.get(given or "")
         what = f": “{shared.title}”" if shared else ""
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "answer",
                 f"The topic for {label} is already shared with you both{what}.",
@@ -176,7 +176,7 @@ async def choose_topic(ctx: Context, turn: Turn, action: Action) -> list[Outgoin
     options = await topic_options(ctx, pair, me, partner, number)
     prompt = next((p for p in options if p.key == key), None)
     if prompt is None:
-        return [messages.reply(turn.reply_to, "answer", _STALE)]
+        return [texts.reply(turn.reply_to, "answer", _STALE)]
     await ctx.answers.save_survey_answer(
         me.id, pair.id, pick_question(number), prompt.key, "mentor", at=turn.now
     )
@@ -207,10 +207,10 @@ async def agree_ground_rules(ctx: Context, turn: Turn, action: Action) -> list[O
     """One partner taps "I agree": record who (not what), and say who is still to agree."""
     found = await tapped_pair(ctx, turn, action.value, 1)
     if found is None:
-        return [messages.reply(turn.reply_to, "answer", _STALE)]
+        return [texts.reply(turn.reply_to, "answer", _STALE)]
     pair, me, partner, _ = found
     if pair.status is not PairStatus.ACTIVE:
-        return [messages.reply(turn.reply_to, "answer", _STALE)]
+        return [texts.reply(turn.reply_to, "answer", _STALE)]
     agreed = await ground_rules_agreed(ctx, pair)
     already = me.id in agreed
     if not already:
@@ -226,13 +226,13 @@ async def agree_ground_rules(ctx: Context, turn: Turn, action: Action) -> list[O
     else:
         text = f"Thanks, {me.first_name} — waiting for {partner.first_name}."
     # Not replacing the message: in a shared conversation the partner still needs the button.
-    return [messages.reply(turn.reply_to, "answer", text)]
+    return [texts.reply(turn.reply_to, "answer", text)]
 
 
 async def _tell_first(ctx: Context, pair: Pair, me: Person, partner: Person) -> None:
     """The partner who agreed first hears, privately, that the other has agreed too (only
     while the pair still runs and they take part)."""
-    note = messages.compose(
+    note = texts.compose(
         ToPerson(partner.id),
         "ground_rules",
         Text(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from conversations import texts
 from conversations.context import Context, Turn
-from conversations.enrolment import enrolment_texts as messages
 from conversations.outbox.premise import unconditional
 from conversations.outbox.timing import zone
 from conversations.types import (
@@ -36,7 +36,7 @@ def concern_notice(
     """The programme team's copy of a concern (`late`: it is passed on after waiting)."""
     tz = zone(to.timezone, ctx.config.programme.timezone)
     local = at.astimezone(tz)
-    when = f"{messages.fmt_date(local.date())}, {local:%H:%M} ({tz.key})"
+    when = f"{texts.fmt_date(local.date())}, {local:%H:%M} ({tz.key})"
     if partners:
         places = []
         for pair, partner in partners:
@@ -60,7 +60,7 @@ def concern_notice(
         )
         where = f"{role}, not in a pair now"
         careful = f"Please follow up with {sender.first_name} directly and privately."
-    return messages.compose(
+    return texts.compose(
         ToPerson(to.id),
         "concern",
         Text(f"🔒 *Concern {ref}*, raised in confidence. Only the programme team receives this."),
@@ -104,12 +104,12 @@ def sender_thanks(
             "set up to receive it — I'll let you know when it has. Your partner won't hear "
             f"about it from us. Your reference is {ref}.{long}\n{support}"
         )
-        return messages.reply(turn.reply_to, "concern.thanks", text)
+        return texts.reply(turn.reply_to, "concern.thanks", text)
     text = (
         f"Thank you for telling us. {who_reads(recipients)} will be in touch, in confidence — your "
         f"partner won't hear about it from us. Your reference is {ref}.{long}\n{support}"
     )
-    return messages.reply(turn.reply_to, "concern.thanks", text)
+    return texts.reply(turn.reply_to, "concern.thanks", text)
 
 
 def who_reads(recipients: list[Person]) -> str:

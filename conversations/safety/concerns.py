@@ -12,7 +12,7 @@ audit log records only the reference and how many people it went to (README, "Us
 A concern nobody could receive is kept and passed on by `redeliver` (every engine tick) as soon
 as someone can, by the same rule; the sender is then told it arrived. While the bot waits for a
 concern's words, no later question (a pulse comment, an end-of-pairing reason) may take them
-over (`Engine.expect_line`); `concern` itself does replace such a question, and says so.
+over (`lines.expect_line`); `concern` itself does replace such a question, and says so.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from conversations import grammar as cmd
+from conversations import texts
 from conversations.context import Context, Turn
-from conversations.enrolment import enrolment_texts as messages
 from conversations.lines import CONCERN_TEXT, drop_line
 from conversations.outbox.premise import unconditional
 from conversations.safety.concern_texts import MAX_CONCERN, concern_notice, sender_thanks, who_reads
@@ -85,7 +85,7 @@ def concern_first(to: Address, kind: str, lead: str = "") -> OutgoingMessage:
     """The answer when a later question would take over a concern being written (its words
     stay the concern's): `lead` (what did happen), then "send that first, or tap Cancel"."""
     text = f"{lead}\n{CONCERN_FIRST}" if lead else CONCERN_FIRST
-    return messages.reply(to, kind, text, cancel_button())
+    return texts.reply(to, kind, text, cancel_button())
 
 
 async def concern_button(ctx: Context, turn: Turn, action: Action) -> list[OutgoingMessage]:
@@ -100,7 +100,7 @@ async def concern_button(ctx: Context, turn: Turn, action: Action) -> list[Outgo
         # A forged or forwarded button naming someone else's pair changes nothing.
         pair = await ctx.pairs.get_pair(int(value)) if value.isdigit() else None
         if pair is None or person.id not in (pair.mentor_id, pair.mentee_id):
-            return [messages.reply(turn.reply_to, "answer", _STALE)]
+            return [texts.reply(turn.reply_to, "answer", _STALE)]
         pair_id = pair.id
     return await _invite(ctx, turn, pair_id)
 
@@ -137,7 +137,7 @@ async def _invite(
         else ""
     )
     return [
-        messages.compose(
+        texts.compose(
             turn.reply_to,
             "concern.ask",
             Text(
@@ -157,7 +157,7 @@ async def _cancel(ctx: Context, turn: Turn, action: Action) -> OutgoingMessage:
         if waiting is not None
         else "There's nothing waiting to be sent. Type `concern` any time to raise one."
     )
-    return replace(messages.reply(turn.reply_to, "answer", text), replaces=action.message_id)
+    return replace(texts.reply(turn.reply_to, "answer", text), replaces=action.message_id)
 
 
 async def send_concern(
@@ -170,7 +170,7 @@ async def send_concern(
     recent = await ctx.concerns.concerns_raised_by(sender.id, turn.now - timedelta(days=1))
     if recent >= DAILY_LIMIT:
         return [
-            messages.reply(
+            texts.reply(
                 turn.reply_to,
                 "concern.thanks",
                 f"You've raised {DAILY_LIMIT} concerns in the last day — that's the most I pass "
@@ -229,7 +229,7 @@ async def redeliver(ctx: Context, now: datetime) -> list[OutgoingMessage]:
             late=True,
         )
         ref = reference(waiting.id)
-        arrived = messages.compose(
+        arrived = texts.compose(
             ToPerson(sender.id),
             "concern.thanks",
             Text(

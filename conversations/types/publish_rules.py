@@ -18,7 +18,7 @@ class PublishRules:
     tz: tzinfo
     now: datetime
     grace: timedelta
-    # A matching round's planned length (timing.round_days): its "Could you speak openly?"
+    # A matching round's planned length (`round_days`): its "Could you speak openly?"
     # window closes this long plus `grace` after the round started, whatever is still open.
     round_span: timedelta | None = None
 

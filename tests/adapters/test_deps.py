@@ -8,8 +8,8 @@ from typing import Any
 
 from adapters.kit.deps import AdapterDeps
 from bot.platforms import adapter_deps
+from conversations.data.catalogue import load_topics
 from conversations.pairing.disclosure import WHAT_PARTNERS_SEE
-from conversations.programme.catalogue import load_topics
 from tests.fakes import FakeClock
 
 

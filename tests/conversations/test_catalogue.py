@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from conversations.programme.catalogue import (
+from conversations.data.catalogue import (
     MAX_TITLE,
     STAGES,
     CatalogueError,

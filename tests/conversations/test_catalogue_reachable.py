@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import date
 
 from conversations.config import ProgrammeConfig
-from conversations.programme.catalogue import OPTIONS, arc, load_prompts, load_topics
+from conversations.data.catalogue import OPTIONS, arc, load_prompts, load_topics
 from conversations.programme.topics import offer
 
 PAIRS = 2000

@@ -15,16 +15,15 @@ from typing import Any
 from adapters.slack.modal import LEARNS, enrol_modal
 from adapters.teams.render import render_card
 from conversations.config import AppConfig, ProgrammeConfig
+from conversations.data.catalogue import is_technology, load_topics
 from conversations.matching.explain import hours_words, level_words, number_words
 from conversations.pairing.disclosure import (
     INCLUSION_WORDS,
     WHAT_PARTNERS_SEE,
-    is_technology,
     preview_reasons,
     shown_topics,
 )
 from conversations.pairing.pairing_texts import consent_preview
-from conversations.programme.catalogue import load_topics
 from conversations.types import Pair, PairStatus, Person, actions
 from tests.conversations.test_enrolment import Flow, text_of
 

@@ -10,16 +10,11 @@ from typing import Any
 import numpy as np
 
 from conversations.config import MatchingConfig
-from conversations.matching.best_pairs import (
-    MatchInput,
-    explain_pair,
-    hard_violations,
-    propose_pairs,
-)
+from conversations.matching.best_pairs import explain_pair, hard_violations, propose_pairs
 from conversations.matching.explain import PairRules
 from conversations.matching.graph import Graph, all_edges
 from conversations.matching.prep import clock_gap_minutes, prepare, utc_offset_minutes
-from conversations.types import Person, Role, Status
+from conversations.types import MatchInput, Person, Role, Status
 
 WINTER = date(2027, 1, 11)
 SUMMER = date(2027, 7, 12)

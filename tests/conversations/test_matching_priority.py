@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from conversations.matching.best_pairs import (
-    PRIORITY_REASON,
-    MatchInput,
-    explain_pair,
-    propose_pairs,
-)
-from conversations.types import Role
+from conversations.matching.best_pairs import PRIORITY_REASON, explain_pair, propose_pairs
+from conversations.types import MatchInput, Role
 from tests.conversations.test_matching import match_input, mentee, person
 
 

@@ -10,15 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conversations.config import MatchingConfig
-from conversations.matching.best_pairs import (
-    PRIORITY_REASON,
-    MatchInput,
-    MatchResult,
-    explain_pair,
-    hard_violations,
-)
+from conversations.matching.best_pairs import PRIORITY_REASON, explain_pair, hard_violations
 from conversations.matching.best_pairs import propose_pairs as propose
-from conversations.types import Person, Role, Status
+from conversations.types import MatchInput, MatchResult, Person, Role, Status
 
 ZONES = ["Europe/London", "America/New_York", "Asia/Kolkata", "Pacific/Auckland", "", "Asia/Tokyo"]
 TOPICS = ["ai", "sql", "slack", "excel"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 
+from conversations.data.catalogue import all_topics
 from conversations.enrolment.roster_csv import (
     COLUMNS,
     RosterParse,

@@ -20,21 +20,21 @@ from bot.dashboard.auth import (
 from bot.dashboard.charts import Bar, Segment, bar_chart, line_chart
 from bot.dashboard.page import page_context
 from bot.dashboard.responses import template_environment
-from conversations.insights.summary import (
-    InsightsData,
-    PairHealth,
-    ParticipantFact,
-    PromptFact,
-    PulseFact,
-    Unreachable,
-    build_insights,
-)
+from conversations.insights.summary import build_insights
 from conversations.insights.windows import (
     SESSION,
     PublishedPulse,
     WindowKey,
     published_comments,
     window_figures,
+)
+from conversations.types import (
+    InsightsData,
+    PairHealth,
+    ParticipantFact,
+    PromptFact,
+    PulseFact,
+    Unreachable,
 )
 
 NOW = datetime(2027, 4, 1, 10, 0, tzinfo=UTC)
@@ -138,7 +138,7 @@ def test_token_checks() -> None:
 
 
 def test_the_spoke_openly_card_shows_a_share_only_from_k_or_more_answers() -> None:
-    from conversations.insights.openness import SpokeOpenly
+    from conversations.types import SpokeOpenly
 
     data = InsightsData(participants=tuple(ParticipantFact(i, "mentor", "") for i in range(6)))
     empty = PublishedPulse(5, ())

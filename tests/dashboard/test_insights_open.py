@@ -10,12 +10,11 @@ from zoneinfo import ZoneInfo
 from conversations.insights.openness import (
     OpenAnswer,
     RoundState,
-    SpokeOpenly,
     added_up,
     next_closing,
     to_publish,
 )
-from conversations.insights.windows import PublishRules
+from conversations.types import PublishRules, SpokeOpenly
 
 ENDED = datetime(2027, 7, 13, 9, tzinfo=UTC)
 GRACE = timedelta(days=14)

@@ -9,23 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conversations.insights.breakdowns import OTHER, Tally, k_anonymous
 from conversations.insights.summary import (
-    OTHER,
-    InsightsData,
     PairAtRisk,
-    PairHealth,
-    ParticipantFact,
-    Participation,
-    PromptFact,
-    Tally,
     build_insights,
-    k_anonymous,
     pairs_at_risk,
     public_reason,
     retention,
     shareable_comments,
 )
 from conversations.insights.windows import PublishedPulse
+from conversations.types import InsightsData, PairHealth, ParticipantFact, Participation, PromptFact
 
 NOW = datetime(2027, 4, 1, 10, 0, tzinfo=UTC)
 NOTHING_PUBLISHED = PublishedPulse(k=5)

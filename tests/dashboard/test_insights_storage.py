@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conversations.insights.summary import OTHER, CycleSessions, build_insights
-from conversations.insights.windows import MIXED_TRACKS, PublishedPulse, PublishRules
+from conversations.insights.breakdowns import OTHER
+from conversations.insights.summary import build_insights
+from conversations.insights.windows import MIXED_TRACKS, PublishedPulse
+from conversations.types import CycleSessions, PublishRules
 from storage.db import create_engine, make_sessionmaker
 from storage.sql_aggregates import PublishedAggregates, pulse_facts
 from storage.sql_insights import InsightQueries

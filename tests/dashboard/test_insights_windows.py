@@ -8,13 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from conversations.insights.breakdowns import OTHER
 from conversations.insights.windows import (
     MIXED_TRACKS,
     MONTH,
-    OTHER,
     SESSION,
     PublishedPulse,
-    PublishRules,
     WindowKey,
     closed,
     late_answers,
@@ -23,7 +22,7 @@ from conversations.insights.windows import (
     window_of,
     windows_to_publish,
 )
-from conversations.types import PulseFact, RoundSession
+from conversations.types import PublishRules, PulseFact, RoundSession
 
 NOW = datetime(2027, 4, 1, 10, 0, tzinfo=UTC)
 LONDON = ZoneInfo("Europe/London")

@@ -21,8 +21,7 @@ from sqlalchemy import func, select
 from bot.app import build_app
 from bot.export import run_export
 from bot.settings import Secrets, Settings, parse_config
-from conversations.insights.windows import PublishRules
-from conversations.types import PulseAnswer
+from conversations.types import PublishRules, PulseAnswer
 from storage.db import create_engine, make_sessionmaker
 from storage.models import PublishedAggregateRow
 from storage.sql_aggregates import PublishedAggregates

@@ -10,15 +10,13 @@ import typing
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conversations import grammar as commands
-from conversations import registry
+from conversations import grammar, registry
 from conversations.enrolment.roster_csv import COLUMNS, parse_roster
 from tests.hostile.strategies import FUZZ, HUGE, SPECIALS, odd_text
 
-PARSED = typing.get_args(commands.ParsedCommand)
+PARSED = typing.get_args(grammar.ParsedCommand)
 WORDS = (
-    *registry.command_words(admin=False),
-    *registry.command_words(admin=True),
+    *(w for e in registry.COMMANDS for w in (e.word, *e.also, *e.phrases) if w),
     "forget",
     "with",
     "until",
@@ -37,7 +35,7 @@ command_text = st.one_of(
 def test_parse_always_returns_a_typed_command(text: str) -> None:
     parsed = registry.parse(text)
     assert isinstance(parsed, PARSED)
-    if isinstance(parsed, commands.Unknown):
+    if isinstance(parsed, grammar.Unknown):
         assert isinstance(parsed.problem, str) and isinstance(parsed.suggestion, str)
         assert len(parsed.text) <= max(len(text), 80)
     assert isinstance(registry.is_admin_command(parsed), bool)
@@ -55,10 +53,10 @@ def test_parse_specials_and_huge_text() -> None:
         "pair \x00 with",
     ):
         assert isinstance(registry.parse(text), PARSED)
-    assert isinstance(registry.parse("x" * 1_000_000), commands.Unknown)
+    assert isinstance(registry.parse("x" * 1_000_000), grammar.Unknown)
     # Look-alikes of admin words must not parse as admin commands (or as anything else).
     for text in ("m\u200batch publish", "\u202ematch", "match\u00a0publish\u200b"):
-        assert not isinstance(registry.parse(text), commands.Match)
+        assert not isinstance(registry.parse(text), grammar.Match)
 
 
 def _csv(rows: list[list[str]]) -> str:

@@ -7,8 +7,8 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 
-from conversations.programme.catalogue import Prompt, admin_prompt
-from conversations.types import PendingInput, PulseAnswer, Session, SessionStatus
+from conversations.data.catalogue import admin_prompt
+from conversations.types import PendingInput, Prompt, PulseAnswer, Session, SessionStatus
 from tests.inmemory.tables import DeliveryRow, PromptRow, PulseRow, Tables
 
 

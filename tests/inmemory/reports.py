@@ -13,21 +13,27 @@ from conversations.insights.openness import (
     OPEN_QUESTION,
     OpenAnswer,
     RoundState,
-    SpokeOpenly,
     added_up,
     next_closing,
     to_publish,
 )
 from conversations.insights.windows import (
     PublishedPulse,
-    PublishRules,
     late_answers,
     order_windows,
     published_comments,
     windows_to_publish,
 )
 from conversations.ports import DueWork
-from conversations.types import PulseFact, ReportFigures, RoundSession, Status, Unreachable
+from conversations.types import (
+    PublishRules,
+    PulseFact,
+    ReportFigures,
+    RoundSession,
+    SpokeOpenly,
+    Status,
+    Unreachable,
+)
 from storage.sql_unreachable import CONSOLE, display_name
 from tests.inmemory.queue import CANCELLED, FAILED, STATUSES, due_work
 from tests.inmemory.tables import Tables

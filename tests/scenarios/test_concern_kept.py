@@ -122,7 +122,7 @@ async def test_a_concern_nobody_can_receive_is_kept_then_passed_on_once_someone_
         await _deliver(h)
         assert _concerns_to(h, "cfo@x.com") == []
         # The operator sees a count; Femi's admin chat `health` says nothing of it.
-        operator = await health_text(h.app.store, h.app.engine.config, operator=True)
+        operator = await health_text(h.app.engine.ctx, operator=True)
         assert "1 concern could not be delivered yet" in operator
         assert WORRY not in operator and "Ana" not in operator
         (femi,) = await h.sim.say("cfo@x.com", "health")
@@ -154,7 +154,7 @@ async def test_a_concern_nobody_can_receive_is_kept_then_passed_on_once_someone_
         (row,) = await _rows(h)
         assert (row.recipients, row.sent_to) == (1, [hana.id])
         assert (await h.app.store.concern_counts()).undelivered == 0
-        operator = await health_text(h.app.store, h.app.engine.config, operator=True)
+        operator = await health_text(h.app.engine.ctx, operator=True)
         assert "could not be delivered" not in operator
         details = [e.detail for e in await h.app.store.recent() if e.action == "concern"]
         assert "concern C-1 passed on late, sent to 1 contact(s)" in details

@@ -182,7 +182,7 @@ async def test_nobody_left_to_receive_it_is_said_honestly_and_shown_to_operators
         assert "kept it safely" in thanks and SUPPORT in thanks
         await _deliver(h)
         assert _concerns_to(h, "cfo@x.com") == []
-        health = await health_text(h.app.store, h.app.engine.config, operator=True)
+        health = await health_text(h.app.engine.ctx, operator=True)
         assert "1 concern could not be delivered" in health
         assert "set privacy.concern_contacts" in health
         assert WORRY not in health and "Ana" not in health

@@ -18,7 +18,7 @@ from conversations.engine import Engine
 from conversations.enrolment.home import pair_blocks
 from conversations.outbox.codec import message_from_dict
 from conversations.outbox.premise import why_gone
-from conversations.pairing.rounds import match_input
+from conversations.pairing.rounds import read_match_input
 from conversations.types import (
     Action,
     Buttons,
@@ -187,7 +187,9 @@ async def test_the_junior_declines_first_privately(store: SqlStore) -> None:
         person = await store.get_person(person_id)
         assert person is not None and person.first_in_line
     assert (ana, femi) in await store.declined_pairs()
-    assert (await match_input(store, r.engine.config)).declined == frozenset({(ana, femi)})
+    assert (await read_match_input(store, store, r.engine.config)).declined == frozenset(
+        {(ana, femi)}
+    )
     (entry,) = [e for e in await store.recent() if e.action == "consent decline"]
     assert entry.detail == f"pair {pair.id}"
     # An Accept after the decline changes nothing.

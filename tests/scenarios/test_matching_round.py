@@ -8,7 +8,7 @@ from datetime import date
 from conversations.config import AppConfig, ProgrammeConfig
 from conversations.engine import Engine
 from conversations.outbox.codec import message_from_dict
-from conversations.pairing.rounds import match_input
+from conversations.pairing.rounds import read_match_input
 from conversations.types import (
     Action,
     Address,
@@ -152,7 +152,7 @@ async def test_dry_run_publish_consent_and_intro(store: SqlStore) -> None:
     # Cy, left out, goes first next round; the matcher is told so.
     cy = await store.person_by_email("cy@x.com")
     assert cy is not None and cy.first_in_line
-    assert (await match_input(store, r.engine.config)).priority == frozenset({cy.id})
+    assert (await read_match_input(store, store, r.engine.config)).priority == frozenset({cy.id})
     femi = await r.id_of("cfo@x.com")
     femi_pair = next(p for p in pairs if p.mentee_id == femi)
 

@@ -22,8 +22,8 @@ from bot.clock import SimulatedClock
 from bot.roster_import import import_roster_file
 from bot.settings import Settings
 from bot.simulation import Simulation, button
-from conversations.enrolment.enrolment_texts import fmt_date
 from conversations.ports import DueWork
+from conversations.texts import fmt_date
 from conversations.types import (
     Identity,
     OutgoingMessage,

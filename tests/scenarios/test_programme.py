@@ -21,12 +21,12 @@ from bot.app import Mentorbot, build_app
 from bot.clock import SimulatedClock
 from bot.settings import Secrets, Settings, parse_config
 from bot.simulation import Received, Simulation, button
-from conversations.enrolment.enrolment_texts import report_text
-from conversations.insights.windows import PublishRules
+from conversations.admin.tools import report_text
 from conversations.types import (
     Identity,
     OutgoingMessage,
     PairStatus,
+    PublishRules,
     SessionStatus,
     ToPerson,
     actions,

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
+from conversations.data.catalogue import admin_prompt
 from conversations.ports import Store
-from conversations.programme.catalogue import admin_prompt
 from conversations.types import (
     PairStatus,
     PremiseQuery,

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.teams.endpoint import MessagesEndpoint
 from adapters.teams.turn import REPLY_STALE_AFTER, TeamsTurn
-from conversations.enrolment import enrolment_texts as messages
+from conversations import texts
 from conversations.types import Action, Button, Event, OutgoingMessage, Person
 from storage.store import SqlStore
 from tests.adapters.teams import activities as a
@@ -25,14 +25,14 @@ async def engine_stub(event: Event, *, person: Person | None = None) -> list[Out
     """Answers a button by replacing its card and adding one more message."""
     del person
     if not isinstance(event, Action):
-        return [messages.reply(event.address, "status", "You're enrolled.")]
-    done = messages.reply(
+        return [texts.reply(event.address, "status", "You're enrolled.")]
+    done = texts.reply(
         event.address, "pulse", "Thanks, noted: 5/5.", Button("Undo", "pulse.skip", "1:1")
     )
     return [
         OutgoingMessage(done.to, done.kind, done.fallback_text, done.blocks,
                         replaces=event.message_id),
-        messages.reply(event.address, "status", "One more thing."),
+        texts.reply(event.address, "status", "One more thing."),
     ]  # fmt: skip
 
 

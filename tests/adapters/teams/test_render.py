@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from adapters.teams.render import TEMPLATES, load_template, markdown, render_card
-from conversations.enrolment import enrolment_texts as messages
-from conversations.programme.catalogue import all_topics
+from conversations import texts
+from conversations.data.catalogue import all_topics
+from conversations.enrolment import enrolment_texts
 from conversations.types import (
     Address,
     Button,
@@ -74,7 +75,7 @@ def test_every_template_is_an_adaptive_card_1_5(name: str) -> None:
 
 
 def test_buttons_become_execute_actions_with_a_submit_fallback_carrying_the_value() -> None:
-    message = messages.reply(
+    message = texts.reply(
         HERE,
         "forget",
         "Sure?",
@@ -120,7 +121,7 @@ def test_kinds_with_a_layout_get_their_heading_and_links_become_open_url() -> No
 
 def test_data_is_bound_not_substituted_so_odd_names_cannot_break_the_card() -> None:
     name = "Zoë \"}{ <at>O'Neil</at> ${name}"
-    message = messages.reply(HERE, "status", f"Hello {name}")
+    message = texts.reply(HERE, "status", f"Hello {name}")
     card = render_card(message)
     assert card["body"][0]["items"][0]["text"] == f"Hello {name}"
 
@@ -143,8 +144,8 @@ def test_a_choice_is_an_input_with_a_send_button() -> None:
 
 
 def test_join_answers_with_the_enrolment_form() -> None:
-    join_reply = messages.compose(
-        HERE, "join.role", Text("Great to have you!"), Buttons(messages.ROLE_BUTTONS)
+    join_reply = texts.compose(
+        HERE, "join.role", Text("Great to have you!"), Buttons(enrolment_texts.ROLE_BUTTONS)
     )
     topics = ("GenAI tools", "Accessibility")
     card = render_card(join_reply, topics=topics)
@@ -208,7 +209,7 @@ def test_the_rating_buttons_carry_a_tooltip_narrators_read() -> None:
     tips = [(a["tooltip"], a["fallback"]["tooltip"]) for a in rating]
     assert tips[0] == ("1 out of 5: not useful", "1 out of 5: not useful")
     assert tips[4] == ("5 out of 5: very useful", "5 out of 5: very useful")
-    plain = render_card(messages.reply(HERE, "answer", "Sure?", Button("Yes", "x.y", "1")))
+    plain = render_card(texts.reply(HERE, "answer", "Sure?", Button("Yes", "x.y", "1")))
     (yes,) = [a for e in plain["body"] for a in _actions(e)]
     assert "tooltip" not in yes and "tooltip" not in yes["fallback"]
 

@@ -19,12 +19,12 @@ from typing import Any
 import yaml
 
 from conversations.config import AppConfig
-from conversations.types.prompts import STAGES, Stage
-from conversations.types.prompts import Prompt as Prompt  # re-exported for storage/sql_sessions.py
+from conversations.types.prompts import STAGES, Prompt, Stage
 
 MAX_TOPIC_LENGTH = 100  # the roster accepts topics up to this long
 MAX_TITLE = 40  # a title is a button label, read on a phone
 MAX_KEY = 32  # a key is stored as the junior's pick (a survey answer, 32 characters)
+TECHNOLOGY = "technology"  # the track shown by name before both partners say yes
 OPTIONS = 3  # how many topics the junior chooses from before each session
 _TRACK = re.compile(r"[a-z][a-z0-9_-]{0,39}")  # as `config.Track`
 _KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -56,6 +56,12 @@ def all_topics() -> tuple[str, ...]:
 def canonical_topic(label: str) -> str | None:
     """The shipped spelling of `label` (case and spacing ignored), or None if not shipped."""
     return _topics_by_folded_label().get(_fold(label))
+
+
+def is_technology(label: str) -> bool:
+    """True for a shipped technology topic (case and outer spaces ignored). Anything else,
+    typed labels included, counts as inclusion: when unsure, say less."""
+    return label.strip().casefold() in _technology()
 
 
 def parse_topics(text: str, *, source: str = "topics.yaml") -> dict[str, tuple[str, ...]]:
@@ -98,6 +104,11 @@ def _shipped_topics() -> Mapping[str, tuple[str, ...]]:
 @functools.cache
 def _topics_by_folded_label() -> Mapping[str, str]:
     return {_fold(label): label for label in all_topics()}
+
+
+@functools.cache
+def _technology() -> frozenset[str]:
+    return frozenset(label.casefold() for label in _shipped_topics().get(TECHNOLOGY, ()))
 
 
 # --- prompts ---------------------------------------------------------------------------------
