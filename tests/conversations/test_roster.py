@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import codecs
 
-from conversations.data.catalogue import all_topics
 from conversations.enrolment.roster_csv import (
     COLUMNS,
     RosterParse,

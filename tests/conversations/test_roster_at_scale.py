@@ -9,8 +9,8 @@ from importlib import resources
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conversations.data.catalogue import all_topics
 from conversations.enrolment.roster_csv import COLUMNS, parse_roster
-from conversations.programme.catalogue import all_topics
 from conversations.types import Role
 from tests.conversations.test_roster import parse, roster
 
