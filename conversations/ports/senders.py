@@ -51,9 +51,11 @@ class Sender(Protocol):
     """One platform's way of sending a message to a conversation."""
 
     platform: str
-    # True when `find_sent` really looks (Slack, the console). The delivery worker then marks
+    # True when `find_sent` really looks (Slack; the console's screen, which keeps what it
+    # printed). The delivery worker then marks
     # sends done in groups: a crash before a group is written is recovered by the look-up, not
-    # repeated. False (Teams): every send is marked done before the next one starts.
+    # repeated. False (Teams, the console inbox): every send is marked done before the next one
+    # starts.
     finds_sent: bool
     # False where `open_group` always answers None (Teams, the console): the delivery worker
     # then splits a pair's messages into one per partner up front, without asking.
