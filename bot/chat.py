@@ -13,10 +13,11 @@ import asyncio
 from typing import TYPE_CHECKING, TextIO
 
 from adapters.console.inbox import inbox_prefix
-from adapters.console.sender import PLATFORM, TENANT, ConsoleSender, address_for
+from adapters.console.platform import PLATFORM, TENANT
+from adapters.console.sender import ConsoleSender, address_for
 from adapters.console.session import ConsoleSession
 from bot.errors import UserError
-from bot.platforms import console_inbox, console_is_the_platform
+from bot.platforms import adapter_deps, console_inbox, console_is_the_platform
 from conversations.outbox.codec import message_from_dict
 from conversations.types import Identity, OutgoingMessage, Person
 
@@ -41,7 +42,7 @@ async def run_chat(app: Mentorbot, email: str, *, stdin: TextIO, out: TextIO) ->
     screen = ConsoleSender(
         out, names=lambda _: person.display_name, clock=app.clock.now, numbering=True
     )
-    session = ConsoleSession(person.email, app.engine.handle, screen, app.clock.now)
+    session = ConsoleSession(person.email, adapter_deps(app), screen)
     print(f"Chatting with Mentorbot as {person.display_name} <{person.email}>.", file=out)
     print("Type `help`, a button's number or label to press it, or `quit` to leave.", file=out)
     inbox = console_is_the_platform(app)

@@ -16,12 +16,13 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
-from adapters.console.sender import PLATFORM, TENANT
+from adapters.console.platform import PLATFORM, TENANT
 from adapters.console.session import ConsoleSession
 from bot.app import Mentorbot, build_app
 from bot.clock import SimulatedClock
 from bot.demo_people import DemoPeople
 from bot.demo_printing import DemoSender, heading
+from bot.platforms import adapter_deps
 from bot.roster_import import import_roster_file
 from bot.settings import ConfigError, Secrets, Settings, load_config, parse_config
 from bot.simulation import Simulation
@@ -198,6 +199,7 @@ async def _tour(
     names = {p.email: f"{p.display_name} ({p.title or 'no title'})" for p in people}
     sender = DemoSender(out, names, clock)
     app.add_sender(sender)
+    deps = adapter_deps(app)
     for person in people:  # in the demo everyone has the app installed
         await app.store.link_identity(
             Identity(person.id, PLATFORM, TENANT, person.email, dm_conversation_id=person.email)
@@ -212,14 +214,14 @@ async def _tour(
 
     junior = _pick(people, role=Role.MENTOR, status=Status.ENROLLED)
     heading(out, f"3. {junior.display_name}, a junior mentor, chats with the bot")
-    session = ConsoleSession(junior.email, app.engine.handle, sender, clock.now)
+    session = ConsoleSession(junior.email, deps, sender)
     for line in ("status", "profile", "pause until 2027-02-01", "1"):
         print(f"\n{junior.display_name} types: {line}", file=out)
         await session.say(line)
 
     senior = _pick(people, status=Status.DIRECTORY)
     heading(out, f"4. {senior.display_name} was not nominated, but joins by themself")
-    session = ConsoleSession(senior.email, app.engine.handle, sender, clock.now)
+    session = ConsoleSession(senior.email, deps, sender)
     for line in ("join", "2"):
         print(f"\n{senior.display_name} types: {line}", file=out)
         await session.say(line)
@@ -227,7 +229,7 @@ async def _tour(
     admin = await app.store.person_by_email(config.admins[0])
     assert admin is not None
     heading(out, f"5. {admin.display_name}, the programme admin, runs the matching")
-    admin_session = ConsoleSession(admin.email, app.engine.handle, sender, clock.now)
+    admin_session = ConsoleSession(admin.email, deps, sender)
     for line in ("match", "match publish"):
         print(f"\n{admin.display_name} types: {line}", file=out)
         await admin_session.say(line)
@@ -244,7 +246,7 @@ async def _tour(
         for who in (by_id[pair.mentee_id], by_id[pair.mentor_id]):
             if n == 0:
                 print(f"\n{who.display_name} taps: 1 (Accept)", file=out)
-            session = ConsoleSession(who.email, app.engine.handle, sender, clock.now)
+            session = ConsoleSession(who.email, deps, sender)
             session.sender.buttons[who.email] = consent_buttons(pair.id).buttons
             sender.quiet = n > 0  # one pair's answers in full are enough; the rest quietly
             await session.say("1")
@@ -284,7 +286,7 @@ async def _end_one_pairing(
     assert mentor is not None and mentee is not None
     heading(out, f"Meanwhile, {mentor.display_name} ends a pairing — privately, no fault")
     clock.set(datetime(2027, 1, 13, 9, tzinfo=UTC))
-    session = ConsoleSession(mentor.email, app.engine.handle, sender, clock.now)
+    session = ConsoleSession(mentor.email, adapter_deps(app), sender)
     for line in ("end pairing", "1", "Our calls kept turning into status updates."):
         print(f"\n{mentor.display_name} types: {line}", file=out)
         await session.say(line)

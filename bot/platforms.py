@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.console.inbox import Delivered, InboxSender
 from adapters.console.platform import PLATFORM as CONSOLE
 from adapters.kit.deps import AdapterDeps
-
-# Re-exported for bot/server.py, which names it from here; new code imports bot.plugin.
+from adapters.slack.platform import PLATFORM as SLACK
+from adapters.teams.platform import PLATFORM as TEAMS
 from bot.plugin import PlatformPlugin
 from bot.settings import Secrets, Settings
 from bot.slack import slack_plugin
@@ -73,9 +73,9 @@ def delivering_platforms(secrets: Secrets) -> frozenset[str]:
     `console_is_the_platform`). Only an account on one of them makes someone reachable."""
     found = set()
     if secrets.slack_bot_token:
-        found.add("slack")
+        found.add(SLACK)
     if secrets.microsoft_app_id or secrets.teams_dev_mode:
-        found.add("teams")
+        found.add(TEAMS)
     return frozenset(found or {CONSOLE})
 
 

@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from adapters.console.sender import PLATFORM as CONSOLE
-from adapters.console.sender import TENANT as CONSOLE_TENANT
+from adapters.console.platform import PLATFORM as CONSOLE
+from adapters.console.platform import TENANT as CONSOLE_TENANT
 from adapters.console.sender import ConsoleSender, address_for
 from bot.app import Mentorbot
 from bot.clock import SimulatedClock

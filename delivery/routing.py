@@ -13,9 +13,17 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from conversations.ports import Directory, Pairs, Sender
-from conversations.types import Address, Identity, OutgoingMessage, Pair, ToPair, ToPerson
+from conversations.types import (
+    PLATFORMS,
+    Address,
+    Identity,
+    OutgoingMessage,
+    Pair,
+    ToPair,
+    ToPerson,
+)
 
-PLATFORM_PREFERENCE = ("slack", "teams", "console")
+PLATFORM_PREFERENCE = tuple(PLATFORMS)  # slack, teams, console: PLATFORMS is in this order
 
 
 class NoRoute(Exception):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from conversations.types import ImportSummary, RosterEntry, Status
+from conversations.types import PLATFORMS, ImportSummary, RosterEntry, Status
 from storage.mapping import is_forgotten
 
 # Fields compared to tell `updated` from `unchanged`.
@@ -28,7 +28,8 @@ _LISTS = ("teaches", "learns")
 # Statuses a row with a role turns into ENROLLED. Paused and unreachable people keep theirs,
 # and so do people who chose to leave: an admin's next import must not opt them back in.
 _ENROLLABLE = {Status.DIRECTORY.value, Status.INACTIVE.value}
-PLATFORM_COLUMNS = (("slack", "slack_id"), ("teams", "teams_id"))
+# The roster's account columns, by the platform whose account each names.
+PLATFORM_COLUMNS = ((PLATFORMS.slack, "slack_id"), (PLATFORMS.teams, "teams_id"))
 
 
 @dataclass

@@ -6,12 +6,12 @@ from collections.abc import Collection
 
 from sqlalchemy import or_, select
 
-from conversations.types import Identity
+from conversations.types import PLATFORMS, Identity
 from storage.base import ID_CHUNK, Repository
 from storage.mapping import to_identity
 from storage.models import IdentityRow, PersonRow
 
-PLATFORM = "teams"
+PLATFORM = PLATFORMS.teams
 
 
 class TeamsIdentities(Repository):

@@ -8,7 +8,7 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.types import Status, Unreachable
+from conversations.types import PLATFORMS, Status, Unreachable
 from storage.mapping import is_forgotten
 from storage.models import IdentityRow, PersonRow
 
@@ -23,9 +23,8 @@ def display_name(name: str, email: str) -> str:
     return name.strip() or email.split("@", 1)[0]
 
 
-# The console inbox (a `conversations.types.events.Platform`) delivers to everyone by their
-# person id: it needs no account linked.
-CONSOLE = "console"
+# The console inbox delivers to everyone by their person id: it needs no account linked.
+CONSOLE = PLATFORMS.console
 
 
 async def unreachable_people(

@@ -1,4 +1,6 @@
 """The console adapter's name for its platform and its one tenant, written once."""
 
-PLATFORM = "console"
+from conversations.types import PLATFORMS, Platform
+
+PLATFORM: Platform = PLATFORMS.console
 TENANT = "local"

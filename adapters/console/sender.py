@@ -6,9 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TextIO
 
-# Re-exported: the CLI, the demo and the scenarios name the console platform from here.
-from adapters.console.platform import PLATFORM as PLATFORM
-from adapters.console.platform import TENANT as TENANT
+from adapters.console.platform import PLATFORM, TENANT
 from adapters.console.render import render
 from conversations.types import Address, Button, Delivery, OutgoingMessage
 

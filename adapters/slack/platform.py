@@ -1,4 +1,6 @@
 """The Slack adapter's name for its platform, written once: every `UserRef`, `Address`,
 `Identity` and `Delivery` it makes carries it."""
 
-PLATFORM = "slack"
+from conversations.types import PLATFORMS, Platform
+
+PLATFORM: Platform = PLATFORMS.slack

@@ -10,15 +10,15 @@ from conversations.insights.windows import PublishedPulse
 from conversations.texts import plural
 from conversations.types import PublishRules
 from storage.sql_aggregates import PublishedAggregates
-from storage.sql_insights import InsightQueries as InsightsRepository
+from storage.sql_insights import InsightQueries
 
 if TYPE_CHECKING:
     from bot.app import Mentorbot
 
 
-def repository(bot: Mentorbot) -> InsightsRepository:
+def repository(bot: Mentorbot) -> InsightQueries:
     """The read-only insights queries on the bot's database."""
-    return InsightsRepository(bot.sessions, delivering=bot.store.delivering)
+    return InsightQueries(bot.sessions, delivering=bot.store.delivering)
 
 
 async def published_pulse(bot: Mentorbot, rules: PublishRules | None = None) -> PublishedPulse:

@@ -6,6 +6,7 @@
 """
 
 from conversations.types.events import (
+    PLATFORMS,
     Action,
     Address,
     Block,
@@ -84,6 +85,7 @@ from conversations.types.records import (
 __all__ = [
     "ENDING_NOTICE",
     "GONE",
+    "PLATFORMS",
     "STAGES",
     "Action",
     "Address",

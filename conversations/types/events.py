@@ -9,11 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from conversations.types.premises import Premise
 
 Platform = Literal["slack", "teams", "console"]
+
+
+class PlatformNames(NamedTuple):
+    """Every platform's name, in the order delivery prefers them (delivery/routing.py). Storage
+    and delivery take the names from `PLATFORMS`, each adapter its own; kept in step with
+    `Platform` by tests/adapters/test_platform_names.py."""
+
+    slack: Platform = "slack"
+    teams: Platform = "teams"
+    console: Platform = "console"
+
+
+PLATFORMS = PlatformNames()
 
 
 @dataclass(frozen=True)

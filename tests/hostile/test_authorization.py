@@ -12,7 +12,8 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from adapters.console.sender import PLATFORM, TENANT, address_for
+from adapters.console.platform import PLATFORM, TENANT
+from adapters.console.sender import address_for
 from bot.clock import SystemClock
 from bot.settings import load_config
 from conversations import registry

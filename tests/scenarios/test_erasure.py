@@ -19,7 +19,8 @@ from datetime import timedelta
 from sqlalchemy import JSON, String, Text, cast, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.console.sender import PLATFORM, TENANT, ConsoleSender
+from adapters.console.platform import PLATFORM, TENANT
+from adapters.console.sender import ConsoleSender
 from bot.app import Mentorbot, build_app
 from bot.clock import SimulatedClock
 from bot.simulation import Simulation, button

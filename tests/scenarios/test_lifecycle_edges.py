@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 
-from adapters.console.sender import PLATFORM, TENANT, ConsoleSender
+from adapters.console.platform import PLATFORM, TENANT
+from adapters.console.sender import ConsoleSender
 from bot.app import Mentorbot, build_app
 from bot.clock import SimulatedClock
 from bot.simulation import Simulation, button

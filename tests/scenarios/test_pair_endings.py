@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from adapters.console.sender import PLATFORM, TENANT, ConsoleSender
+from adapters.console.platform import PLATFORM, TENANT
+from adapters.console.sender import ConsoleSender
 from bot.app import build_app
 from bot.clock import SimulatedClock
 from bot.settings import Secrets, Settings, parse_config

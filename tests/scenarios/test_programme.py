@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from adapters.console.sender import PLATFORM, TENANT, ConsoleSender
+from adapters.console.platform import PLATFORM, TENANT
+from adapters.console.sender import ConsoleSender
 from bot.app import Mentorbot, build_app
 from bot.clock import SimulatedClock
 from bot.settings import Secrets, Settings, parse_config

@@ -11,7 +11,8 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from adapters.console.sender import PLATFORM, TENANT, ConsoleSender
+from adapters.console.platform import PLATFORM, TENANT
+from adapters.console.sender import ConsoleSender
 from bot.app import build_app
 from bot.clock import SimulatedClock
 from bot.simulation import button
